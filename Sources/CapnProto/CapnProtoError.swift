@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+/// The one error type of the serialization core.
+///
+/// Every malformed message, hostile pointer or exhausted limit surfaces as a `CapnProtoError`
+/// with a stable ``Code`` (for programs) and a message (for people). Equality looks at the code
+/// only, so tests can match on the kind of failure without pinning its wording.
+public struct CapnProtoError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// A kind of failure. A struct over a private enum so new kinds are not a breaking change.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Wrapped: Hashable, Sendable {
+            case truncatedFrame
+            case tooManySegments
+            case segmentTooLarge
+            case pointerOutOfBounds
+            case unexpectedPointerType
+            case traversalLimitExceeded
+            case nestingLimitExceeded
+            case invalidText
+            case invalidList
+            case invalidFarPointer
+            case invalidPacking
+            case messageTooLarge
+            case invalidSchema
+        }
+        private let wrapped: Wrapped
+        private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
+
+        /// The segment table or a segment ends before the input does.
+        public static let truncatedFrame = Code(.truncatedFrame)
+        /// The segment table declares more segments than the reader allows.
+        public static let tooManySegments = Code(.tooManySegments)
+        /// A segment (or the whole message) is larger than the reader allows.
+        public static let segmentTooLarge = Code(.segmentTooLarge)
+        /// A pointer's target lies outside its segment.
+        public static let pointerOutOfBounds = Code(.pointerOutOfBounds)
+        /// A pointer is of another kind than the schema expects (e.g. a list where a struct is due).
+        public static let unexpectedPointerType = Code(.unexpectedPointerType)
+        /// The message asks to read more words than the traversal limit permits.
+        public static let traversalLimitExceeded = Code(.traversalLimitExceeded)
+        /// Pointers nest deeper than the nesting limit permits.
+        public static let nestingLimitExceeded = Code(.nestingLimitExceeded)
+        /// A text blob is not NUL-terminated.
+        public static let invalidText = Code(.invalidText)
+        /// A list's element size or tag does not fit what is read from it.
+        public static let invalidList = Code(.invalidList)
+        /// A far pointer names a missing segment or a malformed landing pad.
+        public static let invalidFarPointer = Code(.invalidFarPointer)
+        /// Packed input ends in the middle of a word or run.
+        public static let invalidPacking = Code(.invalidPacking)
+        /// A value to be written does not fit the encoding (e.g. a list over 2^29 elements).
+        public static let messageTooLarge = Code(.messageTooLarge)
+        /// A schema (e.g. a CodeGeneratorRequest) is inconsistent.
+        public static let invalidSchema = Code(.invalidSchema)
+
+        public var description: String { "\(wrapped)" }
+    }
+
+    /// What kind of failure this is.
+    public var code: Code
+    /// A sentence for people saying what was wrong.
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "CapnProtoError.\(code): \(message)" }
+
+    public static func == (lhs: CapnProtoError, rhs: CapnProtoError) -> Bool { lhs.code == rhs.code }
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+}

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+/// The standard stream framing: a segment table (count − 1, then each segment's size in
+/// words, as little-endian UInt32s, padded to a word) followed by the segments.
+public enum Framing {
+    /// Frames the given segments.
+    public static func encode(segments: [UnsafeRawBufferPointer]) -> [UInt8] {
+        var out = table(sizes: segments.map(\.count))
+        out.reserveCapacity(out.count + segments.reduce(0) { $0 + $1.count })
+        for segment in segments { out.append(contentsOf: segment) }
+        return out
+    }
+
+    /// Frames segments given as byte arrays.
+    public static func encode(segments: [[UInt8]]) -> [UInt8] {
+        var out = table(sizes: segments.map(\.count))
+        for segment in segments { out += segment }
+        return out
+    }
+
+    /// The segment table for segments of the given byte sizes.
+    static func table(sizes: [Int]) -> [UInt8] {
+        var table = [UInt8](repeating: 0, count: ((sizes.count + 2) / 2) * 8)
+        table.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: UInt32(sizes.count - 1).littleEndian, toByteOffset: 0, as: UInt32.self)
+            for (index, size) in sizes.enumerated() {
+                raw.storeBytes(of: UInt32(size / 8).littleEndian, toByteOffset: 4 + index * 4, as: UInt32.self)
+            }
+        }
+        return table
+    }
+
+    /// Where a frame's segments lie, as byte ranges from the frame's start.
+    public struct Layout: Sendable, Equatable {
+        /// Each segment's start and length in bytes.
+        public var segments: [(start: Int, length: Int)]
+        /// The frame's total length in bytes.
+        public var frameLength: Int
+
+        public static func == (lhs: Layout, rhs: Layout) -> Bool {
+            lhs.frameLength == rhs.frameLength && lhs.segments.elementsEqual(rhs.segments) { $0 == $1 }
+        }
+    }
+
+    /// Reads the segment table at the start of `bytes`.
+    ///
+    /// - Returns: the layout, or `nil` when `bytes` does not yet hold the whole frame.
+    /// - Throws: ``CapnProtoError`` when the table is hostile (too many segments, a message
+    ///   larger than the traversal limit allows).
+    public static func layout(of bytes: UnsafeRawBufferPointer, options: ReaderOptions = .default) throws -> Layout? {
+        guard bytes.count >= 4 else { return nil }
+        let count = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt32.self))) + 1
+        guard count <= options.segmentLimit else {
+            throw CapnProtoError(
+                .tooManySegments,
+                "frame declares \(count) segments; the limit is \(options.segmentLimit)"
+            )
+        }
+        let tableBytes = ((count + 2) / 2) * 8
+        guard bytes.count >= tableBytes else { return nil }
+        var segments: [(start: Int, length: Int)] = []
+        segments.reserveCapacity(count)
+        var at = tableBytes
+        var totalWords = 0
+        for index in 0..<count {
+            let words = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 + index * 4, as: UInt32.self)))
+            totalWords += words
+            guard totalWords <= options.traversalLimitWords else {
+                throw CapnProtoError(
+                    .segmentTooLarge,
+                    "frame of over \(totalWords) words exceeds the limit of \(options.traversalLimitWords)"
+                )
+            }
+            segments.append((at, words * 8))
+            at += words * 8
+        }
+        guard bytes.count >= at else { return nil }
+        return Layout(segments: segments, frameLength: at)
+    }
+
+    /// Reads one whole frame, copying it once into aligned memory.
+    ///
+    /// - Throws: ``CapnProtoError/Code/truncatedFrame`` when `bytes` ends early.
+    public static func decode(
+        _ bytes: some Collection<UInt8>,
+        options: ReaderOptions = .default
+    ) throws
+        -> MessageReader
+    {
+        func whole(_ buffer: UnsafeRawBufferPointer) throws -> MessageReader {
+            guard let (reader, _) = try decodePrefix(buffer, options: options) else {
+                throw CapnProtoError(.truncatedFrame, "input of \(buffer.count) bytes ends inside the frame")
+            }
+            return reader
+        }
+        if let reader = try bytes.withContiguousStorageIfAvailable({ try whole(UnsafeRawBufferPointer($0)) }) {
+            return reader
+        }
+        return try [UInt8](bytes).withUnsafeBytes { try whole($0) }
+    }
+
+    /// Reads the frame at the start of `bytes` if it is complete.
+    ///
+    /// - Returns: the message (copied into memory it owns) and the frame length, or `nil`
+    ///   when more bytes are needed.
+    public static func decodePrefix(
+        _ bytes: UnsafeRawBufferPointer,
+        options: ReaderOptions = .default
+    ) throws
+        -> (MessageReader, Int)?
+    {
+        guard let layout = try layout(of: bytes, options: options) else { return nil }
+        let body = layout.frameLength - (layout.segments.first?.start ?? 0)
+        let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: max(body, 8), alignment: 8)
+        let first = layout.segments.first?.start ?? 0
+        if body > 0 {
+            memory.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[first..<layout.frameLength]))
+        }
+        let ranges = layout.segments.map { (start: $0.start - first, length: $0.length) }
+        return (MessageReader(owning: memory, ranges: ranges, options: options), layout.frameLength)
+    }
+}
