@@ -44,3 +44,28 @@ extension Array: PointerValue where Element == UInt8 {
 extension AnyPointerReader: PointerValue {
     public static func read(from pointer: AnyPointerReader) throws -> AnyPointerReader { pointer }
 }
+
+/// A constant or default value embedded in generated code as the words of a message.
+public struct EmbeddedValue: Sendable {
+    /// The message holding the value at its root.
+    public let message: MessageReader
+
+    /// - Parameter segments: each segment's words, as the generator printed them.
+    public init(segments: [[UInt64]]) {
+        let bytes = segments.map { words in
+            words.flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) } }
+        }
+        message = MessageReader(segments: bytes, options: ReaderOptions(traversalLimitWords: .max / 2))
+    }
+
+    /// The value as an untyped pointer.
+    public var pointer: AnyPointerReader { message.rootPointer() }
+
+    /// The value read as a struct (all defaults if the embedded words were not a struct).
+    public var structValue: StructReader { (try? pointer.readStruct()) ?? .empty }
+
+    /// The value read as a list.
+    public func list(expecting expected: ListExpectation) -> ListReader {
+        (try? pointer.readList(expecting: expected)) ?? .empty
+    }
+}
