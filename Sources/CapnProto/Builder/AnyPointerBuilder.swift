@@ -50,7 +50,9 @@ public struct AnyPointerBuilder {
             word = WirePointer.makeFar(segment: target, padOffset: pad, double: false)
             return
         }
-        let pad = message.allocate(words: 2, preferring: segment)
+        // Not `preferring: segment`: that could put a root's landing pad in segment 0, and a
+        // root far pointer into segment 0 is refused by `capnp decode` (and C++ never writes one).
+        let pad = message.allocate(words: 2, preferring: target)
         let padAddress = message.address(pad.segment, pad.word)
         padAddress.storeBytes(
             of: WirePointer.makeFar(segment: target, padOffset: targetWord, double: false).littleEndian,
