@@ -68,7 +68,8 @@ extension Pool {
                 return nil
             case .running:
                 if let ticket = dequeueLocal(workerID) {
-                    return .job(take(ticket, by: workerID))
+                    if let job = take(ticket, by: workerID) { return .job(job) }
+                    continue
                 }
                 switch mode {
                 case .ready:
@@ -87,7 +88,7 @@ extension Pool {
                     }
                     // It may belong on a worker that has its hint cached (possibly this one).
                     if assignPreferred(ticket) { continue }
-                    return .job(take(ticket, by: workerID))
+                    if let job = take(ticket, by: workerID) { return .job(job) }
                 }
             }
         }
@@ -99,9 +100,10 @@ extension Pool {
         dropIfUnused(pending.worker)
     }
 
-    /// Hands a ticket to a worker: it leaves the pool for good.
-    private mutating func take(_ ticketID: TicketID, by workerID: WorkerID) -> PoolJob<Item> {
-        let ticket = tickets.removeValue(forKey: ticketID)!
+    /// Hands a ticket to a worker: it leaves the pool for good. (Nil only if the queues and the ticket
+    /// table disagreed, which would be a bug; the caller then simply looks again.)
+    private mutating func take(_ ticketID: TicketID, by workerID: WorkerID) -> PoolJob<Item>? {
+        guard let ticket = tickets.removeValue(forKey: ticketID) else { return nil }
         let workerName = workers[workerID]?.name ?? ""
         record(.markCached(hint: ticket.item.cacheHint, worker: workerName))
         workers[workerID]?.running += 1
