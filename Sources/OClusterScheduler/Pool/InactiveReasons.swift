@@ -3,8 +3,10 @@
 
 /// Why a worker's queue is not accepting jobs. A worker is active only when the set is empty.
 public struct InactiveReasons: OptionSet, Sendable, Hashable, CustomStringConvertible {
+    /// The bit set (worker = 1, admin pause = 2, shutting down = 4, as in ocluster).
     public let rawValue: Int
 
+    /// Creates a set from its bits.
     public init(rawValue: Int) { self.rawValue = rawValue }
 
     /// The worker paused itself, has not activated yet, or has disconnected.

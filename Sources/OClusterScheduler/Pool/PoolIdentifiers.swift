@@ -10,8 +10,10 @@ public struct TicketID: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     init(_ rawValue: UInt64) { self.rawValue = rawValue }
 
+    /// Submission order.
     public static func < (lhs: TicketID, rhs: TicketID) -> Bool { lhs.rawValue < rhs.rawValue }
 
+    /// For logs.
     public var description: String { "ticket#\(rawValue)" }
 }
 
@@ -25,6 +27,7 @@ public struct WorkerID: Hashable, Sendable, CustomStringConvertible {
 
     init(_ rawValue: UInt64) { self.rawValue = rawValue }
 
+    /// For logs.
     public var description: String { "worker#\(rawValue)" }
 }
 
@@ -35,5 +38,6 @@ public struct PopRequestID: Hashable, Sendable, CustomStringConvertible {
 
     init(_ rawValue: UInt64) { self.rawValue = rawValue }
 
+    /// For logs.
     public var description: String { "pop#\(rawValue)" }
 }
