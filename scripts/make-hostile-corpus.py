@@ -134,7 +134,8 @@ case("dag_amplification", "walk", "traversalLimitExceeded", "64 pointers to the 
 case("empty_input", "frame", "truncatedFrame", "zero bytes", b"")
 case("huge_segment_count", "frame", "tooManySegments", "segment count 0xFFFFFFFF + 1",
      struct.pack("<II", 0xFFFFFFFF, 0))
-case("segment_count_513", "frame", "tooManySegments", "513 segments", table(*([0] * 513)))
+case("segment_count_512", "frame", "tooManySegments", "512 segments (C++ accepts at most 511)",
+     table(*([0] * 512)))
 case("segments_sum_too_large", "frame", "segmentTooLarge", "two 5 Mi-word segments exceed the 8 Mi-word limit",
      table(5 << 20, 5 << 20))
 case("segment_too_large", "frame", "segmentTooLarge", "one segment of 2^32-1 words", table(0xFFFFFFFF))

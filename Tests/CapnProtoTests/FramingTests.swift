@@ -89,3 +89,29 @@ import Testing
         try RawSchema.expectSample(try reader.root())
     }
 }
+
+extension FramingTests {
+    static func frame(segmentCount: Int) -> [UInt8] {
+        var segments = [[UInt8]](repeating: [], count: segmentCount)
+        segments[0] = [UInt8](repeating: 0, count: 8)
+        return Framing.encode(segments: segments)
+    }
+
+    @Test func defaultSegmentLimitMatchesCapnp() throws {
+        // C++ capnp reads at most 511 segments.
+        #expect(try Framing.decode(Self.frame(segmentCount: 511)).segmentCount == 511)
+        let error = #expect(throws: CapnProtoError.self) { try Framing.decode(Self.frame(segmentCount: 512)) }
+        #expect(error?.code == .tooManySegments)
+        if CapnpTool.isAvailable {
+            #expect(try CapnpTool.decode(Self.frame(segmentCount: 511)).hasSuffix("choice = (none = void) )\n"))
+        }
+    }
+
+    @Test func noSegmentsFrameAsOneEmptySegment() throws {
+        let frame = Framing.encode(segments: [[UInt8]]())
+        #expect(frame == [0, 0, 0, 0, 0, 0, 0, 0])
+        let reader = try Framing.decode(frame)
+        #expect(reader.segmentCount == 1)
+        #expect(try reader.root().dataWordCount == 0)
+    }
+}

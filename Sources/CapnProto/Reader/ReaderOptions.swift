@@ -12,10 +12,11 @@ public struct ReaderOptions: Sendable, Hashable {
     public var traversalLimitWords: Int
     /// How deep structs and lists may nest.
     public var nestingLimit: Int
-    /// Largest number of segments accepted in a stream frame (C++ refuses 512 and more).
+    /// Largest number of segments accepted in a stream frame (C++ refuses 512 and more, so
+    /// the default is 511).
     public var segmentLimit: Int
 
-    public init(traversalLimitWords: Int = 8 * 1024 * 1024, nestingLimit: Int = 64, segmentLimit: Int = 512) {
+    public init(traversalLimitWords: Int = 8 * 1024 * 1024, nestingLimit: Int = 64, segmentLimit: Int = 511) {
         self.traversalLimitWords = traversalLimitWords
         self.nestingLimit = nestingLimit
         self.segmentLimit = segmentLimit

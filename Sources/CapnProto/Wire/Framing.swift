@@ -19,8 +19,10 @@ public enum Framing {
         return out
     }
 
-    /// The segment table for segments of the given byte sizes.
+    /// The segment table for segments of the given byte sizes (none frames as one empty segment).
     static func table(sizes: [Int]) -> [UInt8] {
+        // The table stores count − 1: with no segments that would trap converting −1 to UInt32.
+        let sizes = sizes.isEmpty ? [0] : sizes
         var table = [UInt8](repeating: 0, count: ((sizes.count + 2) / 2) * 8)
         table.withUnsafeMutableBytes { raw in
             raw.storeBytes(of: UInt32(sizes.count - 1).littleEndian, toByteOffset: 0, as: UInt32.self)
