@@ -100,23 +100,28 @@ public struct ListReader: @unchecked Sendable {
 
     @inlinable func elementAddress(_ index: Int) -> UnsafeRawPointer { start + (index * stepBits) / 8 }
 
-    /// The `index`-th element as a primitive (the first field of a struct element).
+    // Indices are checked as in ListBuilder: a read outside 0..<count would otherwise load
+    // whatever follows the list in the segment, or memory past its end.
+
+    /// The `index`-th element as a primitive (the first field of a struct element); zero when
+    /// `index` is out of range.
     @inlinable
     public func read<T: FixedWidthInteger>(_ type: T.Type = T.self, at index: Int) -> T {
-        guard MemoryLayout<T>.size * 8 <= structDataBits else { return 0 }
+        guard index >= 0, index < count, MemoryLayout<T>.size * 8 <= structDataBits else { return 0 }
         return T(littleEndian: elementAddress(index).loadUnaligned(as: T.self))
     }
 
-    /// The `index`-th element of a bit list.
+    /// The `index`-th element of a bit list; `false` when `index` is out of range.
     @inlinable
     public func readBool(at index: Int) -> Bool {
-        guard elementSize == .bit else { return false }
+        guard elementSize == .bit, index >= 0, index < count else { return false }
         return start.load(fromByteOffset: index / 8, as: UInt8.self) & (1 << UInt8(index % 8)) != 0
     }
 
     /// The `index`-th element as a struct (primitive and pointer lists read as one-field structs).
     @inlinable
     public func structElement(_ index: Int) -> StructReader {
+        precondition(index >= 0 && index < count, "list index \(index) out of range 0..<\(count)")
         let data = elementAddress(index)
         return StructReader(
             message: message,
@@ -132,6 +137,7 @@ public struct ListReader: @unchecked Sendable {
     /// The `index`-th element as a pointer (the first pointer of a struct element).
     @inlinable
     public func pointerElement(_ index: Int) -> AnyPointerReader {
+        precondition(index >= 0 && index < count, "list index \(index) out of range 0..<\(count)")
         guard structPointerCount > 0 else { return .null }
         return AnyPointerReader(
             message: message,
