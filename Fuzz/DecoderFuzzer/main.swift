@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+// libFuzzer entry point for the serialization core, built by scripts/fuzz.sh together with the
+// sources of Sources/CapnProto (one module, so there is no `import CapnProto`).
+//
+// Each input is read three ways (as a framed message, as a packed framed message, and as the
+// words of a single unframed segment) and everything reachable is read in every way the API
+// allows; malformed input must only ever produce a CapnProtoError. Deep copies into a builder
+// exercise the writer on whatever the reader accepted.
+
+/// Small limits keep every input fast; the checks they exercise are the same as the defaults'.
+let fuzzOptions = ReaderOptions(traversalLimitWords: 1 << 12, nestingLimit: 16, segmentLimit: 64)
+/// Elements visited per list and data bytes per struct (the traversal limit bounds the total anyway).
+let elementCap = 128
+/// Every way a list can be asked for.
+let expectations: [ListExpectation] = [
+    .void, .bit, .primitive(bytes: 1), .primitive(bytes: 2), .primitive(bytes: 4), .primitive(bytes: 8),
+    .pointer, .structs,
+]
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = UnsafeRawBufferPointer(start: data, count: size)
+    let array = [UInt8](bytes)
+
+    if let (message, length) = try? Framing.decodePrefix(bytes, options: fuzzOptions) {
+        precondition(length <= size, "frame longer than its input")
+        exercise(message)
+    }
+    if let message = try? Packing.decode(array, options: fuzzOptions) {
+        exercise(message)
+    }
+    exercise(MessageReader(segments: [array], options: fuzzOptions))
+
+    // Packing must round-trip any byte string (padded to whole words).
+    if size <= 4096 {
+        let padded = array + [UInt8](repeating: 0, count: (8 - size % 8) % 8)
+        guard let unpacked = try? Packing.unpack(Packing.pack(array)), unpacked == padded else {
+            fatalError("packing does not round-trip")
+        }
+    }
+    return 0
+}
+
+func exercise(_ message: MessageReader) {
+    _ = message.rootPointer().kind
+    if let root = try? message.root() { visit(root) }
+    visit(message.rootPointer())
+    // Copy what the reader accepts into a fresh message, then read the copy back.
+    let copy = MessageBuilder(firstSegmentWords: 4, growth: .fixed)
+    if (try? copy.rootPointer.set(message.rootPointer())) != nil {
+        let again = copy.reader(options: fuzzOptions)
+        visit(again.rootPointer())
+        if copy.rootPointer.getList() == nil, copy.rootPointer.capabilityIndex == nil {
+            // Upgrading the copied root struct must keep it readable.
+            _ = copy.rootPointer.getStruct(dataWords: 2, pointerCount: 2)
+            if let framed = try? Framing.decode(copy.serialize(), options: fuzzOptions) {
+                visit(framed.rootPointer())
+            }
+        }
+    }
+}
+
+func visit(_ pointer: AnyPointerReader) {
+    _ = pointer.kind
+    _ = try? pointer.readCapability()
+    _ = try? pointer.readText()
+    _ = try? pointer.readData()
+    if let bytes = try? pointer.textBytes() { _ = bytes.last }
+    if let reader = try? pointer.readStruct() { visit(reader) }
+    for expected in expectations {
+        if let list = try? pointer.readList(expecting: expected) { visit(list, as: expected) }
+    }
+}
+
+func visit(_ reader: StructReader) {
+    let dataBytes = min(reader.dataWordCount * 8, elementCap)
+    for index in 0..<dataBytes { _ = reader.read(UInt8.self, at: index) }
+    for index in stride(from: 0, to: dataBytes * 8, by: 7) { _ = reader.readBool(bit: index) }
+    _ = reader.read(UInt64.self, at: 0)
+    _ = reader.readFloat32(at: 1)
+    _ = reader.readFloat64(at: 2)
+    for index in 0..<reader.pointerSectionCount {
+        _ = reader.isNull(index)
+        visit(reader.pointer(index))
+    }
+    _ = reader.pointer(reader.pointerSectionCount)
+}
+
+func visit(_ list: ListReader, as expected: ListExpectation) {
+    let count = min(list.count, elementCap)
+    _ = list.bytes?.count
+    for index in 0..<count {
+        switch expected {
+        case .void:
+            _ = list.read(UInt8.self, at: index)
+        case .bit:
+            _ = list.readBool(at: index)
+        case .primitive(let bytes):
+            switch bytes {
+            case 1: _ = list.read(UInt8.self, at: index)
+            case 2: _ = list.read(UInt16.self, at: index)
+            case 4: _ = list.read(UInt32.self, at: index)
+            default: _ = list.read(UInt64.self, at: index)
+            }
+        case .pointer:
+            visit(list.pointerElement(index))
+        case .structs:
+            visit(list.structElement(index))
+        }
+    }
+}
