@@ -6,166 +6,162 @@ import CapnProto
 /// Reads a CodeGeneratorRequest (schema.capnp, file id 0xa93fc509624c72d9) into a
 /// ``SchemaRequest``.
 ///
-/// Works on untyped readers with the layout `capnp compile -ocapnp schema.capnp` reports
-/// (offsets in units of the field's size), so the generator can read its own input before any
-/// generated code exists.
+/// The generator is self-hosting: the request is read through the bindings it generated for
+/// `schema/capnp-schema.capnp` (`Generated/capnp-schema.capnp.swift`). scripts/generate.sh
+/// regenerates those bindings with the generator that uses them; the committed file must come
+/// out unchanged.
 public enum RequestDecoder {
     /// Decodes a framed (unpacked) CodeGeneratorRequest.
     public static func decode(frame: [UInt8]) throws -> SchemaRequest {
         // Requests for large schemas are big but trusted (they come from the capnp compiler).
         let options = ReaderOptions(traversalLimitWords: 1 << 30, nestingLimit: 128)
-        let root = try Framing.decode(frame, options: options).root()
+        let request = try Framing.decode(frame, options: options).root(as: CodeGeneratorRequest.Reader.self)
         var nodes: [UInt64: SchemaNode] = [:]
-        let nodeList = try StructList<Raw>.read(from: root.pointer(0))
-        for raw in nodeList {
-            let node = try decodeNode(raw._reader)
-            nodes[node.id] = node
+        for node in try request.nodes {
+            let decoded = try decodeNode(node)
+            nodes[decoded.id] = decoded
         }
-        var files: [SchemaRequest.RequestedFile] = []
-        for raw in try StructList<Raw>.read(from: root.pointer(1)) {
-            files.append(.init(id: raw._reader.read(UInt64.self, at: 0), filename: try raw._reader.readText(0)))
+        let files = try request.requestedFiles.map { file in
+            SchemaRequest.RequestedFile(id: file.id, filename: try file.filename)
         }
         var docs: [UInt64: SchemaRequest.NodeDocs] = [:]
-        for raw in try StructList<Raw>.read(from: root.pointer(3)) {
-            let info = raw._reader
-            let members = try StructList<Raw>.read(from: info.pointer(1)).map { try $0._reader.readText(0) }
-            docs[info.read(UInt64.self, at: 0)] = .init(comment: try info.readText(0), members: members)
+        for info in try request.sourceInfo {
+            let members = try info.members.map { try $0.docComment }
+            docs[info.id] = SchemaRequest.NodeDocs(comment: try info.docComment, members: members)
         }
         return SchemaRequest(nodes: nodes, requestedFiles: files, docs: docs)
     }
 
-    /// A struct element with no typed accessors.
-    struct Raw: StructReaderView {
-        let _reader: StructReader
-        init(_ reader: StructReader) { _reader = reader }
-    }
-
-    static func decodeNode(_ node: StructReader) throws -> SchemaNode {
-        let nested = try StructList<Raw>.read(from: node.pointer(1)).map {
-            (name: try $0._reader.readText(0), id: $0._reader.read(UInt64.self, at: 0))
-        }
+    static func decodeNode(_ node: Node.Reader) throws -> SchemaNode {
+        let nested = try node.nestedNodes.map { (name: try $0.name, id: $0.id) }
         let kind: SchemaNode.Kind
-        switch node.read(UInt16.self, at: 6) {
-        case 0: kind = .file
-        case 1:
-            var fields: [SchemaField] = []
-            for (index, raw) in try StructList<Raw>.read(from: node.pointer(3)).enumerated() {
-                fields.append(try decodeField(raw._reader, index: index))
-            }
+        switch try node.which {
+        case .file:
+            kind = .file
+        case .struct(let info):
             kind = .structure(
                 StructInfo(
-                    dataWordCount: Int(node.read(UInt16.self, at: 7)),
-                    pointerCount: Int(node.read(UInt16.self, at: 12)),
-                    isGroup: node.readBool(bit: 224),
-                    discriminantCount: Int(node.read(UInt16.self, at: 15)),
-                    discriminantOffset: Int(node.read(UInt32.self, at: 8)),
-                    fields: fields
+                    dataWordCount: Int(info.dataWordCount),
+                    pointerCount: Int(info.pointerCount),
+                    isGroup: info.isGroup,
+                    discriminantCount: Int(info.discriminantCount),
+                    discriminantOffset: Int(info.discriminantOffset),
+                    fields: try info.fields.enumerated().map { index, field in try decodeField(field, index: index) }
                 )
             )
-        case 2:
+        case .enum(let info):
             kind = .enumeration(
-                try StructList<Raw>.read(from: node.pointer(3)).enumerated().map { index, raw in
-                    SchemaEnumerant(
-                        name: try raw._reader.readText(0),
-                        codeOrder: Int(raw._reader.read(UInt16.self, at: 0)),
-                        index: index
-                    )
+                try info.enumerants.enumerated().map { index, enumerant in
+                    SchemaEnumerant(name: try enumerant.name, codeOrder: Int(enumerant.codeOrder), index: index)
                 }
             )
-        case 3:
+        case .interface(let info):
             kind = .interface(
-                try StructList<Raw>.read(from: node.pointer(3)).enumerated().map { index, raw in
-                    let method = raw._reader
-                    return SchemaMethod(
-                        name: try method.readText(0),
-                        codeOrder: Int(method.read(UInt16.self, at: 0)),
+                try info.methods.enumerated().map { index, method in
+                    SchemaMethod(
+                        name: try method.name,
+                        codeOrder: Int(method.codeOrder),
                         index: index,
-                        paramStructType: method.read(UInt64.self, at: 1),
-                        resultStructType: method.read(UInt64.self, at: 2)
+                        paramStructType: method.paramStructType,
+                        resultStructType: method.resultStructType
                     )
                 }
             )
-        case 4:
-            kind = .constant(try decodeType(node.readStruct(3)), try decodeValue(node.readStruct(4)))
-        default:
+        case .const(let info):
+            kind = .constant(try decodeType(info.type), try decodeValue(info.value))
+        case .annotation, ._unknown:
             kind = .annotation
         }
         return SchemaNode(
-            id: node.read(UInt64.self, at: 0),
-            displayName: try node.readText(0),
-            displayNamePrefixLength: Int(node.read(UInt32.self, at: 2)),
-            scopeId: node.read(UInt64.self, at: 2),
+            id: node.id,
+            displayName: try node.displayName,
+            displayNamePrefixLength: Int(node.displayNamePrefixLength),
+            scopeId: node.scopeId,
             nestedNodes: nested,
             kind: kind
         )
     }
 
-    static func decodeField(_ field: StructReader, index: Int) throws -> SchemaField {
+    static func decodeField(_ field: Field.Reader, index: Int) throws -> SchemaField {
         let kind: SchemaField.Kind
-        if field.read(UInt16.self, at: 4) == 1 {
-            kind = .group(typeId: field.read(UInt64.self, at: 2))
-        } else {
+        switch try field.which {
+        case .group(let group):
+            kind = .group(typeId: group.typeId)
+        case .slot(let slot):
             kind = .slot(
-                offset: Int(field.read(UInt32.self, at: 1)),
-                type: try decodeType(field.readStruct(2)),
-                defaultValue: try decodeValue(field.readStruct(3))
+                offset: Int(slot.offset),
+                type: try decodeType(slot.type),
+                defaultValue: try decodeValue(slot.defaultValue)
             )
+        case ._unknown(let other):
+            throw CodeGenError(.malformedRequest, "field \(try field.name) has unknown kind \(other)")
         }
         return SchemaField(
-            name: try field.readText(0),
-            codeOrder: Int(field.read(UInt16.self, at: 0)),
-            discriminantValue: field.read(UInt16.self, at: 1) ^ 0xFFFF,
+            name: try field.name,
+            codeOrder: Int(field.codeOrder),
+            discriminantValue: field.discriminantValue,
             kind: kind,
             index: index
         )
     }
 
-    static func decodeType(_ type: StructReader) throws -> SchemaType {
-        switch type.read(UInt16.self, at: 0) {
-        case 0: return .void
-        case 1: return .bool
-        case 2: return .int8
-        case 3: return .int16
-        case 4: return .int32
-        case 5: return .int64
-        case 6: return .uint8
-        case 7: return .uint16
-        case 8: return .uint32
-        case 9: return .uint64
-        case 10: return .float32
-        case 11: return .float64
-        case 12: return .text
-        case 13: return .data
-        case 14: return .list(try decodeType(type.readStruct(0)))
-        case 15: return .enumeration(type.read(UInt64.self, at: 1))
-        case 16: return .structure(type.read(UInt64.self, at: 1))
-        case 17: return .interface(type.read(UInt64.self, at: 1))
-        case 18: return .anyPointer
-        case let other: throw CodeGenError(.malformedRequest, "unknown type tag \(other)")
+    static func decodeType(_ type: Type_.Reader) throws -> SchemaType {
+        switch try type.which {
+        case .void: .void
+        case .bool: .bool
+        case .int8: .int8
+        case .int16: .int16
+        case .int32: .int32
+        case .int64: .int64
+        case .uint8: .uint8
+        case .uint16: .uint16
+        case .uint32: .uint32
+        case .uint64: .uint64
+        case .float32: .float32
+        case .float64: .float64
+        case .text: .text
+        case .data: .data
+        case .list(let list): .list(try decodeType(list.elementType))
+        case .enum(let info): .enumeration(info.typeId)
+        case .struct(let info): .structure(info.typeId)
+        case .interface(let info): .interface(info.typeId)
+        case .anyPointer: .anyPointer
+        case ._unknown(let other): throw CodeGenError(.malformedRequest, "unknown type tag \(other)")
         }
     }
 
-    static func decodeValue(_ value: StructReader) throws -> SchemaValue {
-        switch value.read(UInt16.self, at: 0) {
-        case 0, 17: return .none
-        case 1: return .bool(value.readBool(bit: 16))
-        case 2, 6: return .bits(UInt64(value.read(UInt8.self, at: 2)))
-        case 3, 7: return .bits(UInt64(value.read(UInt16.self, at: 1)))
-        case 4, 8, 10: return .bits(UInt64(value.read(UInt32.self, at: 1)))
-        case 5, 9, 11: return .bits(value.read(UInt64.self, at: 1))
-        case 12: return value.isNull(0) ? .none : .text(try value.readText(0))
-        case 13: return value.isNull(0) ? .none : .data(try value.readData(0))
-        case 15: return .enumerant(value.read(UInt16.self, at: 1))
-        default:
-            if value.isNull(0) { return .none }
-            let copy = MessageBuilder(firstSegmentWords: 256)
-            try copy.rootPointer.set(value.pointer(0))
-            let words = copy.segmentBytes().map { bytes in
-                stride(from: 0, to: bytes.count, by: 8).map { at in
-                    (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[at + $1]) << (8 * UInt64($1)) }
-                }
-            }
-            return .pointer(segments: words)
+    static func decodeValue(_ value: Value.Reader) throws -> SchemaValue {
+        switch try value.which {
+        case .void, .interface: return .none
+        case .bool(let bool): return .bool(bool)
+        case .int8(let int): return .bits(UInt64(UInt8(bitPattern: int)))
+        case .int16(let int): return .bits(UInt64(UInt16(bitPattern: int)))
+        case .int32(let int): return .bits(UInt64(UInt32(bitPattern: int)))
+        case .int64(let int): return .bits(UInt64(bitPattern: int))
+        case .uint8(let uint): return .bits(UInt64(uint))
+        case .uint16(let uint): return .bits(UInt64(uint))
+        case .uint32(let uint): return .bits(UInt64(uint))
+        case .uint64(let uint): return .bits(uint)
+        case .float32(let float): return .bits(UInt64(float.bitPattern))
+        case .float64(let double): return .bits(double.bitPattern)
+        case .text(let text): return value.hasText ? .text(text) : .none
+        case .data(let data): return value.hasData ? .data(data) : .none
+        case .enum(let raw): return .enumerant(raw)
+        case .list(let pointer), .struct(let pointer), .anyPointer(let pointer): return try embedded(pointer)
+        case ._unknown: return try embedded(value._reader.pointer(0))
         }
+    }
+
+    /// A pointer default or constant, copied into a message of its own and kept as its words.
+    static func embedded(_ pointer: AnyPointerReader) throws -> SchemaValue {
+        if pointer.isNull { return .none }
+        let copy = MessageBuilder(firstSegmentWords: 256)
+        try copy.rootPointer.set(pointer)
+        let words = copy.segmentBytes().map { bytes in
+            stride(from: 0, to: bytes.count, by: 8).map { at in
+                (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[at + $1]) << (8 * UInt64($1)) }
+            }
+        }
+        return .pointer(segments: words)
     }
 }
