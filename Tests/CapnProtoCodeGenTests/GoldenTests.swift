@@ -53,9 +53,11 @@ struct Golden: Sendable, CustomTestStringConvertible {
         }
     }
 
-    /// The fixtures are what `capnp compile` makes today (so they cannot silently go stale).
+    /// The fixtures describe the schemas as they are today (so they cannot silently go stale):
+    /// a fresh `capnp compile` request generates the same Swift as the fixture. (The bytes
+    /// themselves also record the capnp version, so they are not compared.)
     @Test(arguments: Golden.all)
-    func fixtureMatchesCapnpCompile(_ golden: Golden) throws {
+    func fixtureIsCurrent(_ golden: Golden) throws {
         let schema = golden.request == "test" ? "schema/test/test.capnp" : "schema/\(golden.request).capnp"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -70,7 +72,12 @@ struct Golden: Sendable, CustomTestStringConvertible {
         process.waitUntilExit()
         try handle.close()
         #expect(process.terminationStatus == 0)
-        #expect([UInt8](try Data(contentsOf: output)) == (try golden.requestBytes()))
+        let fresh = try RequestDecoder.decode(frame: [UInt8](try Data(contentsOf: output)))
+        let committed = try RequestDecoder.decode(frame: golden.requestBytes())
+        let freshFiles = try SwiftGenerator(request: fresh).generate()
+        let committedFiles = try SwiftGenerator(request: committed).generate()
+        #expect(freshFiles.map(\.name) == committedFiles.map(\.name))
+        #expect(freshFiles.map(\.contents) == committedFiles.map(\.contents), "run scripts/make-codegen-fixtures.sh")
     }
 
     /// The decoded model holds what the schema declares.
