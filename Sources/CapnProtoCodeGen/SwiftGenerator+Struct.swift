@@ -146,9 +146,12 @@ extension SwiftGenerator {
             let type = try name(typeId)
             out.line("public var \(member): \(type).Builder { \(type).Builder(_builder) }")
             if !select.isEmpty {
-                out.line(
-                    "public func init\(context.suffix)() -> \(type).Builder { \(prefix)return \(type).Builder(_builder) }"
-                )
+                // Selecting a group arm zeroes its fields, which share space with other arms.
+                try out.block("public func init\(context.suffix)() -> \(type).Builder") { out in
+                    out.line(select)
+                    for statement in try clearStatements(group: typeId) { out.line(statement) }
+                    out.line("return \(type).Builder(_builder)")
+                }
             }
         case .slot(let offset, let type, let defaultValue):
             let slot = "_builder.pointer(\(offset))"
@@ -231,6 +234,33 @@ extension SwiftGenerator {
                 out.line("public var has\(context.suffix): Bool { !\(slot).isNull }")
             }
         }
+    }
+
+    /// Statements that reset every field of group `typeId` (and of groups nested in it) to its
+    /// default: zero bits, null pointers, the first arm of any union.
+    private func clearStatements(group typeId: UInt64) throws -> [String] {
+        guard case .structure(let info) = try node(typeId).kind else { return [] }
+        var statements: [String] = []
+        if info.discriminantCount > 0 {
+            statements.append("_builder.write(UInt16(0), at: \(info.discriminantOffset))")
+        }
+        for field in info.fields.sorted(by: { $0.codeOrder < $1.codeOrder }) {
+            switch field.kind {
+            case .group(let nested):
+                statements += try clearStatements(group: nested)
+            case .slot(let offset, let type, _):
+                switch type {
+                case .void: break
+                case .bool: statements.append("_builder.writeBool(false, bit: \(offset))")
+                case .int8, .uint8: statements.append("_builder.write(UInt8(0), at: \(offset))")
+                case .int16, .uint16, .enumeration: statements.append("_builder.write(UInt16(0), at: \(offset))")
+                case .int32, .uint32, .float32: statements.append("_builder.write(UInt32(0), at: \(offset))")
+                case .int64, .uint64, .float64: statements.append("_builder.write(UInt64(0), at: \(offset))")
+                default: statements.append("_builder.pointer(\(offset)).clear()")
+                }
+            }
+        }
+        return statements
     }
 
     private func listConvenience(_ element: SchemaType) throws -> (element: String, setter: String)? {

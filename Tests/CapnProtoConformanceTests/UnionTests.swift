@@ -271,6 +271,21 @@ struct UnionCase: Sendable, CustomTestStringConvertible {
         #expect(root._discriminant == 4)
     }
 
+    /// Selecting a group arm zeroes the group, whose fields share space with the other arms
+    /// (as C++'s `initRect()` does): `shape.circle` and `shape.rect.width` are the same word.
+    @Test func initGroupArmClearsIt() throws {
+        let message = MessageBuilder()
+        let root = message.initRoot(TestUnion.Builder.self)
+        root.shape.circle = 6.25
+        root.shape.initRect().height = 2
+        #expect(root.shape.rect.width == 0)
+        #expect(try CapnpTool.decode(message, type: "TestUnion").contains("rect = (width = 0, height = 2)"))
+        root.i32 = -1
+        let point = root.initPoint()
+        #expect(point.x == 0 && point.y == 0)
+        #expect(root._discriminant == 4)
+    }
+
     /// A discriminant from a newer schema reads as `_unknown`.
     @Test func unknownDiscriminant() throws {
         let message = MessageBuilder()

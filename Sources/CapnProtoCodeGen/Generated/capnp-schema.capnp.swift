@@ -406,15 +406,55 @@ public enum Node {
         public var hasAnnotations: Bool { !_builder.pointer(2).isNull }
         public func setFile() { _builder.write(UInt16(0), at: 6) }
         public var `struct`: Node.Struct.Builder { Node.Struct.Builder(_builder) }
-        public func initStruct() -> Node.Struct.Builder { _builder.write(UInt16(1), at: 6); return Node.Struct.Builder(_builder) }
+        public func initStruct() -> Node.Struct.Builder {
+            _builder.write(UInt16(1), at: 6)
+            _builder.write(UInt16(0), at: 7)
+            _builder.write(UInt16(0), at: 12)
+            _builder.write(UInt16(0), at: 13)
+            _builder.writeBool(false, bit: 224)
+            _builder.write(UInt16(0), at: 15)
+            _builder.write(UInt32(0), at: 8)
+            _builder.pointer(3).clear()
+            return Node.Struct.Builder(_builder)
+        }
         public var `enum`: Node.Enum.Builder { Node.Enum.Builder(_builder) }
-        public func initEnum() -> Node.Enum.Builder { _builder.write(UInt16(2), at: 6); return Node.Enum.Builder(_builder) }
+        public func initEnum() -> Node.Enum.Builder {
+            _builder.write(UInt16(2), at: 6)
+            _builder.pointer(3).clear()
+            return Node.Enum.Builder(_builder)
+        }
         public var interface: Node.Interface.Builder { Node.Interface.Builder(_builder) }
-        public func initInterface() -> Node.Interface.Builder { _builder.write(UInt16(3), at: 6); return Node.Interface.Builder(_builder) }
+        public func initInterface() -> Node.Interface.Builder {
+            _builder.write(UInt16(3), at: 6)
+            _builder.pointer(3).clear()
+            _builder.pointer(4).clear()
+            return Node.Interface.Builder(_builder)
+        }
         public var const: Node.Const.Builder { Node.Const.Builder(_builder) }
-        public func initConst() -> Node.Const.Builder { _builder.write(UInt16(4), at: 6); return Node.Const.Builder(_builder) }
+        public func initConst() -> Node.Const.Builder {
+            _builder.write(UInt16(4), at: 6)
+            _builder.pointer(3).clear()
+            _builder.pointer(4).clear()
+            return Node.Const.Builder(_builder)
+        }
         public var annotation: Node.Annotation.Builder { Node.Annotation.Builder(_builder) }
-        public func initAnnotation() -> Node.Annotation.Builder { _builder.write(UInt16(5), at: 6); return Node.Annotation.Builder(_builder) }
+        public func initAnnotation() -> Node.Annotation.Builder {
+            _builder.write(UInt16(5), at: 6)
+            _builder.pointer(3).clear()
+            _builder.writeBool(false, bit: 112)
+            _builder.writeBool(false, bit: 113)
+            _builder.writeBool(false, bit: 114)
+            _builder.writeBool(false, bit: 115)
+            _builder.writeBool(false, bit: 116)
+            _builder.writeBool(false, bit: 117)
+            _builder.writeBool(false, bit: 118)
+            _builder.writeBool(false, bit: 119)
+            _builder.writeBool(false, bit: 120)
+            _builder.writeBool(false, bit: 121)
+            _builder.writeBool(false, bit: 122)
+            _builder.writeBool(false, bit: 123)
+            return Node.Annotation.Builder(_builder)
+        }
         public var startByte: UInt32 { get { _builder.read(UInt32.self, at: 10) } nonmutating set { _builder.write(newValue, at: 10) } }
         /// Byte range of the declaration in its source file, when known.
         public var endByte: UInt32 { get { _builder.read(UInt32.self, at: 11) } nonmutating set { _builder.write(newValue, at: 11) } }
@@ -600,10 +640,21 @@ public enum Field {
         public var discriminantValue: UInt16 { get { _builder.read(UInt16.self, at: 1) ^ 65535 } nonmutating set { _builder.write(newValue ^ 65535, at: 1) } }
         /// An ordinary field stored in the struct's data or pointer section.
         public var slot: Field.Slot.Builder { Field.Slot.Builder(_builder) }
-        public func initSlot() -> Field.Slot.Builder { _builder.write(UInt16(0), at: 4); return Field.Slot.Builder(_builder) }
+        public func initSlot() -> Field.Slot.Builder {
+            _builder.write(UInt16(0), at: 4)
+            _builder.write(UInt32(0), at: 1)
+            _builder.pointer(2).clear()
+            _builder.pointer(3).clear()
+            _builder.writeBool(false, bit: 128)
+            return Field.Slot.Builder(_builder)
+        }
         /// A group: its members live in the node named here.
         public var group: Field.Group.Builder { Field.Group.Builder(_builder) }
-        public func initGroup() -> Field.Group.Builder { _builder.write(UInt16(1), at: 4); return Field.Group.Builder(_builder) }
+        public func initGroup() -> Field.Group.Builder {
+            _builder.write(UInt16(1), at: 4)
+            _builder.write(UInt64(0), at: 2)
+            return Field.Group.Builder(_builder)
+        }
         public var ordinal: Field.Ordinal.Builder { Field.Ordinal.Builder(_builder) }
     }
 
@@ -985,13 +1036,26 @@ public enum Type_ {
             public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 4) }
             /// A pointer of unknown type, possibly limited to one kind.
             public var unconstrained: Type_.AnyPointer.Unconstrained.Builder { Type_.AnyPointer.Unconstrained.Builder(_builder) }
-            public func initUnconstrained() -> Type_.AnyPointer.Unconstrained.Builder { _builder.write(UInt16(0), at: 4); return Type_.AnyPointer.Unconstrained.Builder(_builder) }
+            public func initUnconstrained() -> Type_.AnyPointer.Unconstrained.Builder {
+                _builder.write(UInt16(0), at: 4)
+                _builder.write(UInt16(0), at: 5)
+                return Type_.AnyPointer.Unconstrained.Builder(_builder)
+            }
             /// A generic parameter of an enclosing declaration.
             public var parameter: Type_.AnyPointer.Parameter.Builder { Type_.AnyPointer.Parameter.Builder(_builder) }
-            public func initParameter() -> Type_.AnyPointer.Parameter.Builder { _builder.write(UInt16(1), at: 4); return Type_.AnyPointer.Parameter.Builder(_builder) }
+            public func initParameter() -> Type_.AnyPointer.Parameter.Builder {
+                _builder.write(UInt16(1), at: 4)
+                _builder.write(UInt64(0), at: 2)
+                _builder.write(UInt16(0), at: 5)
+                return Type_.AnyPointer.Parameter.Builder(_builder)
+            }
             /// A generic parameter of the method being declared.
             public var implicitMethodParameter: Type_.AnyPointer.ImplicitMethodParameter.Builder { Type_.AnyPointer.ImplicitMethodParameter.Builder(_builder) }
-            public func initImplicitMethodParameter() -> Type_.AnyPointer.ImplicitMethodParameter.Builder { _builder.write(UInt16(2), at: 4); return Type_.AnyPointer.ImplicitMethodParameter.Builder(_builder) }
+            public func initImplicitMethodParameter() -> Type_.AnyPointer.ImplicitMethodParameter.Builder {
+                _builder.write(UInt16(2), at: 4)
+                _builder.write(UInt16(0), at: 5)
+                return Type_.AnyPointer.ImplicitMethodParameter.Builder(_builder)
+            }
         }
 
         /// The arms of the union, as read.
@@ -1084,15 +1148,42 @@ public enum Type_ {
         public func setText() { _builder.write(UInt16(12), at: 0) }
         public func setData() { _builder.write(UInt16(13), at: 0) }
         public var list: Type_.List.Builder { Type_.List.Builder(_builder) }
-        public func initList() -> Type_.List.Builder { _builder.write(UInt16(14), at: 0); return Type_.List.Builder(_builder) }
+        public func initList() -> Type_.List.Builder {
+            _builder.write(UInt16(14), at: 0)
+            _builder.pointer(0).clear()
+            return Type_.List.Builder(_builder)
+        }
         public var `enum`: Type_.Enum.Builder { Type_.Enum.Builder(_builder) }
-        public func initEnum() -> Type_.Enum.Builder { _builder.write(UInt16(15), at: 0); return Type_.Enum.Builder(_builder) }
+        public func initEnum() -> Type_.Enum.Builder {
+            _builder.write(UInt16(15), at: 0)
+            _builder.write(UInt64(0), at: 1)
+            _builder.pointer(0).clear()
+            return Type_.Enum.Builder(_builder)
+        }
         public var `struct`: Type_.Struct.Builder { Type_.Struct.Builder(_builder) }
-        public func initStruct() -> Type_.Struct.Builder { _builder.write(UInt16(16), at: 0); return Type_.Struct.Builder(_builder) }
+        public func initStruct() -> Type_.Struct.Builder {
+            _builder.write(UInt16(16), at: 0)
+            _builder.write(UInt64(0), at: 1)
+            _builder.pointer(0).clear()
+            return Type_.Struct.Builder(_builder)
+        }
         public var interface: Type_.Interface.Builder { Type_.Interface.Builder(_builder) }
-        public func initInterface() -> Type_.Interface.Builder { _builder.write(UInt16(17), at: 0); return Type_.Interface.Builder(_builder) }
+        public func initInterface() -> Type_.Interface.Builder {
+            _builder.write(UInt16(17), at: 0)
+            _builder.write(UInt64(0), at: 1)
+            _builder.pointer(0).clear()
+            return Type_.Interface.Builder(_builder)
+        }
         public var anyPointer: Type_.AnyPointer.Builder { Type_.AnyPointer.Builder(_builder) }
-        public func initAnyPointer() -> Type_.AnyPointer.Builder { _builder.write(UInt16(18), at: 0); return Type_.AnyPointer.Builder(_builder) }
+        public func initAnyPointer() -> Type_.AnyPointer.Builder {
+            _builder.write(UInt16(18), at: 0)
+            _builder.write(UInt16(0), at: 4)
+            _builder.write(UInt16(0), at: 5)
+            _builder.write(UInt64(0), at: 2)
+            _builder.write(UInt16(0), at: 5)
+            _builder.write(UInt16(0), at: 5)
+            return Type_.AnyPointer.Builder(_builder)
+        }
     }
 
     /// The arms of the union, as read.
@@ -1607,7 +1698,12 @@ public enum CodeGeneratorRequest {
                     public var typeId: UInt64 { get { _builder.read(UInt64.self, at: 1) } nonmutating set { _builder.write(UInt16(0), at: 8); _builder.write(newValue, at: 1) } }
                     /// The identifier names a member of a type.
                     public var member: CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Member.Builder { CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Member.Builder(_builder) }
-                    public func initMember() -> CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Member.Builder { _builder.write(UInt16(1), at: 8); return CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Member.Builder(_builder) }
+                    public func initMember() -> CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Member.Builder {
+                        _builder.write(UInt16(1), at: 8)
+                        _builder.write(UInt64(0), at: 1)
+                        _builder.write(UInt16(0), at: 9)
+                        return CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Member.Builder(_builder)
+                    }
                 }
 
                 /// The arms of the union, as read.

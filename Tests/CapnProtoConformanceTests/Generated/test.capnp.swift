@@ -682,7 +682,12 @@ public enum TestUnion {
             /// Radius.
             public var circle: Double { get { _builder.readFloat64(at: 3) } nonmutating set { _builder.write(UInt16(0), at: 1); _builder.writeFloat64(newValue, at: 3) } }
             public var rect: TestUnion.Shape.Rect.Builder { TestUnion.Shape.Rect.Builder(_builder) }
-            public func initRect() -> TestUnion.Shape.Rect.Builder { _builder.write(UInt16(1), at: 1); return TestUnion.Shape.Rect.Builder(_builder) }
+            public func initRect() -> TestUnion.Shape.Rect.Builder {
+                _builder.write(UInt16(1), at: 1)
+                _builder.write(UInt64(0), at: 3)
+                _builder.write(UInt64(0), at: 4)
+                return TestUnion.Shape.Rect.Builder(_builder)
+            }
             public func setEmpty() { _builder.write(UInt16(2), at: 1) }
         }
 
@@ -759,7 +764,12 @@ public enum TestUnion {
         public var hasSmall: Bool { !_builder.pointer(0).isNull }
         /// A group as a union member: several fields selected together.
         public var point: TestUnion.Point.Builder { TestUnion.Point.Builder(_builder) }
-        public func initPoint() -> TestUnion.Point.Builder { _builder.write(UInt16(4), at: 0); return TestUnion.Point.Builder(_builder) }
+        public func initPoint() -> TestUnion.Point.Builder {
+            _builder.write(UInt16(4), at: 0)
+            _builder.write(UInt64(0), at: 1)
+            _builder.write(UInt64(0), at: 2)
+            return TestUnion.Point.Builder(_builder)
+        }
         public var flag: Bool { get { _builder.readBool(bit: 32) } nonmutating set { _builder.write(UInt16(5), at: 0); _builder.writeBool(newValue, bit: 32) } }
         public func initNumbers(count: Int) -> ScalarListBuilder<Int32> { _builder.write(UInt16(6), at: 0); return ScalarListBuilder(_builder.pointer(0).initList(elementSize: Int32.elementSize, count: count)) }
         public func setNumbers(_ value: ScalarList<Int32>) throws { _builder.write(UInt16(6), at: 0); try _builder.pointer(0).setList(value._list) }
@@ -1012,9 +1022,19 @@ public enum TestGroups {
         public var location: TestGroups.Location.Builder { TestGroups.Location.Builder(_builder) }
         public var owner: TestGroups.Owner.Builder { TestGroups.Owner.Builder(_builder) }
         public var alpha: TestGroups.Alpha.Builder { TestGroups.Alpha.Builder(_builder) }
-        public func initAlpha() -> TestGroups.Alpha.Builder { _builder.write(UInt16(0), at: 13); return TestGroups.Alpha.Builder(_builder) }
+        public func initAlpha() -> TestGroups.Alpha.Builder {
+            _builder.write(UInt16(0), at: 13)
+            _builder.write(UInt32(0), at: 7)
+            _builder.pointer(5).clear()
+            return TestGroups.Alpha.Builder(_builder)
+        }
         public var beta: TestGroups.Beta.Builder { TestGroups.Beta.Builder(_builder) }
-        public func initBeta() -> TestGroups.Beta.Builder { _builder.write(UInt16(1), at: 13); return TestGroups.Beta.Builder(_builder) }
+        public func initBeta() -> TestGroups.Beta.Builder {
+            _builder.write(UInt16(1), at: 13)
+            _builder.write(UInt32(0), at: 7)
+            _builder.writeBool(false, bit: 256)
+            return TestGroups.Beta.Builder(_builder)
+        }
     }
 
     /// The arms of the union, as read.
