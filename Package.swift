@@ -14,18 +14,49 @@ let package = Package(
         .executable(name: "capnpc-swift", targets: ["capnpc-swift"]),
         .executable(name: "capnp-bench", targets: ["capnp-bench"]),
     ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    ],
     targets: [
         // Serialization core: no dependencies at all.
         .target(name: "CapnProto"),
-        // The RPC protocol (rpc.capnp bindings now; the CapTP engine comes with the RPC issue).
-        .target(name: "CapnProtoRPC", dependencies: ["CapnProto"]),
+        // The CapTP engine (a pure state machine), capabilities and the async API.
+        .target(
+            name: "CapnProtoRPC",
+            dependencies: ["CapnProto", .product(name: "Logging", package: "swift-log")]
+        ),
+        // The vat network: NIO + TLS pinned by key digest, sturdy refs, .cap files, restorer.
+        .target(
+            name: "CapnProtoNetwork",
+            dependencies: [
+                "CapnProtoRPC",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Helpers several test targets share: the reference `capnp` tool, in-memory transports.
+        .target(name: "CapnProtoTestSupport", dependencies: ["CapnProto", "CapnProtoRPC"]),
         // Schema model and Swift code generation for capnpc-swift.
         .target(name: "CapnProtoCodeGen", dependencies: ["CapnProto"]),
         .executableTarget(name: "capnpc-swift", dependencies: ["CapnProtoCodeGen"]),
         // Generated bindings for schema/ocluster.capnp plus hand-written wrappers.
         .target(name: "OClusterAPI", dependencies: ["CapnProto"]),
         // Pools and the cache-hint affinity queue (pure), later the RPC services.
-        .target(name: "OClusterScheduler"),
+        .target(
+            name: "OClusterScheduler",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // Release-mode benchmark; compared against Benchmarks/cpp in scripts/bench.sh.
         .executableTarget(name: "capnp-bench", dependencies: ["CapnProto", "OClusterAPI"]),
 
@@ -39,6 +70,8 @@ let package = Package(
         .testTarget(name: "CapnProtoConformanceTests", dependencies: ["CapnProto", "CapnProtoRPC"]),
         .testTarget(name: "OClusterAPITests", dependencies: ["OClusterAPI", "CapnProto"]),
         .testTarget(name: "OClusterSchedulerTests", dependencies: ["OClusterScheduler"]),
+        .testTarget(name: "CapnProtoRPCTests", dependencies: ["CapnProtoRPC", "CapnProto", "CapnProtoTestSupport"]),
+        .testTarget(name: "CapnProtoNetworkTests", dependencies: ["CapnProtoNetwork", "CapnProtoRPC", "CapnProto"]),
     ]
 )
 
