@@ -26,6 +26,8 @@ swiftc -sanitize=fuzzer,address -parse-as-library -O -g \
 
 # Short allocation stacks: hostile input throws (and allocates) a lot; full stacks halve the speed.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-malloc_context_size=2}"
+# Swift's own crash backtracer can stall for minutes on a fuzzer crash; libFuzzer prints one.
+export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=no}"
 "$out/decoder-fuzzer" "$out/corpus" Tests/CapnProtoTests/Fixtures/hostile Fuzz/DecoderFuzzer/seeds \
     -max_total_time="$duration" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$out/artifacts/" -print_final_stats=1 "$@"

@@ -16,6 +16,8 @@ Operations (see HostileInputTests.swift):
                  the root struct's pointer 0 read as text, data, struct or capability
     list0-<e>    the root struct's pointer 0 read as a list expecting void, bit, byte,
                  pointer or structs
+    copy         deep-copy the root into a new message, which must read back identical
+                 (expected code "ok")
 
 Run from anywhere: python3 scripts/make-hostile-corpus.py
 """
@@ -197,6 +199,11 @@ case("void_list_as_pointers", "list0-pointer", "invalidList", "List(Void) where 
      holder(lp(0, VOID, 3)))
 case("composite_without_pointers_as_pointers", "list0-pointer", "invalidList",
      "data-only struct list where pointers are expected", holder(lp(0, COMPOSITE, 1), sp(1, 1, 0), 0))
+
+# Valid input the fuzzer found mishandled: operation "copy" deep-copies the message into a new
+# one and expects the copy to read back identical (code "ok": nothing may throw).
+case("empty_struct_copy", "copy", "ok", "a zero-sized struct right behind its pointer must not copy as null",
+     frame([sp(0, 0, 1), sp(-1, 0, 0)]))
 
 # Packing.
 case("packed_truncated_word", "packed", "invalidPacking", "tag announces 2 bytes, 1 follows", bytes([0x03, 0x01]))

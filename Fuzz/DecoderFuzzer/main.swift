@@ -27,6 +27,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if let (message, length) = try? Framing.decodePrefix(bytes, options: fuzzOptions) {
         precondition(length <= size, "frame longer than its input")
         exercise(message)
+        checkCopy(of: bytes)
     }
     if let message = try? Packing.decode(array, options: fuzzOptions) {
         exercise(message)
@@ -110,4 +111,29 @@ func visit(_ list: ListReader, as expected: ListExpectation) {
             visit(list.structElement(index))
         }
     }
+}
+
+/// A deep copy must hold exactly what its source held (compared by digest, each read with a
+/// fresh budget).
+func checkCopy(of bytes: UnsafeRawBufferPointer) {
+    guard let (message, _) = try? Framing.decodePrefix(bytes, options: fuzzOptions),
+        let (source, _) = try? Framing.decodePrefix(bytes, options: fuzzOptions)
+    else { return }
+    let copy = MessageBuilder(firstSegmentWords: 3, growth: .fixed)
+    guard (try? copy.rootPointer.set(message.rootPointer())) != nil else { return }
+    var expected: [UInt8] = []
+    guard (try? digest(source.rootPointer(), into: &expected)) != nil else { return }
+    let options = ReaderOptions(
+        traversalLimitWords: 1 << 20,
+        nestingLimit: fuzzOptions.nestingLimit,
+        segmentLimit: 1 << 20
+    )
+    var actual: [UInt8] = []
+    do {
+        let reread = try Framing.decode(copy.serialize(), options: options)
+        try digest(reread.rootPointer(), into: &actual)
+    } catch {
+        fatalError("the copy of a readable message does not read back: \(error)")
+    }
+    precondition(actual == expected, "the copy differs from its source")
 }

@@ -117,6 +117,27 @@ import Testing
         #expect(try read.structElement(1).readCapability(0) == 12)
     }
 
+    @Test func zeroSizedStructStaysNonNull() throws {
+        // The struct lands right behind its pointer: offset 0 and no sections would encode as 0.
+        let message = MessageBuilder()
+        let root = message.initRoot(dataWords: 0, pointerCount: 0)
+        #expect(message.rootPointer.word != 0)
+        #expect(root.dataWordCount == 0)
+        let reader = try Framing.decode(message.serialize())
+        #expect(reader.rootPointer().kind == .structure)
+
+        let source = try Framing.decode(
+            [0, 0, 0, 0, 3, 0, 0, 0] + [0, 0, 0, 0, 0, 0, 1, 0] + [0xFC, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0] + [
+                0, 0, 0, 0, 0, 0, 0, 0,
+            ]
+        )
+        #expect(try source.root().pointer(0).kind == .structure)
+        let copy = MessageBuilder()
+        try copy.rootPointer.set(source.rootPointer())
+        let copied = try Framing.decode(copy.serialize()).root()
+        #expect(copied.pointer(0).kind == .structure, "the empty struct was copied as null")
+    }
+
     @Test func nullSourceClearsTarget() throws {
         let copy = MessageBuilder()
         let root = copy.initRoot(dataWords: 0, pointerCount: 1)

@@ -43,3 +43,41 @@ enum MessageWalker {
         return visited
     }
 }
+
+extension MessageWalker {
+    /// A canonical description of everything reachable from `pointer`, to compare a copy with
+    /// its source.
+    static func digest(_ pointer: AnyPointerReader) throws -> String {
+        switch pointer.kind {
+        case .null:
+            return "null"
+        case .capability:
+            return "cap(\(try pointer.readCapability() ?? 0))"
+        case .structure:
+            return try digest(try pointer.readStruct())
+        case .list:
+            let list = try pointer.readList(expecting: .void)
+            let elements: [String] = try (0..<list.count).map { index in
+                switch list.elementSize {
+                case .void: "void"
+                case .bit: list.readBool(at: index) ? "1" : "0"
+                case .byte: "\(list.read(UInt8.self, at: index))"
+                case .twoBytes: "\(list.read(UInt16.self, at: index))"
+                case .fourBytes: "\(list.read(UInt32.self, at: index))"
+                case .eightBytes: "\(list.read(UInt64.self, at: index))"
+                case .pointer, .composite: try digest(list.structElement(index))
+                }
+            }
+            return "\(list.elementSize)[\(elements.joined(separator: ","))]"
+        case .other:
+            _ = try pointer.readStruct()
+            return "other"
+        }
+    }
+
+    static func digest(_ reader: StructReader) throws -> String {
+        let data = (0..<reader.dataWordCount).map { String(reader.read(UInt64.self, at: $0), radix: 16) }
+        let pointers = try (0..<reader.pointerSectionCount).map { try digest(reader.pointer($0)) }
+        return "(\(data.joined(separator: " ")); \(pointers.joined(separator: ", ")))"
+    }
+}

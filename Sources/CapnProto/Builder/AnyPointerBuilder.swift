@@ -36,7 +36,10 @@ public struct AnyPointerBuilder {
     /// struct or list pointer word with a zero offset.
     func point(toSegment target: Int, word targetWord: Int, tag: UInt64) {
         if target == segment {
-            word = tag | WirePointer.offsetBits(targetWord - wordIndex - 1)
+            let near = tag | WirePointer.offsetBits(targetWord - wordIndex - 1)
+            // A zero-sized struct right behind its pointer encodes as 0, which reads as null: point
+            // it at the pointer itself (offset -1) instead, as C++ does for every empty struct.
+            word = near != 0 ? near : tag | WirePointer.offsetBits(-1)
             return
         }
         let targetSegment = message.segments[target]

@@ -36,3 +36,10 @@ struct Raw {
     label @20 :Text;
   }
 }
+
+struct Empty {}
+
+struct Holder {
+  any @0 :AnyPointer;
+  empty @1 :Empty;
+}
