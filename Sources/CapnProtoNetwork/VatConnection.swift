@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import CapnProto
+import NIOCore
+import NIOSSL
+
+/// An open connection whose TLS handshake may still be under way.
+///
+/// ``VatListener`` yields one per accepted socket; ``VatNetwork/connect(to:_:)`` makes one per
+/// dial. ``run(_:)`` waits for the handshake, hands the body an ``NIORPCTransport`` and closes
+/// the connection when the body returns or throws.
+public struct VatConnection: Sendable {
+    let channel: NIOAsyncChannel<MessageReader, [UInt8]>
+    let handshake: EventLoopFuture<SturdyRef.Authentication>
+
+    /// The peer's socket address, for logs.
+    public var remoteAddress: String {
+        channel.channel.remoteAddress.map { "\($0)" } ?? "?"
+    }
+
+    /// Waits for the TLS handshake (if any), then runs `body` with the transport.
+    ///
+    /// - Throws: the TLS failure as a ``NetworkError`` (e.g. ``NetworkError/Code/peerKeyMismatch``),
+    ///   or whatever `body` throws. The connection is closed either way.
+    public func run<Result: Sendable>(
+        _ body: (NIORPCTransport) async throws -> Result
+    ) async throws -> Result {
+        let peer: SturdyRef.Authentication
+        do {
+            peer = try await handshake.get()
+        } catch {
+            channel.channel.close(promise: nil)
+            try? await channel.channel.closeFuture.get()
+            throw error
+        }
+        return try await channel.executeThenClose { inbound, outbound in
+            try await body(NIORPCTransport(inbound: inbound, outbound: outbound, channel: channel.channel, peer: peer))
+        }
+    }
+
+    /// Sets up framing (and TLS, if `tls` is given) on a fresh channel. Runs on its event loop.
+    static func configure(
+        _ channel: any Channel,
+        tls: NIOSSLHandler?,
+        verdict: VerificationVerdict,
+        options: ReaderOptions,
+        handshakeTimeout: TimeAmount
+    ) throws -> VatConnection {
+        let handshake: EventLoopFuture<SturdyRef.Authentication>
+        let pipeline = channel.pipeline.syncOperations
+        if let tls {
+            let waiter = TLSHandshakeWaiter(
+                promise: channel.eventLoop.makePromise(),
+                verdict: verdict,
+                timeout: handshakeTimeout
+            )
+            try pipeline.addHandlers(tls, waiter)
+            handshake = waiter.future
+        } else {
+            handshake = channel.eventLoop.makeSucceededFuture(.insecure)
+        }
+        try pipeline.addHandlers(
+            ByteToMessageHandler(FrameDecoder(options: options)),
+            MessageToByteHandler(FrameEncoder()),
+            CloseOnErrorHandler()
+        )
+        let asyncChannel = try NIOAsyncChannel<MessageReader, [UInt8]>(wrappingChannelSynchronously: channel)
+        return VatConnection(channel: asyncChannel, handshake: handshake)
+    }
+}
