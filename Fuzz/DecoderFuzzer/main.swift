@@ -136,4 +136,36 @@ func checkCopy(of bytes: UnsafeRawBufferPointer) {
         fatalError("the copy of a readable message does not read back: \(error)")
     }
     precondition(actual == expected, "the copy differs from its source")
+    checkUpgrade(of: copy, options: options)
+}
+
+/// Growing a root struct (as a newer schema does) keeps every data word and pointer target.
+func checkUpgrade(of copy: MessageBuilder, options: ReaderOptions) {
+    guard let before = try? Framing.decode(copy.serialize(), options: options),
+        before.rootPointer().kind == .structure,
+        let old = try? before.root()
+    else { return }
+    var oldPointers: [[UInt8]] = []
+    for index in 0..<old.pointerSectionCount {
+        var out: [UInt8] = []
+        guard (try? digest(old.pointer(index), into: &out)) != nil else { return }
+        oldPointers.append(out)
+    }
+    let grown = copy.rootPointer.getStruct(dataWords: old.dataWordCount + 1, pointerCount: old.pointerSectionCount + 1)
+    precondition(
+        grown.dataWordCount == old.dataWordCount + 1 && grown.pointerSectionCount == old.pointerSectionCount + 1
+    )
+    guard let after = try? Framing.decode(copy.serialize(), options: options), let new = try? after.root() else {
+        fatalError("an upgraded struct does not read back")
+    }
+    for index in 0..<old.dataWordCount {
+        precondition(new.read(UInt64.self, at: index) == old.read(UInt64.self, at: index), "upgrade lost data")
+    }
+    precondition(new.read(UInt64.self, at: old.dataWordCount) == 0, "upgrade's new data word is not zero")
+    for index in 0..<old.pointerSectionCount {
+        var out: [UInt8] = []
+        guard (try? digest(new.pointer(index), into: &out)) != nil else { fatalError("upgraded pointer unreadable") }
+        precondition(out == oldPointers[index], "upgrade changed pointer \(index)")
+    }
+    precondition(new.isNull(old.pointerSectionCount), "upgrade's new pointer is not null")
 }
