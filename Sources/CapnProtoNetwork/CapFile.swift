@@ -27,7 +27,7 @@ public enum CapFile {
             throw NetworkError(.invalidSturdyRef, "cap file \(path) is not UTF-8 text")
         }
         do {
-            return try SturdyRef(parsing: String(text.trimmingWhitespace))
+            return try SturdyRef(parsing: text.trimmingWhitespace)
         } catch var error as NetworkError {
             error.message = "error loading \(path): \(error.message)"
             throw error
@@ -52,12 +52,16 @@ public enum CapFile {
 }
 
 extension StringProtocol {
-    /// The text without leading and trailing spaces, tabs, CRs and LFs (OCaml's `String.trim`).
-    var trimmingWhitespace: SubSequence {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\u{0C}" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
-            return self[endIndex...]
-        }
-        return self[first...last]
+    /// The text without leading and trailing spaces, tabs, CRs, LFs and form feeds (OCaml's
+    /// `String.trim`).
+    var trimmingWhitespace: String {
+        let isSpace: (Unicode.Scalar) -> Bool = { [" ", "\t", "\n", "\r", "\u{0C}"].contains($0) }
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }),
+            let last = scalars.lastIndex(where: { !isSpace($0) })
+        else { return "" }
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: scalars[first...last])
+        return String(out)
     }
 }

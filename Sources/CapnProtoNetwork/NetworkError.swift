@@ -69,10 +69,7 @@ public struct NetworkError: Error, Hashable, Sendable, CustomStringConvertible {
         self.cause = cause
     }
 
-    public var description: String {
-        if let cause { return "NetworkError.\(code): \(message) (\(cause))" }
-        return "NetworkError.\(code): \(message)"
-    }
+    public var description: String { "NetworkError.\(code): \(message)" }
 
     public static func == (lhs: NetworkError, rhs: NetworkError) -> Bool { lhs.code == rhs.code }
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }

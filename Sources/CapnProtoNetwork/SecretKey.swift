@@ -156,11 +156,11 @@ public struct SecretKey: Sendable {
     }
 
     /// The labels of the `-----BEGIN <label>-----` lines in `text`.
-    private static func pemLabels(_ text: String) -> [Substring] {
+    private static func pemLabels(_ text: String) -> [String] {
         text.split(whereSeparator: \.isNewline).compactMap { line in
             let line = line.trimmingWhitespace
             guard line.hasPrefix("-----BEGIN "), line.hasSuffix("-----"), line.count > 16 else { return nil }
-            return line.dropFirst(11).dropLast(5)
+            return String(line.dropFirst(11).dropLast(5))
         }
     }
 }

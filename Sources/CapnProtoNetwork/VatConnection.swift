@@ -13,11 +13,8 @@ import NIOSSL
 public struct VatConnection: Sendable {
     let channel: NIOAsyncChannel<MessageReader, [UInt8]>
     let handshake: EventLoopFuture<SturdyRef.Authentication>
-
-    /// The peer's socket address, for logs.
-    public var remoteAddress: String {
-        channel.channel.remoteAddress.map { "\($0)" } ?? "?"
-    }
+    /// The peer's socket address as it was when the connection opened, for logs.
+    public let remoteAddress: String
 
     /// Waits for the TLS handshake (if any), then runs `body` with the transport.
     ///
@@ -66,6 +63,10 @@ public struct VatConnection: Sendable {
             CloseOnErrorHandler()
         )
         let asyncChannel = try NIOAsyncChannel<MessageReader, [UInt8]>(wrappingChannelSynchronously: channel)
-        return VatConnection(channel: asyncChannel, handshake: handshake)
+        return VatConnection(
+            channel: asyncChannel,
+            handshake: handshake,
+            remoteAddress: channel.remoteAddress.map { "\($0)" } ?? "?"
+        )
     }
 }

@@ -39,11 +39,12 @@ public struct VatListener: Sendable {
         try await withConnections { connections in
             try await withThrowingDiscardingTaskGroup { group in
                 for try await connection in connections {
+                    let remote = connection.remoteAddress
                     group.addTask {
                         do {
                             try await connection.run(handler)
                         } catch {
-                            logger.info("Connection from \(connection.remoteAddress) ended: \(error)")
+                            logger.info("Connection from \(remote) ended: \(error)")
                         }
                     }
                 }
