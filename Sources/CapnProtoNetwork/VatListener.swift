@@ -53,10 +53,32 @@ public struct VatListener: Sendable {
     }
 
     /// Runs `body` with the stream of accepted connections, then closes the socket.
+    ///
+    /// Open each one with ``VatConnection/run(_:)``, in its own child task (e.g. of a
+    /// `withThrowingDiscardingTaskGroup`) so one slow handshake does not hold up the others.
     public func withConnections<Result: Sendable>(
-        _ body: (NIOAsyncChannelInboundStream<VatConnection>) async throws -> Result
+        _ body: (Connections) async throws -> Result
     ) async throws -> Result {
-        try await server.executeThenClose { inbound in try await body(inbound) }
+        try await server.executeThenClose { inbound in try await body(Connections(inbound: inbound)) }
+    }
+
+    /// The connections a listener accepts, in order; ends when the listener closes.
+    public struct Connections: AsyncSequence {
+        public typealias Element = VatConnection
+        let inbound: NIOAsyncChannelInboundStream<VatConnection>
+
+        public func makeAsyncIterator() -> AsyncIterator {
+            AsyncIterator(base: inbound.makeAsyncIterator())
+        }
+
+        /// Iterates over accepted connections.
+        public struct AsyncIterator: AsyncIteratorProtocol {
+            var base: NIOAsyncChannelInboundStream<VatConnection>.AsyncIterator
+
+            public mutating func next() async throws -> VatConnection? {
+                try await base.next()
+            }
+        }
     }
 
     /// Stops accepting: the connection stream ends and ``run(handler:)`` returns once its

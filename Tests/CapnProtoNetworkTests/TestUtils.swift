@@ -68,6 +68,18 @@ enum OpenSSL {
         return Array(data)
     }
 
+    /// Starts `bash -c script` in the background, its output discarded.
+    static func start(_ script: String, directory: String? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", script]
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     struct ShellError: Error, CustomStringConvertible {
         var script: String
         var stderr: String
