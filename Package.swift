@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "CapnProtoCodeGen", dependencies: ["CapnProto"]),
         .executableTarget(name: "capnpc-swift", dependencies: ["CapnProtoCodeGen"]),
         // Generated bindings for schema/ocluster.capnp plus hand-written wrappers.
-        .target(name: "OClusterAPI", dependencies: ["CapnProto"]),
+        .target(name: "OClusterAPI", dependencies: ["CapnProto", "CapnProtoRPC"]),
         // Pools and the cache-hint affinity queue (pure), later the RPC services.
         .target(
             name: "OClusterScheduler",

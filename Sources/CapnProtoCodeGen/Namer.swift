@@ -40,6 +40,9 @@ enum Namer {
         return name
     }
 
+    /// A qualified type name flattened into one identifier (`A.B_` becomes `A_B_`).
+    static func typeIdentifier(_ qualified: String) -> String { String(qualified.map { $0 == "." ? "_" : $0 }) }
+
     static func capitalized(_ name: String) -> String { name.prefix(1).uppercased() + name.dropFirst() }
 
     /// A Swift string literal for `text`.

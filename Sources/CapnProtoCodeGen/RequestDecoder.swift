@@ -65,7 +65,8 @@ public enum RequestDecoder {
                         paramStructType: method.paramStructType,
                         resultStructType: method.resultStructType
                     )
-                }
+                },
+                superclasses: try info.superclasses.map(\.id)
             )
         case .const(let info):
             kind = .constant(try decodeType(info.type), try decodeValue(info.value))

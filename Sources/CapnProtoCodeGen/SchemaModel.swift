@@ -38,7 +38,7 @@ public struct SchemaNode: Sendable {
         case file
         case structure(StructInfo)
         case enumeration([SchemaEnumerant])
-        case interface([SchemaMethod])
+        case interface([SchemaMethod], superclasses: [UInt64])
         case constant(SchemaType, SchemaValue)
         case annotation
     }

@@ -39,21 +39,28 @@ extension SwiftGenerator {
     func declareInterface(
         _ node: SchemaNode,
         _ methods: [SchemaMethod],
+        superclasses: [UInt64],
         name: String,
         into out: inout CodePrinter
     ) throws {
         let memberDocs = docs(node.id)?.members ?? []
+        let ordered = methods.sorted { $0.codeOrder < $1.codeOrder }
+        let qualified = try self.name(node.id)
         try out.block("public enum \(name)") { out in
             out.line("public static let interfaceID: UInt64 = \(Namer.hex(node.id))")
             out.line()
-            out.line("/// SchemaMethod ordinals.")
+            out.line("/// Method ordinals.")
             out.block("public enum Methods") { out in
-                for method in methods.sorted(by: { $0.codeOrder < $1.codeOrder }) {
+                for method in ordered {
                     out.doc(memberDocs.indices.contains(method.index) ? memberDocs[method.index] : nil)
                     out.line("public static let \(Namer.member(method.name)): UInt16 = \(method.index)")
                 }
             }
             try declareChildren(of: node.id, into: &out)
+            out.line()
+            try declareClient(qualified, ordered, superclasses: superclasses, docs: memberDocs, into: &out)
+            out.line()
+            try declareServer(qualified, ordered, superclasses: superclasses, docs: memberDocs, into: &out)
         }
     }
 

@@ -12,6 +12,12 @@ public struct SwiftGenerator {
     var names: [UInt64: String] = [:]
     /// Where each node is declared: nodes in scope order, groups and method structs included.
     var children: [UInt64: [(id: UInt64, name: String)]] = [:]
+    /// File-scope declarations (extensions) produced while printing nested types.
+    let trailer = Trailer()
+
+    final class Trailer {
+        var printer = CodePrinter()
+    }
 
     public init(request: SchemaRequest) throws {
         self.request = request
@@ -49,7 +55,7 @@ public struct SwiftGenerator {
             for field in info.fields {
                 if case .group(let typeId) = field.kind { add(typeId, Namer.capitalized(field.name)) }
             }
-        case .interface(let methods):
+        case .interface(let methods, _):
             for method in methods {
                 for (id, suffix) in [(method.paramStructType, "Params"), (method.resultStructType, "Results")] {
                     if let param = request.nodes[id], param.scopeId == 0, names[id] == nil {
@@ -90,12 +96,18 @@ public struct SwiftGenerator {
         out.line("// swift-format-ignore-file")
         out.line()
         out.line("import CapnProto")
+        if request.nodes.values.contains(where: { $0.kind.isInterface && $0.displayName.hasPrefix(file.filename + ":") }
+        ) {
+            out.line("import CapnProtoRPC")
+        }
         for child in children[file.id] ?? [] {
             out.line()
             try declare(child.id, name: child.name, topLevel: true, into: &out)
         }
         out.line()
-        return out.output
+        let extensions = trailer.printer.output
+        trailer.printer = CodePrinter()
+        return out.output + extensions
     }
 
     /// Declares node `id` (and, recursively, what it contains) under `name`.
@@ -106,7 +118,8 @@ public struct SwiftGenerator {
         switch node.kind {
         case .structure(let info): try declareStruct(node, info, name: name, into: &out)
         case .enumeration(let enumerants): declareEnum(node, enumerants, name: name, into: &out)
-        case .interface(let methods): try declareInterface(node, methods, name: name, into: &out)
+        case .interface(let methods, let superclasses):
+            try declareInterface(node, methods, superclasses: superclasses, name: name, into: &out)
         case .constant(let type, let value): try declareConstant(node, type, value, topLevel: topLevel, into: &out)
         case .file, .annotation: break
         }
@@ -122,6 +135,11 @@ public struct SwiftGenerator {
 }
 
 extension SchemaNode.Kind {
+    var isInterface: Bool {
+        if case .interface = self { return true }
+        return false
+    }
+
     var isFile: Bool {
         if case .file = self { return true }
         return false

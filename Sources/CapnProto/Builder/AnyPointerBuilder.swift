@@ -248,7 +248,7 @@ public struct AnyPointerBuilder {
         if done == nil { [UInt8](data).withUnsafeBytes { setBytes($0, terminator: false) } }
     }
 
-    func setBytes(_ bytes: UnsafeRawBufferPointer, terminator: Bool) {
+    public func setBytes(_ bytes: UnsafeRawBufferPointer, terminator: Bool) {
         let list = initList(elementSize: .byte, count: bytes.count + (terminator ? 1 : 0))
         if let source = bytes.baseAddress, !bytes.isEmpty {
             list.start.copyMemory(from: source, byteCount: bytes.count)

@@ -2,6 +2,7 @@
 // swift-format-ignore-file
 
 import CapnProto
+import CapnProtoRPC
 
 /// A `docker build` of the job's source, optionally pushed to a registry.
 public enum DockerBuild {
@@ -314,7 +315,7 @@ public enum JobDescr {
 public enum Job {
     public static let interfaceID: UInt64 = 0xca66fd1f972efccc
 
-    /// SchemaMethod ordinals.
+    /// Method ordinals.
     public enum Methods {
         /// Log bytes from offset `start`; `next` is where the following read starts. Waits while the
         /// job runs and nothing new is written; an empty result after the end means end of log.
@@ -444,13 +445,67 @@ public enum Job {
             public static var pointerCount: Int { Job.CancelResults.pointerCount }
         }
     }
+
+    /// A typed handle on a capability implementing this interface.
+    public struct Client: Sendable {
+        /// The capability calls go to.
+        public let capability: Capability
+        public init(_ capability: Capability) { self.capability = capability }
+
+        /// Log bytes from offset `start`; `next` is where the following read starts. Waits while the
+        /// job runs and nothing new is written; an empty result after the end means end of log.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func log(_ build: (Job.LogParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<Job.LogResults.Reader> {
+            PendingCall(await capability.send(interfaceId: Job.interfaceID, methodId: 0) { try build($0.initContent(Job.LogParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func log(start: Int64) async throws -> Response<Job.LogResults.Reader> {
+            try await self.log { params, payload in
+                params.start = start
+            }.response()
+        }
+
+        /// Waits for the job to finish; fails if the job failed.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func result(_ build: (Job.ResultParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<Job.ResultResults.Reader> {
+            PendingCall(await capability.send(interfaceId: Job.interfaceID, methodId: 1) { try build($0.initContent(Job.ResultParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func result() async throws -> Response<Job.ResultResults.Reader> {
+            try await self.result { _, _ in }.response()
+        }
+
+        /// Asks the worker to stop the job.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func cancel(_ build: (Job.CancelParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<Job.CancelResults.Reader> {
+            PendingCall(await capability.send(interfaceId: Job.interfaceID, methodId: 2) { try build($0.initContent(Job.CancelParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func cancel() async throws -> Response<Job.CancelResults.Reader> {
+            try await self.cancel { _, _ in }.response()
+        }
+    }
+
+    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    public protocol Server: CapabilityServer {
+        /// Log bytes from offset `start`; `next` is where the following read starts. Waits while the
+        /// job runs and nothing new is written; an empty result after the end means end of log.
+        func log(_ params: Job.LogParams.Reader, _ results: Job.LogResults.Builder, _ call: ServerCall) async throws
+        /// Waits for the job to finish; fails if the job failed.
+        func result(_ params: Job.ResultParams.Reader, _ results: Job.ResultResults.Builder, _ call: ServerCall) async throws
+        /// Asks the worker to stop the job.
+        func cancel(_ params: Job.CancelParams.Reader, _ results: Job.CancelResults.Builder, _ call: ServerCall) async throws
+    }
+
+    /// A capability served by `server` in this process.
+    public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
 }
 
 /// A registered worker's handle on its pool's queue.
 public enum Queue {
     public static let interfaceID: UInt64 = 0x817f986f80263aaf
 
-    /// SchemaMethod ordinals.
+    /// Method ordinals.
     public enum Methods {
         /// Waits for the next job for this worker. `job` is the worker's object for it, handed to
         /// the client that submitted the job.
@@ -542,6 +597,50 @@ public enum Queue {
             public static var pointerCount: Int { Queue.SetActiveResults.pointerCount }
         }
     }
+
+    /// A typed handle on a capability implementing this interface.
+    public struct Client: Sendable {
+        /// The capability calls go to.
+        public let capability: Capability
+        public init(_ capability: Capability) { self.capability = capability }
+
+        /// Waits for the next job for this worker. `job` is the worker's object for it, handed to
+        /// the client that submitted the job.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func pop(_ build: (Queue.PopParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<Queue.PopResults.Reader> {
+            PendingCall(await capability.send(interfaceId: Queue.interfaceID, methodId: 0) { try build($0.initContent(Queue.PopParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func pop(job: Job.Client?) async throws -> Response<Queue.PopResults.Reader> {
+            try await self.pop { params, payload in
+                payload.setCapability(job?.capability, in: params.job)
+            }.response()
+        }
+
+        /// The worker pauses (false) or resumes (true) taking jobs, e.g. when its disk is full.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func setActive(_ build: (Queue.SetActiveParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<Queue.SetActiveResults.Reader> {
+            PendingCall(await capability.send(interfaceId: Queue.interfaceID, methodId: 1) { try build($0.initContent(Queue.SetActiveParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func setActive(active: Bool) async throws -> Response<Queue.SetActiveResults.Reader> {
+            try await self.setActive { params, payload in
+                params.active = active
+            }.response()
+        }
+    }
+
+    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    public protocol Server: CapabilityServer {
+        /// Waits for the next job for this worker. `job` is the worker's object for it, handed to
+        /// the client that submitted the job.
+        func pop(_ params: Queue.PopParams.Reader, _ results: Queue.PopResults.Builder, _ call: ServerCall) async throws
+        /// The worker pauses (false) or resumes (true) taking jobs, e.g. when its disk is full.
+        func setActive(_ params: Queue.SetActiveParams.Reader, _ results: Queue.SetActiveResults.Builder, _ call: ServerCall) async throws
+    }
+
+    /// A capability served by `server` in this process.
+    public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
 }
 
 public enum Metric {
@@ -624,7 +723,7 @@ public enum AdditionalMetric {
 public enum Worker {
     public static let interfaceID: UInt64 = 0xe06eedcf95bf7905
 
-    /// SchemaMethod ordinals.
+    /// Method ordinals.
     public enum Methods {
         /// Prometheus metrics from the chosen source.
         public static let metrics: UInt16 = 0
@@ -789,13 +888,69 @@ public enum Worker {
             public var hasMetric: Bool { !_builder.pointer(0).isNull }
         }
     }
+
+    /// A typed handle on a capability implementing this interface.
+    public struct Client: Sendable {
+        /// The capability calls go to.
+        public let capability: Capability
+        public init(_ capability: Capability) { self.capability = capability }
+
+        /// Prometheus metrics from the chosen source.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func metrics(_ build: (Worker.MetricsParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<Worker.MetricsResults.Reader> {
+            PendingCall(await capability.send(interfaceId: Worker.interfaceID, methodId: 0) { try build($0.initContent(Worker.MetricsParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func metrics(source: Worker.MetricsSource) async throws -> Response<Worker.MetricsResults.Reader> {
+            try await self.metrics { params, payload in
+                params.source = source
+            }.response()
+        }
+
+        /// Metrics from one of the extra sources the worker was configured with.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func additionalMetric(_ build: (Worker.AdditionalMetricParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<Worker.AdditionalMetricResults.Reader> {
+            PendingCall(await capability.send(interfaceId: Worker.interfaceID, methodId: 2) { try build($0.initContent(Worker.AdditionalMetricParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func additionalMetric(source: String) async throws -> Response<Worker.AdditionalMetricResults.Reader> {
+            try await self.additionalMetric { params, payload in
+                params.source = source
+            }.response()
+        }
+
+        /// Finish running jobs, then restart (and update). Never returns normally: the connection
+        /// drops when the worker goes away.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func selfUpdate(_ build: (Worker.SelfUpdateParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<Worker.SelfUpdateResults.Reader> {
+            PendingCall(await capability.send(interfaceId: Worker.interfaceID, methodId: 1) { try build($0.initContent(Worker.SelfUpdateParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func selfUpdate() async throws -> Response<Worker.SelfUpdateResults.Reader> {
+            try await self.selfUpdate { _, _ in }.response()
+        }
+    }
+
+    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    public protocol Server: CapabilityServer {
+        /// Prometheus metrics from the chosen source.
+        func metrics(_ params: Worker.MetricsParams.Reader, _ results: Worker.MetricsResults.Builder, _ call: ServerCall) async throws
+        /// Metrics from one of the extra sources the worker was configured with.
+        func additionalMetric(_ params: Worker.AdditionalMetricParams.Reader, _ results: Worker.AdditionalMetricResults.Builder, _ call: ServerCall) async throws
+        /// Finish running jobs, then restart (and update). Never returns normally: the connection
+        /// drops when the worker goes away.
+        func selfUpdate(_ params: Worker.SelfUpdateParams.Reader, _ results: Worker.SelfUpdateResults.Builder, _ call: ServerCall) async throws
+    }
+
+    /// A capability served by `server` in this process.
+    public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
 }
 
 /// Given to workers of one pool.
 public enum Registration {
     public static let interfaceID: UInt64 = 0xe098a12b91e35740
 
-    /// SchemaMethod ordinals.
+    /// Method ordinals.
     public enum Methods {
         /// Joins the pool under a unique name, running up to `capacity` jobs at once.
         public static let register: UInt16 = 0
@@ -850,13 +1005,43 @@ public enum Registration {
             public var hasQueue: Bool { !_builder.pointer(0).isNull }
         }
     }
+
+    /// A typed handle on a capability implementing this interface.
+    public struct Client: Sendable {
+        /// The capability calls go to.
+        public let capability: Capability
+        public init(_ capability: Capability) { self.capability = capability }
+
+        /// Joins the pool under a unique name, running up to `capacity` jobs at once.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func register(_ build: (Registration.RegisterParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<Registration.RegisterResults.Reader> {
+            PendingCall(await capability.send(interfaceId: Registration.interfaceID, methodId: 0) { try build($0.initContent(Registration.RegisterParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func register(name: String, worker: Worker.Client?, capacity: Int32) async throws -> Response<Registration.RegisterResults.Reader> {
+            try await self.register { params, payload in
+                params.name = name
+                payload.setCapability(worker?.capability, in: params.worker)
+                params.capacity = capacity
+            }.response()
+        }
+    }
+
+    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    public protocol Server: CapabilityServer {
+        /// Joins the pool under a unique name, running up to `capacity` jobs at once.
+        func register(_ params: Registration.RegisterParams.Reader, _ results: Registration.RegisterResults.Builder, _ call: ServerCall) async throws
+    }
+
+    /// A capability served by `server` in this process.
+    public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
 }
 
 /// A submitted job, before and after a worker takes it.
 public enum Ticket {
     public static let interfaceID: UInt64 = 0x9497c03b7ca5b27b
 
-    /// SchemaMethod ordinals.
+    /// Method ordinals.
     public enum Methods {
         /// The job, once a worker has taken it (a promise until then).
         public static let job: UInt16 = 0
@@ -939,13 +1124,51 @@ public enum Ticket {
             public static var pointerCount: Int { Ticket.CancelResults.pointerCount }
         }
     }
+
+    /// A typed handle on a capability implementing this interface.
+    public struct Client: Sendable {
+        /// The capability calls go to.
+        public let capability: Capability
+        public init(_ capability: Capability) { self.capability = capability }
+
+        /// The job, once a worker has taken it (a promise until then).
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func job(_ build: (Ticket.JobParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<Ticket.JobResults.Reader> {
+            PendingCall(await capability.send(interfaceId: Ticket.interfaceID, methodId: 0) { try build($0.initContent(Ticket.JobParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func job() async throws -> Response<Ticket.JobResults.Reader> {
+            try await self.job { _, _ in }.response()
+        }
+
+        /// Removes the job from the queue, or cancels it on its worker.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func cancel(_ build: (Ticket.CancelParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<Ticket.CancelResults.Reader> {
+            PendingCall(await capability.send(interfaceId: Ticket.interfaceID, methodId: 1) { try build($0.initContent(Ticket.CancelParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func cancel() async throws -> Response<Ticket.CancelResults.Reader> {
+            try await self.cancel { _, _ in }.response()
+        }
+    }
+
+    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    public protocol Server: CapabilityServer {
+        /// The job, once a worker has taken it (a promise until then).
+        func job(_ params: Ticket.JobParams.Reader, _ results: Ticket.JobResults.Builder, _ call: ServerCall) async throws
+        /// Removes the job from the queue, or cancels it on its worker.
+        func cancel(_ params: Ticket.CancelParams.Reader, _ results: Ticket.CancelResults.Builder, _ call: ServerCall) async throws
+    }
+
+    /// A capability served by `server` in this process.
+    public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
 }
 
 /// Given to clients allowed to submit jobs.
 public enum Submission {
     public static let interfaceID: UInt64 = 0xf4e8a768b32a7c42
 
-    /// SchemaMethod ordinals.
+    /// Method ordinals.
     public enum Methods {
         /// Queues a job on the named pool; urgent jobs go ahead of the others.
         public static let submit: UInt16 = 0
@@ -1002,6 +1225,36 @@ public enum Submission {
             public var hasTicket: Bool { !_builder.pointer(0).isNull }
         }
     }
+
+    /// A typed handle on a capability implementing this interface.
+    public struct Client: Sendable {
+        /// The capability calls go to.
+        public let capability: Capability
+        public init(_ capability: Capability) { self.capability = capability }
+
+        /// Queues a job on the named pool; urgent jobs go ahead of the others.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func submit(_ build: (Submission.SubmitParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<Submission.SubmitResults.Reader> {
+            PendingCall(await capability.send(interfaceId: Submission.interfaceID, methodId: 0) { try build($0.initContent(Submission.SubmitParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func submit(pool: String, descr: JobDescr.Reader, urgent: Bool) async throws -> Response<Submission.SubmitResults.Reader> {
+            try await self.submit { params, payload in
+                params.pool = pool
+                try params.setDescr(descr)
+                params.urgent = urgent
+            }.response()
+        }
+    }
+
+    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    public protocol Server: CapabilityServer {
+        /// Queues a job on the named pool; urgent jobs go ahead of the others.
+        func submit(_ params: Submission.SubmitParams.Reader, _ results: Submission.SubmitResults.Builder, _ call: ServerCall) async throws
+    }
+
+    /// A capability served by `server` in this process.
+    public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
 }
 
 public enum WorkerInfo {
@@ -1034,7 +1287,7 @@ public enum WorkerInfo {
 public enum Progress {
     public static let interfaceID: UInt64 = 0xd7529e2702cd958a
 
-    /// SchemaMethod ordinals.
+    /// Method ordinals.
     public enum Methods {
         public static let report: UInt16 = 0
     }
@@ -1078,13 +1331,39 @@ public enum Progress {
             public static var pointerCount: Int { Progress.ReportResults.pointerCount }
         }
     }
+
+    /// A typed handle on a capability implementing this interface.
+    public struct Client: Sendable {
+        /// The capability calls go to.
+        public let capability: Capability
+        public init(_ capability: Capability) { self.capability = capability }
+
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func report(_ build: (Progress.ReportParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<Progress.ReportResults.Reader> {
+            PendingCall(await capability.send(interfaceId: Progress.interfaceID, methodId: 0) { try build($0.initContent(Progress.ReportParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func report(status: String) async throws -> Response<Progress.ReportResults.Reader> {
+            try await self.report { params, payload in
+                params.status = status
+            }.response()
+        }
+    }
+
+    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    public protocol Server: CapabilityServer {
+        func report(_ params: Progress.ReportParams.Reader, _ results: Progress.ReportResults.Builder, _ call: ServerCall) async throws
+    }
+
+    /// A capability served by `server` in this process.
+    public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
 }
 
 /// Administration of one pool.
 public enum PoolAdmin {
     public static let interfaceID: UInt64 = 0xd906b771b4082451
 
-    /// SchemaMethod ordinals.
+    /// Method ordinals.
     public enum Methods {
         /// A human-readable dump of the pool's state.
         public static let show: UInt16 = 0
@@ -1442,13 +1721,140 @@ public enum PoolAdmin {
             public static var pointerCount: Int { PoolAdmin.DrainResults.pointerCount }
         }
     }
+
+    /// A typed handle on a capability implementing this interface.
+    public struct Client: Sendable {
+        /// The capability calls go to.
+        public let capability: Capability
+        public init(_ capability: Capability) { self.capability = capability }
+
+        /// A human-readable dump of the pool's state.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func show(_ build: (PoolAdmin.ShowParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<PoolAdmin.ShowResults.Reader> {
+            PendingCall(await capability.send(interfaceId: PoolAdmin.interfaceID, methodId: 0) { try build($0.initContent(PoolAdmin.ShowParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func show() async throws -> Response<PoolAdmin.ShowResults.Reader> {
+            try await self.show { _, _ in }.response()
+        }
+
+        /// Every worker the pool knows about, connected or not.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func workers(_ build: (PoolAdmin.WorkersParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<PoolAdmin.WorkersResults.Reader> {
+            PendingCall(await capability.send(interfaceId: PoolAdmin.interfaceID, methodId: 1) { try build($0.initContent(PoolAdmin.WorkersParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func workers() async throws -> Response<PoolAdmin.WorkersResults.Reader> {
+            try await self.workers { _, _ in }.response()
+        }
+
+        /// The named connected worker.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func worker(_ build: (PoolAdmin.WorkerParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<PoolAdmin.WorkerResults.Reader> {
+            PendingCall(await capability.send(interfaceId: PoolAdmin.interfaceID, methodId: 3) { try build($0.initContent(PoolAdmin.WorkerParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func worker(worker: String) async throws -> Response<PoolAdmin.WorkerResults.Reader> {
+            try await self.worker { params, payload in
+                params.worker = worker
+            }.response()
+        }
+
+        /// Pauses or unpauses a worker; with autoCreate an unknown name is added first.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func setActive(_ build: (PoolAdmin.SetActiveParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<PoolAdmin.SetActiveResults.Reader> {
+            PendingCall(await capability.send(interfaceId: PoolAdmin.interfaceID, methodId: 2) { try build($0.initContent(PoolAdmin.SetActiveParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func setActive(worker: String, active: Bool, autoCreate: Bool) async throws -> Response<PoolAdmin.SetActiveResults.Reader> {
+            try await self.setActive { params, payload in
+                params.worker = worker
+                params.active = active
+                params.autoCreate = autoCreate
+            }.response()
+        }
+
+        /// Pauses a worker and returns once its running jobs have finished.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func drain(_ build: (PoolAdmin.DrainParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<PoolAdmin.DrainResults.Reader> {
+            PendingCall(await capability.send(interfaceId: PoolAdmin.interfaceID, methodId: 7) { try build($0.initContent(PoolAdmin.DrainParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func drain(worker: String, progress: Progress.Client?) async throws -> Response<PoolAdmin.DrainResults.Reader> {
+            try await self.drain { params, payload in
+                params.worker = worker
+                payload.setCapability(progress?.capability, in: params.progress)
+            }.response()
+        }
+
+        /// Drains a worker, asks it to restart and waits until it registers again.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func update(_ build: (PoolAdmin.UpdateParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<PoolAdmin.UpdateResults.Reader> {
+            PendingCall(await capability.send(interfaceId: PoolAdmin.interfaceID, methodId: 4) { try build($0.initContent(PoolAdmin.UpdateParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func update(worker: String, progress: Progress.Client?) async throws -> Response<PoolAdmin.UpdateResults.Reader> {
+            try await self.update { params, payload in
+                params.worker = worker
+                payload.setCapability(progress?.capability, in: params.progress)
+            }.response()
+        }
+
+        /// Sets a client's share of this pool.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func setRate(_ build: (PoolAdmin.SetRateParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<PoolAdmin.SetRateResults.Reader> {
+            PendingCall(await capability.send(interfaceId: PoolAdmin.interfaceID, methodId: 5) { try build($0.initContent(PoolAdmin.SetRateParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func setRate(id: String, rate: Double) async throws -> Response<PoolAdmin.SetRateResults.Reader> {
+            try await self.setRate { params, payload in
+                params.id = id
+                params.rate = rate
+            }.response()
+        }
+
+        /// Removes a disconnected worker from the known list.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func forget(_ build: (PoolAdmin.ForgetParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<PoolAdmin.ForgetResults.Reader> {
+            PendingCall(await capability.send(interfaceId: PoolAdmin.interfaceID, methodId: 6) { try build($0.initContent(PoolAdmin.ForgetParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func forget(worker: String) async throws -> Response<PoolAdmin.ForgetResults.Reader> {
+            try await self.forget { params, payload in
+                params.worker = worker
+            }.response()
+        }
+    }
+
+    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    public protocol Server: CapabilityServer {
+        /// A human-readable dump of the pool's state.
+        func show(_ params: PoolAdmin.ShowParams.Reader, _ results: PoolAdmin.ShowResults.Builder, _ call: ServerCall) async throws
+        /// Every worker the pool knows about, connected or not.
+        func workers(_ params: PoolAdmin.WorkersParams.Reader, _ results: PoolAdmin.WorkersResults.Builder, _ call: ServerCall) async throws
+        /// The named connected worker.
+        func worker(_ params: PoolAdmin.WorkerParams.Reader, _ results: PoolAdmin.WorkerResults.Builder, _ call: ServerCall) async throws
+        /// Pauses or unpauses a worker; with autoCreate an unknown name is added first.
+        func setActive(_ params: PoolAdmin.SetActiveParams.Reader, _ results: PoolAdmin.SetActiveResults.Builder, _ call: ServerCall) async throws
+        /// Pauses a worker and returns once its running jobs have finished.
+        func drain(_ params: PoolAdmin.DrainParams.Reader, _ results: PoolAdmin.DrainResults.Builder, _ call: ServerCall) async throws
+        /// Drains a worker, asks it to restart and waits until it registers again.
+        func update(_ params: PoolAdmin.UpdateParams.Reader, _ results: PoolAdmin.UpdateResults.Builder, _ call: ServerCall) async throws
+        /// Sets a client's share of this pool.
+        func setRate(_ params: PoolAdmin.SetRateParams.Reader, _ results: PoolAdmin.SetRateResults.Builder, _ call: ServerCall) async throws
+        /// Removes a disconnected worker from the known list.
+        func forget(_ params: PoolAdmin.ForgetParams.Reader, _ results: PoolAdmin.ForgetResults.Builder, _ call: ServerCall) async throws
+    }
+
+    /// A capability served by `server` in this process.
+    public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
 }
 
 /// Administration of the whole scheduler.
 public enum Admin {
     public static let interfaceID: UInt64 = 0xdd51f35540dac6ad
 
-    /// SchemaMethod ordinals.
+    /// Method ordinals.
     public enum Methods {
         public static let pools: UInt16 = 0
         public static let pool: UInt16 = 1
@@ -1672,6 +2078,372 @@ public enum Admin {
             public func setClients(_ value: PointerList<String>) throws { try _builder.pointer(0).setList(value._list) }
             public func setClients(_ values: [String]) { _builder.pointer(0).setTexts(values) }
             public var hasClients: Bool { !_builder.pointer(0).isNull }
+        }
+    }
+
+    /// A typed handle on a capability implementing this interface.
+    public struct Client: Sendable {
+        /// The capability calls go to.
+        public let capability: Capability
+        public init(_ capability: Capability) { self.capability = capability }
+
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func pools(_ build: (Admin.PoolsParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<Admin.PoolsResults.Reader> {
+            PendingCall(await capability.send(interfaceId: Admin.interfaceID, methodId: 0) { try build($0.initContent(Admin.PoolsParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func pools() async throws -> Response<Admin.PoolsResults.Reader> {
+            try await self.pools { _, _ in }.response()
+        }
+
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func pool(_ build: (Admin.PoolParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<Admin.PoolResults.Reader> {
+            PendingCall(await capability.send(interfaceId: Admin.interfaceID, methodId: 1) { try build($0.initContent(Admin.PoolParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func pool(name: String) async throws -> Response<Admin.PoolResults.Reader> {
+            try await self.pool { params, payload in
+                params.name = name
+            }.response()
+        }
+
+        /// Registers a new client and returns its submission capability.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func addClient(_ build: (Admin.AddClientParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<Admin.AddClientResults.Reader> {
+            PendingCall(await capability.send(interfaceId: Admin.interfaceID, methodId: 2) { try build($0.initContent(Admin.AddClientParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func addClient(id: String) async throws -> Response<Admin.AddClientResults.Reader> {
+            try await self.addClient { params, payload in
+                params.id = id
+            }.response()
+        }
+
+        /// Revokes a client's access.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func removeClient(_ build: (Admin.RemoveClientParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<Admin.RemoveClientResults.Reader> {
+            PendingCall(await capability.send(interfaceId: Admin.interfaceID, methodId: 3) { try build($0.initContent(Admin.RemoveClientParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func removeClient(id: String) async throws -> Response<Admin.RemoveClientResults.Reader> {
+            try await self.removeClient { params, payload in
+                params.id = id
+            }.response()
+        }
+
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func listClients(_ build: (Admin.ListClientsParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<Admin.ListClientsResults.Reader> {
+            PendingCall(await capability.send(interfaceId: Admin.interfaceID, methodId: 4) { try build($0.initContent(Admin.ListClientsParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func listClients() async throws -> Response<Admin.ListClientsResults.Reader> {
+            try await self.listClients { _, _ in }.response()
+        }
+    }
+
+    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    public protocol Server: CapabilityServer {
+        func pools(_ params: Admin.PoolsParams.Reader, _ results: Admin.PoolsResults.Builder, _ call: ServerCall) async throws
+        func pool(_ params: Admin.PoolParams.Reader, _ results: Admin.PoolResults.Builder, _ call: ServerCall) async throws
+        /// Registers a new client and returns its submission capability.
+        func addClient(_ params: Admin.AddClientParams.Reader, _ results: Admin.AddClientResults.Builder, _ call: ServerCall) async throws
+        /// Revokes a client's access.
+        func removeClient(_ params: Admin.RemoveClientParams.Reader, _ results: Admin.RemoveClientResults.Builder, _ call: ServerCall) async throws
+        func listClients(_ params: Admin.ListClientsParams.Reader, _ results: Admin.ListClientsResults.Builder, _ call: ServerCall) async throws
+    }
+
+    /// A capability served by `server` in this process.
+    public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
+}
+
+extension Job.Server {
+    public func log(_ params: Job.LogParams.Reader, _ results: Job.LogResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+    public func result(_ params: Job.ResultParams.Reader, _ results: Job.ResultResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+    public func cancel(_ params: Job.CancelParams.Reader, _ results: Job.CancelResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+
+    /// Routes a call on this interface to its method.
+    public func _dispatchJob(_ call: ServerCall) async throws {
+        switch call.methodId {
+            case 0:
+                try await self.log(call.params.content(as: Job.LogParams.Reader.self), call.results.initContent(Job.LogResults.Builder.self), call)
+            case 1:
+                try await self.result(call.params.content(as: Job.ResultParams.Reader.self), call.results.initContent(Job.ResultResults.Builder.self), call)
+            case 2:
+                try await self.cancel(call.params.content(as: Job.CancelParams.Reader.self), call.results.initContent(Job.CancelResults.Builder.self), call)
+            default:
+                throw call.unimplemented()
+        }
+    }
+
+    public func dispatch(_ call: ServerCall) async throws {
+        switch call.interfaceId {
+            case Job.interfaceID: try await _dispatchJob(call)
+            default: throw call.unimplemented()
+        }
+    }
+}
+
+extension Queue.Server {
+    public func pop(_ params: Queue.PopParams.Reader, _ results: Queue.PopResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+    public func setActive(_ params: Queue.SetActiveParams.Reader, _ results: Queue.SetActiveResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+
+    /// Routes a call on this interface to its method.
+    public func _dispatchQueue(_ call: ServerCall) async throws {
+        switch call.methodId {
+            case 0:
+                try await self.pop(call.params.content(as: Queue.PopParams.Reader.self), call.results.initContent(Queue.PopResults.Builder.self), call)
+            case 1:
+                try await self.setActive(call.params.content(as: Queue.SetActiveParams.Reader.self), call.results.initContent(Queue.SetActiveResults.Builder.self), call)
+            default:
+                throw call.unimplemented()
+        }
+    }
+
+    public func dispatch(_ call: ServerCall) async throws {
+        switch call.interfaceId {
+            case Queue.interfaceID: try await _dispatchQueue(call)
+            default: throw call.unimplemented()
+        }
+    }
+}
+
+extension Worker.Server {
+    public func metrics(_ params: Worker.MetricsParams.Reader, _ results: Worker.MetricsResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+    public func additionalMetric(_ params: Worker.AdditionalMetricParams.Reader, _ results: Worker.AdditionalMetricResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+    public func selfUpdate(_ params: Worker.SelfUpdateParams.Reader, _ results: Worker.SelfUpdateResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+
+    /// Routes a call on this interface to its method.
+    public func _dispatchWorker(_ call: ServerCall) async throws {
+        switch call.methodId {
+            case 0:
+                try await self.metrics(call.params.content(as: Worker.MetricsParams.Reader.self), call.results.initContent(Worker.MetricsResults.Builder.self), call)
+            case 2:
+                try await self.additionalMetric(call.params.content(as: Worker.AdditionalMetricParams.Reader.self), call.results.initContent(Worker.AdditionalMetricResults.Builder.self), call)
+            case 1:
+                try await self.selfUpdate(call.params.content(as: Worker.SelfUpdateParams.Reader.self), call.results.initContent(Worker.SelfUpdateResults.Builder.self), call)
+            default:
+                throw call.unimplemented()
+        }
+    }
+
+    public func dispatch(_ call: ServerCall) async throws {
+        switch call.interfaceId {
+            case Worker.interfaceID: try await _dispatchWorker(call)
+            default: throw call.unimplemented()
+        }
+    }
+}
+
+extension Registration.Server {
+    public func register(_ params: Registration.RegisterParams.Reader, _ results: Registration.RegisterResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+
+    /// Routes a call on this interface to its method.
+    public func _dispatchRegistration(_ call: ServerCall) async throws {
+        switch call.methodId {
+            case 0:
+                try await self.register(call.params.content(as: Registration.RegisterParams.Reader.self), call.results.initContent(Registration.RegisterResults.Builder.self), call)
+            default:
+                throw call.unimplemented()
+        }
+    }
+
+    public func dispatch(_ call: ServerCall) async throws {
+        switch call.interfaceId {
+            case Registration.interfaceID: try await _dispatchRegistration(call)
+            default: throw call.unimplemented()
+        }
+    }
+}
+
+extension Ticket.Server {
+    public func job(_ params: Ticket.JobParams.Reader, _ results: Ticket.JobResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+    public func cancel(_ params: Ticket.CancelParams.Reader, _ results: Ticket.CancelResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+
+    /// Routes a call on this interface to its method.
+    public func _dispatchTicket(_ call: ServerCall) async throws {
+        switch call.methodId {
+            case 0:
+                try await self.job(call.params.content(as: Ticket.JobParams.Reader.self), call.results.initContent(Ticket.JobResults.Builder.self), call)
+            case 1:
+                try await self.cancel(call.params.content(as: Ticket.CancelParams.Reader.self), call.results.initContent(Ticket.CancelResults.Builder.self), call)
+            default:
+                throw call.unimplemented()
+        }
+    }
+
+    public func dispatch(_ call: ServerCall) async throws {
+        switch call.interfaceId {
+            case Ticket.interfaceID: try await _dispatchTicket(call)
+            default: throw call.unimplemented()
+        }
+    }
+}
+
+extension Submission.Server {
+    public func submit(_ params: Submission.SubmitParams.Reader, _ results: Submission.SubmitResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+
+    /// Routes a call on this interface to its method.
+    public func _dispatchSubmission(_ call: ServerCall) async throws {
+        switch call.methodId {
+            case 0:
+                try await self.submit(call.params.content(as: Submission.SubmitParams.Reader.self), call.results.initContent(Submission.SubmitResults.Builder.self), call)
+            default:
+                throw call.unimplemented()
+        }
+    }
+
+    public func dispatch(_ call: ServerCall) async throws {
+        switch call.interfaceId {
+            case Submission.interfaceID: try await _dispatchSubmission(call)
+            default: throw call.unimplemented()
+        }
+    }
+}
+
+extension Progress.Server {
+    public func report(_ params: Progress.ReportParams.Reader, _ results: Progress.ReportResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+
+    /// Routes a call on this interface to its method.
+    public func _dispatchProgress(_ call: ServerCall) async throws {
+        switch call.methodId {
+            case 0:
+                try await self.report(call.params.content(as: Progress.ReportParams.Reader.self), call.results.initContent(Progress.ReportResults.Builder.self), call)
+            default:
+                throw call.unimplemented()
+        }
+    }
+
+    public func dispatch(_ call: ServerCall) async throws {
+        switch call.interfaceId {
+            case Progress.interfaceID: try await _dispatchProgress(call)
+            default: throw call.unimplemented()
+        }
+    }
+}
+
+extension PoolAdmin.Server {
+    public func show(_ params: PoolAdmin.ShowParams.Reader, _ results: PoolAdmin.ShowResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+    public func workers(_ params: PoolAdmin.WorkersParams.Reader, _ results: PoolAdmin.WorkersResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+    public func worker(_ params: PoolAdmin.WorkerParams.Reader, _ results: PoolAdmin.WorkerResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+    public func setActive(_ params: PoolAdmin.SetActiveParams.Reader, _ results: PoolAdmin.SetActiveResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+    public func drain(_ params: PoolAdmin.DrainParams.Reader, _ results: PoolAdmin.DrainResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+    public func update(_ params: PoolAdmin.UpdateParams.Reader, _ results: PoolAdmin.UpdateResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+    public func setRate(_ params: PoolAdmin.SetRateParams.Reader, _ results: PoolAdmin.SetRateResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+    public func forget(_ params: PoolAdmin.ForgetParams.Reader, _ results: PoolAdmin.ForgetResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+
+    /// Routes a call on this interface to its method.
+    public func _dispatchPoolAdmin(_ call: ServerCall) async throws {
+        switch call.methodId {
+            case 0:
+                try await self.show(call.params.content(as: PoolAdmin.ShowParams.Reader.self), call.results.initContent(PoolAdmin.ShowResults.Builder.self), call)
+            case 1:
+                try await self.workers(call.params.content(as: PoolAdmin.WorkersParams.Reader.self), call.results.initContent(PoolAdmin.WorkersResults.Builder.self), call)
+            case 3:
+                try await self.worker(call.params.content(as: PoolAdmin.WorkerParams.Reader.self), call.results.initContent(PoolAdmin.WorkerResults.Builder.self), call)
+            case 2:
+                try await self.setActive(call.params.content(as: PoolAdmin.SetActiveParams.Reader.self), call.results.initContent(PoolAdmin.SetActiveResults.Builder.self), call)
+            case 7:
+                try await self.drain(call.params.content(as: PoolAdmin.DrainParams.Reader.self), call.results.initContent(PoolAdmin.DrainResults.Builder.self), call)
+            case 4:
+                try await self.update(call.params.content(as: PoolAdmin.UpdateParams.Reader.self), call.results.initContent(PoolAdmin.UpdateResults.Builder.self), call)
+            case 5:
+                try await self.setRate(call.params.content(as: PoolAdmin.SetRateParams.Reader.self), call.results.initContent(PoolAdmin.SetRateResults.Builder.self), call)
+            case 6:
+                try await self.forget(call.params.content(as: PoolAdmin.ForgetParams.Reader.self), call.results.initContent(PoolAdmin.ForgetResults.Builder.self), call)
+            default:
+                throw call.unimplemented()
+        }
+    }
+
+    public func dispatch(_ call: ServerCall) async throws {
+        switch call.interfaceId {
+            case PoolAdmin.interfaceID: try await _dispatchPoolAdmin(call)
+            default: throw call.unimplemented()
+        }
+    }
+}
+
+extension Admin.Server {
+    public func pools(_ params: Admin.PoolsParams.Reader, _ results: Admin.PoolsResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+    public func pool(_ params: Admin.PoolParams.Reader, _ results: Admin.PoolResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+    public func addClient(_ params: Admin.AddClientParams.Reader, _ results: Admin.AddClientResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+    public func removeClient(_ params: Admin.RemoveClientParams.Reader, _ results: Admin.RemoveClientResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+    public func listClients(_ params: Admin.ListClientsParams.Reader, _ results: Admin.ListClientsResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+
+    /// Routes a call on this interface to its method.
+    public func _dispatchAdmin(_ call: ServerCall) async throws {
+        switch call.methodId {
+            case 0:
+                try await self.pools(call.params.content(as: Admin.PoolsParams.Reader.self), call.results.initContent(Admin.PoolsResults.Builder.self), call)
+            case 1:
+                try await self.pool(call.params.content(as: Admin.PoolParams.Reader.self), call.results.initContent(Admin.PoolResults.Builder.self), call)
+            case 2:
+                try await self.addClient(call.params.content(as: Admin.AddClientParams.Reader.self), call.results.initContent(Admin.AddClientResults.Builder.self), call)
+            case 3:
+                try await self.removeClient(call.params.content(as: Admin.RemoveClientParams.Reader.self), call.results.initContent(Admin.RemoveClientResults.Builder.self), call)
+            case 4:
+                try await self.listClients(call.params.content(as: Admin.ListClientsParams.Reader.self), call.results.initContent(Admin.ListClientsResults.Builder.self), call)
+            default:
+                throw call.unimplemented()
+        }
+    }
+
+    public func dispatch(_ call: ServerCall) async throws {
+        switch call.interfaceId {
+            case Admin.interfaceID: try await _dispatchAdmin(call)
+            default: throw call.unimplemented()
         }
     }
 }

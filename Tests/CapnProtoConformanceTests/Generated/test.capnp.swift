@@ -2,6 +2,7 @@
 // swift-format-ignore-file
 
 import CapnProto
+import CapnProtoRPC
 
 
 /// An enum with more than a handful of values.
@@ -1309,7 +1310,7 @@ public enum TestKeywords {
 public enum TestInterface {
     public static let interfaceID: UInt64 = 0x870c7d9ea625ff54
 
-    /// SchemaMethod ordinals.
+    /// Method ordinals.
     public enum Methods {
         /// Inline parameter and result lists become auto-generated structs.
         public static let foo: UInt16 = 0
@@ -1512,13 +1513,97 @@ public enum TestInterface {
             public static var pointerCount: Int { TestInterface.NotedResults.pointerCount }
         }
     }
+
+    /// A typed handle on a capability implementing this interface.
+    public struct Client: Sendable {
+        /// The capability calls go to.
+        public let capability: Capability
+        public init(_ capability: Capability) { self.capability = capability }
+
+        /// Inline parameter and result lists become auto-generated structs.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func foo(_ build: (TestInterface.FooParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<TestInterface.FooResults.Reader> {
+            PendingCall(await capability.send(interfaceId: TestInterface.interfaceID, methodId: 0) { try build($0.initContent(TestInterface.FooParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func foo(i: UInt32, j: Bool) async throws -> Response<TestInterface.FooResults.Reader> {
+            try await self.foo { params, payload in
+                params.i = i
+                params.j = j
+            }.response()
+        }
+
+        /// No parameters, no results.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func bar(_ build: (TestInterface.BarParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<TestInterface.BarResults.Reader> {
+            PendingCall(await capability.send(interfaceId: TestInterface.interfaceID, methodId: 1) { try build($0.initContent(TestInterface.BarParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func bar() async throws -> Response<TestInterface.BarResults.Reader> {
+            try await self.bar { _, _ in }.response()
+        }
+
+        /// A named struct as the result type.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func getSmall(_ build: (TestInterface.GetSmallParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<TestSmall.Reader> {
+            PendingCall(await capability.send(interfaceId: TestInterface.interfaceID, methodId: 2) { try build($0.initContent(TestInterface.GetSmallParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func getSmall(n: Int32) async throws -> Response<TestSmall.Reader> {
+            try await self.getSmall { params, payload in
+                params.n = n
+            }.response()
+        }
+
+        /// Capabilities in parameters and results.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func echo(_ build: (TestInterface.EchoParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<TestInterface.EchoResults.Reader> {
+            PendingCall(await capability.send(interfaceId: TestInterface.interfaceID, methodId: 3) { try build($0.initContent(TestInterface.EchoParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func echo(cap: TestInterface.Client?, data: [UInt8]) async throws -> Response<TestInterface.EchoResults.Reader> {
+            try await self.echo { params, payload in
+                payload.setCapability(cap?.capability, in: params.cap)
+                params.data = data
+            }.response()
+        }
+
+        /// Annotated method and parameter.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func noted(_ build: (TestInterface.NotedParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<TestInterface.NotedResults.Reader> {
+            PendingCall(await capability.send(interfaceId: TestInterface.interfaceID, methodId: 4) { try build($0.initContent(TestInterface.NotedParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func noted(x: Int32) async throws -> Response<TestInterface.NotedResults.Reader> {
+            try await self.noted { params, payload in
+                params.x = x
+            }.response()
+        }
+    }
+
+    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    public protocol Server: CapabilityServer {
+        /// Inline parameter and result lists become auto-generated structs.
+        func foo(_ params: TestInterface.FooParams.Reader, _ results: TestInterface.FooResults.Builder, _ call: ServerCall) async throws
+        /// No parameters, no results.
+        func bar(_ params: TestInterface.BarParams.Reader, _ results: TestInterface.BarResults.Builder, _ call: ServerCall) async throws
+        /// A named struct as the result type.
+        func getSmall(_ params: TestInterface.GetSmallParams.Reader, _ results: TestSmall.Builder, _ call: ServerCall) async throws
+        /// Capabilities in parameters and results.
+        func echo(_ params: TestInterface.EchoParams.Reader, _ results: TestInterface.EchoResults.Builder, _ call: ServerCall) async throws
+        /// Annotated method and parameter.
+        func noted(_ params: TestInterface.NotedParams.Reader, _ results: TestInterface.NotedResults.Builder, _ call: ServerCall) async throws
+    }
+
+    /// A capability served by `server` in this process.
+    public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
 }
 
 /// Inherits every method of TestInterface and adds one.
 public enum TestExtended {
     public static let interfaceID: UInt64 = 0xb7166cf8c6d64280
 
-    /// SchemaMethod ordinals.
+    /// Method ordinals.
     public enum Methods {
         public static let baz: UInt16 = 0
     }
@@ -1564,13 +1649,101 @@ public enum TestExtended {
             public var n: UInt64 { get { _builder.read(UInt64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         }
     }
+
+    /// A typed handle on a capability implementing this interface.
+    public struct Client: Sendable {
+        /// The capability calls go to.
+        public let capability: Capability
+        public init(_ capability: Capability) { self.capability = capability }
+
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func baz(_ build: (TestExtended.BazParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<TestExtended.BazResults.Reader> {
+            PendingCall(await capability.send(interfaceId: TestExtended.interfaceID, methodId: 0) { try build($0.initContent(TestExtended.BazParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func baz(s: String) async throws -> Response<TestExtended.BazResults.Reader> {
+            try await self.baz { params, payload in
+                params.s = s
+            }.response()
+        }
+
+        // Inherited from TestInterface.
+
+        /// Inline parameter and result lists become auto-generated structs.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func foo(_ build: (TestInterface.FooParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<TestInterface.FooResults.Reader> {
+            PendingCall(await capability.send(interfaceId: TestInterface.interfaceID, methodId: 0) { try build($0.initContent(TestInterface.FooParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func foo(i: UInt32, j: Bool) async throws -> Response<TestInterface.FooResults.Reader> {
+            try await self.foo { params, payload in
+                params.i = i
+                params.j = j
+            }.response()
+        }
+
+        /// No parameters, no results.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func bar(_ build: (TestInterface.BarParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<TestInterface.BarResults.Reader> {
+            PendingCall(await capability.send(interfaceId: TestInterface.interfaceID, methodId: 1) { try build($0.initContent(TestInterface.BarParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func bar() async throws -> Response<TestInterface.BarResults.Reader> {
+            try await self.bar { _, _ in }.response()
+        }
+
+        /// A named struct as the result type.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func getSmall(_ build: (TestInterface.GetSmallParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<TestSmall.Reader> {
+            PendingCall(await capability.send(interfaceId: TestInterface.interfaceID, methodId: 2) { try build($0.initContent(TestInterface.GetSmallParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func getSmall(n: Int32) async throws -> Response<TestSmall.Reader> {
+            try await self.getSmall { params, payload in
+                params.n = n
+            }.response()
+        }
+
+        /// Capabilities in parameters and results.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func echo(_ build: (TestInterface.EchoParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<TestInterface.EchoResults.Reader> {
+            PendingCall(await capability.send(interfaceId: TestInterface.interfaceID, methodId: 3) { try build($0.initContent(TestInterface.EchoParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func echo(cap: TestInterface.Client?, data: [UInt8]) async throws -> Response<TestInterface.EchoResults.Reader> {
+            try await self.echo { params, payload in
+                payload.setCapability(cap?.capability, in: params.cap)
+                params.data = data
+            }.response()
+        }
+
+        /// Annotated method and parameter.
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func noted(_ build: (TestInterface.NotedParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<TestInterface.NotedResults.Reader> {
+            PendingCall(await capability.send(interfaceId: TestInterface.interfaceID, methodId: 4) { try build($0.initContent(TestInterface.NotedParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func noted(x: Int32) async throws -> Response<TestInterface.NotedResults.Reader> {
+            try await self.noted { params, payload in
+                params.x = x
+            }.response()
+        }
+    }
+
+    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    public protocol Server: TestInterface.Server {
+        func baz(_ params: TestExtended.BazParams.Reader, _ results: TestExtended.BazResults.Builder, _ call: ServerCall) async throws
+    }
+
+    /// A capability served by `server` in this process.
+    public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
 }
 
 /// Methods and parameters named with Swift keywords.
 public enum TestKeywordInterface {
     public static let interfaceID: UInt64 = 0xbd168fe74632526b
 
-    /// SchemaMethod ordinals.
+    /// Method ordinals.
     public enum Methods {
         public static let `class`: UInt16 = 0
         public static let init_: UInt16 = 1
@@ -1663,6 +1836,45 @@ public enum TestKeywordInterface {
             public static var pointerCount: Int { TestKeywordInterface.InitResults.pointerCount }
         }
     }
+
+    /// A typed handle on a capability implementing this interface.
+    public struct Client: Sendable {
+        /// The capability calls go to.
+        public let capability: Capability
+        public init(_ capability: Capability) { self.capability = capability }
+
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func `class`(_ build: (TestKeywordInterface.ClassParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<TestKeywordInterface.ClassResults.Reader> {
+            PendingCall(await capability.send(interfaceId: TestKeywordInterface.interfaceID, methodId: 0) { try build($0.initContent(TestKeywordInterface.ClassParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func `class`(self_: Int32, `in`: String) async throws -> Response<TestKeywordInterface.ClassResults.Reader> {
+            try await self.`class` { params, payload in
+                params.self_ = self_
+                params.`in` = `in`
+            }.response()
+        }
+
+        /// Starts the call: `build` writes the parameters; the result can be pipelined on.
+        public func init_(_ build: (TestKeywordInterface.InitParams.Builder, RPCPayloadBuilder) throws -> Void) async -> PendingCall<TestKeywordInterface.InitResults.Reader> {
+            PendingCall(await capability.send(interfaceId: TestKeywordInterface.interfaceID, methodId: 1) { try build($0.initContent(TestKeywordInterface.InitParams.Builder.self), $0) })
+        }
+        /// Makes the call and waits for its results.
+        public func init_(`default`: TestKeywords.Reader) async throws -> Response<TestKeywordInterface.InitResults.Reader> {
+            try await self.init_ { params, payload in
+                try params.setDefault(`default`)
+            }.response()
+        }
+    }
+
+    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    public protocol Server: CapabilityServer {
+        func `class`(_ params: TestKeywordInterface.ClassParams.Reader, _ results: TestKeywordInterface.ClassResults.Builder, _ call: ServerCall) async throws
+        func init_(_ params: TestKeywordInterface.InitParams.Reader, _ results: TestKeywordInterface.InitResults.Builder, _ call: ServerCall) async throws
+    }
+
+    /// A capability served by `server` in this process.
+    public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
 }
 
 /// Annotations on every kind of declaration.
@@ -1766,4 +1978,99 @@ public var constListList: PointerList<ScalarList<Int32>> { PointerList<ScalarLis
 public let constRef: Int32 = -2147483648
 
 public let constNestedRef: Int32 = 42
+
+extension TestInterface.Server {
+    public func foo(_ params: TestInterface.FooParams.Reader, _ results: TestInterface.FooResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+    public func bar(_ params: TestInterface.BarParams.Reader, _ results: TestInterface.BarResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+    public func getSmall(_ params: TestInterface.GetSmallParams.Reader, _ results: TestSmall.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+    public func echo(_ params: TestInterface.EchoParams.Reader, _ results: TestInterface.EchoResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+    public func noted(_ params: TestInterface.NotedParams.Reader, _ results: TestInterface.NotedResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+
+    /// Routes a call on this interface to its method.
+    public func _dispatchTestInterface(_ call: ServerCall) async throws {
+        switch call.methodId {
+            case 0:
+                try await self.foo(call.params.content(as: TestInterface.FooParams.Reader.self), call.results.initContent(TestInterface.FooResults.Builder.self), call)
+            case 1:
+                try await self.bar(call.params.content(as: TestInterface.BarParams.Reader.self), call.results.initContent(TestInterface.BarResults.Builder.self), call)
+            case 2:
+                try await self.getSmall(call.params.content(as: TestInterface.GetSmallParams.Reader.self), call.results.initContent(TestSmall.Builder.self), call)
+            case 3:
+                try await self.echo(call.params.content(as: TestInterface.EchoParams.Reader.self), call.results.initContent(TestInterface.EchoResults.Builder.self), call)
+            case 4:
+                try await self.noted(call.params.content(as: TestInterface.NotedParams.Reader.self), call.results.initContent(TestInterface.NotedResults.Builder.self), call)
+            default:
+                throw call.unimplemented()
+        }
+    }
+
+    public func dispatch(_ call: ServerCall) async throws {
+        switch call.interfaceId {
+            case TestInterface.interfaceID: try await _dispatchTestInterface(call)
+            default: throw call.unimplemented()
+        }
+    }
+}
+
+extension TestExtended.Server {
+    public func baz(_ params: TestExtended.BazParams.Reader, _ results: TestExtended.BazResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+
+    /// Routes a call on this interface to its method.
+    public func _dispatchTestExtended(_ call: ServerCall) async throws {
+        switch call.methodId {
+            case 0:
+                try await self.baz(call.params.content(as: TestExtended.BazParams.Reader.self), call.results.initContent(TestExtended.BazResults.Builder.self), call)
+            default:
+                throw call.unimplemented()
+        }
+    }
+
+    public func dispatch(_ call: ServerCall) async throws {
+        switch call.interfaceId {
+            case TestExtended.interfaceID: try await _dispatchTestExtended(call)
+            case TestInterface.interfaceID: try await _dispatchTestInterface(call)
+            default: throw call.unimplemented()
+        }
+    }
+}
+
+extension TestKeywordInterface.Server {
+    public func `class`(_ params: TestKeywordInterface.ClassParams.Reader, _ results: TestKeywordInterface.ClassResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+    public func init_(_ params: TestKeywordInterface.InitParams.Reader, _ results: TestKeywordInterface.InitResults.Builder, _ call: ServerCall) async throws {
+        throw call.unimplemented()
+    }
+
+    /// Routes a call on this interface to its method.
+    public func _dispatchTestKeywordInterface(_ call: ServerCall) async throws {
+        switch call.methodId {
+            case 0:
+                try await self.`class`(call.params.content(as: TestKeywordInterface.ClassParams.Reader.self), call.results.initContent(TestKeywordInterface.ClassResults.Builder.self), call)
+            case 1:
+                try await self.init_(call.params.content(as: TestKeywordInterface.InitParams.Reader.self), call.results.initContent(TestKeywordInterface.InitResults.Builder.self), call)
+            default:
+                throw call.unimplemented()
+        }
+    }
+
+    public func dispatch(_ call: ServerCall) async throws {
+        switch call.interfaceId {
+            case TestKeywordInterface.interfaceID: try await _dispatchTestKeywordInterface(call)
+            default: throw call.unimplemented()
+        }
+    }
+}
 

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+/// Hands out the smallest free id, as C++ capnp does, so ids stay small and reuse is visible
+/// in tests.
+struct IDAllocator {
+    private var next: UInt32 = 0
+    private var free: [UInt32] = []
+
+    mutating func allocate() -> UInt32 {
+        if let id = free.popLast() { return id }
+        defer { next += 1 }
+        return next
+    }
+
+    mutating func release(_ id: UInt32) {
+        free.append(id)
+        free.sort(by: >)
+    }
+
+    /// Ids currently handed out.
+    var inUse: Int { Int(next) - free.count }
+}
+
+/// A call we made and the peer has not finished answering, or whose results we still use.
+struct QuestionEntry {
+    let result: PromiseCell<Result<RPCPayload, RPCError>>
+    var returned = false
+    /// We sent Finish (every user reference to the question is gone).
+    var finished = false
+    /// Exports we counted for capabilities in the parameters, released by a Return whose
+    /// `releaseParamCaps` is set.
+    var paramExports: [UInt32] = []
+    /// Pipeline paths on which calls went to the peer before the results came.
+    var pipelinedPaths: Set<[UInt16]> = []
+    /// Paths whose loopback embargo is over (or in progress, with its cell).
+    var embargoes: [[UInt16]: PromiseCell<Void>] = [:]
+}
+
+/// A call the peer made to us.
+struct AnswerEntry {
+    let result = PromiseCell<Result<RPCPayload, RPCError>>()
+    var returned = false
+    var finishReceived = false
+    /// The Finish asked us to drop the results' capabilities once they are sent.
+    var releaseResultsOnReturn = false
+    var task: Task<Void, Never>?
+    /// Exports counted for capabilities in our results.
+    var resultExports: [UInt32] = []
+    /// Calls pipelined on this answer before it was ready, in arrival order.
+    var queued: [IncomingCall] = []
+}
+
+/// A pipelined call waiting for the answer it targets.
+struct IncomingCall {
+    var answerId: UInt32
+    var path: [UInt16]
+    var interfaceId: UInt64
+    var methodId: UInt16
+    var params: RPCPayload
+}
+
+/// A capability of ours the peer holds references to.
+struct ExportEntry {
+    let capability: Capability
+    var referenceCount: UInt32
+}
+
+/// A capability of the peer's we hold.
+struct ImportEntry {
+    weak var ref: ImportRef?
+    /// How many times the peer has sent it to us: the count a Release must return.
+    var received: UInt32
+    /// What a promise import resolved to (a Resolve message).
+    var resolution: Capability?
+}
+
+/// The user-side handle of a question; when the last one goes, the question is finished.
+final class QuestionRef: Sendable {
+    let connection: RPCConnection
+    let id: UInt32
+    let result: PromiseCell<Result<RPCPayload, RPCError>>
+
+    init(connection: RPCConnection, id: UInt32, result: PromiseCell<Result<RPCPayload, RPCError>>) {
+        self.connection = connection
+        self.id = id
+        self.result = result
+    }
+
+    deinit {
+        let connection = connection
+        let id = id
+        Task { await connection.finish(question: id) }
+    }
+}
+
+/// The user-side handle of an import; when the last one goes, the import is released.
+final class ImportRef: Sendable {
+    let connection: RPCConnection
+    let id: UInt32
+
+    init(connection: RPCConnection, id: UInt32) {
+        self.connection = connection
+        self.id = id
+    }
+
+    deinit {
+        let connection = connection
+        let id = id
+        Task { await connection.releaseImport(id) }
+    }
+}

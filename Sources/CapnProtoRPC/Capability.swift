@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+/// A reference to an object that can be called: local, on the other side of a connection,
+/// or not yet known (the promised result of a call still in flight).
+///
+/// Holding a `Capability` keeps the object alive; when the last `Capability` for an imported
+/// object goes away, the engine tells the peer (a `Release`), and when the last one for a
+/// question's results goes, it sends `Finish`.
+public final class Capability: Sendable {
+    enum Target: Sendable {
+        case local(any CapabilityServer)
+        case imported(ImportRef)
+        case pipelined(QuestionRef, [UInt16])
+        case promise(PromiseCell<Capability>)
+        case broken(RPCError)
+    }
+
+    let target: Target
+
+    init(target: Target) {
+        self.target = target
+    }
+
+    /// A capability served by `server` in this process.
+    public convenience init(_ server: any CapabilityServer) {
+        self.init(target: .local(server))
+    }
+
+    /// A capability on which every call fails with `error`.
+    public static func broken(_ error: RPCError) -> Capability { Capability(target: .broken(error)) }
+
+    /// The server behind a local capability, if it is one.
+    public var localServer: (any CapabilityServer)? {
+        if case .local(let server) = target { return server }
+        return nil
+    }
+
+    /// Starts a call: `build` writes the parameters. Calls started one after another on the
+    /// same capability are sent in that order.
+    ///
+    /// - Returns: the call in flight, whose results can be awaited or pipelined on.
+    public func send(
+        interfaceId: UInt64,
+        methodId: UInt16,
+        _ build: (RPCPayloadBuilder) throws -> Void
+    ) async -> RPCCall {
+        let (payload, call) = RPCPayloadBuilder.call(interfaceId: interfaceId, methodId: methodId)
+        do {
+            try build(payload)
+        } catch {
+            return RPCCall(failed: RPCError.from(error))
+        }
+        return await deliver(OutgoingCall(payload: payload, call: call))
+    }
+
+    /// Makes a call and waits for its results.
+    public func call(
+        interfaceId: UInt64,
+        methodId: UInt16,
+        _ build: (RPCPayloadBuilder) throws -> Void = { _ in }
+    ) async throws -> RPCPayload {
+        try await send(interfaceId: interfaceId, methodId: methodId, build).response()
+    }
+
+    /// Routes an outgoing call to wherever this capability currently points.
+    func deliver(_ outgoing: sending OutgoingCall) async -> RPCCall {
+        switch target {
+        case .local(let server):
+            return RPCCall.local(server: server, outgoing: outgoing)
+        case .imported(let ref):
+            return await ref.connection.send(outgoing, to: .imported(ref))
+        case .pipelined(let question, let path):
+            return await question.connection.send(outgoing, to: .pipelined(question, path))
+        case .promise(let cell):
+            return await cell.wait().deliver(outgoing)
+        case .broken(let error):
+            return RPCCall(failed: error)
+        }
+    }
+
+    /// Waits until the capability no longer stands for an unresolved local promise.
+    public func whenResolved() async -> Capability {
+        if case .promise(let cell) = target { return await cell.wait().whenResolved() }
+        return self
+    }
+}
+
+/// A call's message while it travels from the caller to the connection that sends it.
+struct OutgoingCall: @unchecked Sendable {
+    // Sendable: owned by one task at a time, handed along with `sending`; never shared.
+    let payload: RPCPayloadBuilder
+    let call: Call.Builder
+}

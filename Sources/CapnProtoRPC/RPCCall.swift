@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+/// A call in flight: await its results, or call capabilities in them before they arrive
+/// (promise pipelining).
+public final class RPCCall: Sendable {
+    enum Source: Sendable {
+        case question(QuestionRef)
+        case local(PromiseCell<Result<RPCPayload, RPCError>>)
+    }
+
+    let source: Source
+
+    init(source: Source) {
+        self.source = source
+    }
+
+    convenience init(failed error: RPCError) {
+        self.init(source: .local(PromiseCell(resolved: .failure(error))))
+    }
+
+    /// Runs a call on a server in this process.
+    static func local(server: any CapabilityServer, outgoing: sending OutgoingCall) -> RPCCall {
+        let cell = PromiseCell<Result<RPCPayload, RPCError>>()
+        let serverCall = ServerCall(
+            interfaceId: outgoing.call.interfaceId,
+            methodId: outgoing.call.methodId,
+            params: outgoing.payload.asPayload()
+        )
+        Task {
+            do {
+                try await server.dispatch(serverCall)
+                cell.resolve(.success(serverCall.takeResults().0.asPayload()))
+            } catch {
+                cell.resolve(.failure(RPCError.from(error)))
+            }
+        }
+        return RPCCall(source: .local(cell))
+    }
+
+    /// Waits for the results; throws the callee's exception.
+    public func response() async throws -> RPCPayload {
+        switch source {
+        case .question(let question): try await question.result.wait().get()
+        case .local(let cell): try await cell.wait().get()
+        }
+    }
+
+    /// A capability in the results, reached through pointer fields `path` (struct by
+    /// struct), usable before the results arrive.
+    public func pipeline(_ path: [UInt16]) -> Capability {
+        switch source {
+        case .question(let question):
+            return Capability(target: .pipelined(question, path))
+        case .local(let cell):
+            let promise = PromiseCell<Capability>()
+            Task {
+                switch await cell.wait() {
+                case .success(let payload): promise.resolve(payload.capability(at: path))
+                case .failure(let error): promise.resolve(.broken(error))
+                }
+            }
+            return Capability(target: .promise(promise))
+        }
+    }
+}

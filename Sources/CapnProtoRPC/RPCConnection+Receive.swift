@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import CapnProto
+
+// Incoming messages.
+extension RPCConnection {
+    func handle(_ reader: MessageReader) {
+        guard brokenBy == nil else { return }
+        do {
+            let message = try reader.root(as: Message.Reader.self)
+            switch try message.which {
+            case .call(let call): try receiveCall(call)
+            case .return(let ret): try receiveReturn(ret)
+            case .finish(let finish): receiveFinish(finish)
+            case .bootstrap(let bootstrap): try receiveBootstrap(bootstrap)
+            case .release(let release): releaseExport(release.id, count: release.referenceCount)
+            case .resolve(let resolve): try receiveResolve(resolve)
+            case .disembargo(let disembargo): try receiveDisembargo(disembargo)
+            case .abort(let exception):
+                let peer = RPCError(reading: exception)
+                disconnect(RPCError(.disconnected, "the peer aborted the connection: \(peer)"))
+            case .unimplemented(let echoed): try receiveUnimplemented(echoed)
+            default: replyUnimplemented(message)
+            }
+        } catch {
+            abort("malformed message: \(error)")
+        }
+    }
+
+    private func receiveCall(_ call: Call.Reader) throws {
+        let id = call.questionId
+        guard answers[id] == nil else { return abort("question \(id) is already in use") }
+        answers[id] = AnswerEntry()
+        let incoming = IncomingCall(
+            answerId: id,
+            path: [],
+            interfaceId: call.interfaceId,
+            methodId: call.methodId,
+            params: try readPayload(call.params)
+        )
+        guard case .caller = try call.sendResultsTo.which else {
+            return complete(id, .failure(RPCError(.unimplemented, "results can only be sent to the caller")))
+        }
+        switch try call.target.which {
+        case .importedCap(let exportId):
+            let target = exports[exportId]?.capability
+            dispatch(incoming, to: target ?? .broken(RPCError(.failed, "no export with id \(exportId)")))
+        case .promisedAnswer(let promised):
+            var queued = incoming
+            queued.path = try readTransform(promised)
+            guard let answer = answers[promised.questionId] else {
+                return complete(id, .failure(RPCError(.failed, "no answer with id \(promised.questionId)")))
+            }
+            if answer.result.current == nil {
+                answers[promised.questionId]?.queued.append(queued)
+            } else {
+                dispatch(queued, to: answerCapability(promised.questionId, path: queued.path))
+            }
+        case ._unknown(let tag):
+            complete(id, .failure(RPCError(.unimplemented, "unknown message target \(tag)")))
+        }
+    }
+
+    /// Runs an incoming call. Calls that go straight back to the peer are sent at once, so
+    /// they keep their order relative to messages that follow (a Disembargo in particular).
+    private func dispatch(_ incoming: IncomingCall, to target: Capability) {
+        let id = incoming.answerId
+        if isOnPeer(target) {
+            let call = forward(incoming, to: target)
+            answers[id]?.task = Task { self.complete(id, await Self.collect(call)) }
+            return
+        }
+        answers[id]?.task = Task {
+            let result = await Self.perform(incoming, on: target)
+            self.complete(id, result)
+        }
+    }
+
+    /// Re-sends an incoming call to the peer (the target turned out to live there).
+    private func forward(_ incoming: IncomingCall, to target: Capability) -> RPCCall {
+        let (payload, call) = RPCPayloadBuilder.call(interfaceId: incoming.interfaceId, methodId: incoming.methodId)
+        do {
+            try payload.content.set(incoming.params.content)
+        } catch {
+            return RPCCall(failed: RPCError.from(error))
+        }
+        for capability in incoming.params.capabilities { _ = payload.add(capability) }
+        switch target.target {
+        case .imported(let ref):
+            call.initTarget().importedCap = ref.id
+            return issueNow(OutgoingCall(payload: payload, call: call))
+        case .pipelined(let question, let path):
+            let answer = call.initTarget().initPromisedAnswer()
+            answer.questionId = question.id
+            writeTransform(path, to: answer)
+            questions[question.id]?.pipelinedPaths.insert(path)
+            return issueNow(OutgoingCall(payload: payload, call: call))
+        default:
+            return RPCCall(failed: RPCError(.failed, "internal: forward to a capability not on the peer"))
+        }
+    }
+
+    /// Runs a call on a capability in this process (or elsewhere) and gathers the results.
+    static func perform(_ incoming: IncomingCall, on target: Capability) async -> Result<ServerResults, RPCError> {
+        switch target.target {
+        case .local(let server):
+            let call = ServerCall(
+                interfaceId: incoming.interfaceId,
+                methodId: incoming.methodId,
+                params: incoming.params
+            )
+            do {
+                try await server.dispatch(call)
+                let (payload, ret) = call.takeResults()
+                return .success(ServerResults(payload: payload, ret: ret))
+            } catch {
+                return .failure(RPCError.from(error))
+            }
+        case .promise(let cell):
+            return await perform(incoming, on: cell.wait())
+        case .broken(let error):
+            return .failure(error)
+        case .imported, .pipelined:
+            let call = await target.send(interfaceId: incoming.interfaceId, methodId: incoming.methodId) { payload in
+                try payload.content.set(incoming.params.content)
+                for capability in incoming.params.capabilities { _ = payload.add(capability) }
+            }
+            return await collect(call)
+        }
+    }
+
+    /// Copies a forwarded call's results into a Return of our own.
+    static func collect(_ call: RPCCall) async -> Result<ServerResults, RPCError> {
+        do {
+            let payload = try await call.response()
+            let (builder, ret) = RPCPayloadBuilder.results()
+            try builder.content.set(payload.content)
+            for capability in payload.capabilities { _ = builder.add(capability) }
+            return .success(ServerResults(payload: builder, ret: ret))
+        } catch {
+            return .failure(RPCError.from(error))
+        }
+    }
+
+    /// Sends the Return for answer `id` and runs the calls that were waiting on it.
+    func complete(_ id: UInt32, _ result: Result<ServerResults, RPCError>) {
+        guard var entry = answers[id], !entry.returned else { return }
+        switch result {
+        case .success(let results):
+            results.ret.answerId = id
+            results.ret.releaseParamCaps = false
+            entry.resultExports = writeCapTable(results.payload)
+            // Only results with capabilities can be pipelined on; skip the copy otherwise.
+            let kept =
+                results.payload.capabilities.isEmpty
+                ? RPCPayload(content: .null, capabilities: []) : results.payload.asPayload()
+            entry.result.resolve(.success(kept))
+            transmit(results.payload.message)
+        case .failure(let error):
+            let message = MessageBuilder()
+            let ret = message.initRoot(Message.Builder.self).initReturn()
+            ret.answerId = id
+            ret.releaseParamCaps = false
+            error.write(to: ret.initException())
+            entry.result.resolve(.failure(error))
+            transmit(message)
+        }
+        entry.returned = true
+        let queued = entry.queued
+        entry.queued = []
+        if entry.finishReceived {
+            if entry.releaseResultsOnReturn {
+                for export in entry.resultExports { releaseExport(export, count: 1) }
+            }
+            answers[id] = nil
+        } else {
+            answers[id] = entry
+        }
+        for call in queued {
+            let target: Capability
+            switch entry.result.current {
+            case .success(let payload): target = payload.capability(at: call.path)
+            case .failure(let error): target = .broken(error)
+            case nil: target = .broken(RPCError(.failed, "internal: answer without result"))
+            }
+            dispatch(call, to: target)
+        }
+    }
+
+    private func receiveReturn(_ ret: Return.Reader) throws {
+        let id = ret.answerId
+        guard var entry = questions[id], !entry.returned else { return abort("Return for unknown question \(id)") }
+        entry.returned = true
+        if ret.releaseParamCaps {
+            for export in entry.paramExports { releaseExport(export, count: 1) }
+        }
+        let result: Result<RPCPayload, RPCError>
+        switch try ret.which {
+        case .results(let payload): result = .success(try readPayload(payload, importing: !entry.finished))
+        case .exception(let exception): result = .failure(RPCError(reading: exception))
+        case .canceled: result = .failure(RPCError(.failed, "the call was canceled"))
+        default: result = .failure(RPCError(.unimplemented, "results sent elsewhere are not supported"))
+        }
+        entry.result.resolve(result)
+        if entry.finished {
+            questions[id] = nil
+            questionIds.release(id)
+        } else {
+            questions[id] = entry
+        }
+    }
+
+    private func receiveFinish(_ finish: Finish.Reader) {
+        let id = finish.questionId
+        guard var entry = answers[id] else { return }
+        entry.finishReceived = true
+        if entry.returned {
+            if finish.releaseResultCaps {
+                for export in entry.resultExports { releaseExport(export, count: 1) }
+            }
+            answers[id] = nil
+        } else {
+            entry.releaseResultsOnReturn = finish.releaseResultCaps
+            entry.task?.cancel()
+            answers[id] = entry
+        }
+    }
+
+    private func receiveBootstrap(_ bootstrap: Bootstrap.Reader) throws {
+        let id = bootstrap.questionId
+        guard answers[id] == nil else { return abort("question \(id) is already in use") }
+        answers[id] = AnswerEntry()
+        let serviceId = try bootstrap.deprecatedObjectId.textBytes().map { [UInt8]($0) } ?? []
+        guard let capability = restorer(serviceId) else {
+            let reason = serviceId.isEmpty ? "This vat has no bootstrap capability" : "Unknown persistent service ID"
+            return complete(id, .failure(RPCError(.failed, reason)))
+        }
+        let (payload, ret) = RPCPayloadBuilder.results()
+        payload.setCapability(capability, in: payload.content)
+        complete(id, .success(ServerResults(payload: payload, ret: ret)))
+    }
+
+    private func receiveResolve(_ resolve: Resolve.Reader) throws {
+        let id = resolve.promiseId
+        let resolution: Capability
+        switch try resolve.which {
+        case .cap(let descriptor):
+            resolution =
+                try capability(for: descriptor, importing: true) ?? .broken(RPCError(.failed, "resolved to null"))
+        case .exception(let exception):
+            resolution = .broken(RPCError(reading: exception))
+        case ._unknown(let tag):
+            return abort("unknown Resolve kind \(tag)")
+        }
+        imports[id]?.resolution = resolution
+    }
+
+    private func receiveDisembargo(_ disembargo: Disembargo.Reader) throws {
+        switch try disembargo.context.which {
+        case .senderLoopback(let embargoId):
+            let target: Capability?
+            switch try disembargo.target.which {
+            case .importedCap(let exportId): target = exports[exportId]?.capability
+            case .promisedAnswer(let promised):
+                target = answerCapability(promised.questionId, path: try readTransform(promised))
+            case ._unknown: target = nil
+            }
+            guard let target, case .imported(let ref) = target.target, ref.connection === self else {
+                return abort("Disembargo target does not point back to its sender")
+            }
+            let message = MessageBuilder()
+            let reply = message.initRoot(Message.Builder.self).initDisembargo()
+            reply.initTarget().importedCap = ref.id
+            reply.context.receiverLoopback = embargoId
+            transmit(message)
+        case .receiverLoopback(let embargoId):
+            guard let cell = embargoes.removeValue(forKey: embargoId) else {
+                return abort("Disembargo for unknown embargo \(embargoId)")
+            }
+            embargoIds.release(embargoId)
+            cell.resolve(())
+        default:
+            let message = MessageBuilder()
+            try message.initRoot(Message.Builder.self).setUnimplemented(Message.Reader(disembargoMessage(disembargo)))
+            transmit(message)
+        }
+    }
+
+    private func disembargoMessage(_ disembargo: Disembargo.Reader) -> StructReader { disembargo._reader }
+
+    private func receiveUnimplemented(_ echoed: Message.Reader) throws {
+        switch try echoed.which {
+        case .call(let call):
+            guard var entry = questions[call.questionId], !entry.returned else { return }
+            entry.returned = true
+            for export in entry.paramExports { releaseExport(export, count: 1) }
+            entry.result.resolve(.failure(RPCError(.unimplemented, "the peer does not implement calls of this kind")))
+            questions[call.questionId] = entry.finished ? nil : entry
+            if entry.finished { questionIds.release(call.questionId) }
+        case .bootstrap(let bootstrap):
+            questions[bootstrap.questionId]?.result.resolve(
+                .failure(RPCError(.unimplemented, "the peer does not implement Bootstrap"))
+            )
+        default:
+            break
+        }
+    }
+
+    private func replyUnimplemented(_ original: Message.Reader) {
+        let message = MessageBuilder()
+        do {
+            try message.initRoot(Message.Builder.self).setUnimplemented(original)
+            transmit(message)
+        } catch {
+            abort("cannot echo an unimplemented message: \(error)")
+        }
+    }
+}
+
+/// A server's finished results on their way into a Return message.
+struct ServerResults: @unchecked Sendable {
+    // Sendable: built by the task that ran the call, then handed once to the connection.
+    let payload: RPCPayloadBuilder
+    let ret: Return.Builder
+}

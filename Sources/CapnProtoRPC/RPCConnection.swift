@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import CapnProto
+import Logging
+
+/// One end of a two-party Cap'n Proto RPC connection (rpc.capnp, level 1).
+///
+/// Keeps the four tables — questions (our calls), answers (the peer's calls), exports (our
+/// capabilities the peer holds) and imports (the peer's capabilities we hold) — and turns
+/// ``Capability`` calls into messages and messages into calls on local servers. Messages go
+/// out in the order the actor produces them, through one writer task.
+public actor RPCConnection {
+    let transport: any RPCTransport
+    let logger: Logger
+    let restorer: @Sendable ([UInt8]) -> Capability?
+
+    var questionIds = IDAllocator()
+    var exportIds = IDAllocator()
+    var embargoIds = IDAllocator()
+    var questions: [UInt32: QuestionEntry] = [:]
+    var answers: [UInt32: AnswerEntry] = [:]
+    var exports: [UInt32: ExportEntry] = [:]
+    var exportByCapability: [ObjectIdentifier: UInt32] = [:]
+    var imports: [UInt32: ImportEntry] = [:]
+    var embargoes: [UInt32: PromiseCell<Void>] = [:]
+    /// Why the connection ended, once it has.
+    var brokenBy: RPCError?
+    private let closed = PromiseCell<RPCError>()
+
+    private let outbound: AsyncStream<[UInt8]>.Continuation
+    private let outboundFrames: AsyncStream<[UInt8]>
+    private var tasks: [Task<Void, Never>] = []
+
+    /// - Parameters:
+    ///   - transport: the message channel to the peer.
+    ///   - bootstrap: what the peer gets from a Bootstrap message without a service id.
+    ///   - services: capabilities restorable by service id: the raw bytes capnp-rpc sends as a
+    ///     Bootstrap's deprecatedObjectId for a sturdy ref (empty for a plain bootstrap).
+    ///   - logger: where protocol errors are reported.
+    public init(
+        transport: any RPCTransport,
+        bootstrap: Capability? = nil,
+        services: (@Sendable ([UInt8]) -> Capability?)? = nil,
+        logger: Logger = Logger(label: "capnp.rpc")
+    ) {
+        self.transport = transport
+        self.logger = logger
+        self.restorer = { serviceId in
+            if let found = services?(serviceId) { return found }
+            return serviceId.isEmpty ? bootstrap : nil
+        }
+        (outboundFrames, outbound) = AsyncStream.makeStream(of: [UInt8].self)
+    }
+
+    /// Starts reading and writing. Call once.
+    public func start() {
+        let frames = outboundFrames
+        let transport = transport
+        tasks.append(
+            Task {
+                do {
+                    for await frame in frames { try await transport.send(frame: frame) }
+                } catch {
+                    self.disconnect(RPCError(.disconnected, "cannot send: \(error)"))
+                }
+                // Everything queued (an Abort included) has gone out.
+                await transport.close()
+            }
+        )
+        tasks.append(
+            Task {
+                do {
+                    for try await message in transport.incoming { self.handle(message) }
+                    self.disconnect(RPCError(.disconnected, "the peer closed the connection"))
+                } catch {
+                    self.disconnect(RPCError(.disconnected, "connection failed: \(error)"))
+                }
+            }
+        )
+    }
+
+    /// The peer's bootstrap capability, or the service `serviceId` names (sturdy refs).
+    /// Usable at once: calls are pipelined until the peer answers.
+    public func bootstrap(serviceId: [UInt8] = []) -> Capability {
+        if let brokenBy { return .broken(brokenBy) }
+        let id = questionIds.allocate()
+        let cell = PromiseCell<Result<RPCPayload, RPCError>>()
+        questions[id] = QuestionEntry(result: cell)
+        let message = MessageBuilder()
+        let bootstrap = message.initRoot(Message.Builder.self).initBootstrap()
+        bootstrap.questionId = id
+        // capnp-rpc reads the id as Text (NUL-terminated bytes); an empty id stays null.
+        if !serviceId.isEmpty {
+            serviceId.withUnsafeBytes { bootstrap.deprecatedObjectId.setBytes($0, terminator: true) }
+        }
+        transmit(message)
+        return Capability(target: .pipelined(QuestionRef(connection: self, id: id, result: cell), []))
+    }
+
+    /// Ends the connection: outstanding calls fail as disconnected.
+    public func close() async {
+        disconnect(RPCError(.disconnected, "connection closed locally"))
+        await transport.close()
+    }
+
+    /// Waits until the connection has ended, and says why.
+    public func closedReason() async -> RPCError { await closed.wait() }
+
+    /// Sizes of the four tables, for leak checks.
+    public var tableSizes: (questions: Int, answers: Int, exports: Int, imports: Int) {
+        (questions.count, answers.count, exports.count, imports.count)
+    }
+
+    // MARK: - Sending
+
+    func transmit(_ message: MessageBuilder) {
+        guard brokenBy == nil else { return }
+        outbound.yield(message.serialize())
+    }
+
+    /// Where an outgoing call is aimed.
+    enum CallTarget {
+        case imported(ImportRef)
+        case pipelined(QuestionRef, [UInt16])
+    }
+
+    /// Sends a call to the peer (or, when the target has resolved to something else, on to
+    /// wherever it now points).
+    func send(_ outgoing: sending OutgoingCall, to target: CallTarget) async -> RPCCall {
+        if let brokenBy { return RPCCall(failed: brokenBy) }
+        switch target {
+        case .imported(let ref):
+            if let resolution = imports[ref.id]?.resolution { return await resolution.deliver(outgoing) }
+            outgoing.call.initTarget().importedCap = ref.id
+            return issue(outgoing, pipelinedOn: nil)
+        case .pipelined(let question, let path):
+            guard let entry = questions[question.id] else {
+                return RPCCall(failed: RPCError(.failed, "question \(question.id) is no longer known"))
+            }
+            if let result = question.result.current {
+                let resolved: Capability
+                switch result {
+                case .success(let payload): resolved = payload.capability(at: path)
+                case .failure(let error): return RPCCall(failed: error)
+                }
+                if entry.pipelinedPaths.contains(path), !isOnPeer(resolved) {
+                    await embargo(question: question, path: path)
+                }
+                return await resolved.deliver(outgoing)
+            }
+            let answer = outgoing.call.initTarget().initPromisedAnswer()
+            answer.questionId = question.id
+            writeTransform(path, to: answer)
+            questions[question.id]?.pipelinedPaths.insert(path)
+            return issue(outgoing, pipelinedOn: question)
+        }
+    }
+
+    /// Whether calls on `capability` go straight to this connection's peer.
+    func isOnPeer(_ capability: Capability) -> Bool {
+        switch capability.target {
+        case .imported(let ref): return ref.connection === self
+        case .pipelined(let question, _): return question.connection === self
+        default: return false
+        }
+    }
+
+    func issue(_ outgoing: sending OutgoingCall, pipelinedOn: QuestionRef?) -> RPCCall { issueNow(outgoing) }
+
+    /// Allocates a question for a call whose target is already written, and sends it.
+    func issueNow(_ outgoing: OutgoingCall) -> RPCCall {
+        let id = questionIds.allocate()
+        let cell = PromiseCell<Result<RPCPayload, RPCError>>()
+        outgoing.call.questionId = id
+        var entry = QuestionEntry(result: cell)
+        entry.paramExports = writeCapTable(outgoing.payload)
+        questions[id] = entry
+        transmit(outgoing.payload.message)
+        return RPCCall(source: .question(QuestionRef(connection: self, id: id, result: cell)))
+    }
+
+    func writeTransform(_ path: [UInt16], to answer: PromisedAnswer.Builder) {
+        let ops = answer.initTransform(count: path.count)
+        for (index, field) in path.enumerated() { ops[index].getPointerField = field }
+    }
+
+    /// Holds new calls on a promise that resolved to a capability outside this connection
+    /// until the calls sent earlier through the peer have come back (a Disembargo loop).
+    private func embargo(question: QuestionRef, path: [UInt16]) async {
+        if let existing = questions[question.id]?.embargoes[path] {
+            await existing.wait()
+            return
+        }
+        let cell = PromiseCell<Void>()
+        questions[question.id]?.embargoes[path] = cell
+        let id = embargoIds.allocate()
+        embargoes[id] = cell
+        let message = MessageBuilder()
+        let disembargo = message.initRoot(Message.Builder.self).initDisembargo()
+        let answer = disembargo.initTarget().initPromisedAnswer()
+        answer.questionId = question.id
+        writeTransform(path, to: answer)
+        disembargo.context.senderLoopback = id
+        transmit(message)
+        await cell.wait()
+    }
+
+    /// Called when the last user reference to a question goes.
+    func finish(question id: UInt32) {
+        guard var entry = questions[id], !entry.finished else { return }
+        entry.finished = true
+        let message = MessageBuilder()
+        let finish = message.initRoot(Message.Builder.self).initFinish()
+        finish.questionId = id
+        // Results not yet received will never be imported: let the peer drop them itself.
+        finish.releaseResultCaps = !entry.returned
+        transmit(message)
+        if entry.returned {
+            questions[id] = nil
+            questionIds.release(id)
+        } else {
+            questions[id] = entry
+        }
+    }
+
+    /// Called when the last user reference to an import goes.
+    func releaseImport(_ id: UInt32) {
+        guard let entry = imports[id], entry.ref == nil else { return }
+        imports[id] = nil
+        guard brokenBy == nil else { return }
+        let message = MessageBuilder()
+        let release = message.initRoot(Message.Builder.self).initRelease()
+        release.id = id
+        release.referenceCount = entry.received
+        transmit(message)
+    }
+
+    /// Fails everything outstanding and stops.
+    func disconnect(_ error: RPCError) {
+        guard brokenBy == nil else { return }
+        brokenBy = error
+        if error.kind != .disconnected || error.reason.hasPrefix("protocol error") {
+            logger.warning("RPC connection ended: \(error)")
+        }
+        for entry in questions.values { entry.result.resolve(.failure(error)) }
+        for cell in embargoes.values { cell.resolve(()) }
+        for entry in answers.values {
+            entry.task?.cancel()
+            entry.result.resolve(.failure(error))
+        }
+        questions = [:]
+        answers = [:]
+        exports = [:]
+        exportByCapability = [:]
+        imports = [:]
+        embargoes = [:]
+        outbound.finish()
+        // The writer ends by itself once the queue drains; the reader stops now.
+        tasks.last?.cancel()
+        closed.resolve(error)
+    }
+
+    /// Tells the peer it broke the protocol, then ends the connection.
+    func abort(_ reason: String) {
+        let error = RPCError(.failed, "protocol error: \(reason)")
+        let message = MessageBuilder()
+        error.write(to: message.initRoot(Message.Builder.self).initAbort())
+        transmit(message)
+        disconnect(error)
+    }
+}

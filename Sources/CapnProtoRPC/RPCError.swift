@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+/// An exception carried by the RPC protocol, or raised locally by a broken capability.
+///
+/// Mirrors rpc.capnp's `Exception`: a kind that tells a caller whether retrying can help, and a
+/// reason for people. Any other error thrown by a server becomes `.failed` with its description.
+public struct RPCError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The exception types of rpc.capnp, with their wire values.
+    public enum Kind: UInt16, Sendable, Hashable {
+        /// Something went wrong; retrying will not help.
+        case failed = 0
+        /// A resource limit was hit; retrying later may help.
+        case overloaded = 1
+        /// The connection to the object broke.
+        case disconnected = 2
+        /// The method or message is not implemented.
+        case unimplemented = 3
+    }
+
+    public var kind: Kind
+    public var reason: String
+
+    public init(_ kind: Kind, _ reason: String) {
+        self.kind = kind
+        self.reason = reason
+    }
+
+    public var description: String { "\(kind): \(reason)" }
+
+    /// An error as the peer should see it.
+    public static func from(_ error: any Error) -> RPCError {
+        (error as? RPCError) ?? RPCError(.failed, "\(error)")
+    }
+}
+
+extension RPCError {
+    init(reading exception: Exception.Reader) {
+        let kind = Kind(rawValue: exception.type.rawValue) ?? .failed
+        self.init(kind, (try? exception.reason) ?? "(unreadable reason)")
+    }
+
+    func write(to exception: Exception.Builder) {
+        exception.type = Exception.Type_(rawValue: kind.rawValue)
+        exception.reason = reason
+    }
+}
