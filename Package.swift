@@ -22,6 +22,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Serialization core: no dependencies at all.
@@ -39,7 +43,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Logging", package: "swift-log"),
@@ -55,7 +61,52 @@ let package = Package(
         // Pools and the cache-hint affinity queue (pure), later the RPC services.
         .target(
             name: "OClusterScheduler",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "OClusterAPI", "CapnProtoRPC", "CapnProtoNetwork",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        // The worker: registration loop, job sources from git, Docker and OBuilder builders.
+        .target(
+            name: "OClusterWorker",
+            dependencies: [
+                "OClusterAPI", "CapnProtoRPC", "CapnProtoNetwork",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        // Shared CLI pieces: option groups, logging and metrics bootstrap, the /metrics endpoint.
+        .target(
+            name: "OClusterCLISupport",
+            dependencies: [
+                "CapnProtoNetwork", "CapnProtoRPC", "OClusterAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "ocluster-scheduler",
+            dependencies: ["OClusterCLISupport", "OClusterScheduler", "CapnProtoNetwork", "CapnProtoRPC"]
+        ),
+        .executableTarget(
+            name: "ocluster-worker",
+            dependencies: ["OClusterCLISupport", "OClusterWorker", "CapnProtoNetwork", "CapnProtoRPC"]
+        ),
+        .executableTarget(
+            name: "ocluster-client",
+            dependencies: ["OClusterCLISupport", "OClusterAPI", "CapnProtoNetwork", "CapnProtoRPC", "CapnProto"]
+        ),
+        .executableTarget(
+            name: "ocluster-admin",
+            dependencies: ["OClusterCLISupport", "OClusterAPI", "CapnProtoNetwork", "CapnProtoRPC", "CapnProto"]
         ),
         // Release-mode benchmark; compared against Benchmarks/cpp in scripts/bench.sh.
         .executableTarget(name: "capnp-bench", dependencies: ["CapnProto", "OClusterAPI"]),
@@ -69,9 +120,33 @@ let package = Package(
         // Generated bindings for schema/test/*.capnp checked against the real `capnp` tool.
         .testTarget(name: "CapnProtoConformanceTests", dependencies: ["CapnProto", "CapnProtoRPC"]),
         .testTarget(name: "OClusterAPITests", dependencies: ["OClusterAPI", "CapnProto"]),
-        .testTarget(name: "OClusterSchedulerTests", dependencies: ["OClusterScheduler"]),
+        .testTarget(
+            name: "OClusterSchedulerTests",
+            dependencies: [
+                "OClusterScheduler", "OClusterAPI", "CapnProtoRPC", "CapnProto", "CapnProtoTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(
+            name: "OClusterWorkerTests",
+            dependencies: ["OClusterWorker", "OClusterAPI", "CapnProtoRPC", "CapnProto", "CapnProtoTestSupport"]
+        ),
+        // Separate processes (scheduler, workers, clients) over real TLS on 127.0.0.1.
+        .testTarget(
+            name: "OClusterIntegrationTests",
+            dependencies: ["CapnProtoTestSupport", "CapnProtoNetwork", "OClusterAPI", "CapnProtoRPC", "CapnProto"]
+        ),
         .testTarget(name: "CapnProtoRPCTests", dependencies: ["CapnProtoRPC", "CapnProto", "CapnProtoTestSupport"]),
-        .testTarget(name: "CapnProtoNetworkTests", dependencies: ["CapnProtoNetwork", "CapnProtoRPC", "CapnProto"]),
+        .testTarget(
+            name: "CapnProtoNetworkTests",
+            dependencies: [
+                "CapnProtoNetwork", "CapnProtoRPC", "CapnProto", "CapnProtoTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
     ]
 )
 

@@ -13,7 +13,7 @@ targets=(
     "schema/rpc.capnp Sources/CapnProtoRPC/Generated"
     "schema/ocluster.capnp Sources/OClusterAPI/Generated"
     "schema/test/test.capnp Tests/CapnProtoConformanceTests/Generated"
-    "schema/test/rpc-test.capnp Tests/CapnProtoRPCTests/Generated"
+    "schema/test/rpc-test.capnp Sources/CapnProtoTestSupport/Generated"
 )
 for entry in "${targets[@]}"; do
     read -r schema outdir <<<"$entry"

@@ -7,14 +7,15 @@ import Foundation
 import Synchronization
 
 /// Counts live objects so tests can observe releases.
-final class LiveCount: Sendable {
+public final class LiveCount: Sendable {
     let value = Mutex(0)
-    func increment() { value.withLock { $0 += 1 } }
-    func decrement() { value.withLock { $0 -= 1 } }
-    var current: Int { value.withLock { $0 } }
+    public init() {}
+    public func increment() { value.withLock { $0 += 1 } }
+    public func decrement() { value.withLock { $0 -= 1 } }
+    public var current: Int { value.withLock { $0 } }
 
     /// Waits up to `seconds` for the count to reach `target`.
-    func wait(for target: Int, seconds: Double = 5) async -> Bool {
+    public func wait(for target: Int, seconds: Double = 5) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if current == target { return true }
@@ -24,11 +25,11 @@ final class LiveCount: Sendable {
     }
 }
 
-final class CounterServer: Counter.Server {
+public final class CounterServer: Counter.Server {
     let value: Mutex<Int64>
     let live: LiveCount
 
-    init(start: Int64, live: LiveCount) {
+    public init(start: Int64, live: LiveCount) {
         value = Mutex(start)
         self.live = live
         live.increment()
@@ -36,7 +37,7 @@ final class CounterServer: Counter.Server {
 
     deinit { live.decrement() }
 
-    func increment(
+    public func increment(
         _ params: Counter.IncrementParams.Reader,
         _ results: Counter.IncrementResults.Builder,
         _ call: ServerCall
@@ -50,17 +51,17 @@ final class CounterServer: Counter.Server {
     }
 }
 
-final class DoublingCallback: Callback.Server {
+public final class DoublingCallback: Callback.Server {
     let live: LiveCount?
 
-    init(live: LiveCount? = nil) {
+    public init(live: LiveCount? = nil) {
         self.live = live
         live?.increment()
     }
 
     deinit { live?.decrement() }
 
-    func call(
+    public func call(
         _ params: Callback.CallParams.Reader,
         _ results: Callback.CallResults.Builder,
         _ call: ServerCall
@@ -70,12 +71,12 @@ final class DoublingCallback: Callback.Server {
 }
 
 /// The Swift implementation of rpc-test.capnp's TestService, as the C++ peer implements it.
-final class TestServiceServer: TestService.Server {
-    let counters = LiveCount()
-    let held = Mutex<Capability?>(nil)
-    let this = Mutex<Capability?>(nil)
+public final class TestServiceServer: TestService.Server {
+    public let counters = LiveCount()
+    public let held = Mutex<Capability?>(nil)
+    public let this = Mutex<Capability?>(nil)
 
-    func echo(
+    public func echo(
         _ params: TestService.EchoParams.Reader,
         _ results: TestService.EchoResults.Builder,
         _ call: ServerCall
@@ -85,7 +86,7 @@ final class TestServiceServer: TestService.Server {
         results.text = try params.text
     }
 
-    func add(
+    public func add(
         _ params: TestService.AddParams.Reader,
         _ results: TestService.AddResults.Builder,
         _ call: ServerCall
@@ -95,7 +96,7 @@ final class TestServiceServer: TestService.Server {
         results.sum = params.a &+ params.b
     }
 
-    func fail(
+    public func fail(
         _ params: TestService.FailParams.Reader,
         _ results: TestService.FailResults.Builder,
         _ call: ServerCall
@@ -105,7 +106,7 @@ final class TestServiceServer: TestService.Server {
         throw RPCError(.failed, try params.message)
     }
 
-    func callBack(
+    public func callBack(
         _ params: TestService.CallBackParams.Reader,
         _ results: TestService.CallBackResults.Builder,
         _ call: ServerCall
@@ -114,7 +115,7 @@ final class TestServiceServer: TestService.Server {
         results.result = try await callback.call(value: params.value).results.result &+ 1
     }
 
-    func makeCounter(
+    public func makeCounter(
         _ params: TestService.MakeCounterParams.Reader,
         _ results: TestService.MakeCounterResults.Builder,
         _ call: ServerCall
@@ -122,7 +123,7 @@ final class TestServiceServer: TestService.Server {
         call.results.setCapability(Capability(CounterServer(start: params.start, live: counters)), in: results.counter)
     }
 
-    func liveCounters(
+    public func liveCounters(
         _ params: TestService.LiveCountersParams.Reader,
         _ results: TestService.LiveCountersResults.Builder,
         _ call: ServerCall
@@ -130,7 +131,7 @@ final class TestServiceServer: TestService.Server {
         results.count = UInt32(counters.current)
     }
 
-    func hold(
+    public func hold(
         _ params: TestService.HoldParams.Reader,
         _ results: TestService.HoldResults.Builder,
         _ call: ServerCall
@@ -141,7 +142,7 @@ final class TestServiceServer: TestService.Server {
         held.withLock { $0 = callback }
     }
 
-    func releaseHeld(
+    public func releaseHeld(
         _ params: TestService.ReleaseHeldParams.Reader,
         _ results: TestService.ReleaseHeldResults.Builder,
         _ call: ServerCall
@@ -149,7 +150,7 @@ final class TestServiceServer: TestService.Server {
         held.withLock { $0 = nil }
     }
 
-    func callHeld(
+    public func callHeld(
         _ params: TestService.CallHeldParams.Reader,
         _ results: TestService.CallHeldResults.Builder,
         _ call: ServerCall
@@ -158,7 +159,7 @@ final class TestServiceServer: TestService.Server {
         results.result = try await Callback.Client(callback).call(value: params.value).results.result
     }
 
-    func slowEcho(
+    public func slowEcho(
         _ params: TestService.SlowEchoParams.Reader,
         _ results: TestService.SlowEchoResults.Builder,
         _ call: ServerCall
@@ -167,7 +168,7 @@ final class TestServiceServer: TestService.Server {
         results.text = try params.text
     }
 
-    func getSelf(
+    public func getSelf(
         _ params: TestService.GetSelfParams.Reader,
         _ results: TestService.GetSelfResults.Builder,
         _ call: ServerCall
@@ -176,7 +177,7 @@ final class TestServiceServer: TestService.Server {
     }
 
     /// The capability clients bootstrap; `getSelf` returns it.
-    static func make() -> (TestServiceServer, Capability) {
+    public static func make() -> (TestServiceServer, Capability) {
         let server = TestServiceServer()
         let capability = Capability(server)
         server.this.withLock { $0 = capability }
