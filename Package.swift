@@ -110,6 +110,16 @@ let package = Package(
         ),
         // Release-mode benchmark; compared against Benchmarks/cpp in scripts/bench.sh.
         .executableTarget(name: "capnp-bench", dependencies: ["CapnProto", "OClusterAPI"]),
+        // Release-mode RPC benchmark against the C++ peer (scripts/build-interop.sh).
+        .executableTarget(
+            name: "capnp-rpc-bench",
+            dependencies: ["CapnProtoRPC", "CapnProtoNetwork", "CapnProtoTestSupport", "CapnProto"]
+        ),
+        // Release-mode network benchmark: TLS handshakes/s, calls/s over TLS and plain TCP.
+        .executableTarget(
+            name: "capnp-net-bench",
+            dependencies: ["CapnProtoRPC", "CapnProtoNetwork", "CapnProtoTestSupport", "CapnProto"]
+        ),
 
         .testTarget(name: "CapnProtoTests", dependencies: ["CapnProto"], resources: [.copy("Fixtures")]),
         .testTarget(
