@@ -46,6 +46,12 @@ extension SwiftGenerator {
                 }
                 if info.discriminantCount > 0 {
                     out.line()
+                    out.line(
+                        "/// The discriminant of the union arm that is set (cheaper than `which`, which reads its value)."
+                    )
+                    out.line(
+                        "public var _discriminant: UInt16 { _reader.read(UInt16.self, at: \(info.discriminantOffset)) }"
+                    )
                     try whichGetter(contexts, offset: info.discriminantOffset, into: &out)
                 }
             }
@@ -131,6 +137,21 @@ extension SwiftGenerator {
             out.line("public var \(member): \(swiftType) { \(getter) }")
             if type.isPointer {
                 out.line("public var has\(context.suffix): Bool { !_reader.isNull(\(offset)) }")
+            }
+            // A zero-copy view for blobs without a schema default (a view of null is empty).
+            if case .none = defaultValue {
+                switch type {
+                case .text:
+                    out.line(
+                        "public var \(Namer.member(field.name + "View")): BlobView { get throws { try _reader.pointer(\(offset)).textView() } }"
+                    )
+                case .data:
+                    out.line(
+                        "public var \(Namer.member(field.name + "View")): BlobView { get throws { try _reader.pointer(\(offset)).dataView() } }"
+                    )
+                default:
+                    break
+                }
             }
         }
     }

@@ -59,32 +59,33 @@ func buildJob(_ job: JobDescr.Builder) {
     }
 }
 
-/// Reads every field, as bench.cpp's `readJob` does, summing lengths.
+/// Reads every field, as bench.cpp's `readJob` does, summing lengths. Like C++'s
+/// `Text::Reader`, blob views do not copy or validate the bytes.
 func readJob(_ job: JobDescr.Reader) throws -> UInt64 {
     var sum = 0
-    switch try job.action.which {
-    case .dockerBuild(let docker):
-        switch try docker.dockerfile.which {
-        case .contents(let text): sum += text.utf8.count
-        case .path(let text): sum += text.utf8.count
-        case ._unknown: break
+    let action = job.action
+    switch action._discriminant {
+    case 0:
+        let docker = try action.dockerBuild
+        switch docker.dockerfile._discriminant {
+        case 0: sum += try docker.dockerfile.contentsView.count
+        default: sum += try docker.dockerfile.pathView.count
         }
-        sum += try docker.pushTarget.utf8.count + docker.pushUser.utf8.count + docker.pushPassword.utf8.count
+        sum += try docker.pushTargetView.count + docker.pushUserView.count + docker.pushPasswordView.count
         let args = try docker.buildArgs
         sum += args.count
-        for index in 0..<args.count { sum += try args.get(index).utf8.count }
+        for index in 0..<args.count { sum += try args._list.pointerElement(index).textView().count }
         sum += (docker.squash ? 1 : 0) + (docker.buildkit ? 1 : 0) + (docker.includeGit ? 1 : 0)
-    case .obuilder(let spec): sum += try spec.spec.utf8.count
-    case .custom(let custom): sum += try custom.kind.utf8.count
-    case ._unknown: break
+    case 1: sum += try action.obuilder.specView.count
+    default: sum += try action.custom.kindView.count
     }
-    sum += try job.cacheHint.utf8.count + job.repository.utf8.count
-    let commitList = try job.commits
-    sum += commitList.count
-    for index in 0..<commitList.count { sum += try commitList.get(index).utf8.count }
-    let secretList = try job.secrets
-    sum += secretList.count
-    for secret in secretList { sum += try secret.id.utf8.count + secret.value.utf8.count }
+    sum += try job.cacheHintView.count + job.repositoryView.count
+    let commits = try job.commits
+    sum += commits.count
+    for index in 0..<commits.count { sum += try commits._list.pointerElement(index).textView().count }
+    let secrets = try job.secrets
+    sum += secrets.count
+    for secret in secrets { sum += try secret.idView.count + secret.valueView.count }
     return UInt64(sum)
 }
 

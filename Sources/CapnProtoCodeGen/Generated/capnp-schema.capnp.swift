@@ -20,6 +20,7 @@ public enum Node {
             public init(_ reader: StructReader) { _reader = reader }
             public var name: String { get throws { try _reader.readText(0) } }
             public var hasName: Bool { !_reader.isNull(0) }
+            public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
@@ -43,6 +44,7 @@ public enum Node {
             /// Unqualified name.
             public var name: String { get throws { try _reader.readText(0) } }
             public var hasName: Bool { !_reader.isNull(0) }
+            public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
             public var id: UInt64 { _reader.read(UInt64.self, at: 0) }
         }
 
@@ -75,6 +77,7 @@ public enum Node {
                 public init(_ reader: StructReader) { _reader = reader }
                 public var docComment: String { get throws { try _reader.readText(0) } }
                 public var hasDocComment: Bool { !_reader.isNull(0) }
+                public var docCommentView: BlobView { get throws { try _reader.pointer(0).textView() } }
                 public var startByte: UInt32 { _reader.read(UInt32.self, at: 0) }
                 /// Byte range of the member declaration.
                 public var endByte: UInt32 { _reader.read(UInt32.self, at: 1) }
@@ -101,6 +104,7 @@ public enum Node {
             /// The declaration's doc comment, if any.
             public var docComment: String { get throws { try _reader.readText(0) } }
             public var hasDocComment: Bool { !_reader.isNull(0) }
+            public var docCommentView: BlobView { get throws { try _reader.pointer(0).textView() } }
             /// One entry per field, enumerant or method, in the same order as in the node.
             public var members: StructList<Node.SourceInfo.Member.Reader> { get throws { StructList<Node.SourceInfo.Member.Reader>(try _reader.readList(1, expecting: StructList<Node.SourceInfo.Member.Reader>.expectation)) } }
             public var hasMembers: Bool { !_reader.isNull(1) }
@@ -326,6 +330,7 @@ public enum Node {
         /// Human-readable name, e.g. "dir/file.capnp:Outer.Inner". Not for code generation.
         public var displayName: String { get throws { try _reader.readText(0) } }
         public var hasDisplayName: Bool { !_reader.isNull(0) }
+        public var displayNameView: BlobView { get throws { try _reader.pointer(0).textView() } }
         /// Length of the displayName prefix naming the enclosing scope; the rest is the node's own name.
         public var displayNamePrefixLength: UInt32 { _reader.read(UInt32.self, at: 2) }
         /// The enclosing node; 0 for files and for the implicit param/result structs of methods.
@@ -351,6 +356,8 @@ public enum Node {
         /// Byte range of the declaration in its source file, when known.
         public var endByte: UInt32 { _reader.read(UInt32.self, at: 11) }
 
+        /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
+        public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 6) }
         /// Which union arm is set, with its value.
         public var which: Which {
             get throws {
@@ -553,6 +560,8 @@ public enum Field {
             /// The @N number written in the source.
             public var explicit: UInt16 { _reader.read(UInt16.self, at: 6) }
 
+            /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
+            public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 5) }
             /// Which union arm is set, with its value.
             public var which: Which {
                 get throws {
@@ -595,6 +604,7 @@ public enum Field {
         public init(_ reader: StructReader) { _reader = reader }
         public var name: String { get throws { try _reader.readText(0) } }
         public var hasName: Bool { !_reader.isNull(0) }
+        public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
         /// Position of the field in the source, counting from zero within its struct.
         public var codeOrder: UInt16 { _reader.read(UInt16.self, at: 0) }
         public var annotations: StructList<Annotation.Reader> { get throws { StructList<Annotation.Reader>(try _reader.readList(1, expecting: StructList<Annotation.Reader>.expectation)) } }
@@ -607,6 +617,8 @@ public enum Field {
         public var group: Field.Group.Reader { Field.Group.Reader(_reader) }
         public var ordinal: Field.Ordinal.Reader { Field.Ordinal.Reader(_reader) }
 
+        /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
+        public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 4) }
         /// Which union arm is set, with its value.
         public var which: Which {
             get throws {
@@ -678,6 +690,7 @@ public enum Enumerant {
         public init(_ reader: StructReader) { _reader = reader }
         public var name: String { get throws { try _reader.readText(0) } }
         public var hasName: Bool { !_reader.isNull(0) }
+        public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
         /// Position in the source.
         public var codeOrder: UInt16 { _reader.read(UInt16.self, at: 0) }
         public var annotations: StructList<Annotation.Reader> { get throws { StructList<Annotation.Reader>(try _reader.readList(1, expecting: StructList<Annotation.Reader>.expectation)) } }
@@ -736,6 +749,7 @@ public enum Method {
         public init(_ reader: StructReader) { _reader = reader }
         public var name: String { get throws { try _reader.readText(0) } }
         public var hasName: Bool { !_reader.isNull(0) }
+        public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
         public var codeOrder: UInt16 { _reader.read(UInt16.self, at: 0) }
         /// Generic parameters of the method itself.
         public var implicitParameters: StructList<Node.Parameter.Reader> { get throws { StructList<Node.Parameter.Reader>(try _reader.readList(4, expecting: StructList<Node.Parameter.Reader>.expectation)) } }
@@ -909,6 +923,8 @@ public enum Type_ {
                 public let _reader: StructReader
                 public init(_ reader: StructReader) { _reader = reader }
 
+                /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
+                public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 5) }
                 /// Which union arm is set, with its value.
                 public var which: Which {
                     get throws {
@@ -1010,6 +1026,8 @@ public enum Type_ {
             /// A generic parameter of the method being declared.
             public var implicitMethodParameter: Type_.AnyPointer.ImplicitMethodParameter.Reader { Type_.AnyPointer.ImplicitMethodParameter.Reader(_reader) }
 
+            /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
+            public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 4) }
             /// Which union arm is set, with its value.
             public var which: Which {
                 get throws {
@@ -1077,6 +1095,8 @@ public enum Type_ {
         public var interface: Type_.Interface.Reader { Type_.Interface.Reader(_reader) }
         public var anyPointer: Type_.AnyPointer.Reader { Type_.AnyPointer.Reader(_reader) }
 
+        /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
+        public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
         /// Which union arm is set, with its value.
         public var which: Which {
             get throws {
@@ -1232,6 +1252,8 @@ public enum Brand {
             public var bind: StructList<Brand.Binding.Reader> { get throws { StructList<Brand.Binding.Reader>(try _reader.readList(0, expecting: StructList<Brand.Binding.Reader>.expectation)) } }
             public var hasBind: Bool { !_reader.isNull(0) }
 
+            /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
+            public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 4) }
             /// Which union arm is set, with its value.
             public var which: Which {
                 get throws {
@@ -1284,6 +1306,8 @@ public enum Brand {
             public var type: Type_.Reader { get throws { Type_.Reader(try _reader.readStruct(0)) } }
             public var hasType: Bool { !_reader.isNull(0) }
 
+            /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
+            public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
             /// Which union arm is set, with its value.
             public var which: Which {
                 get throws {
@@ -1363,8 +1387,10 @@ public enum Value {
         public var float64: Double { _reader.readFloat64(at: 1) }
         public var text: String { get throws { try _reader.readText(0) } }
         public var hasText: Bool { !_reader.isNull(0) }
+        public var textView: BlobView { get throws { try _reader.pointer(0).textView() } }
         public var data: [UInt8] { get throws { try _reader.readData(0) } }
         public var hasData: Bool { !_reader.isNull(0) }
+        public var dataView: BlobView { get throws { try _reader.pointer(0).dataView() } }
         public var list: AnyPointerReader { _reader.pointer(0) }
         public var hasList: Bool { !_reader.isNull(0) }
         public var `enum`: UInt16 { _reader.read(UInt16.self, at: 1) }
@@ -1373,6 +1399,8 @@ public enum Value {
         public var anyPointer: AnyPointerReader { _reader.pointer(0) }
         public var hasAnyPointer: Bool { !_reader.isNull(0) }
 
+        /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
+        public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
         /// Which union arm is set, with its value.
         public var which: Which {
             get throws {
@@ -1611,6 +1639,7 @@ public enum CodeGeneratorRequest {
                 /// The import as written, e.g. "/capnp/c++.capnp".
                 public var name: String { get throws { try _reader.readText(0) } }
                 public var hasName: Bool { !_reader.isNull(0) }
+                public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
             }
 
             public struct Builder: StructBuilderView {
@@ -1670,6 +1699,8 @@ public enum CodeGeneratorRequest {
                     /// The identifier names a member of a type.
                     public var member: CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Member.Reader { CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Member.Reader(_reader) }
 
+                    /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
+                    public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 8) }
                     /// Which union arm is set, with its value.
                     public var which: Which {
                         get throws {
@@ -1741,6 +1772,7 @@ public enum CodeGeneratorRequest {
             /// Path as given on the command line; outputs go at the same relative path.
             public var filename: String { get throws { try _reader.readText(0) } }
             public var hasFilename: Bool { !_reader.isNull(0) }
+            public var filenameView: BlobView { get throws { try _reader.pointer(0).textView() } }
             /// Files this one imports.
             public var imports: StructList<CodeGeneratorRequest.RequestedFile.Import.Reader> { get throws { StructList<CodeGeneratorRequest.RequestedFile.Import.Reader>(try _reader.readList(1, expecting: StructList<CodeGeneratorRequest.RequestedFile.Import.Reader>.expectation)) } }
             public var hasImports: Bool { !_reader.isNull(1) }

@@ -49,6 +49,8 @@ public enum Message {
         public var join: Join.Reader { get throws { Join.Reader(try _reader.readStruct(0)) } }
         public var hasJoin: Bool { !_reader.isNull(0) }
 
+        /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
+        public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
         /// Which union arm is set, with its value.
         public var which: Which {
             get throws {
@@ -225,6 +227,8 @@ public enum Call {
             public var thirdParty: AnyPointerReader { _reader.pointer(2) }
             public var hasThirdParty: Bool { !_reader.isNull(2) }
 
+            /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
+            public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 3) }
             /// Which union arm is set, with its value.
             public var which: Which {
                 get throws {
@@ -355,6 +359,8 @@ public enum Return {
         public var acceptFromThirdParty: AnyPointerReader { _reader.pointer(0) }
         public var hasAcceptFromThirdParty: Bool { !_reader.isNull(0) }
 
+        /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
+        public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 3) }
         /// Which union arm is set, with its value.
         public var which: Which {
             get throws {
@@ -479,6 +485,8 @@ public enum Resolve {
         public var exception: Exception.Reader { get throws { Exception.Reader(try _reader.readStruct(0)) } }
         public var hasException: Bool { !_reader.isNull(0) }
 
+        /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
+        public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 2) }
         /// Which union arm is set, with its value.
         public var which: Which {
             get throws {
@@ -573,6 +581,8 @@ public enum Disembargo {
             /// Level 3.
             public var provide: UInt32 { _reader.read(UInt32.self, at: 0) }
 
+            /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
+            public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 2) }
             /// Which union arm is set, with its value.
             public var which: Which {
                 get throws {
@@ -760,6 +770,8 @@ public enum MessageTarget {
         public var promisedAnswer: PromisedAnswer.Reader { get throws { PromisedAnswer.Reader(try _reader.readStruct(0)) } }
         public var hasPromisedAnswer: Bool { !_reader.isNull(0) }
 
+        /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
+        public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 2) }
         /// Which union arm is set, with its value.
         public var which: Which {
             get throws {
@@ -855,6 +867,8 @@ public enum CapDescriptor {
         /// 0xff means none.
         public var attachedFd: UInt8 { _reader.read(UInt8.self, at: 2) ^ 255 }
 
+        /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
+        public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
         /// Which union arm is set, with its value.
         public var which: Which {
             get throws {
@@ -938,6 +952,8 @@ public enum PromisedAnswer {
             /// Follow the pointer field with this index.
             public var getPointerField: UInt16 { _reader.read(UInt16.self, at: 1) }
 
+            /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
+            public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
             /// Which union arm is set, with its value.
             public var which: Which {
                 get throws {
@@ -1075,6 +1091,7 @@ public enum Exception {
         /// Human-readable description.
         public var reason: String { get throws { try _reader.readText(0) } }
         public var hasReason: Bool { !_reader.isNull(0) }
+        public var reasonView: BlobView { get throws { try _reader.pointer(0).textView() } }
         public var type: Exception.Type_ { Exception.Type_(rawValue: _reader.read(UInt16.self, at: 2)) }
         public var obsoleteIsCallersFault: Bool { _reader.readBool(bit: 0) }
         /// Retired.
@@ -1082,6 +1099,7 @@ public enum Exception {
         /// Stack trace or similar from the remote side, for debugging.
         public var trace: String { get throws { try _reader.readText(1) } }
         public var hasTrace: Bool { !_reader.isNull(1) }
+        public var traceView: BlobView { get throws { try _reader.pointer(1).textView() } }
     }
 
     public struct Builder: StructBuilderView {

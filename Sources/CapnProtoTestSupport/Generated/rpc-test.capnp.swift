@@ -46,6 +46,7 @@ public enum TestService {
             public init(_ reader: StructReader) { _reader = reader }
             public var text: String { get throws { try _reader.readText(0) } }
             public var hasText: Bool { !_reader.isNull(0) }
+            public var textView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
@@ -68,6 +69,7 @@ public enum TestService {
             public init(_ reader: StructReader) { _reader = reader }
             public var text: String { get throws { try _reader.readText(0) } }
             public var hasText: Bool { !_reader.isNull(0) }
+            public var textView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
@@ -132,6 +134,7 @@ public enum TestService {
             public init(_ reader: StructReader) { _reader = reader }
             public var message: String { get throws { try _reader.readText(0) } }
             public var hasMessage: Bool { !_reader.isNull(0) }
+            public var messageView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
@@ -412,6 +415,7 @@ public enum TestService {
             public init(_ reader: StructReader) { _reader = reader }
             public var text: String { get throws { try _reader.readText(0) } }
             public var hasText: Bool { !_reader.isNull(0) }
+            public var textView: BlobView { get throws { try _reader.pointer(0).textView() } }
             public var millis: UInt32 { _reader.read(UInt32.self, at: 0) }
         }
 
@@ -436,6 +440,7 @@ public enum TestService {
             public init(_ reader: StructReader) { _reader = reader }
             public var text: String { get throws { try _reader.readText(0) } }
             public var hasText: Bool { !_reader.isNull(0) }
+            public var textView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {

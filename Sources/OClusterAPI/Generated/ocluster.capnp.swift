@@ -21,10 +21,14 @@ public enum DockerBuild {
             /// The Dockerfile itself, sent inline.
             public var contents: String { get throws { try _reader.readText(0) } }
             public var hasContents: Bool { !_reader.isNull(0) }
+            public var contentsView: BlobView { get throws { try _reader.pointer(0).textView() } }
             /// Where the Dockerfile lies inside the build context (the checked-out commit).
             public var path: String { get throws { try _reader.readText(0) } }
             public var hasPath: Bool { !_reader.isNull(0) }
+            public var pathView: BlobView { get throws { try _reader.pointer(0).textView() } }
 
+            /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
+            public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
             /// Which union arm is set, with its value.
             public var which: Which {
                 get throws {
@@ -71,11 +75,14 @@ public enum DockerBuild {
         /// "repo:tag" to push the image to when the build succeeds; empty means no push.
         public var pushTarget: String { get throws { try _reader.readText(1) } }
         public var hasPushTarget: Bool { !_reader.isNull(1) }
+        public var pushTargetView: BlobView { get throws { try _reader.pointer(1).textView() } }
         public var pushUser: String { get throws { try _reader.readText(2) } }
         public var hasPushUser: Bool { !_reader.isNull(2) }
+        public var pushUserView: BlobView { get throws { try _reader.pointer(2).textView() } }
         /// Registry credentials for the push: both empty or both set, and only with a pushTarget.
         public var pushPassword: String { get throws { try _reader.readText(3) } }
         public var hasPushPassword: Bool { !_reader.isNull(3) }
+        public var pushPasswordView: BlobView { get throws { try _reader.pointer(3).textView() } }
         /// Each entry is passed to `docker build` as `--build-arg ENTRY`.
         public var buildArgs: PointerList<String> { get throws { PointerList<String>(try _reader.readList(4, expecting: PointerList<String>.expectation)) } }
         public var hasBuildArgs: Bool { !_reader.isNull(4) }
@@ -127,6 +134,7 @@ public enum OBuilder {
         /// The spec, as an S-expression.
         public var spec: String { get throws { try _reader.readText(0) } }
         public var hasSpec: Bool { !_reader.isNull(0) }
+        public var specView: BlobView { get throws { try _reader.pointer(0).textView() } }
     }
 
     public struct Builder: StructBuilderView {
@@ -152,6 +160,7 @@ public enum Custom {
         /// Which kind of custom job this is.
         public var kind: String { get throws { try _reader.readText(0) } }
         public var hasKind: Bool { !_reader.isNull(0) }
+        public var kindView: BlobView { get throws { try _reader.pointer(0).textView() } }
         /// Whatever that kind of job needs.
         public var payload: AnyPointerReader { _reader.pointer(1) }
         public var hasPayload: Bool { !_reader.isNull(1) }
@@ -182,8 +191,10 @@ public enum Secret {
         public init(_ reader: StructReader) { _reader = reader }
         public var id: String { get throws { try _reader.readText(0) } }
         public var hasId: Bool { !_reader.isNull(0) }
+        public var idView: BlobView { get throws { try _reader.pointer(0).textView() } }
         public var value: String { get throws { try _reader.readText(1) } }
         public var hasValue: Bool { !_reader.isNull(1) }
+        public var valueView: BlobView { get throws { try _reader.pointer(1).textView() } }
     }
 
     public struct Builder: StructBuilderView {
@@ -219,6 +230,8 @@ public enum JobDescr {
             public var custom: Custom.Reader { get throws { Custom.Reader(try _reader.readStruct(0)) } }
             public var hasCustom: Bool { !_reader.isNull(0) }
 
+            /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
+            public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
             /// Which union arm is set, with its value.
             public var which: Which {
                 get throws {
@@ -275,9 +288,11 @@ public enum JobDescr {
         /// are likely warm. Empty means no preference.
         public var cacheHint: String { get throws { try _reader.readText(1) } }
         public var hasCacheHint: Bool { !_reader.isNull(1) }
+        public var cacheHintView: BlobView { get throws { try _reader.pointer(1).textView() } }
         /// Git URL the source comes from.
         public var repository: String { get throws { try _reader.readText(2) } }
         public var hasRepository: Bool { !_reader.isNull(2) }
+        public var repositoryView: BlobView { get throws { try _reader.pointer(2).textView() } }
         /// Commit hashes to check out; several are merged together, none means an empty context.
         public var commits: PointerList<String> { get throws { PointerList<String>(try _reader.readList(3, expecting: PointerList<String>.expectation)) } }
         public var hasCommits: Bool { !_reader.isNull(3) }
@@ -356,6 +371,7 @@ public enum Job {
             public init(_ reader: StructReader) { _reader = reader }
             public var log: [UInt8] { get throws { try _reader.readData(0) } }
             public var hasLog: Bool { !_reader.isNull(0) }
+            public var logView: BlobView { get throws { try _reader.pointer(0).dataView() } }
             public var next: Int64 { _reader.read(Int64.self, at: 0) }
         }
 
@@ -398,6 +414,7 @@ public enum Job {
             public init(_ reader: StructReader) { _reader = reader }
             public var output: String { get throws { try _reader.readText(0) } }
             public var hasOutput: Bool { !_reader.isNull(0) }
+            public var outputView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
@@ -653,8 +670,10 @@ public enum Metric {
         public init(_ reader: StructReader) { _reader = reader }
         public var contentType: String { get throws { try _reader.readText(0) } }
         public var hasContentType: Bool { !_reader.isNull(0) }
+        public var contentTypeView: BlobView { get throws { try _reader.pointer(0).textView() } }
         public var data: String { get throws { try _reader.readText(1) } }
         public var hasData: Bool { !_reader.isNull(1) }
+        public var dataView: BlobView { get throws { try _reader.pointer(1).textView() } }
     }
 
     public struct Builder: StructBuilderView {
@@ -680,6 +699,8 @@ public enum AdditionalMetric {
         public var metric: Metric.Reader { get throws { Metric.Reader(try _reader.readStruct(0)) } }
         public var hasMetric: Bool { !_reader.isNull(0) }
 
+        /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
+        public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
         /// Which union arm is set, with its value.
         public var which: Which {
             get throws {
@@ -791,8 +812,10 @@ public enum Worker {
             public init(_ reader: StructReader) { _reader = reader }
             public var contentType: String { get throws { try _reader.readText(0) } }
             public var hasContentType: Bool { !_reader.isNull(0) }
+            public var contentTypeView: BlobView { get throws { try _reader.pointer(0).textView() } }
             public var data: String { get throws { try _reader.readText(1) } }
             public var hasData: Bool { !_reader.isNull(1) }
+            public var dataView: BlobView { get throws { try _reader.pointer(1).textView() } }
         }
 
         public struct Builder: StructBuilderView {
@@ -853,6 +876,7 @@ public enum Worker {
             public init(_ reader: StructReader) { _reader = reader }
             public var source: String { get throws { try _reader.readText(0) } }
             public var hasSource: Bool { !_reader.isNull(0) }
+            public var sourceView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
@@ -966,6 +990,7 @@ public enum Registration {
             public init(_ reader: StructReader) { _reader = reader }
             public var name: String { get throws { try _reader.readText(0) } }
             public var hasName: Bool { !_reader.isNull(0) }
+            public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
             public var worker: AnyPointerReader { _reader.pointer(1) }
             public var hasWorker: Bool { !_reader.isNull(1) }
             public var capacity: Int32 { _reader.read(Int32.self, at: 0) }
@@ -1184,6 +1209,7 @@ public enum Submission {
             public init(_ reader: StructReader) { _reader = reader }
             public var pool: String { get throws { try _reader.readText(0) } }
             public var hasPool: Bool { !_reader.isNull(0) }
+            public var poolView: BlobView { get throws { try _reader.pointer(0).textView() } }
             public var descr: JobDescr.Reader { get throws { JobDescr.Reader(try _reader.readStruct(1)) } }
             public var hasDescr: Bool { !_reader.isNull(1) }
             public var urgent: Bool { _reader.readBool(bit: 0) }
@@ -1267,6 +1293,7 @@ public enum WorkerInfo {
         public init(_ reader: StructReader) { _reader = reader }
         public var name: String { get throws { try _reader.readText(0) } }
         public var hasName: Bool { !_reader.isNull(0) }
+        public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
         public var active: Bool { _reader.readBool(bit: 0) }
         public var connected: Bool { _reader.readBool(bit: 1) }
     }
@@ -1302,6 +1329,7 @@ public enum Progress {
             public init(_ reader: StructReader) { _reader = reader }
             public var status: String { get throws { try _reader.readText(0) } }
             public var hasStatus: Bool { !_reader.isNull(0) }
+            public var statusView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
@@ -1411,6 +1439,7 @@ public enum PoolAdmin {
             public init(_ reader: StructReader) { _reader = reader }
             public var state: String { get throws { try _reader.readText(0) } }
             public var hasState: Bool { !_reader.isNull(0) }
+            public var stateView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
@@ -1474,6 +1503,7 @@ public enum PoolAdmin {
             public init(_ reader: StructReader) { _reader = reader }
             public var worker: String { get throws { try _reader.readText(0) } }
             public var hasWorker: Bool { !_reader.isNull(0) }
+            public var workerView: BlobView { get throws { try _reader.pointer(0).textView() } }
             public var active: Bool { _reader.readBool(bit: 0) }
             public var autoCreate: Bool { _reader.readBool(bit: 1) }
         }
@@ -1518,6 +1548,7 @@ public enum PoolAdmin {
             public init(_ reader: StructReader) { _reader = reader }
             public var worker: String { get throws { try _reader.readText(0) } }
             public var hasWorker: Bool { !_reader.isNull(0) }
+            public var workerView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
@@ -1562,6 +1593,7 @@ public enum PoolAdmin {
             public init(_ reader: StructReader) { _reader = reader }
             public var worker: String { get throws { try _reader.readText(0) } }
             public var hasWorker: Bool { !_reader.isNull(0) }
+            public var workerView: BlobView { get throws { try _reader.pointer(0).textView() } }
             public var progress: AnyPointerReader { _reader.pointer(1) }
             public var hasProgress: Bool { !_reader.isNull(1) }
         }
@@ -1606,6 +1638,7 @@ public enum PoolAdmin {
             public init(_ reader: StructReader) { _reader = reader }
             public var id: String { get throws { try _reader.readText(0) } }
             public var hasId: Bool { !_reader.isNull(0) }
+            public var idView: BlobView { get throws { try _reader.pointer(0).textView() } }
             public var rate: Double { _reader.readFloat64(at: 0) }
         }
 
@@ -1648,6 +1681,7 @@ public enum PoolAdmin {
             public init(_ reader: StructReader) { _reader = reader }
             public var worker: String { get throws { try _reader.readText(0) } }
             public var hasWorker: Bool { !_reader.isNull(0) }
+            public var workerView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
@@ -1688,6 +1722,7 @@ public enum PoolAdmin {
             public init(_ reader: StructReader) { _reader = reader }
             public var worker: String { get throws { try _reader.readText(0) } }
             public var hasWorker: Bool { !_reader.isNull(0) }
+            public var workerView: BlobView { get throws { try _reader.pointer(0).textView() } }
             public var progress: AnyPointerReader { _reader.pointer(1) }
             public var hasProgress: Bool { !_reader.isNull(1) }
         }
@@ -1917,6 +1952,7 @@ public enum Admin {
             public init(_ reader: StructReader) { _reader = reader }
             public var name: String { get throws { try _reader.readText(0) } }
             public var hasName: Bool { !_reader.isNull(0) }
+            public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
@@ -1961,6 +1997,7 @@ public enum Admin {
             public init(_ reader: StructReader) { _reader = reader }
             public var id: String { get throws { try _reader.readText(0) } }
             public var hasId: Bool { !_reader.isNull(0) }
+            public var idView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
@@ -2005,6 +2042,7 @@ public enum Admin {
             public init(_ reader: StructReader) { _reader = reader }
             public var id: String { get throws { try _reader.readText(0) } }
             public var hasId: Bool { !_reader.isNull(0) }
+            public var idView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {

@@ -61,6 +61,7 @@ public enum TestSmall {
         public var a: Int32 { _reader.read(Int32.self, at: 0) }
         public var b: String { get throws { try _reader.readText(0) } }
         public var hasB: Bool { !_reader.isNull(0) }
+        public var bView: BlobView { get throws { try _reader.pointer(0).textView() } }
         public var c: ScalarList<UInt16> { get throws { ScalarList<UInt16>(try _reader.readList(1, expecting: ScalarList<UInt16>.expectation)) } }
         public var hasC: Bool { !_reader.isNull(1) }
     }
@@ -137,6 +138,7 @@ public enum TestAllTypes {
             public init(_ reader: StructReader) { _reader = reader }
             public var label: String { get throws { try _reader.readText(0) } }
             public var hasLabel: Bool { !_reader.isNull(0) }
+            public var labelView: BlobView { get throws { try _reader.pointer(0).textView() } }
             public var kind: TestAllTypes.NestedEnum { TestAllTypes.NestedEnum(rawValue: _reader.read(UInt16.self, at: 0)) }
             public var inner: TestAllTypes.Nested.Inner.Reader { get throws { TestAllTypes.Nested.Inner.Reader(try _reader.readStruct(1)) } }
             public var hasInner: Bool { !_reader.isNull(1) }
@@ -201,8 +203,10 @@ public enum TestAllTypes {
         public var float64Field: Double { _reader.readFloat64(at: 5) }
         public var textField: String { get throws { try _reader.readText(0) } }
         public var hasTextField: Bool { !_reader.isNull(0) }
+        public var textFieldView: BlobView { get throws { try _reader.pointer(0).textView() } }
         public var dataField: [UInt8] { get throws { try _reader.readData(1) } }
         public var hasDataField: Bool { !_reader.isNull(1) }
+        public var dataFieldView: BlobView { get throws { try _reader.pointer(1).dataView() } }
         /// The type refers to itself: arbitrarily deep nesting.
         public var structField: TestAllTypes.Reader { get throws { TestAllTypes.Reader(try _reader.readStruct(2)) } }
         public var hasStructField: Bool { !_reader.isNull(2) }
@@ -656,6 +660,8 @@ public enum TestUnion {
             public var circle: Double { _reader.readFloat64(at: 3) }
             public var rect: TestUnion.Shape.Rect.Reader { TestUnion.Shape.Rect.Reader(_reader) }
 
+            /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
+            public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 1) }
             /// Which union arm is set, with its value.
             public var which: Which {
                 get throws {
@@ -708,6 +714,7 @@ public enum TestUnion {
         public var i32: Int32 { _reader.read(Int32.self, at: 1) }
         public var text: String { get throws { try _reader.readText(0) } }
         public var hasText: Bool { !_reader.isNull(0) }
+        public var textView: BlobView { get throws { try _reader.pointer(0).textView() } }
         public var small: TestSmall.Reader { get throws { TestSmall.Reader(try _reader.readStruct(0)) } }
         public var hasSmall: Bool { !_reader.isNull(0) }
         /// A group as a union member: several fields selected together.
@@ -718,10 +725,13 @@ public enum TestUnion {
         /// A field outside both unions.
         public var before: String { get throws { try _reader.readText(1) } }
         public var hasBefore: Bool { !_reader.isNull(1) }
+        public var beforeView: BlobView { get throws { try _reader.pointer(1).textView() } }
         /// A named union, reached as a group.
         public var shape: TestUnion.Shape.Reader { TestUnion.Shape.Reader(_reader) }
         public var after: UInt16 { _reader.read(UInt16.self, at: 20) }
 
+        /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
+        public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
         /// Which union arm is set, with its value.
         public var which: Which {
             get throws {
@@ -816,6 +826,7 @@ public enum TestGroups {
             public var lon: Double { _reader.readFloat64(at: 2) }
             public var label: String { get throws { try _reader.readText(0) } }
             public var hasLabel: Bool { !_reader.isNull(0) }
+            public var labelView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
@@ -846,9 +857,13 @@ public enum TestGroups {
                 public init(_ reader: StructReader) { _reader = reader }
                 public var email: String { get throws { try _reader.readText(2) } }
                 public var hasEmail: Bool { !_reader.isNull(2) }
+                public var emailView: BlobView { get throws { try _reader.pointer(2).textView() } }
                 public var phone: String { get throws { try _reader.readText(2) } }
                 public var hasPhone: Bool { !_reader.isNull(2) }
+                public var phoneView: BlobView { get throws { try _reader.pointer(2).textView() } }
 
+                /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
+                public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 12) }
                 /// Which union arm is set, with its value.
                 public var which: Which {
                     get throws {
@@ -901,8 +916,10 @@ public enum TestGroups {
                 public init(_ reader: StructReader) { _reader = reader }
                 public var street: String { get throws { try _reader.readText(3) } }
                 public var hasStreet: Bool { !_reader.isNull(3) }
+                public var streetView: BlobView { get throws { try _reader.pointer(3).textView() } }
                 public var city: String { get throws { try _reader.readText(4) } }
                 public var hasCity: Bool { !_reader.isNull(4) }
+                public var cityView: BlobView { get throws { try _reader.pointer(4).textView() } }
             }
 
             public struct Builder: StructBuilderView {
@@ -922,6 +939,7 @@ public enum TestGroups {
             public init(_ reader: StructReader) { _reader = reader }
             public var name: String { get throws { try _reader.readText(1) } }
             public var hasName: Bool { !_reader.isNull(1) }
+            public var nameView: BlobView { get throws { try _reader.pointer(1).textView() } }
             /// A union nested in a group.
             public var contact: TestGroups.Owner.Contact.Reader { TestGroups.Owner.Contact.Reader(_reader) }
             /// A group nested in a group.
@@ -953,6 +971,7 @@ public enum TestGroups {
             public var count: Int32 { _reader.read(Int32.self, at: 7) }
             public var tag: String { get throws { try _reader.readText(5) } }
             public var hasTag: Bool { !_reader.isNull(5) }
+            public var tagView: BlobView { get throws { try _reader.pointer(5).textView() } }
         }
 
         public struct Builder: StructBuilderView {
@@ -997,6 +1016,8 @@ public enum TestGroups {
         public var alpha: TestGroups.Alpha.Reader { TestGroups.Alpha.Reader(_reader) }
         public var beta: TestGroups.Beta.Reader { TestGroups.Beta.Reader(_reader) }
 
+        /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
+        public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 13) }
         /// Which union arm is set, with its value.
         public var which: Which {
             get throws {
@@ -1159,6 +1180,7 @@ public enum TestKeywords {
         public var `class`: Int32 { _reader.read(Int32.self, at: 0) }
         public var `struct`: String { get throws { try _reader.readText(0) } }
         public var hasStruct: Bool { !_reader.isNull(0) }
+        public var structView: BlobView { get throws { try _reader.pointer(0).textView() } }
         public var `protocol`: Bool { _reader.readBool(bit: 32) }
         public var self_: Int32 { _reader.read(Int32.self, at: 2) }
         public var init_: Int32 { _reader.read(Int32.self, at: 3) }
@@ -1167,6 +1189,7 @@ public enum TestKeywords {
         public var `is`: Bool { _reader.readBool(bit: 33) }
         public var `return`: String { get throws { try _reader.readText(1) } }
         public var hasReturn: Bool { !_reader.isNull(1) }
+        public var returnView: BlobView { get throws { try _reader.pointer(1).textView() } }
         public var `where`: Int32 { _reader.read(Int32.self, at: 6) }
         public var `let`: Int32 { _reader.read(Int32.self, at: 7) }
         public var `var`: Int32 { _reader.read(Int32.self, at: 8) }
@@ -1179,6 +1202,7 @@ public enum TestKeywords {
         public var hasFor: Bool { !_reader.isNull(2) }
         public var `import`: String { get throws { try _reader.readText(3) } }
         public var hasImport: Bool { !_reader.isNull(3) }
+        public var importView: BlobView { get throws { try _reader.pointer(3).textView() } }
         public var `true`: Bool { _reader.readBool(bit: 34) }
         public var `false`: Bool { _reader.readBool(bit: 35) }
         public var `nil`: Int32 { _reader.read(Int32.self, at: 13) }
@@ -1197,6 +1221,7 @@ public enum TestKeywords {
         public var subscript_: Int32 { _reader.read(Int32.self, at: 26) }
         public var description: String { get throws { try _reader.readText(4) } }
         public var hasDescription: Bool { !_reader.isNull(4) }
+        public var descriptionView: BlobView { get throws { try _reader.pointer(4).textView() } }
         public var hashValue_: Int32 { _reader.read(Int32.self, at: 27) }
         public var type: Int32 { _reader.read(Int32.self, at: 28) }
         public var protocolField: TestKeywords.Protocol_.Reader { get throws { TestKeywords.Protocol_.Reader(try _reader.readStruct(5)) } }
@@ -1208,7 +1233,10 @@ public enum TestKeywords {
         public var `repeat`: Int32 { _reader.read(Int32.self, at: 30) }
         public var `guard`: String { get throws { try _reader.readText(8) } }
         public var hasGuard: Bool { !_reader.isNull(8) }
+        public var guardView: BlobView { get throws { try _reader.pointer(8).textView() } }
 
+        /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
+        public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 58) }
         /// Which union arm is set, with its value.
         public var which: Which {
             get throws {
@@ -1356,6 +1384,7 @@ public enum TestInterface {
             public init(_ reader: StructReader) { _reader = reader }
             public var x: String { get throws { try _reader.readText(0) } }
             public var hasX: Bool { !_reader.isNull(0) }
+            public var xView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
@@ -1436,6 +1465,7 @@ public enum TestInterface {
             public var hasCap: Bool { !_reader.isNull(0) }
             public var data: [UInt8] { get throws { try _reader.readData(1) } }
             public var hasData: Bool { !_reader.isNull(1) }
+            public var dataView: BlobView { get throws { try _reader.pointer(1).dataView() } }
         }
 
         public struct Builder: StructBuilderView {
@@ -1462,6 +1492,7 @@ public enum TestInterface {
             public var hasCap: Bool { !_reader.isNull(0) }
             public var data: [UInt8] { get throws { try _reader.readData(1) } }
             public var hasData: Bool { !_reader.isNull(1) }
+            public var dataView: BlobView { get throws { try _reader.pointer(1).dataView() } }
         }
 
         public struct Builder: StructBuilderView {
@@ -1618,6 +1649,7 @@ public enum TestExtended {
             public init(_ reader: StructReader) { _reader = reader }
             public var s: String { get throws { try _reader.readText(0) } }
             public var hasS: Bool { !_reader.isNull(0) }
+            public var sView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
@@ -1760,6 +1792,7 @@ public enum TestKeywordInterface {
             public var self_: Int32 { _reader.read(Int32.self, at: 0) }
             public var `in`: String { get throws { try _reader.readText(0) } }
             public var hasIn: Bool { !_reader.isNull(0) }
+            public var inView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
