@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import GRDB
+
+/// A failure of the scheduler's SQLite store.
+public struct SchedulerStoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What kind of failure this is.
+    public enum Code: String, Sendable, Hashable {
+        /// The state directory is missing and could not be created, or is not a directory.
+        case cannotCreateDirectory
+        /// SQLite could not open or create the database file (permissions, missing parent, a directory…).
+        case cannotOpen
+        /// The file exists but is not an SQLite database (SQLITE_NOTADB).
+        case notADatabase
+        /// The file is an SQLite database whose pages are damaged (SQLITE_CORRUPT, or a failed integrity check).
+        case corrupt
+        /// A table the scheduler needs exists with columns or a primary key that do not match ocluster's.
+        case incompatibleSchema
+        /// `addClient` for an id that already has a submission sturdy ref.
+        case clientAlreadyRegistered
+        /// `removeClient` for an id that has none.
+        case unknownClient
+        /// Any other SQLite error (disk full, I/O error, database locked past the busy timeout…).
+        case database
+    }
+
+    /// The kind of failure.
+    public var code: Code
+    /// A human-readable explanation, suitable for logs and for returning over RPC.
+    public var message: String
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// The message.
+    public var description: String { message }
+
+    /// Classifies an error thrown by GRDB; `context` says what the store was doing.
+    init(wrapping error: any Error, context: String) {
+        if let error = error as? SchedulerStoreError {
+            self = error
+            return
+        }
+        guard let error = error as? DatabaseError else {
+            self.init(.database, "\(context): \(error)")
+            return
+        }
+        let detail = error.message ?? "\(error.resultCode)"
+        switch error.resultCode.primaryResultCode {
+        case .SQLITE_NOTADB:
+            self.init(.notADatabase, "\(context): not an SQLite database (\(detail))")
+        case .SQLITE_CORRUPT:
+            self.init(.corrupt, "\(context): database is corrupt (\(detail))")
+        case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_READONLY:
+            self.init(.cannotOpen, "\(context): \(detail)")
+        default:
+            self.init(.database, "\(context): \(detail)")
+        }
+    }
+}
