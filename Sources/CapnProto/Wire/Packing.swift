@@ -11,45 +11,67 @@ public enum Packing {
     /// `writePackedMessage`.
     public static func pack(_ bytes: [UInt8]) -> [UInt8] {
         let wordCount = (bytes.count + 7) / 8
-        var padded = bytes
-        padded.append(contentsOf: repeatElement(0, count: wordCount * 8 - bytes.count))
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count / 2 + 16)
-        padded.withUnsafeBytes { input in
-            var word = 0
-            while word < wordCount {
-                let base = word * 8
-                var tag: UInt8 = 0
-                for bit in 0..<8 where input[base + bit] != 0 { tag |= 1 << UInt8(bit) }
-                out.append(tag)
-                for bit in 0..<8 where input[base + bit] != 0 { out.append(input[base + bit]) }
-                word += 1
-                if tag == 0 {
-                    var run = 0
-                    while word < wordCount, run < 255, isZero(input, word) {
-                        run += 1
-                        word += 1
+        // Worst case: a tag, eight bytes and a run count per word.
+        let bound = wordCount * 10 + 2
+        return [UInt8](unsafeUninitializedCapacity: bound) { out, written in
+            bytes.withUnsafeBytes { input in
+                func word(_ index: Int) -> UInt64 {
+                    if (index + 1) * 8 <= input.count {
+                        return UInt64(littleEndian: input.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self))
                     }
-                    out.append(UInt8(run))
-                } else if tag == 0xFF {
-                    // Words with at most one zero byte are cheaper copied than tagged.
-                    var run = 0
-                    while word + run < wordCount, run < 255, zeroBytes(input, word + run) < 2 { run += 1 }
-                    out.append(UInt8(run))
-                    out.append(contentsOf: input[(word * 8)..<((word + run) * 8)])
-                    word += run
+                    var value: UInt64 = 0
+                    for byte in 0..<(input.count - index * 8) {
+                        value |= UInt64(input[index * 8 + byte]) << (8 * UInt64(byte))
+                    }
+                    return value
                 }
+                func zeroBytes(_ value: UInt64) -> Int {
+                    var zeros = 0
+                    for byte in 0..<8 where (value >> (8 * UInt64(byte))) & 0xFF == 0 { zeros += 1 }
+                    return zeros
+                }
+                var at = 0
+                var index = 0
+                while index < wordCount {
+                    let value = word(index)
+                    index += 1
+                    let tagAt = at
+                    at += 1
+                    var tag: UInt8 = 0
+                    for byte in 0..<8 {
+                        let part = UInt8(truncatingIfNeeded: value >> (8 * UInt64(byte)))
+                        if part != 0 {
+                            tag |= 1 << UInt8(byte)
+                            out[at] = part
+                            at += 1
+                        }
+                    }
+                    out[tagAt] = tag
+                    if tag == 0 {
+                        var run = 0
+                        while index < wordCount, run < 255, word(index) == 0 {
+                            run += 1
+                            index += 1
+                        }
+                        out[at] = UInt8(run)
+                        at += 1
+                    } else if tag == 0xFF {
+                        // Words with at most one zero byte are cheaper copied than tagged.
+                        var run = 0
+                        while index + run < wordCount, run < 255, zeroBytes(word(index + run)) < 2 { run += 1 }
+                        out[at] = UInt8(run)
+                        at += 1
+                        for _ in 0..<run {
+                            let copied = word(index)
+                            for byte in 0..<8 { out[at + byte] = UInt8(truncatingIfNeeded: copied >> (8 * UInt64(byte))) }
+                            at += 8
+                            index += 1
+                        }
+                    }
+                }
+                written = at
             }
         }
-        return out
-    }
-
-    private static func isZero(_ input: UnsafeRawBufferPointer, _ word: Int) -> Bool {
-        input.loadUnaligned(fromByteOffset: word * 8, as: UInt64.self) == 0
-    }
-
-    private static func zeroBytes(_ input: UnsafeRawBufferPointer, _ word: Int) -> Int {
-        (0..<8).reduce(0) { $0 + (input[word * 8 + $1] == 0 ? 1 : 0) }
     }
 
     /// Unpacks `packed`, refusing to produce more than `maxBytes` (zero runs expand 2 bytes
@@ -60,43 +82,62 @@ public enum Packing {
     )
         throws -> [UInt8]
     {
-        var out: [UInt8] = []
-        out.reserveCapacity(min(packed.count * 2, maxBytes))
+        // One pass to validate and measure, one to fill an exactly sized array.
+        let size = try packed.withUnsafeBytes { try expand($0, into: nil, maxBytes: maxBytes) }
+        return try [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            if size > 0, let base = buffer.baseAddress {
+                _ = try packed.withUnsafeBytes { try expand($0, into: UnsafeMutableRawPointer(base), maxBytes: maxBytes) }
+            }
+            initialized = size
+        }
+    }
+
+    /// Walks packed input, writing the words to `output` when given; returns the byte count.
+    private static func expand(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawPointer?, maxBytes: Int)
+        throws -> Int
+    {
         var at = 0
+        var produced = 0
+        let count = input.count
         func truncated() -> CapnProtoError {
-            CapnProtoError(.invalidPacking, "packed input ends inside a word at byte \(at) of \(packed.count)")
+            CapnProtoError(.invalidPacking, "packed input ends inside a word at byte \(at) of \(count)")
         }
         func tooLarge() -> CapnProtoError {
             CapnProtoError(.segmentTooLarge, "packed input expands beyond \(maxBytes) bytes")
         }
-        while at < packed.count {
-            let tag = packed[at]
+        while at < count {
+            let tag = input[at]
             at += 1
-            guard out.count + 8 <= maxBytes else { throw tooLarge() }
-            for bit in 0..<8 {
-                if tag & (1 << UInt8(bit)) != 0 {
-                    guard at < packed.count else { throw truncated() }
-                    out.append(packed[at])
+            guard produced + 8 <= maxBytes else { throw tooLarge() }
+            guard at + tag.nonzeroBitCount <= count else { throw truncated() }
+            if let output {
+                var value: UInt64 = 0
+                for bit in 0..<8 where tag & (1 << UInt8(bit)) != 0 {
+                    value |= UInt64(input[at]) << (8 * UInt64(bit))
                     at += 1
-                } else {
-                    out.append(0)
                 }
+                (output + produced).storeBytes(of: value.littleEndian, as: UInt64.self)
+            } else {
+                at += tag.nonzeroBitCount
             }
-            if tag == 0 || tag == 0xFF {
-                guard at < packed.count else { throw truncated() }
-                let run = Int(packed[at]) * 8
-                at += 1
-                guard out.count + run <= maxBytes else { throw tooLarge() }
-                if tag == 0 {
-                    out.append(contentsOf: repeatElement(0, count: run))
-                } else {
-                    guard at + run <= packed.count else { throw truncated() }
-                    out.append(contentsOf: packed[at..<(at + run)])
-                    at += run
+            produced += 8
+            guard tag == 0 || tag == 0xFF else { continue }
+            guard at < count else { throw truncated() }
+            let run = Int(input[at]) * 8
+            at += 1
+            guard produced + run <= maxBytes else { throw tooLarge() }
+            if tag == 0 {
+                if let output { (output + produced).initializeMemory(as: UInt8.self, repeating: 0, count: run) }
+            } else {
+                guard at + run <= count else { throw truncated() }
+                if let output, run > 0, let source = input.baseAddress {
+                    (output + produced).copyMemory(from: source + at, byteCount: run)
                 }
+                at += run
             }
+            produced += run
         }
-        return out
+        return produced
     }
 
     /// Unpacks and reads a packed frame.
