@@ -229,16 +229,42 @@ public struct AnyPointerReader: @unchecked Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// The common case of a blob: a byte list in the pointer's own segment. Checks and charges
+    /// exactly what ``readList(expecting:default:)`` would; returns nil for anything else
+    /// (far pointers, other element sizes), which then takes the general path.
+    @inline(__always)
+    func nearByteList() throws -> UnsafeRawBufferPointer? {
+        let word = self.word
+        guard WirePointer.kind(word) == WirePointer.kindList, WirePointer.listElementSize(word) == 2 else { return nil }
+        try checkNesting()
+        let segment = message.segments[self.segment]
+        let start = (address - segment.base) / 8 + 1 + WirePointer.offset(word)
+        let count = WirePointer.listElementCount(word)
+        let words = (count + 7) / 8
+        guard start >= 0, start + words <= segment.words else {
+            throw CapnProtoError(.pointerOutOfBounds, "list leads outside segment \(self.segment)")
+        }
+        try message.charge(words: words)
+        return UnsafeRawBufferPointer(start: segment.base + start * 8, count: count)
+    }
+
     /// The bytes of a text blob without its NUL terminator, in place; `nil` for null.
     public func textBytes() throws -> UnsafeRawBufferPointer? {
         if isNull { return nil }
-        let list = try readList(expecting: .primitive(bytes: 1))
-        guard list.elementSize == .byte, list.count > 0,
-            list.start.load(fromByteOffset: list.count - 1, as: UInt8.self) == 0
-        else {
+        let bytes: UnsafeRawBufferPointer
+        if let near = try nearByteList() {
+            bytes = near
+        } else {
+            let list = try readList(expecting: .primitive(bytes: 1))
+            guard list.elementSize == .byte else {
+                throw CapnProtoError(.invalidText, "text is not a NUL-terminated byte list")
+            }
+            bytes = UnsafeRawBufferPointer(start: list.start, count: list.count)
+        }
+        guard let last = bytes.last, last == 0 else {
             throw CapnProtoError(.invalidText, "text is not a NUL-terminated byte list")
         }
-        return UnsafeRawBufferPointer(start: list.start, count: list.count - 1)
+        return UnsafeRawBufferPointer(rebasing: bytes.dropLast())
     }
 
     /// Reads the pointer as data (a byte list); null reads as `defaultValue`.
@@ -250,6 +276,7 @@ public struct AnyPointerReader: @unchecked Sendable {
     /// The bytes of a data blob in place; `nil` for null.
     public func dataBytes() throws -> UnsafeRawBufferPointer? {
         if isNull { return nil }
+        if let near = try nearByteList() { return near }
         let list = try readList(expecting: .primitive(bytes: 1))
         guard list.elementSize == .byte else {
             throw CapnProtoError(.invalidList, "data must be a list of bytes, found \(list.elementSize)")
