@@ -14,6 +14,7 @@ public enum Packing {
         // Worst case: a tag, eight bytes and a run count per word.
         let bound = wordCount * 10 + 2
         return [UInt8](unsafeUninitializedCapacity: bound) { out, written in
+            guard let base = out.baseAddress else { return }
             bytes.withUnsafeBytes { input in
                 func word(_ index: Int) -> UInt64 {
                     if (index + 1) * 8 <= input.count {
@@ -26,9 +27,10 @@ public enum Packing {
                     return value
                 }
                 func zeroBytes(_ value: UInt64) -> Int {
-                    var zeros = 0
-                    for byte in 0..<8 where (value >> (8 * UInt64(byte))) & 0xFF == 0 { zeros += 1 }
-                    return zeros
+                    // Sets the high bit of each byte that is non-zero, then counts the others.
+                    let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+                    let nonZero = ((value & low) &+ low | value) & ~low
+                    return 8 - nonZero.nonzeroBitCount
                 }
                 var at = 0
                 var index = 0
@@ -38,13 +40,13 @@ public enum Packing {
                     let tagAt = at
                     at += 1
                     var tag: UInt8 = 0
+                    // Branch-free, as C++ does: write every byte, advance only past non-zero ones.
                     for byte in 0..<8 {
                         let part = UInt8(truncatingIfNeeded: value >> (8 * UInt64(byte)))
-                        if part != 0 {
-                            tag |= 1 << UInt8(byte)
-                            out[at] = part
-                            at += 1
-                        }
+                        let present: UInt8 = part == 0 ? 0 : 1
+                        tag |= present << UInt8(byte)
+                        out[at] = part
+                        at += Int(present)
                     }
                     out[tagAt] = tag
                     if tag == 0 {
@@ -62,8 +64,7 @@ public enum Packing {
                         out[at] = UInt8(run)
                         at += 1
                         for _ in 0..<run {
-                            let copied = word(index)
-                            for byte in 0..<8 { out[at + byte] = UInt8(truncatingIfNeeded: copied >> (8 * UInt64(byte))) }
+                            UnsafeMutableRawPointer(base + at).storeBytes(of: word(index).littleEndian, as: UInt64.self)
                             at += 8
                             index += 1
                         }
@@ -86,14 +87,20 @@ public enum Packing {
         let size = try packed.withUnsafeBytes { try expand($0, into: nil, maxBytes: maxBytes) }
         return try [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
             if size > 0, let base = buffer.baseAddress {
-                _ = try packed.withUnsafeBytes { try expand($0, into: UnsafeMutableRawPointer(base), maxBytes: maxBytes) }
+                _ = try packed.withUnsafeBytes {
+                    try expand($0, into: UnsafeMutableRawPointer(base), maxBytes: maxBytes)
+                }
             }
             initialized = size
         }
     }
 
     /// Walks packed input, writing the words to `output` when given; returns the byte count.
-    private static func expand(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawPointer?, maxBytes: Int)
+    private static func expand(
+        _ input: UnsafeRawBufferPointer,
+        into output: UnsafeMutableRawPointer?,
+        maxBytes: Int
+    )
         throws -> Int
     {
         var at = 0
