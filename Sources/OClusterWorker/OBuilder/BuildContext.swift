@@ -13,6 +13,8 @@ struct BuildContext: Sendable {
     let sourceDirectory: String
     let secrets: [String: String]
     let log: @Sendable (OBuilderLogEvent) -> Void
+    /// Keeps every snapshot this build made or used safe from pruning until it ends.
+    let lease = SnapshotLease()
 
     /// `(env NAME VALUE)`: replaces any earlier value.
     mutating func setEnvironment(_ name: String, _ value: String) {

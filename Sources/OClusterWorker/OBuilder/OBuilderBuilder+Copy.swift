@@ -48,7 +48,7 @@ extension OBuilderBuilder {
         let id = SHA256Hasher.hex(key.description)
         let sandbox = self.sandbox
         let log = context.log
-        let origin = try await store.build(id: id, parent: base) { (step) throws(OBuilderError) in
+        let origin = try await store.build(id: id, parent: base, lease: context.lease) { (step) throws(OBuilderError) in
             let stepLog = StepLog(file: step.logFile, log: log)
             defer { stepLog.close() }
             let sendError = Mutex<OBuilderError?>(nil)

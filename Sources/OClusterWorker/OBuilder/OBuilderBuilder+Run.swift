@@ -42,7 +42,7 @@ extension OBuilderBuilder {
         let sandbox = self.sandbox
         let store = self.store
         let log = context.log
-        let origin = try await store.build(id: id, parent: base) { (step) throws(OBuilderError) in
+        let origin = try await store.build(id: id, parent: base, lease: context.lease) { (step) throws(OBuilderError) in
             let stepLog = StepLog(file: step.logFile, log: log)
             defer { stepLog.close() }
             try await Self.withCaches(run.cache[...], store: store, ids: ids, mounts: []) {

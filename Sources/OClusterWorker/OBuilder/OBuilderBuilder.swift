@@ -53,7 +53,14 @@ public struct OBuilderBuilder: Sendable {
         log: @escaping @Sendable (OBuilderLogEvent) -> Void
     ) async throws(OBuilderError) -> String {
         let context = BuildContext(shell: defaultShell, sourceDirectory: sourceDirectory, secrets: secrets, log: log)
-        return try await build(spec, context: context)
+        do throws(OBuilderError) {
+            let id = try await build(spec, context: context)
+            await store.release(context.lease)
+            return id
+        } catch {
+            await store.release(context.lease)
+            throw error
+        }
     }
 
     /// OBuilder's health check: builds `(from BASE) (shell /bin/sh -c) (run (shell "echo healthcheck"))`
@@ -75,7 +82,7 @@ public struct OBuilderBuilder: Sendable {
             context.log(.note("--> finished \"\(child.name)\""))
             context.scope[child.name] = id
         }
-        var base = try await baseSnapshot(spec.from, log: context.log)
+        var base = try await baseSnapshot(spec.from, context: context)
         for line in await store.environment(of: base) {
             guard let equals = line.firstIndex(of: "=") else { continue }
             let name = String(line[..<equals])
@@ -99,19 +106,20 @@ public struct OBuilderBuilder: Sendable {
         return base
     }
 
-    private func baseSnapshot(
-        _ name: String,
-        log: @escaping @Sendable (OBuilderLogEvent) -> Void
-    )
-        async throws(OBuilderError) -> String
-    {
+    private func baseSnapshot(_ name: String, context: BuildContext) async throws(OBuilderError) -> String {
+        let log = context.log
         log(.heading("(from \(SExpression.quoted(name)))"))
         let image = try baseImages.image(named: name)
         let key = SExpression.list([
             .list([.atom("from"), .atom(name)]), .list([.atom("content"), .atom(image.contentID)]),
         ])
         let id = SHA256Hasher.hex(key.description)
-        let origin = try await store.build(id: id, parent: nil, environment: image.environment) {
+        let origin = try await store.build(
+            id: id,
+            parent: nil,
+            environment: image.environment,
+            lease: context.lease
+        ) {
             (step) throws(OBuilderError) in
             try await OBuilderFileSystem.copyTree(image.rootfs + "/.", to: step.rootfs)
         }

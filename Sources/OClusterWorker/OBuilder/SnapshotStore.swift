@@ -151,6 +151,17 @@ public actor SnapshotStore {
     }
 
     func pin(_ id: String) { pins[id, default: 0] += 1 }
+
+    private func hold(_ id: String, for lease: SnapshotLease?) {
+        guard let lease else { return }
+        pin(id)
+        lease.add(id)
+    }
+
+    /// Lets the snapshots held by `lease` be pruned again.
+    public func release(_ lease: SnapshotLease) {
+        for id in lease.takeAll() { unpin(id) }
+    }
     func unpin(_ id: String) {
         pins[id, default: 1] -= 1
         if pins[id] == 0 { pins[id] = nil }
@@ -172,10 +183,14 @@ public actor SnapshotStore {
     ///
     /// If `body` throws or the task is cancelled, the partial snapshot is removed and the error
     /// is rethrown. Concurrent requests for the same id wait for the first one.
+    ///
+    /// - Parameter lease: if given, the resulting snapshot is protected from pruning until the
+    ///   lease is released with ``release(_:)``, so a build can keep using its results.
     public func build(
         id: String,
         parent: String?,
         environment: [String] = [],
+        lease: SnapshotLease? = nil,
         body: @Sendable (StepDirectory) async throws(OBuilderError) -> Void
     ) async throws(OBuilderError) -> Origin {
         while building[id] != nil {
@@ -184,6 +199,7 @@ public actor SnapshotStore {
         if index[id] != nil {
             cacheHits += 1
             markUsed(id)
+            hold(id, for: lease)
             return .cached
         }
         if let parent, index[parent] == nil {
@@ -209,6 +225,7 @@ public actor SnapshotStore {
             try OBuilderFileSystem.rename(work, to: snapshotDirectory(id))
             index[id] = meta
             lastUsed[id] = meta.created
+            hold(id, for: lease)
             return .built
         } catch {
             try? await OBuilderFileSystem.removeTree(work)

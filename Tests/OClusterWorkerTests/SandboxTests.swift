@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import Foundation
+import Synchronization
+import Testing
+
+@testable import OClusterWorker
+
+/// The runc sandbox on its own, on a busybox root file system.
+@Suite(.serialized) struct SandboxTests {
+    final class Lines: Sendable {
+        private let lines = Mutex<[(RuncSandbox.Stream, String)]>([])
+        func append(_ stream: RuncSandbox.Stream, _ line: String) { lines.withLock { $0.append((stream, line)) } }
+        var all: [(RuncSandbox.Stream, String)] { lines.withLock { $0 } }
+        func on(_ stream: RuncSandbox.Stream) -> [String] { all.filter { $0.0 == stream }.map(\.1) }
+    }
+
+    /// Runs `config` on a fresh overlay of the busybox base image.
+    private func run(
+        _ config: SandboxConfig,
+        stdin: (@Sendable (Int32) -> Void)? = nil,
+        lines: Lines = Lines()
+    ) async throws -> Int32 {
+        let fixture = try await OBuilderTestFixture()
+        let image = try fixture.images.image(named: "busybox")
+        let status = try await fixture.sandbox.run(config, rootfs: image.rootfs, stdin: stdin) { lines.append($0, $1) }
+        await fixture.remove()
+        return status
+    }
+
+    @Test func streamsOutputAndAppliesUserEnvironmentAndDirectory() async throws {
+        let lines = Lines()
+        let config = SandboxConfig(
+            arguments: ["/bin/sh", "-c", "echo out; echo err >&2; id -u; id -g; echo $FOO; pwd; hostname; exit 7"],
+            workingDirectory: "/tmp",
+            environment: ["PATH=/bin", "FOO=bar"],
+            uid: 1234,
+            gid: 5678
+        )
+        #expect(try await run(config, lines: lines) == 7)
+        #expect(lines.on(.stdout) == ["out", "1234", "5678", "bar", "/tmp", "builder"])
+        #expect(lines.on(.stderr) == ["err"])
+    }
+
+    @Test func feedsStandardInput() async throws {
+        let lines = Lines()
+        let config = SandboxConfig(arguments: ["/bin/sh", "-c", "wc -c; cat >/dev/null"], environment: ["PATH=/bin"])
+        let status = try await run(
+            config,
+            stdin: { socket in
+                let bytes = [UInt8](repeating: UInt8(ascii: "x"), count: 100_000)
+                _ = bytes.withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            },
+            lines: lines
+        )
+        #expect(status == 0)
+        #expect(lines.on(.stdout).map { $0.trimmingCharacters(in: .whitespaces) } == ["100000"])
+    }
+
+    @Test func linesArriveWhileTheCommandRuns() async throws {
+        let fixture = try await OBuilderTestFixture()
+        let image = try fixture.images.image(named: "busybox")
+        let lines = Lines()
+        let config = SandboxConfig(
+            arguments: ["/bin/sh", "-c", "echo first; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo second"],
+            environment: ["PATH=/bin"]
+        )
+        let task = Task { try await fixture.sandbox.run(config, rootfs: image.rootfs) { lines.append($0, $1) } }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while lines.on(.stdout).isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(lines.on(.stdout) == ["first"])
+        #expect(FileManager.default.createFile(atPath: image.rootfs + "/tmp/go", contents: nil))
+        #expect(try await task.value == 0)
+        #expect(lines.on(.stdout) == ["first", "second"])
+        await fixture.remove()
+    }
+
+    @Test func cancellationKillsTheWholeProcessTree() async throws {
+        let fixture = try await OBuilderTestFixture()
+        let image = try fixture.images.image(named: "busybox")
+        let marker = "\(Int.random(in: 100_000...999_999))"
+        let lines = Lines()
+        let config = SandboxConfig(
+            arguments: ["/bin/sh", "-c", "(sleep \(marker)2 &); sh -c 'sleep \(marker)3' & echo up; sleep \(marker)1"],
+            environment: ["PATH=/bin"]
+        )
+        let task = Task { try await fixture.sandbox.run(config, rootfs: image.rootfs) { lines.append($0, $1) } }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while OBuilderTestFixture.processes(containing: "sleep \(marker)").count < 3, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(OBuilderTestFixture.processes(containing: "sleep \(marker)").count == 3)
+        task.cancel()
+        await #expect(throws: OBuilderError(.cancelled, "")) { try await task.value }
+        #expect(OBuilderTestFixture.processes(containing: "sleep \(marker)") == [])
+        #expect(try OBuilderFileSystem.listDirectory(fixture.root + "/sandbox/runc") == [])
+        await fixture.remove()
+    }
+
+    @Test func refusesUnknownNetworks() async throws {
+        await #expect(throws: OBuilderError(.sandbox, "")) {
+            _ = try await run(SandboxConfig(arguments: ["/bin/true"], network: ["bridge"]))
+        }
+    }
+
+    @Test func writesAnOCIConfigLikeOBuilder() throws {
+        let config = SandboxConfig(
+            arguments: ["/bin/sh", "-c", "x"],
+            network: ["host"],
+            mounts: [.init(source: "/host/cache", target: "/cache")],
+            secrets: [.init(target: "/run/secrets/s", value: "v")]
+        )
+        let json = try RuncConfig.make(config, rootfs: "/r", hostsFile: "/b/hosts", secretFiles: ["/b/secret-0"])
+        let text = json.serialized
+        #expect(text.contains(#"{"type":"pid"},{"type":"ipc"},{"type":"uts"},{"type":"mount"}]"#))
+        #expect(!text.contains(#"{"type":"network"}"#))
+        #expect(text.contains(#""destination":"/etc/resolv.conf""#))
+        #expect(
+            text.contains(
+                #"{"destination":"/run/secrets/s","type":"bind","source":"/b/secret-0","options":["rbind","rprivate","ro"]}"#
+            )
+        )
+        #expect(
+            text.contains(
+                #"{"destination":"/cache","type":"bind","source":"/host/cache","options":["bind","nosuid","nodev"]}"#
+            )
+        )
+        let isolated = try RuncConfig.make(
+            SandboxConfig(arguments: ["x"]),
+            rootfs: "/r",
+            hostsFile: "/h",
+            secretFiles: []
+        )
+        #expect(isolated.serialized.contains(#""namespaces":[{"type":"network"},{"type":"pid"}"#))
+    }
+}
