@@ -28,6 +28,10 @@ import Synchronization
 /// let vat = Vat()                                                  // client-only, ephemeral key
 /// let admin = Admin.Client(try await vat.connect(capFile: "admin.cap"))
 /// ```
+///
+/// Unlike capnp-rpc, accepted connections are not reused for dialling back the same peer, and
+/// crossed connections between two listening vats are not de-duplicated (§6.8 of the facts):
+/// ocluster's clients and workers only dial, so neither case arises there.
 public final class Vat: Sendable {
     /// The vat's key; `nil` for a client-only vat (an ephemeral key is made on the first TLS dial).
     public let secretKey: SecretKey?

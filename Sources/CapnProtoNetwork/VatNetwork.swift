@@ -11,7 +11,8 @@ import Synchronization
 /// Opens connections between vats the way capnp-rpc-unix does: TCP or Unix sockets, TLS
 /// pinned by key digest or plain (`insecure`), standard Cap'n Proto framing.
 ///
-/// The network moves frames only. Restoring a service over a connection (a CapTP `Bootstrap`
+/// Most programs want ``Vat`` instead, which runs the RPC engine over these connections. The
+/// network moves frames only. Restoring a service over a connection (a CapTP `Bootstrap`
 /// whose `deprecatedObjectId` is the service ID as NUL-terminated Text, or null when empty)
 /// is the RPC engine's job: ``connect(to:_:)`` hands it the transport and the ID to send.
 ///

@@ -195,21 +195,6 @@ import Testing
         #expect(throws: NetworkError.self) { try client.sturdyRef(for: .random()) }
         await #expect(throws: NetworkError.self) { try await client.start() }
     }
-
-    /// Starts `vat`, runs `body`, then shuts the vat down and waits for `run()` to return.
-    private func withServing<R: Sendable>(_ vat: Vat, _ body: () async throws -> R) async throws -> R {
-        try await vat.start()
-        let running = Task { try await vat.run() }
-        let result: Result<R, any Error>
-        do {
-            result = .success(try await body())
-        } catch {
-            result = .failure(error)
-        }
-        await vat.shutdown()
-        try await running.value
-        return try result.get()
-    }
 }
 
 enum FileHelpers {
