@@ -49,6 +49,10 @@ struct AnswerEntry {
     var resultExports: [UInt32] = []
     /// Calls pipelined on this answer before it was ready, in arrival order.
     var queued: [IncomingCall] = []
+    /// The call had `sendResultsTo.yourself` (a tail call): the results stay here, whole,
+    /// for the caller's `Return.takeFromOtherQuestion`, and the Return says
+    /// `resultsSentElsewhere`.
+    var resultsSentElsewhere = false
 }
 
 /// A pipelined call waiting for the answer it targets.
@@ -73,6 +77,11 @@ struct ImportEntry {
     var received: UInt32
     /// What a promise import resolved to (a Resolve message).
     var resolution: Capability?
+    /// Calls went to the peer on this import (so a Resolve to a capability elsewhere needs
+    /// an embargo).
+    var callsSent = false
+    /// Resolved once the Disembargo sent for the Resolve has come back.
+    var embargo: PromiseCell<Void>?
 }
 
 /// The user-side handle of a question; when the last one goes, the question is finished.

@@ -17,9 +17,16 @@ public final class Capability: Sendable {
     }
 
     let target: Target
+    /// Where calls on a local server run, so they start in the order they were made.
+    let executor: SerialCallExecutor?
 
     init(target: Target) {
         self.target = target
+        if case .local = target {
+            executor = SerialCallExecutor()
+        } else {
+            executor = nil
+        }
     }
 
     /// A capability served by `server` in this process.
@@ -67,7 +74,7 @@ public final class Capability: Sendable {
     func deliver(_ outgoing: sending OutgoingCall) async -> RPCCall {
         switch target {
         case .local(let server):
-            return RPCCall.local(server: server, outgoing: outgoing)
+            return RPCCall.local(server: server, executor: executor, outgoing: outgoing)
         case .imported(let ref):
             return await ref.connection.send(outgoing, to: .imported(ref))
         case .pipelined(let question, let path):

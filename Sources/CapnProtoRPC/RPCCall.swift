@@ -20,14 +20,18 @@ public final class RPCCall: Sendable {
     }
 
     /// Runs a call on a server in this process.
-    static func local(server: any CapabilityServer, outgoing: sending OutgoingCall) -> RPCCall {
+    static func local(
+        server: any CapabilityServer,
+        executor: SerialCallExecutor?,
+        outgoing: sending OutgoingCall
+    ) -> RPCCall {
         let cell = PromiseCell<Result<RPCPayload, RPCError>>()
         let serverCall = ServerCall(
             interfaceId: outgoing.call.interfaceId,
             methodId: outgoing.call.methodId,
             params: outgoing.payload.asPayload()
         )
-        Task {
+        Task(executorPreference: executor) {
             do {
                 try await server.dispatch(serverCall)
                 cell.resolve(.success(serverCall.takeResults().0.asPayload()))

@@ -99,7 +99,7 @@ extension RPCConnection {
             return Capability(target: .imported(ref))
         }
         let ref = ImportRef(connection: self, id: id)
-        imports[id] = ImportEntry(ref: ref, received: 1, resolution: nil)
+        imports[id] = ImportEntry(ref: ref, received: 1)
         return Capability(target: .imported(ref))
     }
 

@@ -39,8 +39,14 @@ extension RPCConnection {
             methodId: call.methodId,
             params: try readPayload(call.params)
         )
-        guard case .caller = try call.sendResultsTo.which else {
-            return complete(id, .failure(RPCError(.unimplemented, "results can only be sent to the caller")))
+        switch try call.sendResultsTo.which {
+        case .caller:
+            break
+        case .yourself:
+            // A tail call: keep the results here for a Return.takeFromOtherQuestion.
+            answers[id]?.resultsSentElsewhere = true
+        default:
+            return complete(id, .failure(RPCError(.unimplemented, "results can only be sent to the caller or kept")))
         }
         switch try call.target.which {
         case .importedCap(let exportId):
@@ -71,9 +77,10 @@ extension RPCConnection {
             answers[id]?.task = Task { self.complete(id, await Self.collect(call)) }
             return
         }
-        answers[id]?.task = Task {
+        // Calls on a local server start in arrival order on its executor (E-order).
+        answers[id]?.task = Task(executorPreference: target.executor) {
             let result = await Self.perform(incoming, on: target)
-            self.complete(id, result)
+            await self.complete(id, result)
         }
     }
 
@@ -89,6 +96,7 @@ extension RPCConnection {
         switch target.target {
         case .imported(let ref):
             call.initTarget().importedCap = ref.id
+            imports[ref.id]?.callsSent = true
             return issueNow(OutgoingCall(payload: payload, call: call))
         case .pipelined(let question, let path):
             let answer = call.initTarget().initPromisedAnswer()
@@ -147,6 +155,15 @@ extension RPCConnection {
     func complete(_ id: UInt32, _ result: Result<ServerResults, RPCError>) {
         guard var entry = answers[id], !entry.returned else { return }
         switch result {
+        case .success(let results) where entry.resultsSentElsewhere:
+            // Kept whole for the Return.takeFromOtherQuestion that the caller will send us.
+            entry.result.resolve(.success(results.payload.asPayload()))
+            let message = MessageBuilder()
+            let ret = message.initRoot(Message.Builder.self).initReturn()
+            ret.answerId = id
+            ret.releaseParamCaps = false
+            ret.setResultsSentElsewhere()
+            transmit(message)
         case .success(let results):
             results.ret.answerId = id
             results.ret.releaseParamCaps = false
@@ -162,7 +179,15 @@ extension RPCConnection {
             let ret = message.initRoot(Message.Builder.self).initReturn()
             ret.answerId = id
             ret.releaseParamCaps = false
-            error.write(to: ret.initException())
+            if entry.resultsSentElsewhere {
+                // A tail call's failure too stays here (C++ rejects an exception Return).
+                ret.setResultsSentElsewhere()
+            } else if entry.finishReceived {
+                // The caller gave up on the call (Finish) before it completed.
+                ret.setCanceled()
+            } else {
+                error.write(to: ret.initException())
+            }
             entry.result.resolve(.failure(error))
             transmit(message)
         }
@@ -200,9 +225,31 @@ extension RPCConnection {
         case .results(let payload): result = .success(try readPayload(payload, importing: !entry.finished))
         case .exception(let exception): result = .failure(RPCError(reading: exception))
         case .canceled: result = .failure(RPCError(.failed, "the call was canceled"))
-        default: result = .failure(RPCError(.unimplemented, "results sent elsewhere are not supported"))
+        case .takeFromOtherQuestion(let other):
+            // The peer tail-called one of our objects (sendResultsTo.yourself): our answer to
+            // that call holds the results.
+            guard let answer = answers[other], answer.resultsSentElsewhere else {
+                return abort("Return.takeFromOtherQuestion names answer \(other), which is not a tail call")
+            }
+            if let current = answer.result.current {
+                result = current
+            } else {
+                let (cell, source) = (entry.result, answer.result)
+                Task { cell.resolve(await source.wait()) }
+                finishReturn(id, entry)
+                return
+            }
+        case .resultsSentElsewhere:
+            result = .failure(RPCError(.failed, "the peer sent the results elsewhere, though they were asked for"))
+        default:
+            return abort("unsupported Return kind (level 3)")
         }
         entry.result.resolve(result)
+        finishReturn(id, entry)
+    }
+
+    /// Forgets a returned question once it is finished too.
+    private func finishReturn(_ id: UInt32, _ entry: QuestionEntry) {
         if entry.finished {
             questions[id] = nil
             questionIds.release(id)
@@ -253,7 +300,22 @@ extension RPCConnection {
         case ._unknown(let tag):
             return abort("unknown Resolve kind \(tag)")
         }
-        imports[id]?.resolution = resolution
+        guard var entry = imports[id] else { return }
+        entry.resolution = resolution
+        if entry.callsSent, needsEmbargo(resolution) {
+            // Calls sent to the promise are still on their way back to us through the peer:
+            // hold new calls to the resolution until a Disembargo has made the round trip.
+            let cell = PromiseCell<Void>()
+            let embargoId = embargoIds.allocate()
+            embargoes[embargoId] = cell
+            entry.embargo = cell
+            let message = MessageBuilder()
+            let disembargo = message.initRoot(Message.Builder.self).initDisembargo()
+            disembargo.initTarget().importedCap = id
+            disembargo.context.senderLoopback = embargoId
+            transmit(message)
+        }
+        imports[id] = entry
     }
 
     private func receiveDisembargo(_ disembargo: Disembargo.Reader) throws {

@@ -131,7 +131,12 @@ public actor RPCConnection {
         if let brokenBy { return RPCCall(failed: brokenBy) }
         switch target {
         case .imported(let ref):
-            if let resolution = imports[ref.id]?.resolution { return await resolution.deliver(outgoing) }
+            if let entry = imports[ref.id], let resolution = entry.resolution {
+                // Calls made before the Resolve must arrive first (see receiveResolve).
+                if let embargo = entry.embargo { await embargo.wait() }
+                return await resolution.deliver(outgoing)
+            }
+            imports[ref.id]?.callsSent = true
             outgoing.call.initTarget().importedCap = ref.id
             return issue(outgoing, pipelinedOn: nil)
         case .pipelined(let question, let path):
@@ -164,6 +169,13 @@ public actor RPCConnection {
         case .pipelined(let question, _): return question.connection === self
         default: return false
         }
+    }
+
+    /// Whether a promise that resolved to `capability` must hold new calls until the calls
+    /// already sent through the peer have come back (a Disembargo round trip).
+    func needsEmbargo(_ capability: Capability) -> Bool {
+        if case .broken = capability.target { return false }
+        return !isOnPeer(capability)
     }
 
     func issue(_ outgoing: sending OutgoingCall, pipelinedOn: QuestionRef?) -> RPCCall { issueNow(outgoing) }
