@@ -1,5 +1,35 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
-// Placeholder until the command is written.
-print("ocluster-client: not yet built")
+import ArgumentParser
+import OClusterCLISupport
+
+/// `ocluster-client`: submits a job and streams its log, with ocluster's subcommands and flags
+/// (`bin/client.ml`). Wiring only: requests are checked and written by `OClusterAPI.JobRequest`.
+struct ClientCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ocluster-client",
+        abstract: "Submit jobs to an ocluster-scheduler and stream their logs.",
+        discussion: """
+            Every command needs a submission capability (a .cap file from `ocluster-admin add-client`, or \
+            submission.cap): give it with -c/--connect, before or after the command name, or as the first \
+            argument. The job's log is written to standard output as it arrives; the exit status says whether \
+            the job succeeded; Ctrl-C cancels the job on the cluster.
+            """,
+        subcommands: [SubmitDocker.self, SubmitOBuilder.self]
+    )
+}
+
+let subcommandNames: Set<String> = ["submit-docker", "submit-obuilder", "help"]
+let arguments = ConnectArgument.normalize(Array(CommandLine.arguments.dropFirst()), subcommands: subcommandNames)
+// `main(_:)` with explicit arguments is the synchronous entry point, so parse and run by hand.
+do {
+    var command = try ClientCommand.parseAsRoot(arguments)
+    switch command {
+    case let docker as SubmitDocker: try await docker.run()
+    case let obuilder as SubmitOBuilder: try await obuilder.run()
+    default: try command.run()
+    }
+} catch {
+    ClientCommand.exit(withError: error)
+}
