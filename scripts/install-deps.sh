@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the project needs (as root), skipping those already there.
+#   capnproto, libcapnp-dev  the capnp tool and C++ library: conformance and interop oracles
+#   g++, pkg-config          the C++ benchmark and interop peer
+#   python3                  fixture generators
+#   openssl                  key and digest vectors in the network tests
+#   sqlite3                  the killed-writer test of the scheduler's store
+#   git                      job sources
+#   runc, bubblewrap, busybox-static   the OBuilder sandbox and its base image
+#   docker.io                real Docker builds (the tests start their own dockerd)
+set -euo pipefail
+packages=(capnproto libcapnp-dev g++ pkg-config python3 openssl sqlite3 git runc bubblewrap busybox-static docker.io)
+need=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || need+=("$package")
+done
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+    echo "install-deps.sh: missing packages ${need[*]}; run as root (or install them with apt-get)" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+for attempt in 1 2 3 4 5 6 7 8 9 10; do
+    # The apt lock may be held by another install for a while.
+    if apt-get update -qq && apt-get install -y -qq "${need[@]}"; then exit 0; fi
+    echo "apt-get failed (attempt $attempt), retrying in 15 s" >&2
+    sleep 15
+done
+echo "install-deps.sh: could not install ${need[*]}" >&2
+exit 1
