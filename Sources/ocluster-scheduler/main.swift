@@ -1,5 +1,96 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
-// Placeholder until the command is written.
-print("ocluster-scheduler: not yet built")
+import ArgumentParser
+import Foundation
+import OClusterCLISupport
+import OClusterScheduler
+
+/// `ocluster-scheduler`: flags as ocluster's (`bin/scheduler.ml`); wiring only.
+struct SchedulerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ocluster-scheduler",
+        abstract: "Manage build workers.",
+        discussion: """
+            Serves the pools named by --pools to workers, clients and administrators over Cap'n Proto RPC. \
+            Writes admin.cap and pool-NAME.cap (and submit-CLIENT.cap for --default-clients) to --secrets-dir; \
+            their service IDs are derived from the key file, so the files stay valid across restarts. State \
+            (cache hints, client rates, known and paused workers, client endpoints) lives in STATE-DIR/scheduler.db; \
+            queued jobs do not survive a restart. SIGTERM or SIGINT shuts down gracefully.
+            """
+    )
+
+    @OptionGroup var vat: VatOptions
+
+    @Option(
+        name: .customLong("secrets-dir"),
+        help: ArgumentHelp("Directory in which to store the Cap'n Proto secrets (must exist).", valueName: "DIR")
+    )
+    var secretsDir = "./capnp-secrets"
+
+    @Option(
+        name: .customLong("pools"),
+        help: ArgumentHelp("Names of pools to create (e.g. linux-arm32,linux-ppc64).", valueName: "POOLS")
+    )
+    var pools: String
+
+    @Option(
+        name: .customLong("state-dir"),
+        help: ArgumentHelp("Directory in which to store the service's state.", valueName: "DIR")
+    )
+    var stateDir: String
+
+    @Option(
+        name: .customLong("listen-prometheus"),
+        help: ArgumentHelp("Port on which to provide Prometheus metrics over HTTP.", valueName: "PORT")
+    )
+    var listenPrometheus: Int?
+
+    @Option(
+        name: .customLong("default-clients"),
+        help: ArgumentHelp("Clients to provision automatically (comma-separated).", valueName: "NAME")
+    )
+    var defaultClients = ""
+
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        guard !poolList.isEmpty else { throw ValidationError("--pools must name at least one pool") }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: secretsDir, isDirectory: &isDirectory), isDirectory.boolValue
+        else { throw ValidationError("--secrets-dir: directory \"\(secretsDir)\" does not exist") }
+    }
+
+    var poolList: [String] { pools.split(separator: ",").map(String.init).filter { !$0.isEmpty } }
+
+    func run() async throws {
+        logging.bootstrap()
+        let exporter = listenPrometheus.map { _ in PrometheusExporter.bootstrap() }
+        let configuration = SchedulerDaemonConfiguration(
+            secretsDirectory: secretsDir,
+            stateDirectory: stateDir,
+            pools: poolList,
+            defaultClients: defaultClients.split(separator: ",").map(String.init).filter { !$0.isEmpty }
+        )
+        let daemon = try await SchedulerDaemon.start(vat: try vat.makeVat(), configuration: configuration)
+        var services = [LifecycleService(run: daemon.run, shutdown: daemon.shutdown)]
+        if let port = listenPrometheus, let exporter {
+            let http = SchedulerHTTP(scheduler: daemon.scheduler) {
+                (PrometheusExporter.contentType, exporter.render())
+            }
+            let server = MetricsHTTPServer(port: port) { method, path in
+                let reply = await http.respond(method: method, path: path)
+                return HTTPReply(status: reply.status, contentType: reply.contentType, body: reply.body)
+            }
+            services.append(LifecycleService(run: server.run, shutdown: { server.shutdown() }))
+        }
+        try await ServiceRunner.run(services, logLabel: "ocluster.scheduler")
+    }
+}
+
+// `ocluster-scheduler bench …` runs the hidden benchmark instead (see Bench.swift).
+if CommandLine.arguments.dropFirst().first == "bench" {
+    await runCommand(BenchCommand.self, Array(CommandLine.arguments.dropFirst(2)))
+} else {
+    await runCommand(SchedulerCommand.self, Array(CommandLine.arguments.dropFirst()))
+}

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import Metrics
+import Prometheus
+
+/// The process's Prometheus registry, installed as the swift-metrics backend.
+public struct PrometheusExporter: Sendable {
+    /// The registry every metric lands in.
+    public let registry: PrometheusCollectorRegistry
+
+    /// The content type of ``render()``'s output (exposition format 0.0.4).
+    public static let contentType = "text/plain; version=0.0.4"
+
+    /// Makes a registry and bootstraps `MetricsSystem` with it. Call once per process.
+    public static func bootstrap() -> PrometheusExporter {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return PrometheusExporter(registry: registry)
+    }
+
+    /// Every metric in the text exposition format.
+    public func render() -> [UInt8] { registry.emitToBuffer() }
+}

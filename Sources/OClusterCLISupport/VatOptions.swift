@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import ArgumentParser
+import CapnProtoNetwork
+import Logging
+
+/// A serving vat's options, named as capnp-rpc-unix's `Vat_config.cmd`.
+public struct VatOptions: ParsableArguments, Sendable {
+    /// `--capnp-secret-key-file`.
+    @Option(
+        name: .customLong("capnp-secret-key-file"),
+        help: ArgumentHelp(
+            "File in which to store the vat's private key (created if missing; \"\" for an ephemeral key).",
+            valueName: "FILE"
+        )
+    )
+    public var secretKeyFile: String
+
+    /// `--capnp-listen-address`.
+    @Option(
+        name: .customLong("capnp-listen-address"),
+        help: ArgumentHelp("Address to listen on, e.g. tcp:0.0.0.0:9000 or unix:/path/socket.", valueName: "ADDR")
+    )
+    public var listenAddress: String
+
+    /// `--capnp-public-address`.
+    @Option(
+        name: .customLong("capnp-public-address"),
+        help: ArgumentHelp(
+            "Address to advertise to peers in sturdy refs (default: the listen address).",
+            valueName: "ADDR"
+        )
+    )
+    public var publicAddress: String?
+
+    /// `--capnp-disable-tls`.
+    @Flag(name: .customLong("capnp-disable-tls"), help: "Serve plain TCP without TLS (sturdy refs say \"insecure\").")
+    public var disableTLS = false
+
+    /// Creates the options (for ArgumentParser).
+    public init() {}
+
+    /// Reads or creates the key and builds the (not yet started) vat, logging as `label`.
+    ///
+    /// - Throws: ``NetworkError`` for a bad address or an unreadable key.
+    public func makeVat(logLabel label: String = "capnp-rpc") throws -> Vat {
+        let logger = Logger(label: label)
+        let key =
+            secretKeyFile.isEmpty
+            ? try SecretKey.generate()
+            : try SecretKey.loadOrGenerate(path: secretKeyFile, logger: logger)
+        return Vat(
+            secretKey: key,
+            listenAddress: try VatAddress(parsing: listenAddress),
+            publicAddress: try publicAddress.map { try VatAddress(parsing: $0) },
+            serveTLS: !disableTLS,
+            logger: logger
+        )
+    }
+}
+
+/// The `-c`/`--connect` option of the client commands: a `.cap` file (or a `capnp://` URI).
+public struct ConnectOptions: ParsableArguments, Sendable {
+    /// `-c`/`--connect`.
+    @Option(
+        name: [.customShort("c"), .customLong("connect")],
+        help: ArgumentHelp("Path of the .cap file (or a capnp:// URI) to connect to.", valueName: "ADDR")
+    )
+    public var connect: String?
+
+    /// Creates the options (for ArgumentParser).
+    public init() {}
+}

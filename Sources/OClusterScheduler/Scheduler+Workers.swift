@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import CapnProtoRPC
+import Logging
+import OClusterAPI
+
+extension Scheduler {
+    /// A worker connects to `pool` (`Registration.register`). It becomes active at once unless an
+    /// administrator paused that name.
+    ///
+    /// - Throws: ``SchedulerError`` `.nameTaken` ("Worker already registered!") if a worker of that name is
+    ///   connected, `.invalidArgument` for a negative capacity.
+    public func register(
+        pool name: String,
+        worker: String,
+        capacity: Int,
+        capability: Worker.Client
+    ) throws(SchedulerError) -> WorkerID {
+        guard pools[name] != nil else { throw SchedulerError(.unknownPool, unknownPoolMessage(name)) }
+        let id: WorkerID
+        do {
+            id = try pools[name]!.pool.register(name: worker, capacity: capacity)
+            try pools[name]!.pool.setActive(id, true, reason: .worker)
+        } catch {
+            if error.code == .nameTaken { logger.warning("Worker \(ocamlQuoted(worker)) already registered!") }
+            settle(name)
+            throw SchedulerError(error)
+        }
+        pools[name]!.workerCaps[id] = capability
+        logger.info("Registered new worker \(ocamlQuoted(worker))", metadata: ["pool": "\(name)"])
+        if let waiters = pools[name]!.registrationWaiters.removeValue(forKey: worker) {
+            for waiter in waiters.values { waiter.resume(true) }
+        }
+        settle(name)
+        return id
+    }
+
+    /// The worker's `Queue` was released or its connection dropped: its queued jobs go back to the pool and
+    /// its pending pops end. Jobs it was running are not re-queued (see ``JobProxy``).
+    public func release(pool name: String, worker: WorkerID) {
+        guard pools[name] != nil else { return }
+        let workerName = pools[name]!.pool.name(of: worker) ?? "?"
+        do {
+            try pools[name]!.pool.release(worker)
+            logger.info("Worker \(ocamlQuoted(workerName)) disconnected", metadata: ["pool": "\(name)"])
+        } catch {
+            // Already released: nothing to do.
+        }
+        pools[name]!.workerCaps[worker] = nil
+        wakeRunningWaiters(pool: name, worker: worker)
+        settle(name)
+    }
+
+    /// The worker pauses or resumes itself (`Queue.setActive`).
+    public func setWorkerActive(pool name: String, worker: WorkerID, active: Bool) throws(SchedulerError) {
+        guard pools[name] != nil else { return }
+        defer { settle(name) }
+        do {
+            try pools[name]!.pool.setActive(worker, active, reason: .worker)
+        } catch {
+            throw SchedulerError(error)
+        }
+    }
+
+    /// A worker asks for a job (`Queue.pop`), passing the `Job` object it will run it with. Returns when a
+    /// job is assigned, the worker disconnects, or the call is cancelled.
+    func pop(pool name: String, worker: WorkerID, job: Capability) async -> PopAnswer {
+        guard pools[name] != nil else { return .disconnected }
+        switch pools[name]!.pool.pop(worker) {
+        case .done(.finished):
+            settle(name)
+            return .disconnected
+        case .done(.job(let taken)):
+            let answer = assign(taken, to: worker, job: job, in: name)
+            settle(name)
+            return answer
+        case .pending(let request):
+            return await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    pools[name]!.pops[request] = PopWaiter(continuation: continuation, job: job, worker: worker)
+                    settle(name)
+                }
+            } onCancel: {
+                Task { await self.abandonPop(pool: name, request: request) }
+            }
+        }
+    }
+
+    /// The worker gave up a pending pop (its call was finished or its connection dropped). The pool still
+    /// holds the request; a job that later reaches it is put back in the queue.
+    func abandonPop(pool name: String, request: PopRequestID) {
+        guard let continuation = pools[name]?.pops[request]?.continuation else { return }
+        pools[name]!.pops[request]!.continuation = nil
+        continuation.resume(returning: .cancelled)
+    }
+
+    /// The pool answered a pending pop.
+    func complete(_ completion: PopCompletion<SchedulerItem>, in name: String) {
+        let waiter = pools[name]!.pops.removeValue(forKey: completion.request)
+        switch completion.outcome {
+        case .finished:
+            waiter?.continuation?.resume(returning: .disconnected)
+        case .job(let taken):
+            guard let waiter, let continuation = waiter.continuation else {
+                requeue(taken, from: completion.worker, in: name)
+                return
+            }
+            continuation.resume(returning: assign(taken, to: completion.worker, job: waiter.job, in: name))
+        }
+    }
+
+    /// Hands a taken job to its worker: the client's ticket now resolves to the worker's `Job` (behind a
+    /// ``JobProxy``), and the job counts as running until its `result` call settles.
+    func assign(_ taken: PoolJob<SchedulerItem>, to worker: WorkerID, job: Capability, in name: String) -> PopAnswer {
+        let item = taken.item
+        tickets[item.key] = nil
+        let workerName = pools[name]!.pool.name(of: worker) ?? "?"
+        let proxy = JobProxy(worker: Job.Client(job), workerName: workerName)
+        if item.promise.resolve(.success(Capability(proxy))) {
+            metrics.clientQueued(client: taken.client, pool: name, urgent: item.urgent, by: -1)
+        }
+        watch(job: CapabilityBox(job), pool: name, worker: worker)
+        return .job(item.descr)
+    }
+
+    /// Puts a job whose pop was abandoned back in the queue (as a new submission of the same client).
+    func requeue(_ taken: PoolJob<SchedulerItem>, from worker: WorkerID, in name: String) {
+        pools[name]!.pool.jobFinished(worker)
+        let item = taken.item
+        let ticket = pools[name]!.pool.submit(client: taken.client, item: item, urgent: item.urgent)
+        tickets[item.key] = TicketEntry(pool: name, ticket: ticket, client: taken.client, urgent: item.urgent)
+        logger.info("Re-queued a job whose worker stopped waiting for it", metadata: ["pool": "\(name)"])
+    }
+
+    /// Counts the job as finished when its `Job.result` settles (any outcome, lost connection included), as
+    /// ocluster does. The task keeps no reference to the job itself, so a client dropping it still cancels it.
+    nonisolated func watch(job box: CapabilityBox, pool name: String, worker: WorkerID) {
+        Task {
+            if let call = await Self.startResult(box) { _ = try? await call.response() }
+            await self.jobFinished(pool: name, worker: worker)
+        }
+    }
+
+    private static func startResult(_ box: CapabilityBox) async -> RPCCall? {
+        guard let job = box.take() else { return nil }
+        return await Job.Client(job).result { _, _ in }.call
+    }
+
+    /// A job the worker was running has ended.
+    func jobFinished(pool name: String, worker: WorkerID) {
+        guard pools[name] != nil else { return }
+        pools[name]!.pool.jobFinished(worker)
+        wakeRunningWaiters(pool: name, worker: worker)
+        settle(name)
+    }
+
+    func wakeRunningWaiters(pool name: String, worker: WorkerID) {
+        guard let waiters = pools[name]?.runningWaiters.removeValue(forKey: worker) else { return }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Waits until the worker's running-job count may have changed.
+    func runningJobsChanged(pool name: String, worker: WorkerID) async {
+        guard pools[name] != nil else { return }
+        await withCheckedContinuation { continuation in
+            pools[name]!.runningWaiters[worker, default: []].append(continuation)
+        }
+    }
+}

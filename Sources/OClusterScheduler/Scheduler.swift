@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import CapnProtoRPC
+import Logging
+import OClusterAPI
+
+/// The scheduler: named pools of workers, the jobs queued in them, and the durable state behind them.
+///
+/// One actor owns every pool (each a pure ``Pool`` value) so that a decision never races another; the RPC
+/// services in `Services/` are thin adapters that call it. After each operation the actor resumes the worker
+/// `pop` calls the pool has answered and writes the pool's durable changes to the ``SchedulerStore`` (as
+/// ocluster writes its SQLite rows as it goes).
+///
+/// Jobs live in memory only: a restart loses them, as in ocluster. What survives is what ocluster keeps in
+/// `scheduler.db`: cache-hint history, client rates, known workers and their admin pause, client endpoints.
+public actor Scheduler {
+    /// Tunables.
+    public struct Configuration: Sendable {
+        /// The cost estimate given to every job (ocluster: 10 s cached, 600 s not).
+        public var cost: PoolCost = .ocluster
+        /// How long `PoolAdmin.update` waits for a restarted worker to register again (ocluster: 600 s).
+        public var restartTimeout: Duration = .seconds(600)
+
+        /// The defaults, as ocluster.
+        public init() {}
+    }
+
+    struct PopWaiter {
+        var continuation: CheckedContinuation<PopAnswer, Never>?
+        let job: Capability
+        let worker: WorkerID
+    }
+
+    struct TicketEntry {
+        let pool: String
+        var ticket: TicketID
+        let client: String
+        let urgent: Bool
+    }
+
+    struct PoolState {
+        var pool: Pool<SchedulerItem, WallClock>
+        /// The `Worker` capability of each connected registration.
+        var workerCaps: [WorkerID: Worker.Client] = [:]
+        var pops: [PopRequestID: PopWaiter] = [:]
+        /// Waiting for a worker's running-job count to change (drain, update).
+        var runningWaiters: [WorkerID: [CheckedContinuation<Void, Never>]] = [:]
+        /// Waiting for a worker of some name to register (update).
+        var registrationWaiters: [String: [UInt64: RegistrationWaiter]] = [:]
+        var metrics: PoolMetricsExporter
+    }
+
+    let configuration: Configuration
+    let store: SchedulerStore
+    let logger: Logger
+    let metrics: SchedulerMetrics
+    var pools: [String: PoolState] = [:]
+    /// The pool names in byte order (ocluster's `String.Map` order).
+    public nonisolated let poolNames: [String]
+    /// Queued submissions by key (they leave when a worker takes them, or on cancel).
+    var tickets: [UInt64: TicketEntry] = [:]
+    /// Submission endpoints known to be valid: SHA-256 of the service ID → client id.
+    var validEndpoints: [[UInt8]: String] = [:]
+    var nextKey: UInt64 = 0
+
+    /// Creates the scheduler for `pools`, loading each pool's durable state from `store`.
+    ///
+    /// - Throws: ``SchedulerError`` if the pool list is empty or the store cannot be read.
+    public init(
+        pools names: [String],
+        store: SchedulerStore,
+        configuration: Configuration = Configuration(),
+        logger: Logger = Logger(label: "ocluster.scheduler"),
+        metrics: SchedulerMetrics = SchedulerMetrics()
+    ) throws(SchedulerError) {
+        let unique = Array(Set(names)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        guard !unique.isEmpty else { throw SchedulerError(.invalidArgument, "At least one pool is needed") }
+        self.configuration = configuration
+        self.store = store
+        self.logger = logger
+        self.metrics = metrics
+        self.poolNames = unique
+        for name in unique {
+            let persisted: PoolPersistedState
+            do {
+                persisted = try store.loadPool(name)
+            } catch {
+                throw SchedulerError(error)
+            }
+            pools[name] = PoolState(
+                pool: Pool(name: name, clock: WallClock(), persisted: persisted),
+                metrics: metrics.exporter(pool: name)
+            )
+        }
+    }
+
+    /// Whether `name` is one of the pools.
+    public nonisolated func hasPool(_ name: String) -> Bool {
+        poolNames.contains(name)
+    }
+
+    /// ocluster's message for a submission to a pool that does not exist.
+    nonisolated func unknownPoolMessage(_ name: String) -> String {
+        "Pool ID \(ocamlQuoted(name)) not one of {\(poolNames.joined(separator: ", "))}"
+    }
+
+    /// After every operation on a pool: answer the pops it woke, then persist its changes.
+    func settle(_ name: String) {
+        guard pools[name] != nil else { return }
+        while pools[name]!.pool.hasWakeups {
+            let completions = pools[name]!.pool.runWakeups()
+            for completion in completions { complete(completion, in: name) }
+        }
+        persist(name)
+    }
+
+    /// Writes the pool's queued durable changes. A failed write is logged and retried with the next change:
+    /// the pool keeps working from memory meanwhile (ocluster would raise instead).
+    func persist(_ name: String) {
+        guard pools[name] != nil else { return }
+        do {
+            try store.save(&pools[name]!.pool)
+        } catch {
+            logger.error("Cannot save the state of pool \(name): \(error)")
+        }
+    }
+
+    /// Updates every exported metric from the pools' current state (cheap enough per scrape, not per job).
+    public func refreshMetrics() {
+        for name in poolNames {
+            guard let snapshot = pools[name]?.pool.metrics else { continue }
+            pools[name]!.metrics.update(snapshot)
+        }
+    }
+}
+
+/// What a worker's pending `Queue.pop` is answered with.
+enum PopAnswer: Sendable {
+    case job(JobDescr.Reader)
+    case disconnected
+    case cancelled
+}

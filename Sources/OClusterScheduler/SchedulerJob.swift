@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import CapnProtoRPC
+import Foundation
+import OClusterAPI
+import Synchronization
+
+/// A submitted job as the scheduler queues it: the description (kept as received, copied to the worker
+/// on `pop`) and the promise the client's `Ticket.job` waits on.
+struct SchedulerItem: PoolItem {
+    /// Identifies the submission across re-queueing (the pool's ticket id can change).
+    let key: UInt64
+    let descr: JobDescr.Reader
+    let cacheHint: String
+    let urgent: Bool
+    let costEstimate: PoolCost
+    let promise: JobPromise
+
+    var dumpLabel: String { cacheHint.isEmpty ? "(no cache hint)" : cacheHint }
+}
+
+/// The scheduler's clock: wall-clock seconds, as ocluster's `Unix.gettimeofday`.
+struct WallClock: PoolClock {
+    func now() -> Double { Date().timeIntervalSince1970 }
+}
+
+/// A one-shot promise of the job capability a ticket stands for.
+///
+/// Resolved with the (proxied) worker `Job` once a worker takes the job, or with an error when the ticket is
+/// cancelled or released first. Waiters can be cancelled (their call was finished by the client).
+final class JobPromise: Sendable {
+    private struct State {
+        var result: Result<Capability, RPCError>?
+        var waiters: [UInt64: CheckedContinuation<Result<Capability, RPCError>, Never>] = [:]
+        var nextWaiter: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// The outcome, if settled.
+    var result: Result<Capability, RPCError>? { state.withLock { $0.result } }
+
+    /// Settles the promise; later calls are ignored. Returns whether this call settled it.
+    @discardableResult
+    func resolve(_ result: Result<Capability, RPCError>) -> Bool {
+        let waiters: [CheckedContinuation<Result<Capability, RPCError>, Never>]? = state.withLock { state in
+            guard state.result == nil else { return nil }
+            state.result = result
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        guard let waiters else { return false }
+        for waiter in waiters { waiter.resume(returning: result) }
+        return true
+    }
+
+    /// Waits for the outcome; a cancelled task gets a `failed` error at once.
+    func wait() async -> Result<Capability, RPCError> {
+        let id = state.withLock { state in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let settled: Result<Capability, RPCError>? = state.withLock { state in
+                    if let result = state.result { return result }
+                    if Task.isCancelled { return .failure(RPCError(.failed, "Call cancelled")) }
+                    state.waiters[id] = continuation
+                    return nil
+                }
+                if let settled { continuation.resume(returning: settled) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.resume(returning: .failure(RPCError(.failed, "Call cancelled")))
+        }
+    }
+}
+
+/// Holds a capability until it is taken once, so that a task can use it without keeping it alive.
+final class CapabilityBox: Sendable {
+    private let value: Mutex<Capability?>
+
+    init(_ capability: Capability) { value = Mutex(capability) }
+
+    func take() -> Capability? { value.withLock { $0.take() } }
+}

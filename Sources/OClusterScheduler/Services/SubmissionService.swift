@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import CapnProto
+import CapnProtoRPC
+import OClusterAPI
+
+/// A client's `Submission` endpoint: submits jobs to any pool under the client's id, and answers capnp-rpc's
+/// `Persistent.save` with its own sturdy ref URI (what `ocluster-admin add-client` prints).
+///
+/// Every `submit` first checks that the endpoint has not been removed ("Access has been revoked").
+final class SubmissionService: Submission.Server {
+    /// capnp-rpc's `Persistent` interface (`persistent.capnp`), method `save`.
+    static let persistentInterfaceID: UInt64 = 0xc8cb_212f_cd9f_5691
+
+    let scheduler: Scheduler
+    let client: String
+    let serviceID: [UInt8]
+    let digest: [UInt8]
+    let sturdyRef: @Sendable ([UInt8]) -> String?
+
+    init(scheduler: Scheduler, client: String, serviceID: [UInt8], sturdyRef: @escaping @Sendable ([UInt8]) -> String?)
+    {
+        self.scheduler = scheduler
+        self.client = client
+        self.serviceID = serviceID
+        self.digest = SHA256.digest(serviceID)
+        self.sturdyRef = sturdyRef
+    }
+
+    func dispatch(_ call: ServerCall) async throws {
+        guard call.interfaceId == Self.persistentInterfaceID else { return try await _dispatchSubmission(call) }
+        guard call.methodId == 0 else { throw call.unimplemented() }
+        guard let uri = sturdyRef(serviceID) else {
+            throw RPCError(.failed, "This vat has no public address, so it cannot make sturdy refs")
+        }
+        // SaveResults { sturdyRef @0 :AnyPointer }, which capnp-rpc fills with the URI as Text.
+        call.results.content.initStruct(dataWords: 0, pointerCount: 1).pointer(0).setText(uri)
+    }
+
+    func submit(
+        _ params: Submission.SubmitParams.Reader,
+        _ results: Submission.SubmitResults.Builder,
+        _ call: ServerCall
+    )
+        async throws
+    {
+        let ticket: Capability
+        if await scheduler.isEndpointValid(digest: digest, client: client, serviceID: serviceID) {
+            do {
+                let pool = try params.pool
+                let submitted = try await scheduler.submit(
+                    client: client,
+                    pool: pool,
+                    descr: try params.descr,
+                    urgent: params.urgent
+                )
+                ticket = Capability(TicketService(scheduler: scheduler, submitted: submitted))
+            } catch let error as SchedulerError {
+                ticket = .broken(error.rpcError)
+            }
+        } else {
+            ticket = .broken(RPCError(.failed, "Access has been revoked"))
+        }
+        call.results.setCapability(ticket, in: results.ticket)
+    }
+}

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import CapnProtoRPC
+import OClusterAPI
+
+/// A submitted job's `Ticket`.
+///
+/// `job` answers once a worker has taken the job, with the worker's `Job` (behind a ``JobProxy``); calls the
+/// client pipelines on it wait until then, as on ocluster's promise. `cancel` removes a queued job ("Ticket
+/// cancelled") or forwards `Job.cancel` to the worker. Releasing the ticket while the job is still queued
+/// cancels it ("Ticket released (cancelled)").
+final class TicketService: Ticket.Server {
+    let scheduler: Scheduler
+    let submitted: Scheduler.Submitted
+
+    init(scheduler: Scheduler, submitted: Scheduler.Submitted) {
+        self.scheduler = scheduler
+        self.submitted = submitted
+    }
+
+    deinit {
+        let scheduler = scheduler
+        let submitted = submitted
+        guard submitted.promise.result == nil else { return }
+        Task {
+            _ = await scheduler.cancelQueued(
+                key: submitted.key,
+                promise: submitted.promise,
+                reason: "Ticket released (cancelled)"
+            )
+        }
+    }
+
+    func job(_ params: Ticket.JobParams.Reader, _ results: Ticket.JobResults.Builder, _ call: ServerCall) async throws {
+        let job = try await submitted.promise.wait().get()
+        call.results.setCapability(job, in: results.job)
+    }
+
+    func cancel(
+        _ params: Ticket.CancelParams.Reader,
+        _ results: Ticket.CancelResults.Builder,
+        _ call: ServerCall
+    )
+        async throws
+    {
+        if await scheduler.cancelQueued(key: submitted.key, promise: submitted.promise, reason: "Ticket cancelled") {
+            return
+        }
+        switch submitted.promise.result {
+        case .success(let job)?:
+            _ = try await Job.Client(job).cancel()
+        case .failure(let error)?:
+            // Already cancelled: as in ocluster, cancelling the broken job promise reports why.
+            throw error
+        case nil:
+            // Being handed to a worker at this very moment: nothing queued to remove yet.
+            return
+        }
+    }
+}

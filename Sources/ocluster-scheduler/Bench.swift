@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import ArgumentParser
+import OClusterScheduler
+
+/// `ocluster-scheduler bench`: not shown in `--help`; prints benchmark figures (build with `-c release`).
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ocluster-scheduler bench",
+        abstract: "Benchmark the scheduling algorithm and the RPC services (release builds only make sense)."
+    )
+
+    @Option(help: "Simulated workers.") var workers = 1000
+    @Option(help: "Queue lengths to compare, comma-separated.") var queued = "1000,100000"
+    @Option(help: "Distinct cache hints.") var hints = 1000
+    @Option(help: "Assignments measured per run.") var assignments = 100_000
+    @Option(help: "Assignments measured per RPC run.") var rpcAssignments = 20000
+    @Option(help: "Worker connections for the RPC runs.") var connections = 10
+    @Flag(help: "Only the pool algorithm.") var poolOnly = false
+
+    func run() async throws {
+        let sizes = queued.split(separator: ",").compactMap { Int($0) }
+        for size in sizes {
+            print(SchedulerBenchmark.pool(workers: workers, queued: size, hints: hints, assignments: assignments))
+        }
+        guard !poolOnly else { return }
+        for size in sizes {
+            let result = try await SchedulerBenchmark.rpc(
+                workers: workers,
+                queued: size,
+                hints: hints,
+                connections: connections,
+                assignments: rpcAssignments
+            )
+            print(result)
+        }
+    }
+}

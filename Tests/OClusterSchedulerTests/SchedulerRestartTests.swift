@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import Foundation
+import OClusterScheduler
+import Testing
+
+/// The built `ocluster-scheduler` and `ocluster-admin` next to this test bundle (any `.build*` folder).
+enum BuiltTools {
+    static func path(_ name: String) -> String? {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent(name).path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        return nil
+    }
+
+    static var available: Bool { path("ocluster-scheduler") != nil && path("ocluster-admin") != nil }
+}
+
+/// A process started by a test.
+final class ChildProcess {
+    let process = Process()
+    let output = Pipe()
+
+    init(_ executable: String, _ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+    }
+
+    /// Runs to completion and returns (status, combined output).
+    static func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
+        let child = try ChildProcess(executable, arguments)
+        let data = child.output.fileHandleForReading.readDataToEndOfFile()
+        child.process.waitUntilExit()
+        return (child.process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
+
+@Suite(.serialized, .enabled(if: BuiltTools.available, "needs the built ocluster-scheduler and ocluster-admin"))
+struct SchedulerRestartTests {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("scheduler-restart-\(UUID().uuidString)")
+        .path
+
+    func startScheduler() async throws -> ChildProcess {
+        let admin = root + "/secrets/admin.cap"
+        try? FileManager.default.removeItem(atPath: admin)
+        let scheduler = try ChildProcess(
+            BuiltTools.path("ocluster-scheduler")!,
+            [
+                "--capnp-secret-key-file", root + "/secrets/key.pem", "--capnp-listen-address", "tcp:127.0.0.1:0",
+                "--secrets-dir", root + "/secrets", "--state-dir", root + "/state", "--pools", "linux,macos",
+            ]
+        )
+        for _ in 0..<3000 where !FileManager.default.fileExists(atPath: root + "/secrets/pool-macos.cap") {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(FileManager.default.fileExists(atPath: admin))
+        return scheduler
+    }
+
+    func admin(_ arguments: [String]) throws -> (Int32, String) {
+        try ChildProcess.run(BuiltTools.path("ocluster-admin")!, [root + "/secrets/admin.cap"] + arguments)
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func stateSurvivesSIGKILL() async throws {
+        try FileManager.default.createDirectory(atPath: root + "/secrets", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var scheduler = try await startScheduler()
+        #expect(try admin(["pause", "--auto-create", "linux", "worker-1"]) == (0, "Success.\n"))
+        let (status, uri) = try admin(["add-client", "alice"])
+        #expect(status == 0 && uri.hasPrefix("capnp://sha-256:"))
+        try Data(uri.utf8).write(to: URL(fileURLWithPath: root + "/secrets/alice.cap"))
+        #expect(try admin(["set-rate", "linux", "alice", "3"]).0 == 0)
+        kill(scheduler.process.processIdentifier, SIGKILL)
+        scheduler.process.waitUntilExit()
+
+        scheduler = try await startScheduler()
+        #expect(try admin(["show"]) == (0, "linux\nmacos\n"))
+        #expect(try admin(["show", "linux", "worker-1"]) == (0, "worker-1: Paused\n"))
+        #expect(try admin(["list-clients"]) == (0, "alice\n"))
+        let show = try admin(["show", "linux"]).1
+        #expect(show.contains("disconnected:\n  worker-1 (paused)"))
+        // A submission cap cannot administer, even over the network.
+        let (refused, message) = try ChildProcess.run(
+            BuiltTools.path("ocluster-admin")!,
+            ["-c", root + "/secrets/alice.cap", "list-clients"]
+        )
+        #expect(refused == 1 && message.contains("Unimplemented"))
+        // The database is sound and holds the rate (read while the scheduler runs, as WAL allows).
+        let store = try SchedulerStore(path: root + "/state/scheduler.db")
+        #expect(try store.integrityCheck() == ["ok"])
+        #expect(try store.rate(client: "alice", pool: "linux") == 3)
+        try store.close()
+        // SIGTERM shuts down gracefully.
+        scheduler.process.terminate()
+        scheduler.process.waitUntilExit()
+        #expect(scheduler.process.terminationStatus == 0)
+    }
+}
