@@ -44,84 +44,88 @@ import Testing
         """
 
     @Test func copiesSourceFilesWithExcludesOwnersModesAndLinks() async throws {
-        let fixture = try await OBuilderTestFixture()
-        let source = try Self.makeSource(in: fixture.root)
-        let log = LogCollector()
-        let id = try await fixture.build(Self.copySpec, source: source, log: log)
-        let longPath = "./deep/" + String(repeating: "d", count: 90) + "/" + String(repeating: "n", count: 120) + ".txt"
-        let listing = log.output.prefix { !$0.hasPrefix("run.sh ") }
-        #expect(
-            Array(listing)
-                == [
-                    ".", "./a.txt", "./deep", "./deep/" + String(repeating: "d", count: 90), longPath, "./link",
-                    "./run.sh", "./sub", "./sub/b.txt",
-                ]
-        )
-        #expect(log.output.contains("run.sh 1000:1000 755"))
-        #expect(log.output.contains("a.txt 1000:1000 644"))
-        #expect(log.output.contains("sub 1000:1000 755"))
-        #expect(log.output.last == "a.txt")
-        #expect(try await fixture.read("/single.txt", in: id) == "alpha\n")
-        #expect(try await fixture.read("/many/b.txt", in: id) == "beta\n")
-        #expect(try await fixture.read("/many/run.sh", in: id) == "#!/bin/sh\necho run\n")
-        #expect(try await fixture.read("/home/src" + longPath.dropFirst(), in: id) == "long\n")
-        await fixture.remove()
+        try await OBuilderTestFixture.run { (fixture) async throws in
+            let source = try Self.makeSource(in: fixture.root)
+            let log = LogCollector()
+            let id = try await fixture.build(Self.copySpec, source: source, log: log)
+            let longPath =
+                "./deep/" + String(repeating: "d", count: 90) + "/" + String(repeating: "n", count: 120) + ".txt"
+            let listing = log.output.prefix { !$0.hasPrefix("run.sh ") }
+            #expect(
+                Array(listing)
+                    == [
+                        ".", "./a.txt", "./deep", "./deep/" + String(repeating: "d", count: 90), longPath, "./link",
+                        "./run.sh", "./sub", "./sub/b.txt",
+                    ]
+            )
+            #expect(log.output.contains("run.sh 1000:1000 755"))
+            #expect(log.output.contains("a.txt 1000:1000 644"))
+            #expect(log.output.contains("sub 1000:1000 755"))
+            #expect(log.output.last == "a.txt")
+            #expect(try await fixture.read("/single.txt", in: id) == "alpha\n")
+            #expect(try await fixture.read("/many/b.txt", in: id) == "beta\n")
+            #expect(try await fixture.read("/many/run.sh", in: id) == "#!/bin/sh\necho run\n")
+            #expect(try await fixture.read("/home/src" + longPath.dropFirst(), in: id) == "long\n")
+        }
     }
 
     @Test func copyIsCachedByContent() async throws {
-        let fixture = try await OBuilderTestFixture()
-        let source = try Self.makeSource(in: fixture.root)
-        let first = try await fixture.build(Self.copySpec, source: source)
-        // Touching an excluded file changes nothing.
-        try "rebuilt\n".write(toFile: source + "/_build/out", atomically: true, encoding: .utf8)
-        let log = LogCollector()
-        #expect(try await fixture.build(Self.copySpec, source: source, log: log) == first)
-        #expect(log.notes.allSatisfy { !$0.hasPrefix("---> saved") })
-        // Changing a copied file's content re-runs the copy.
-        try "ALPHA\n".write(toFile: source + "/a.txt", atomically: true, encoding: .utf8)
-        let second = try await fixture.build(Self.copySpec, source: source)
-        #expect(second != first)
-        #expect(try await fixture.read("/single.txt", in: second) == "ALPHA\n")
-        await fixture.remove()
+        try await OBuilderTestFixture.run { (fixture) async throws in
+            let source = try Self.makeSource(in: fixture.root)
+            let first = try await fixture.build(Self.copySpec, source: source)
+            // Touching an excluded file changes nothing.
+            try "rebuilt\n".write(toFile: source + "/_build/out", atomically: true, encoding: .utf8)
+            let log = LogCollector()
+            #expect(try await fixture.build(Self.copySpec, source: source, log: log) == first)
+            #expect(log.notes.allSatisfy { !$0.hasPrefix("---> saved") })
+            // Changing a copied file's content re-runs the copy.
+            try "ALPHA\n".write(toFile: source + "/a.txt", atomically: true, encoding: .utf8)
+            let second = try await fixture.build(Self.copySpec, source: source)
+            #expect(second != first)
+            #expect(try await fixture.read("/single.txt", in: second) == "ALPHA\n")
+        }
     }
 
     @Test func refusesBadCopySources() async throws {
-        let fixture = try await OBuilderTestFixture()
-        let source = try Self.makeSource(in: fixture.root)
-        let cases: [(String, String)] = [
-            ("(copy (src missing) (dst /x))", "Source path \"missing\" not found"),
-            ("(copy (src ../etc) (dst /x))", "Can't use .. in source paths! (in \"../etc\")"),
-            ("(copy (src a.txt/x) (dst /x))", "Not a directory: a.txt (in \"a.txt/x\")"),
-            ("(copy (src a.txt run.sh) (dst /x))", "When copying multiple items, the destination must end with '/'"),
-        ]
-        for (operation, message) in cases {
-            await #expect {
-                _ = try await fixture.build("((from busybox) \(operation))", source: source)
-            } throws: { error in
-                (error as? OBuilderError)?.code == .invalidCopy && (error as? OBuilderError)?.message == message
+        try await OBuilderTestFixture.run { (fixture) async throws in
+            let source = try Self.makeSource(in: fixture.root)
+            let cases: [(String, String)] = [
+                ("(copy (src missing) (dst /x))", "Source path \"missing\" not found"),
+                ("(copy (src ../etc) (dst /x))", "Can't use .. in source paths! (in \"../etc\")"),
+                ("(copy (src a.txt/x) (dst /x))", "Not a directory: a.txt (in \"a.txt/x\")"),
+                (
+                    "(copy (src a.txt run.sh) (dst /x))",
+                    "When copying multiple items, the destination must end with '/'"
+                ),
+            ]
+            for (operation, message) in cases {
+                await #expect {
+                    _ = try await fixture.build("((from busybox) \(operation))", source: source)
+                } throws: { error in
+                    (error as? OBuilderError)?.code == .invalidCopy && (error as? OBuilderError)?.message == message
+                }
             }
         }
-        await fixture.remove()
     }
 
     @Test func twoStageBuildCopiesFromTheBuildStage() async throws {
-        let fixture = try await OBuilderTestFixture()
-        let spec = """
-            ((build tools
-                    ((from busybox)
-                     (shell /bin/sh -c)
-                     (run (shell "mkdir -p /out && echo built-by-tools > /out/tool.txt && echo hidden > /out/skip.me"))))
-             (from busybox)
-             (shell /bin/sh -c)
-             (copy (from (build tools)) (src /out) (dst /usr/local/share/tools) (exclude skip.me))
-             (run (shell "cat /usr/local/share/tools/tool.txt; ls /usr/local/share/tools")))
-            """
-        let log = LogCollector()
-        let id = try await fixture.build(spec, log: log)
-        #expect(log.output == ["built-by-tools", "tool.txt"])
-        #expect(log.headings.contains(#"(build "tools" …)"#))
-        #expect(log.notes.contains(#"--> finished "tools""#))
-        #expect(try await fixture.read("/out/tool.txt", in: id) == nil)
-        await fixture.remove()
+        try await OBuilderTestFixture.run { (fixture) async throws in
+            let spec = """
+                ((build tools
+                        ((from busybox)
+                         (shell /bin/sh -c)
+                         (run (shell "mkdir -p /out && echo built-by-tools > /out/tool.txt && echo hidden > /out/skip.me"))))
+                 (from busybox)
+                 (shell /bin/sh -c)
+                 (copy (from (build tools)) (src /out) (dst /usr/local/share/tools) (exclude skip.me))
+                 (run (shell "cat /usr/local/share/tools/tool.txt; ls /usr/local/share/tools")))
+                """
+            let log = LogCollector()
+            let id = try await fixture.build(spec, log: log)
+            #expect(log.output == ["built-by-tools", "tool.txt"])
+            #expect(log.headings.contains(#"(build "tools" …)"#))
+            #expect(log.notes.contains(#"--> finished "tools""#))
+            #expect(try await fixture.read("/out/tool.txt", in: id) == nil)
+        }
     }
 }

@@ -22,6 +22,22 @@ final class OBuilderTestFixture: Sendable {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("scripts").path
 
+    /// Runs `body` with a fresh fixture and removes it afterwards, whether `body` throws or not.
+    static func run<R>(
+        backend: SnapshotStore.Backend? = nil,
+        _ body: (OBuilderTestFixture) async throws -> R
+    ) async throws -> R {
+        let fixture = try await OBuilderTestFixture(backend: backend)
+        do {
+            let result = try await body(fixture)
+            await fixture.remove()
+            return result
+        } catch {
+            await fixture.remove()
+            throw error
+        }
+    }
+
     init(backend: SnapshotStore.Backend? = nil) async throws {
         let base = FileManager.default.temporaryDirectory.path + "/obuilder-test-\(UUID().uuidString.prefix(8))"
         root = base

@@ -22,11 +22,12 @@ import Testing
         stdin: (@Sendable (Int32) -> Void)? = nil,
         lines: Lines = Lines()
     ) async throws -> Int32 {
-        let fixture = try await OBuilderTestFixture()
-        let image = try fixture.images.image(named: "busybox")
-        let status = try await fixture.sandbox.run(config, rootfs: image.rootfs, stdin: stdin) { lines.append($0, $1) }
-        await fixture.remove()
-        return status
+        try await OBuilderTestFixture.run { (fixture) async throws in
+            let image = try fixture.images.image(named: "busybox")
+            return try await fixture.sandbox.run(config, rootfs: image.rootfs, stdin: stdin) {
+                lines.append($0, $1)
+            }
+        }
     }
 
     @Test func streamsOutputAndAppliesUserEnvironmentAndDirectory() async throws {
@@ -59,48 +60,56 @@ import Testing
     }
 
     @Test func linesArriveWhileTheCommandRuns() async throws {
-        let fixture = try await OBuilderTestFixture()
-        let image = try fixture.images.image(named: "busybox")
-        let lines = Lines()
-        let config = SandboxConfig(
-            arguments: ["/bin/sh", "-c", "echo first; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo second"],
-            environment: ["PATH=/bin"]
-        )
-        let task = Task { try await fixture.sandbox.run(config, rootfs: image.rootfs) { lines.append($0, $1) } }
-        let deadline = ContinuousClock.now + .seconds(20)
-        while lines.on(.stdout).isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(lines.on(.stdout) == ["first"])
-        #expect(FileManager.default.createFile(atPath: image.rootfs + "/tmp/go", contents: nil))
-        #expect(try await task.value == 0)
-        #expect(lines.on(.stdout) == ["first", "second"])
-        await fixture.remove()
+        try await OBuilderTestFixture.run { (fixture) async throws in
+            let image = try fixture.images.image(named: "busybox")
+            let lines = Lines()
+            let config = SandboxConfig(
+                arguments: ["/bin/sh", "-c", "echo first; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo second"],
+                environment: ["PATH=/bin"]
+            )
+            let task = Task { try await fixture.sandbox.run(config, rootfs: image.rootfs) { lines.append($0, $1) } }
+            let deadline = ContinuousClock.now + .seconds(20)
+            while lines.on(.stdout).isEmpty, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(lines.on(.stdout) == ["first"])
+            #expect(FileManager.default.createFile(atPath: image.rootfs + "/tmp/go", contents: nil))
+            #expect(try await task.value == 0)
+            #expect(lines.on(.stdout) == ["first", "second"], "stderr: \(lines.on(.stderr))")
+        }
     }
 
     @Test func cancellationKillsTheWholeProcessTree() async throws {
-        let fixture = try await OBuilderTestFixture()
-        let image = try fixture.images.image(named: "busybox")
-        let marker = "\(Int.random(in: 100_000...999_999))"
-        let lines = Lines()
-        let config = SandboxConfig(
-            arguments: ["/bin/sh", "-c", "(sleep \(marker)2 &); sh -c 'sleep \(marker)3' & echo up; sleep \(marker)1"],
-            environment: ["PATH=/bin"]
-        )
-        let task = Task { try await fixture.sandbox.run(config, rootfs: image.rootfs) { lines.append($0, $1) } }
-        let deadline = ContinuousClock.now + .seconds(20)
-        while OBuilderTestFixture.processes(containing: "sleep \(marker)").count < 3, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
+        try await OBuilderTestFixture.run { (fixture) async throws in
+            let image = try fixture.images.image(named: "busybox")
+            let marker = "\(Int.random(in: 100_000...999_999))"
+            let lines = Lines()
+            let config = SandboxConfig(
+                arguments: [
+                    "/bin/sh", "-c", "(sleep \(marker)2 &); sh -c 'sleep \(marker)3' & echo up; sleep \(marker)1",
+                ],
+                environment: ["PATH=/bin"]
+            )
+            let task = Task { try await fixture.sandbox.run(config, rootfs: image.rootfs) { lines.append($0, $1) } }
+            let deadline = ContinuousClock.now + .seconds(20)
+            while OBuilderTestFixture.processes(containing: "sleep \(marker)").count < 3, ContinuousClock.now < deadline
+            {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(OBuilderTestFixture.processes(containing: "sleep \(marker)").count == 3)
+            task.cancel()
+            await #expect(throws: OBuilderError(.cancelled, "")) { try await task.value }
+            #expect(OBuilderTestFixture.processes(containing: "sleep \(marker)") == [])
+            #expect(try OBuilderFileSystem.listDirectory(fixture.root + "/sandbox/runc") == [])
         }
-        #expect(OBuilderTestFixture.processes(containing: "sleep \(marker)").count == 3)
-        task.cancel()
-        await #expect(throws: OBuilderError(.cancelled, "")) { try await task.value }
-        #expect(OBuilderTestFixture.processes(containing: "sleep \(marker)") == [])
-        #expect(try OBuilderFileSystem.listDirectory(fixture.root + "/sandbox/runc") == [])
-        await fixture.remove()
     }
 
     @Test func refusesUnknownNetworks() async throws {
-        await #expect(throws: OBuilderError(.sandbox, "")) {
+        await #expect {
             _ = try await run(SandboxConfig(arguments: ["/bin/true"], network: ["bridge"]))
+        } throws: { error in
+            (error as? OBuilderError)?.message
+                == #"unsupported network configuration ["bridge"]: use (network host) or none"#
         }
     }
 

@@ -81,6 +81,13 @@ enum OBuilderFileSystem {
         return info.st_mode & S_IFMT
     }
 
+    /// Size and modification time (seconds) of the file at `path`, not following a final symlink.
+    static func sizeAndModificationTime(_ path: String) -> (size: Int, mtime: Int)? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return (Int(info.st_size), Int(info.st_mtim.tv_sec))
+    }
+
     static func isDirectory(_ path: String) -> Bool { fileType(path) == S_IFDIR }
     static func exists(_ path: String) -> Bool { fileType(path) != nil }
 

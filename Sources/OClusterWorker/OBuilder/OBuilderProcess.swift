@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
-import Dispatch
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -83,13 +81,17 @@ struct OBuilderProcess: Sendable {
         return OBuilderProcess(pid: pid)
     }
 
-    /// Waits (on a dispatch thread, not the caller's) for the process to exit and reaps it.
+    /// Waits (on a thread of its own, not the caller's) for the process to exit and reaps it.
     /// Returns the exit status, or 128 + the signal number if a signal ended it.
-    func wait() async -> Int32 {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(returning: Self.blockingWait(pid))
-            }
+    ///
+    /// `beforeReaping` runs once the process has exited but before it is reaped, while its pid
+    /// cannot yet be reused: code that may signal the process can stop doing so safely there.
+    func wait(beforeReaping: @escaping @Sendable () -> Void = {}) async -> Int32 {
+        await BlockingThread.run { [pid] in
+            var info = siginfo_t()
+            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0, errno == EINTR {}
+            beforeReaping()
+            return Self.blockingWait(pid)
         }
     }
 
@@ -120,11 +122,7 @@ struct OBuilderProcess: Sendable {
             throw error
         }
         close(writeEnd)
-        let output = await withCheckedContinuation { (continuation: CheckedContinuation<[UInt8], Never>) in
-            DispatchQueue.global().async {
-                continuation.resume(returning: readAll(readEnd))
-            }
-        }
+        let output = await BlockingThread.run { readAll(readEnd) }
         close(readEnd)
         let status = await child.wait()
         return (status, String(decoding: output, as: UTF8.self))

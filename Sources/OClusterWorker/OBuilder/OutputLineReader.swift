@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
-import Dispatch
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -20,7 +18,7 @@ enum OutputLineReader {
     /// Reads `fd` until end-of-file, then closes it and returns.
     static func readLines(_ fd: Int32, _ onLine: @escaping @Sendable (String) -> Void) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
+            BlockingThread.detach {
                 blockingReadLines(fd, onLine)
                 close(fd)
                 continuation.resume()

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
-import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
@@ -28,7 +27,10 @@ public final class RuncSandbox: Sendable {
     public let stateDirectory: String
     /// The runc executable (a path, or a name looked up in PATH).
     public let runc: String
-    private let counter = Mutex(0)
+    /// Container ids must be unique on the machine, not just per sandbox: runc names each
+    /// container's cgroups after its id, whatever its state directory.
+    private static let counter = Mutex(0)
+    private static let instance = String(UInt64.random(in: 0...UInt64.max), radix: 36)
 
     /// Creates the sandbox and removes containers and bundles a previous process left behind.
     public init(stateDirectory: String, runc: String = "runc") async throws(OBuilderError) {
@@ -70,11 +72,11 @@ public final class RuncSandbox: Sendable {
         output: @escaping @Sendable (Stream, String) -> Void
     ) async throws(OBuilderError) -> Int32 {
         if Task.isCancelled { throw OBuilderError(.cancelled, "cancelled") }
-        let number = counter.withLock { value in
+        let number = Self.counter.withLock { value in
             value += 1
             return value
         }
-        let id = "obuilder-\(getpid())-\(number)"
+        let id = "obuilder-\(getpid())-\(Self.instance)-\(number)"
         let bundle = stateDirectory + "/bundles/" + id
         try OBuilderFileSystem.makeDirectory(bundle, mode: 0o700)
         do throws(OBuilderError) {
@@ -144,7 +146,7 @@ public final class RuncSandbox: Sendable {
         if let input, let stdin {
             close(input.theirs)
             let ours = input.ours
-            DispatchQueue.global().async {
+            BlockingThread.detach {
                 stdin(ours)
                 close(ours)
             }
@@ -154,8 +156,7 @@ public final class RuncSandbox: Sendable {
         let status = await withTaskCancellationHandler {
             async let stdoutDone: Void = OutputLineReader.readLines(outRead) { output(.stdout, $0) }
             async let stderrDone: Void = OutputLineReader.readLines(errRead) { output(.stderr, $0) }
-            let status = await child.wait()
-            exited.set()
+            let status = await child.wait(beforeReaping: { exited.set() })
             // Whatever happened, make sure the container is gone before waiting for end-of-file:
             // a container outliving runc would otherwise hold the pipes open.
             _ = try? await OBuilderProcess.run([runc, "--root", runcRoot, "delete", "--force", id])
@@ -169,7 +170,7 @@ public final class RuncSandbox: Sendable {
         return status
     }
 
-    /// Kills the container from a dispatch thread, retrying until `runc run` has exited (the
+    /// Kills the container from a thread of its own, retrying until `runc run` has exited (the
     /// container may not exist yet when cancellation arrives). If runc itself does not exit within
     /// a few seconds, its process group is killed; `runc delete --force` then removes what is left.
     private static func killContainer(
@@ -179,15 +180,17 @@ public final class RuncSandbox: Sendable {
         child: OBuilderProcess,
         exited: ExitFlag
     ) {
-        DispatchQueue.global().async {
+        BlockingThread.detach {
             var attempts = 0
             while !exited.isSet {
                 if let killer = try? OBuilderProcess.spawn([runc, "--root", root, "kill", id, "KILL"]) {
                     _ = OBuilderProcess.blockingWait(killer.pid)
                 }
                 attempts += 1
-                if attempts > 100, !exited.isSet {
-                    _ = kill(-child.pid, SIGKILL)
+                if attempts > 100 {
+                    // runc itself is stuck: kill its process group, but never after it has been
+                    // reaped (its pid could belong to someone else by then).
+                    exited.ifRunning { _ = kill(-child.pid, SIGKILL) }
                 }
                 usleep(50_000)
             }
@@ -200,4 +203,6 @@ private final class ExitFlag: Sendable {
     private let value = Mutex(false)
     var isSet: Bool { value.withLock { $0 } }
     func set() { value.withLock { $0 = true } }
+    /// Runs `body` with the flag locked, if it is not set yet.
+    func ifRunning(_ body: () -> Void) { value.withLock { if !$0 { body() } } }
 }

@@ -37,14 +37,13 @@ struct TarWriter {
 
     private func send(_ item: CopyManifest, from directory: String, as name: String) throws(OBuilderError) {
         let source = item.path.isEmpty ? directory : directory + "/" + item.path
-        var info = stat()
-        guard lstat(source, &info) == 0 else {
+        guard let info = OBuilderFileSystem.sizeAndModificationTime(source) else {
             throw OBuilderError(.invalidCopy, "\(item.path) vanished while copying")
         }
-        let mtime = Int(info.st_mtim.tv_sec)
+        let mtime = info.mtime
         switch item {
         case .file(_, _, let executable):
-            let size = Int(info.st_size)
+            let size = info.size
             try header(name: name, mode: executable ? 0o755 : 0o644, size: size, mtime: mtime, type: "0")
             try sendContents(of: source, size: size)
         case .symlink(_, let target):
