@@ -9,7 +9,7 @@ import Musl
 import Darwin
 #endif
 
-/// Reads a pipe on a dispatch thread and hands each line (without its newline) to a callback as
+/// Reads a pipe on a thread of its own and hands each line (without its newline) to a callback as
 /// soon as it arrives. A final line without a newline is delivered at end-of-file; a line longer
 /// than ``maximumLineLength`` bytes is delivered in pieces.
 enum OutputLineReader {

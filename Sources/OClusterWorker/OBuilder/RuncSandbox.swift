@@ -59,7 +59,7 @@ public final class RuncSandbox: Sendable {
 
     /// Runs `config` with `rootfs` as the container's root, calling `output` for each line.
     ///
-    /// - Parameter stdin: if given, called on a dispatch thread with a socket connected to the
+    /// - Parameter stdin: if given, called on a thread of its own with a socket connected to the
     ///   command's standard input; it should write what it wants and return (the socket is then
     ///   closed). Writes after the command has exited fail with EPIPE rather than raising SIGPIPE.
     /// - Returns: the command's exit status (128 + signal number if a signal killed it).
