@@ -36,13 +36,14 @@ func submit(_ action: JobRequest.Action, options: SubmitOptions) async throws {
     defer { interrupt.cancel() }
 
     let result = Task { try await submitted.job.result() }
-    print("Tailing log:")
+    // Unbuffered, like the log itself, so the two keep their order on a pipe.
+    FileHandle.standardOutput.write(Data("Tailing log:\n".utf8))
     do {
         for try await chunk in submitted.job.logChunks() {
             FileHandle.standardOutput.write(Data(chunk))
         }
         let output = try await result.value.results.output
-        if !output.isEmpty { print("Result: \(ocamlQuoted(output))") }
+        if !output.isEmpty { FileHandle.standardOutput.write(Data("Result: \(ocamlQuoted(output))\n".utf8)) }
     } catch {
         let message = (error as? RPCError)?.reason ?? "\(error)"
         FileHandle.standardError.write(Data("\(message).\n".utf8))
