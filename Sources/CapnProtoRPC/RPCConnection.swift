@@ -57,12 +57,13 @@ public actor RPCConnection {
     public func start() {
         let frames = outboundFrames
         let transport = transport
+        // The writer runs off the actor, so sending does not compete with handling messages.
         tasks.append(
-            Task {
+            Task.detached { [weak self] in
                 do {
                     for await frame in frames { try await transport.send(frame: frame) }
                 } catch {
-                    self.disconnect(RPCError(.disconnected, "cannot send: \(error)"))
+                    await self?.disconnect(RPCError(.disconnected, "cannot send: \(error)"))
                 }
                 // Everything queued (an Abort included) has gone out.
                 await transport.close()

@@ -38,7 +38,7 @@ import Testing
     // MARK: - Swift client, C++ server
 
     @Test func echo() async throws {
-        try await withCppServer { service, _, _ in
+        try await withCppServer { (service, _, _) async throws in
             for text in ["hello", "", "héllo wörld ✓"] {
                 #expect(try await service.echo(text: text).results.text == text)
             }
@@ -48,7 +48,7 @@ import Testing
     }
 
     @Test func add() async throws {
-        try await withCppServer { service, _, _ in
+        try await withCppServer { (service, _, _) async throws in
             #expect(try await service.add(a: 2, b: 3).results.sum == 5)
             #expect(try await service.add(a: -7, b: 4).results.sum == -3)
             #expect(try await service.add(a: 1 << 40, b: 1).results.sum == (1 << 40) + 1)
@@ -57,7 +57,7 @@ import Testing
     }
 
     @Test func failCarriesKindAndReason() async throws {
-        try await withCppServer { service, _, _ in
+        try await withCppServer { (service, _, _) async throws in
             let error = await #expect(throws: RPCError.self) {
                 try await service.fail(message: "deliberate failure 42")
             }
@@ -68,7 +68,7 @@ import Testing
     }
 
     @Test func callbackPassedAsParameterIsCalledBack() async throws {
-        try await withCppServer { service, _, _ in
+        try await withCppServer { (service, _, _) async throws in
             let live = LiveCount()
             do {
                 let callback = Callback.client(DoublingCallback(live: live))
@@ -81,7 +81,7 @@ import Testing
     }
 
     @Test func returnedCounterIsCalled() async throws {
-        try await withCppServer { service, _, _ in
+        try await withCppServer { (service, _, _) async throws in
             let made = try await service.makeCounter(start: 5)
             let counter = Counter.Client(try made.capability(made.results.counter))
             #expect(try await counter.increment(by: 2).results.value == 7)
@@ -90,7 +90,7 @@ import Testing
     }
 
     @Test func pipelinedCallsOnAnUnresolvedResult() async throws {
-        try await withCppServer { service, _, _ in
+        try await withCppServer { (service, _, _) async throws in
             let pending = await service.makeCounter { params, _ in params.start = 100 }
             let counter = Counter.Client(pending.pipeline(0))
             #expect(try await counter.increment(by: 1).results.value == 101)
@@ -108,7 +108,7 @@ import Testing
     }
 
     @Test func droppedCounterIsReleased() async throws {
-        try await withCppServer { service, _, _ in
+        try await withCppServer { (service, _, _) async throws in
             #expect(try await service.liveCounters().results.count == 0)
             do {
                 let made = try await service.makeCounter(start: 1)
@@ -126,7 +126,7 @@ import Testing
     }
 
     @Test func heldCallbackIsReleasedByCpp() async throws {
-        try await withCppServer { service, _, _ in
+        try await withCppServer { (service, _, _) async throws in
             let live = LiveCount()
             do {
                 let callback = Callback.client(DoublingCallback(live: live))
@@ -140,7 +140,7 @@ import Testing
     }
 
     @Test func selfCapability() async throws {
-        try await withCppServer { service, _, _ in
+        try await withCppServer { (service, _, _) async throws in
             let pending = await service.getSelf { _, _ in }
             let this = TestService.Client(pending.pipeline(0))
             #expect(try await this.echo(text: "x").results.text == "x")
@@ -152,7 +152,7 @@ import Testing
     }
 
     @Test func crashDisconnectsOutstandingAndLaterCalls() async throws {
-        try await withCppServer { service, connection, server in
+        try await withCppServer { (service, connection, server) async throws in
             #expect(try await service.echo(text: "up").results.text == "up")
             let slow = await service.slowEcho { params, _ in
                 params.text = "never"
