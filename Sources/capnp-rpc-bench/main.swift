@@ -30,6 +30,13 @@ struct Figures {
 func swiftClient(port: Int, seconds: Double) async throws -> Figures {
     let ref = SturdyRef(address: .tcp(host: "127.0.0.1", port: port), authentication: .insecure, serviceID: .empty)
     return try await VatNetwork().connect(to: ref) { transport, _ in
+        try await swiftClient(transport: transport, seconds: seconds)
+    }
+}
+
+/// The Swift client's side of the benchmark over any transport.
+func swiftClient(transport: some RPCTransport, seconds: Double) async throws -> Figures {
+    do {
         let connection = RPCConnection(transport: transport)
         await connection.start()
         let service = TestService.Client(await connection.bootstrap())
@@ -91,6 +98,47 @@ func cppClient(port: Int, seconds: Double) async throws -> Figures {
     return Figures(addsPerSecond: adds, chainsPerSecond: chains)
 }
 
+/// Sequential frame round trips per second through VatNetwork (plain TCP), RPC engine aside.
+func transportRoundTrips(seconds: Double) async throws -> Double {
+    let listener = try await VatNetwork().listen(
+        address: .tcp(host: "127.0.0.1", port: 0),
+        secretKey: try SecretKey.generate(),
+        serveTLS: false
+    )
+    let port = listener.port ?? 0
+    let serving = Task {
+        try await listener.run { transport in
+            for try await message in transport.incoming {
+                let builder = MessageBuilder()
+                builder.initRoot(dataWords: 1, pointerCount: 0).write(
+                    try message.root().read(UInt64.self, at: 0),
+                    at: 0
+                )
+                try await transport.send(frame: builder.serialize())
+            }
+        }
+    }
+    defer { serving.cancel() }
+    let ref = SturdyRef(address: .tcp(host: "127.0.0.1", port: port), authentication: .insecure, serviceID: .empty)
+    return try await VatNetwork().connect(to: ref) { transport, _ in
+        var iterator = transport.incoming.makeAsyncIterator()
+        let clock = ContinuousClock()
+        let start = clock.now
+        var count = 0
+        while secondsIn(clock.now - start) < seconds {
+            let builder = MessageBuilder()
+            builder.initRoot(dataWords: 1, pointerCount: 0).write(UInt64(count), at: 0)
+            try await transport.send(frame: builder.serialize())
+            guard let reply = try await iterator.next(), try reply.root().read(UInt64.self, at: 0) == UInt64(count)
+            else {
+                throw CppPeer.Failure("the echo went wrong")
+            }
+            count += 1
+        }
+        return Double(count) / secondsIn(clock.now - start)
+    }
+}
+
 /// Serves the Swift TestService until killed.
 func serve() async {
     do {
@@ -129,6 +177,31 @@ func main() async {
         switch argument {
         case "serve":
             await serve()
+            return
+        case "transport":
+            // The network layer alone: one-word frames echoed over loopback TCP, no RPC.
+            do {
+                print(
+                    "transport frame-roundtrips-per-sec \(format(try await transportRoundTrips(seconds: 2), decimals: 0))"
+                )
+            } catch {
+                print("capnp-rpc-bench: \(error)")
+                exit(1)
+            }
+            return
+        case "inmemory":
+            // The engine alone: a Swift client and server over an in-memory link.
+            do {
+                let (left, right) = InMemoryTransport.pair()
+                let server = RPCConnection(transport: right, bootstrap: TestServiceServer.make().1)
+                await server.start()
+                let figures = try await swiftClient(transport: left, seconds: 2)
+                print("in-memory add-roundtrips-per-sec \(format(figures.addsPerSecond, decimals: 0))")
+                print("in-memory pipeline-chains-per-sec \(format(figures.chainsPerSecond, decimals: 1))")
+            } catch {
+                print("capnp-rpc-bench: \(error)")
+                exit(1)
+            }
             return
         case "client":
             // capnp-rpc-bench client PORT [SECONDS]: the Swift client alone, against any server.
