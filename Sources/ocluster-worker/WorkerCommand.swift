@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import ArgumentParser
+import CapnProtoNetwork
+import Foundation
+import OClusterCLISupport
+import OClusterWorker
+import Synchronization
+
+/// `ocluster-worker`: flags as ocluster's (`bin/worker.ml`); wiring only.
+@main
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ocluster-worker",
+        abstract: "Run a build worker.",
+        discussion: """
+            Connects to the scheduler through a pool's registration capability (the pool-NAME.cap file the \
+            scheduler writes), registers under --name and runs up to --capacity jobs at once: Docker builds \
+            (docker build, then docker push to --allow-push repositories) and, with --obuilder-store, OBuilder \
+            specs. Sources are fetched from git into a cache under --state-dir. Logs stream to clients live; \
+            metrics are pulled by the scheduler over the same connection. If the scheduler goes away the worker \
+            reconnects with backoff. On a rolling update (ocluster-admin update) it finishes its running jobs \
+            and exits with status 1 so that its service manager restarts it. SIGTERM or SIGINT cancels running \
+            jobs and exits.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The pool's .cap file (instead of --connect).", valueName: "CAP-FILE"))
+    var capFile: String?
+
+    @OptionGroup var connect: ConnectOptions
+
+    @Option(name: .customLong("name"), help: ArgumentHelp("Unique builder name.", valueName: "ID"))
+    var name: String
+
+    @Option(
+        name: .customLong("capacity"),
+        help: ArgumentHelp("The number of builds that can run in parallel.", valueName: "N")
+    )
+    var capacity = 10
+
+    @Option(
+        name: .customLong("state-dir"),
+        help: ArgumentHelp("Directory for caches, etc (e.g. /var/lib/ocluster-worker).", valueName: "PATH")
+    )
+    var stateDir: String
+
+    @Option(
+        name: .customLong("additional-metrics"),
+        parsing: .singleValue,
+        help: ArgumentHelp(
+            "Additional Prometheus endpoints to proxy, as NAME:URI (comma-separated).",
+            valueName: "METRICS"
+        )
+    )
+    var additionalMetrics: [String] = []
+
+    @OptionGroup(title: "Docker") var docker: DockerOptions
+    @OptionGroup(title: "OBuilder") var obuilder: OBuilderOptions
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        guard capacity > 0 else { throw ValidationError("--capacity must be at least 1") }
+        guard (capFile == nil) != (connect.connect == nil) else {
+            throw ValidationError("Give the pool's .cap file once: as --connect FILE or as the first argument")
+        }
+        _ = try parseAdditionalMetrics(additionalMetrics)
+    }
+
+    func run() async throws {
+        logging.bootstrap()
+        let exporter = PrometheusExporter.bootstrap()
+        let ref = try CapFile.resolve(capFile ?? connect.connect ?? "")
+        let dockerConfiguration = docker.configuration
+        let backend = try await makeOBuilderBackend(obuilder)
+        let agent = WorkerAgent(
+            configuration: WorkerConfiguration(
+                name: name,
+                capacity: capacity,
+                pruner: try DockerPruner(policy: docker.prunePolicy, configuration: dockerConfiguration),
+                obuilder: backend,
+                healthcheckPeriod: obuilder.healthcheck > 0 ? .milliseconds(Int64(obuilder.healthcheck * 1000)) : nil,
+                additionalMetrics: try parseAdditionalMetrics(additionalMetrics),
+                extraAgentMetrics: { String(decoding: exporter.render(), as: UTF8.self) },
+                selfUpdate: FileManager.default.fileExists(atPath: "/.dockerenv")
+                    ? .dockerService(docker: dockerConfiguration) : .restartOnly
+            ),
+            connector: SturdyRefConnector(network: VatNetwork(), ref: ref),
+            context: try GitContext(stateDirectory: stateDir),
+            builder: StandardJobBuilder(docker: DockerBuilder(configuration: dockerConfiguration), obuilder: backend)
+        )
+        let outcome = Mutex<WorkerAgent.Outcome?>(nil)
+        try await ServiceRunner.run(
+            [
+                LifecycleService(
+                    run: {
+                        let result = try await agent.run()
+                        outcome.withLock { $0 = result }
+                    },
+                    shutdown: { agent.shutdown() }
+                )
+            ],
+            logLabel: "ocluster.worker"
+        )
+        if outcome.withLock({ $0 }) == .selfUpdate {
+            throw ExitCode(WorkerAgent.selfUpdateExitStatus)
+        }
+    }
+}

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import ArgumentParser
+import OClusterWorker
+
+/// Docker-related options: ocluster's, plus the offline switches this port adds.
+struct DockerOptions: ParsableArguments {
+    @Option(
+        name: .customLong("allow-push"),
+        parsing: .singleValue,
+        help: ArgumentHelp(
+            "Docker repositories to which users can push (comma-separated; repeatable).",
+            valueName: "REPO"
+        )
+    )
+    var allowPush: [String] = []
+
+    @Option(
+        name: .customLong("prune-threshold"),
+        help: ArgumentHelp(
+            "Run 'docker system prune' when Docker's root directory's free space falls below this (0-100). "
+                + "Without a partition of its own for Docker, use --docker-max-df-size.",
+            valueName: "PERCENTAGE"
+        )
+    )
+    var pruneThreshold: Double?
+
+    @Option(
+        name: .customLong("docker-max-df-size"),
+        help: ArgumentHelp(
+            "Prune when the images' size reported by 'docker system df' exceeds this (only without --prune-threshold).",
+            valueName: "GIGABYTES"
+        )
+    )
+    var dockerMaxDFSize: Double?
+
+    @Option(name: .customLong("docker"), help: ArgumentHelp("The docker client to run.", valueName: "PROGRAM"))
+    var docker = "docker"
+
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Pass --pull to 'docker build' (as ocluster does). Use --no-docker-pull where no registry is reachable."
+    )
+    var dockerPull = true
+
+    @Option(
+        name: .customLong("docker-build-network"),
+        help: ArgumentHelp(
+            "Network for 'docker build --network' (BuildKit on a daemon without a bridge needs none or host).",
+            valueName: "NET"
+        )
+    )
+    var dockerBuildNetwork: String?
+
+    func validate() throws {
+        if let pruneThreshold, !(0...100).contains(pruneThreshold) {
+            throw ValidationError("--prune-threshold must be in the range 0 to 100")
+        }
+    }
+
+    var configuration: DockerConfiguration {
+        DockerConfiguration(
+            executable: docker,
+            pull: dockerPull,
+            network: dockerBuildNetwork,
+            allowPush: Set(allowPush.flatMap { $0.split(separator: ",").map(String.init) }.filter { !$0.isEmpty })
+        )
+    }
+
+    var prunePolicy: DockerPruner.Policy {
+        if let pruneThreshold { return .freePercentBelow(pruneThreshold) }
+        if let dockerMaxDFSize { return .imagesLargerThan(gigabytes: dockerMaxDFSize) }
+        return .never
+    }
+}
+
+/// OBuilder options, named as ocluster's.
+struct OBuilderOptions: ParsableArguments {
+    @Option(
+        name: .customLong("obuilder-store"),
+        help: ArgumentHelp(
+            "Enable OBuilder jobs with this store, e.g. rsync:/var/lib/obuilder or overlayfs:/var/lib/obuilder.",
+            valueName: "STORE"
+        )
+    )
+    var store: String?
+
+    @Option(
+        name: .customLong("obuilder-prune-threshold"),
+        help: ArgumentHelp(
+            "Prune the OBuilder store when its free space falls below this (0-100).",
+            valueName: "PERCENTAGE"
+        )
+    )
+    var pruneThreshold = 30.0
+
+    @Option(
+        name: .customLong("obuilder-prune-limit"),
+        help: ArgumentHelp("Number of items to prune from OBuilder when the threshold is reached.", valueName: "ITEMS")
+    )
+    var pruneLimit = 100
+
+    @Option(
+        name: .customLong("obuilder-healthcheck"),
+        help: ArgumentHelp("Seconds between OBuilder health checks; 0 disables them.", valueName: "SECONDS")
+    )
+    var healthcheck = 600.0
+
+    func validate() throws {
+        guard (0...100).contains(pruneThreshold) else {
+            throw ValidationError("--obuilder-prune-threshold must be in the range 0 to 100")
+        }
+        guard pruneLimit > 0 else { throw ValidationError("--obuilder-prune-limit must be positive") }
+        guard healthcheck >= 0 else { throw ValidationError("--obuilder-healthcheck must not be negative") }
+    }
+}
+
+/// `--additional-metrics name:uri,…` parsed into a map; duplicate names are an error.
+func parseAdditionalMetrics(_ values: [String]) throws -> [String: String] {
+    var metrics: [String: String] = [:]
+    for entry in values.flatMap({ $0.split(separator: ",").map(String.init) }) where !entry.isEmpty {
+        guard let colon = entry.firstIndex(of: ":") else {
+            throw ValidationError("Malformed additional metric \(entry)")
+        }
+        let name = String(entry[..<colon])
+        guard metrics[name] == nil else { throw ValidationError("Duplicate additional metrics name: \(name)") }
+        metrics[name] = String(entry[entry.index(after: colon)...])
+    }
+    return metrics
+}

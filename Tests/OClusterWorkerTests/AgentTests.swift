@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import CapnProtoNetwork
+import CapnProtoRPC
+import OClusterAPI
+import OClusterWorker
+import Synchronization
+import Testing
+
+/// The agent against ``FakeScheduler`` over in-memory Cap'n Proto connections.
+@Suite("Worker agent")
+struct AgentTests {
+    /// An agent with test timings, its scheduler, and the task running it.
+    struct Harness {
+        let scheduler = FakeScheduler()
+        let connector: InMemoryConnector
+        let agent: WorkerAgent
+        let state: TemporaryDirectory
+        let running: Task<WorkerAgent.Outcome, any Error>
+
+        init(capacity: Int = 2, builder: any JobBuilder, additionalMetrics: [String: String] = [:]) throws {
+            connector = InMemoryConnector(scheduler: scheduler)
+            state = try TemporaryDirectory()
+            agent = WorkerAgent(
+                configuration: WorkerConfiguration(
+                    name: "worker-1",
+                    capacity: capacity,
+                    reconnect: .init(initialDelay: .milliseconds(10), maximumDelay: .milliseconds(50), jitter: 0),
+                    minimumReconnectInterval: .zero,
+                    additionalMetrics: additionalMetrics,
+                    extraAgentMetrics: { "# extra\n" }
+                ),
+                connector: connector,
+                context: try GitContext(stateDirectory: state.path, allowedSchemes: ["file"]),
+                builder: builder
+            )
+            let agent = agent
+            running = Task { try await agent.run() }
+        }
+
+        func stop() async throws {
+            agent.shutdown()
+            #expect(try await running.value == .shutDown)
+            state.remove()
+        }
+    }
+
+    static func dockerJob(hint: String = "") -> FakeScheduler.Fill {
+        { descr in
+            descr.cacheHint = hint
+            descr.action.initDockerBuild().dockerfile.contents = "FROM scratch"
+        }
+    }
+
+    @Test("Registers with its name and capacity, runs a job, streams its log and returns its output")
+    func runsAJob() async throws {
+        let builder = ScriptedBuilder(immediate: .output("the-output"))
+        let harness = try Harness(capacity: 3, builder: builder)
+        let job = await harness.scheduler.submit(Self.dockerJob(hint: "h1"))
+        let registration = harness.scheduler.state.withLock { $0.registrations.first }
+        #expect(registration?.name == "worker-1" && registration?.capacity == 3)
+        #expect(try await job.result().results.output == "the-output")
+        #expect(try await job.wholeLog() == "Building on worker-1\nscripted job 0 hint=h1\nJob succeeded\n")
+        try await harness.stop()
+    }
+
+    @Test("Takes jobs up to its capacity only")
+    func capacity() async throws {
+        let builder = ScriptedBuilder()
+        let harness = try Harness(capacity: 2, builder: builder)
+        async let first = harness.scheduler.submit(Self.dockerJob())
+        async let second = harness.scheduler.submit(Self.dockerJob())
+        let jobs = await [first, second]
+        #expect(try await eventually { builder.started == 2 && harness.agent.runningJobs == 2 })
+        let third = Task { await harness.scheduler.submit(Self.dockerJob()) }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(builder.started == 2, "no third pop while at capacity")
+        #expect(harness.scheduler.waitingPops == 0)
+        builder.end(0, .output("done"))
+        #expect(try await jobs[0].result().results.output == "done")
+        let thirdJob = await third.value
+        #expect(try await eventually { builder.started == 3 })
+        builder.end(1, .output(""))
+        builder.end(2, .output("3"))
+        #expect(try await thirdJob.result().results.output == "3")
+        try await harness.stop()
+    }
+
+    @Test("Job.cancel stops the build: result 'Build cancelled', log ends 'Job cancelled'")
+    func cancel() async throws {
+        let harness = try Harness(builder: ScriptedBuilder())
+        let job = await harness.scheduler.submit(Self.dockerJob())
+        _ = try await job.cancel()
+        let error = await #expect(throws: RPCError.self) { try await job.result() }
+        #expect(error?.reason == "Build cancelled")
+        #expect(try await job.wholeLog().hasSuffix("Job cancelled\n"))
+        try await harness.stop()
+    }
+
+    @Test("A failed build: result 'Build failed', the message is the log's last line")
+    func failure() async throws {
+        let harness = try Harness(
+            builder: ScriptedBuilder(immediate: .failure(WorkerError(.buildFailed, "step 3 broke")))
+        )
+        let job = await harness.scheduler.submit(Self.dockerJob())
+        let error = await #expect(throws: RPCError.self) { try await job.result() }
+        #expect(error?.reason == "Build failed")
+        #expect(try await job.wholeLog().hasSuffix("scripted job 0 hint=\nstep 3 broke\n"))
+        try await harness.stop()
+    }
+
+    @Test("Custom jobs are refused by the standard builder; OBuilder jobs need a backend")
+    func refusedKinds() async throws {
+        let standard = StandardJobBuilder(docker: DockerBuilder(configuration: DockerConfiguration()))
+        let harness = try Harness(builder: standard)
+        let custom = await harness.scheduler.submit { $0.action.initCustom().kind = "solver" }
+        #expect(try await custom.wholeLog().hasSuffix("Unsupported custom job\n"))
+        let obuilder = await harness.scheduler.submit { $0.action.initObuilder().spec = "((from busybox))" }
+        #expect(try await obuilder.wholeLog().hasSuffix("This worker is not configured for use with OBuilder!\n"))
+        let error = await #expect(throws: RPCError.self) { try await obuilder.result() }
+        #expect(error?.reason == "Build failed")
+        try await harness.stop()
+    }
+
+    @Test("Reconnects after the link breaks; running jobs are cancelled")
+    func reconnects() async throws {
+        let builder = ScriptedBuilder()
+        let harness = try Harness(builder: builder)
+        _ = await harness.scheduler.submit(Self.dockerJob())
+        #expect(try await eventually { builder.started == 1 && harness.agent.runningJobs == 1 })
+        harness.connector.breakLink()
+        #expect(try await eventually { harness.scheduler.registrationCount == 2 })
+        #expect(try await eventually { harness.agent.runningJobs == 0 }, "the orphaned job was cancelled")
+        let job = await harness.scheduler.submit(Self.dockerJob())
+        builder.end(1, .output("after reconnect"))
+        #expect(try await job.result().results.output == "after reconnect")
+        #expect(harness.agent.registrationCount == 2)
+        try await harness.stop()
+    }
+
+    @Test("Worker.metrics(agent) is Prometheus text; unknown additional metrics are notReported")
+    func metrics() async throws {
+        let harness = try Harness(
+            builder: ScriptedBuilder(immediate: .output("")),
+            additionalMetrics: ["gone": "http://127.0.0.1:1/x"]
+        )
+        let job = await harness.scheduler.submit(Self.dockerJob())
+        _ = try await job.result()
+        let worker = try #require(harness.scheduler.lastWorker)
+        let response = try await worker.metrics(source: .agent)
+        #expect(try response.results.contentType == "text/plain; version=0.0.4; charset=utf-8")
+        let text = try response.results.data
+        #expect(
+            text.contains("# TYPE ocluster_worker_jobs_accepted_total counter\nocluster_worker_jobs_accepted_total 1\n")
+        )
+        #expect(text.contains("ocluster_worker_job_time_seconds_count{result=\"ok\"} 1\n"))
+        #expect(text.contains("ocluster_worker_running_jobs 0\n"))
+        #expect(text.hasSuffix("# extra\n"))
+        let unknown = try await worker.additionalMetric(source: "nope")
+        guard case .notReported = try unknown.results.metric.which else {
+            Issue.record("expected notReported")
+            return
+        }
+        await #expect(throws: RPCError.self) { try await worker.additionalMetric(source: "gone") }
+        try await harness.stop()
+    }
+
+    @Test("selfUpdate waits for running jobs, then run() returns .selfUpdate and the call ends disconnected")
+    func selfUpdate() async throws {
+        let builder = ScriptedBuilder()
+        let harness = try Harness(builder: builder)
+        let job = await harness.scheduler.submit(Self.dockerJob())
+        #expect(try await eventually { builder.started == 1 })
+        let worker = try #require(harness.scheduler.lastWorker)
+        let update = Task { try await worker.selfUpdate() }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(harness.agent.runningJobs == 1)
+        builder.end(0, .output("finished first"))
+        #expect(try await job.result().results.output == "finished first")
+        #expect(try await harness.running.value == .selfUpdate)
+        let error = await #expect(throws: RPCError.self) { try await update.value }
+        #expect(error?.kind == .disconnected)
+        harness.state.remove()
+    }
+
+    @Test("End to end: a Docker job from a real git commit on a real engine")
+    func dockerEndToEnd() async throws {
+        let configuration = try await DockerTestEngine.configuration()
+        let repo = try await GitTestRepository()
+        defer { repo.remove() }
+        let commit = try await repo.commit([
+            "Dockerfile": "FROM local/busybox:latest\nCOPY msg /msg\nRUN cat /msg\n", "msg": "from-the-commit\n",
+        ])
+        let harness = try Harness(builder: StandardJobBuilder(docker: DockerBuilder(configuration: configuration)))
+        let url = repo.url
+        let job = await harness.scheduler.submit { descr in
+            descr.repository = url
+            descr.setCommits([commit])
+            descr.action.initDockerBuild().dockerfile.path = "Dockerfile"
+        }
+        #expect(try await job.result().results.output == "")
+        let log = try await job.wholeLog()
+        #expect(log.hasPrefix("Building on worker-1\n"))
+        #expect(log.contains("from-the-commit\n"))
+        #expect(log.hasSuffix("Job succeeded\n"))
+        if let line = log.split(separator: "\n").first(where: { $0.hasPrefix("Built image ") }) {
+            try await DockerTestEngine.docker(["rmi", String(line.dropFirst("Built image ".count))])
+        }
+        try await harness.stop()
+    }
+}

@@ -1,0 +1,88 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Copyright the swift-ocluster authors.
+#
+# Makes sure a Docker engine for the worker's tests is running, and that it has the offline
+# base image `local/busybox:latest`. Prints `DOCKER_HOST=unix://…` for that engine.
+#
+# If DOCKER_HOST already answers, it is used as is. Otherwise a private dockerd is started
+# (root only) with the vfs storage driver, no iptables and no bridge, its data, exec root,
+# pid file, log and socket all under DIR (default /tmp/ocluster-dockerd). It keeps running
+# after this script exits, so later test runs reuse it; stop it with
+#   kill "$(cat DIR/dockerd.pid)"
+#
+# Needs: docker.io (dockerd + docker CLI), busybox-static (a static /bin/busybox), util-linux (flock).
+#
+# Usage: scripts/start-dockerd.sh [DIR]
+set -eu
+
+DIR=${1:-${OCLUSTER_DOCKERD_DIR:-/tmp/ocluster-dockerd}}
+DOCKER=${DOCKER:-docker}
+mkdir -p "$DIR"
+if [ -z "${DOCKER_HOST:-}" ]; then
+    DOCKER_HOST="unix://$DIR/docker.sock"
+fi
+export DOCKER_HOST
+
+# One starter at a time (tests may run this concurrently).
+exec 9>"$DIR/lock"
+flock 9
+
+if ! "$DOCKER" version >/dev/null 2>&1; then
+    case "$DOCKER_HOST" in
+    "unix://$DIR/docker.sock") ;;
+    *)
+        echo "start-dockerd: DOCKER_HOST=$DOCKER_HOST does not answer" >&2
+        exit 1
+        ;;
+    esac
+    if ! command -v dockerd >/dev/null 2>&1; then
+        echo "start-dockerd: dockerd not found (apt-get install docker.io)" >&2
+        exit 1
+    fi
+    if [ "$(id -u)" != 0 ]; then
+        echo "start-dockerd: dockerd must be started as root" >&2
+        exit 1
+    fi
+    rm -f "$DIR/docker.sock"
+    # fd 9 (the lock) must not stay open in the daemon.
+    nohup dockerd --storage-driver=vfs --iptables=false --bridge=none \
+        --data-root="$DIR/data" --exec-root="$DIR/exec" --pidfile="$DIR/dockerd.pid" \
+        -H "$DOCKER_HOST" >"$DIR/dockerd.log" 2>&1 </dev/null 9>&- &
+    tries=0
+    until "$DOCKER" version >/dev/null 2>&1; do
+        tries=$((tries + 1))
+        if [ "$tries" -gt 120 ]; then
+            echo "start-dockerd: dockerd did not come up; its log says:" >&2
+            tail -n 30 "$DIR/dockerd.log" >&2
+            exit 1
+        fi
+        sleep 0.25
+    done
+fi
+
+if ! "$DOCKER" image inspect local/busybox:latest >/dev/null 2>&1; then
+    BUSYBOX=${BUSYBOX:-/bin/busybox}
+    if ! [ -x "$BUSYBOX" ] || ldd "$BUSYBOX" >/dev/null 2>&1; then
+        echo "start-dockerd: $BUSYBOX is missing or not static (apt-get install busybox-static)" >&2
+        exit 1
+    fi
+    ROOT=$(mktemp -d)
+    trap 'rm -rf "$ROOT"' EXIT
+    mkdir -p "$ROOT/bin" "$ROOT/tmp" "$ROOT/etc" "$ROOT/root" "$ROOT/proc" "$ROOT/sys" "$ROOT/dev"
+    cp "$BUSYBOX" "$ROOT/bin/busybox"
+    for applet in $("$ROOT/bin/busybox" --list); do
+        # The list includes busybox itself; linking over it would replace the binary.
+        [ "$applet" = busybox ] || ln -s busybox "$ROOT/bin/$applet"
+    done
+    echo 'root:x:0:0:root:/root:/bin/sh' >"$ROOT/etc/passwd"
+    echo 'root:x:0:' >"$ROOT/etc/group"
+    chmod 1777 "$ROOT/tmp"
+    tar -C "$ROOT" -cf "$ROOT.tar" .
+    "$DOCKER" import -c 'CMD ["/bin/sh"]' \
+        -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+        "$ROOT.tar" local/busybox:latest >/dev/null
+    rm -f "$ROOT.tar"
+fi
+
+echo "DOCKER_HOST=$DOCKER_HOST"
