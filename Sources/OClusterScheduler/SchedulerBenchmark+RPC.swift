@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import CapnProtoNetwork
 import CapnProtoRPC
 import Foundation
@@ -152,5 +153,49 @@ struct BenchJob: Job.Server {
         _ call: ServerCall
     ) async throws {
         results.output = ""
+    }
+}
+
+extension SchedulerBenchmark {
+    /// The scheduler's own memory: `workers` registered workers and `queued` queued jobs (each with its
+    /// received descr message and ticket promise), without any connection. Returns the RSS growth in MiB.
+    public static func memory(workers: Int, queued: Int, hints: Int) async throws -> Double {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ocluster-bench-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SchedulerStore(stateDirectory: directory)
+        let scheduler = try Scheduler(pools: ["bench"], store: store)
+        let before = residentMiB()
+        for index in 0..<workers {
+            _ = try await scheduler.register(
+                pool: "bench",
+                worker: "worker-\(index)",
+                capacity: 1,
+                capability: Worker.client(BenchWorker())
+            )
+        }
+        var kept: [Scheduler.Submitted] = []
+        kept.reserveCapacity(queued)
+        for index in 0..<queued {
+            let descr = JobDescr.descr(hint: "hint-\(index % hints)")
+            kept.append(
+                try await scheduler.submit(client: "client-\(index % 10)", pool: "bench", descr: descr, urgent: false)
+            )
+        }
+        let grown = residentMiB() - before
+        withExtendedLifetime(kept) {}
+        return grown
+    }
+}
+
+extension JobDescr {
+    /// A small Docker job description with `hint`, in its own message (as a received one would be).
+    static func descr(hint: String) -> JobDescr.Reader {
+        let message = MessageBuilder(firstSegmentWords: 32)
+        let builder = message.initRoot(JobDescr.Builder.self)
+        builder.cacheHint = hint
+        builder.repository = "https://github.com/ocurrent/ocluster.git"
+        builder.setCommits(["0123456789abcdef0123456789abcdef01234567"])
+        builder.action.initDockerBuild().dockerfile.contents = "FROM debian:12\nRUN make\n"
+        return (try? message.reader().root(as: JobDescr.Reader.self)) ?? JobDescr.Reader(.empty)
     }
 }

@@ -24,6 +24,8 @@ struct BenchCommand: AsyncParsableCommand {
         for size in sizes {
             print(SchedulerBenchmark.pool(workers: workers, queued: size, hints: hints, assignments: assignments))
         }
+        let grown = try await SchedulerBenchmark.memory(workers: workers, queued: sizes.max() ?? 0, hints: hints)
+        print("memory: workers=\(workers) queued=\(sizes.max() ?? 0) scheduler state RSS growth \(Int(grown)) MiB")
         guard !poolOnly else { return }
         for size in sizes {
             let result = try await SchedulerBenchmark.rpc(
