@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import Foundation
+import Testing
+
+/// A cluster of real processes (scheduler, workers, clients, admin) in a temporary directory,
+/// talking TLS over 127.0.0.1, for end-to-end tests.
+final class ClusterHarness: @unchecked Sendable {
+    // @unchecked Sendable: used from one test task at a time; the process table is locked.
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Where `swift build` put the executables (beside the test bundle).
+    static let binaries: URL = {
+        if let explicit = ProcessInfo.processInfo.environment["OCLUSTER_BIN_DIR"] {
+            return URL(fileURLWithPath: explicit)
+        }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    }()
+
+    /// The repository root (for scripts).
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    let directory: URL
+    let port: Int
+    let pool = "local"
+    private let lock = NSLock()
+    private var processes: [String: Process] = [:]
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("ocluster-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("secrets"),
+            withIntermediateDirectories: true
+        )
+        port = Int.random(in: 20000..<40000)
+        try Self.makeBaseImage(into: directory.appendingPathComponent("images"))
+    }
+
+    deinit {
+        stopAll()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func path(_ relative: String) -> String { directory.appendingPathComponent(relative).path }
+
+    static func executable(_ name: String) throws -> URL {
+        let url = binaries.appendingPathComponent(name)
+        guard FileManager.default.isExecutableFile(atPath: url.path) else {
+            throw Failure(
+                description: "\(url.path) is missing: build the executables first (`swift build --build-tests`)"
+            )
+        }
+        return url
+    }
+
+    static func makeBaseImage(into store: URL) throws {
+        let status = try run("/bin/bash", [root.appendingPathComponent("scripts/make-base-image.sh").path, store.path])
+            .status
+        guard status == 0 else { throw Failure(description: "scripts/make-base-image.sh failed with status \(status)") }
+    }
+
+    // MARK: - Long-running processes
+
+    /// Starts a named background process whose output goes to `NAME.log`.
+    @discardableResult
+    func start(_ name: String, _ executable: String, _ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = try Self.executable(executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        _ = FileManager.default.createFile(atPath: path("\(name).log"), contents: nil)
+        let log = try FileHandle(forWritingTo: directory.appendingPathComponent("\(name).log"))
+        log.seekToEndOfFile()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        lock.withLock { processes[name] = process }
+        return process
+    }
+
+    func log(_ name: String) -> String {
+        (try? String(contentsOfFile: path("\(name).log"), encoding: .utf8)) ?? ""
+    }
+
+    func process(_ name: String) -> Process? { lock.withLock { processes[name] } }
+
+    /// Sends `signal` to a process and waits for it to exit.
+    func stop(_ name: String, signal: Int32 = SIGTERM) {
+        guard let process = lock.withLock({ processes.removeValue(forKey: name) }) else { return }
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        process.waitUntilExit()
+    }
+
+    func stopAll() {
+        for name in lock.withLock({ Array(processes.keys) }) { stop(name, signal: SIGKILL) }
+    }
+
+    func startScheduler() throws {
+        try start(
+            "scheduler",
+            "ocluster-scheduler",
+            [
+                "--capnp-secret-key-file", path("secrets/key.pem"),
+                "--capnp-listen-address", "tcp:127.0.0.1:\(port)",
+                "--secrets-dir", path("secrets"),
+                "--state-dir", path("state"),
+                "--pools", pool,
+                "--default-clients", "tester",
+                "-v",
+            ]
+        )
+        try waitFor("scheduler to write its capability files", timeout: 60) {
+            FileManager.default.fileExists(atPath: self.path("secrets/pool-\(self.pool).cap"))
+                && FileManager.default.fileExists(atPath: self.path("secrets/submit-tester.cap"))
+                && self.log("scheduler").contains("Serving on")
+        }
+    }
+
+    func startWorker(_ name: String, capacity: Int = 1) throws {
+        try start(
+            name,
+            "ocluster-worker",
+            [
+                "--connect", path("secrets/pool-\(pool).cap"),
+                "--name", name,
+                "--capacity", "\(capacity)",
+                "--state-dir", path("worker-\(name)"),
+                "--obuilder-store", "overlayfs:\(path("obuilder-\(name)"))",
+                "--obuilder-base-images", path("images"),
+                // These tests may themselves run inside a container: update means restart here.
+                "--self-update", "restart",
+                "-v",
+            ]
+        )
+    }
+
+    /// Waits until the admin `show` lists `name` as registered.
+    func waitForWorker(_ name: String, timeout: Double = 60) throws {
+        try waitFor("worker \(name) to register", timeout: timeout) {
+            ((try? self.admin(["show", self.pool, name]))?.output ?? "").contains("\(name): Running")
+        }
+    }
+
+    // MARK: - One-shot commands
+
+    struct Output {
+        var status: Int32
+        var output: String
+    }
+
+    static func run(
+        _ executable: String,
+        _ arguments: [String],
+        directory: URL? = nil,
+        input: String? = nil
+    ) throws
+        -> Output
+    {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+
+    func admin(_ arguments: [String]) throws -> Output {
+        try Self.run(try Self.executable("ocluster-admin").path, ["-c", path("secrets/admin.cap")] + arguments)
+    }
+
+    /// Submits an OBuilder spec and waits for the client to exit.
+    func submit(spec: String, cacheHint: String = "", name: String = UUID().uuidString) throws -> Output {
+        let specPath = path("\(name).spec")
+        try spec.write(toFile: specPath, atomically: true, encoding: .utf8)
+        return try Self.run(
+            try Self.executable("ocluster-client").path,
+            [
+                "submit-obuilder", "-c", path("secrets/submit-tester.cap"), "--pool", pool, "--local-file", specPath,
+                "--cache-hint", cacheHint,
+            ]
+        )
+    }
+
+    /// Starts a client in the background (for jobs that must be running while the test acts).
+    func submitInBackground(_ name: String, spec: String, cacheHint: String = "") throws -> Process {
+        let specPath = path("\(name).spec")
+        try spec.write(toFile: specPath, atomically: true, encoding: .utf8)
+        return try start(
+            name,
+            "ocluster-client",
+            [
+                "submit-obuilder", "-c", path("secrets/submit-tester.cap"), "--pool", pool, "--local-file", specPath,
+                "--cache-hint", cacheHint,
+            ]
+        )
+    }
+
+    func waitFor(_ what: String, timeout: Double, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try condition() { return }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        throw Failure(description: "timed out after \(timeout) s waiting for \(what)")
+    }
+}
+
+extension ClusterHarness {
+    /// Keeps a worker running like systemd's `Restart=always`: when it exits (a rolling update
+    /// asks it to), it is started again under the same name. Returns how to count restarts.
+    func superviseWorker(_ name: String) throws -> WorkerSupervisor {
+        let supervisor = WorkerSupervisor()
+        try startWorker(name)
+        let thread = Thread { [weak self] in
+            while let self, !supervisor.stopped {
+                guard let process = self.process(name) else { return }
+                process.waitUntilExit()
+                if supervisor.stopped { return }
+                supervisor.recordRestart()
+                try? self.startWorker(name)
+            }
+        }
+        thread.start()
+        return supervisor
+    }
+}
+
+/// Counts a supervised worker's restarts.
+final class WorkerSupervisor: @unchecked Sendable {
+    // @unchecked Sendable: all state is behind the lock.
+    private let lock = NSLock()
+    private var restartCount = 0
+    private var isStopped = false
+
+    var restarts: Int { lock.withLock { restartCount } }
+    var stopped: Bool { lock.withLock { isStopped } }
+    func recordRestart() { lock.withLock { restartCount += 1 } }
+    func stop() { lock.withLock { isStopped = true } }
+}

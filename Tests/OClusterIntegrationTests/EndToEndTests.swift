@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import Foundation
+import Testing
+
+/// The whole product as users run it: separate scheduler, worker, client and admin processes
+/// over TLS on 127.0.0.1, running real OBuilder jobs in the runc sandbox.
+@Suite(.serialized) struct EndToEndTests {
+    static let echo = #"((from busybox) (shell /bin/sh -c) (run (shell "echo hello-e2e && echo second-line")))"#
+
+    /// The worker that ran a job, from the `Building on NAME` line of its log.
+    static func builder(_ output: String) -> String? {
+        output.split(separator: "\n").first { $0.hasPrefix("Building on ") }.map { String($0.dropFirst(12)) }
+    }
+
+    @Test func jobLogStreamsToTheClientAndTheJobSucceeds() throws {
+        let cluster = try ClusterHarness()
+        try cluster.startScheduler()
+        try cluster.startWorker("worker-1")
+        try cluster.waitForWorker("worker-1")
+        let result = try cluster.submit(spec: Self.echo)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.hasPrefix("Tailing log:\n"))
+        #expect(Self.builder(result.output) == "worker-1")
+        let hello = result.output.range(of: "hello-e2e")
+        let second = result.output.range(of: "second-line")
+        #expect(hello != nil && second != nil && hello!.lowerBound < second!.lowerBound)
+        #expect(result.output.contains("Job succeeded"))
+    }
+
+    @Test func failingJobGivesAnErrorAndExitStatus() throws {
+        let cluster = try ClusterHarness()
+        try cluster.startScheduler()
+        try cluster.startWorker("worker-1")
+        try cluster.waitForWorker("worker-1")
+        let result = try cluster.submit(spec: #"((from busybox) (shell /bin/sh -c) (run (shell "echo about-to-fail; exit 3")))"#)
+        #expect(result.status == 1)
+        #expect(result.output.contains("about-to-fail"))
+        #expect(result.output.contains("exit status 3"))
+    }
+
+    @Test func jobsWithTheSameCacheHintLandOnTheSameWorker() throws {
+        let cluster = try ClusterHarness()
+        try cluster.startScheduler()
+        try cluster.startWorker("worker-1")
+        try cluster.startWorker("worker-2")
+        try cluster.waitForWorker("worker-1")
+        try cluster.waitForWorker("worker-2")
+        var builders: [String: Set<String>] = [:]
+        for round in 0..<3 {
+            for hint in ["hint-a", "hint-b"] {
+                let result = try cluster.submit(
+                    spec: #"((from busybox) (shell /bin/sh -c) (run (shell "echo round \#(round) \#(hint)")))"#,
+                    cacheHint: hint
+                )
+                #expect(result.status == 0, "\(result.output)")
+                builders[hint, default: []].insert(Self.builder(result.output) ?? "?")
+            }
+        }
+        #expect(builders["hint-a"]?.count == 1, "hint-a ran on \(builders["hint-a"] ?? [])")
+        #expect(builders["hint-b"]?.count == 1, "hint-b ran on \(builders["hint-b"] ?? [])")
+    }
+
+    @Test func pausedWorkerGetsNoJobsUntilUnpaused() throws {
+        let cluster = try ClusterHarness()
+        try cluster.startScheduler()
+        try cluster.startWorker("worker-1")
+        try cluster.startWorker("worker-2")
+        try cluster.waitForWorker("worker-1")
+        try cluster.waitForWorker("worker-2")
+        let pause = try cluster.admin(["pause-worker", cluster.pool, "worker-1"])
+        #expect(pause.status == 0, "\(pause.output)")
+        #expect(try cluster.admin(["show", cluster.pool, "worker-1"]).output.contains("Paused"))
+        for index in 0..<3 {
+            let result = try cluster.submit(
+                spec: #"((from busybox) (shell /bin/sh -c) (run (shell "echo paused \#(index)")))"#,
+                cacheHint: "x"
+            )
+            #expect(Self.builder(result.output) == "worker-2", "\(result.output)")
+        }
+        #expect(try cluster.admin(["unpause-worker", cluster.pool, "worker-1"]).status == 0)
+        #expect(try cluster.admin(["pause", cluster.pool, "worker-2"]).status == 0)
+        let result = try cluster.submit(spec: #"((from busybox) (shell /bin/sh -c) (run (shell "echo after")))"#, cacheHint: "x")
+        #expect(Self.builder(result.output) == "worker-1", "\(result.output)")
+    }
+
+    @Test func rollingUpdateRestartsWorkersWhileJobsComplete() throws {
+        let cluster = try ClusterHarness()
+        try cluster.startScheduler()
+        let first = try cluster.superviseWorker("worker-1")
+        let second = try cluster.superviseWorker("worker-2")
+        defer {
+            first.stop()
+            second.stop()
+        }
+        try cluster.waitForWorker("worker-1")
+        try cluster.waitForWorker("worker-2")
+        let running = try cluster.submitInBackground(
+            "long-job",
+            spec: #"((from busybox) (shell /bin/sh -c) (run (shell "sleep 3; echo finished-during-update")))"#
+        )
+        let update = try cluster.admin(["update", cluster.pool])
+        #expect(update.status == 0, "\(update.output)")
+        #expect(update.output.contains("All pool workers restarted."), "\(update.output)")
+        running.waitUntilExit()
+        #expect(running.terminationStatus == 0, "\(cluster.log("long-job"))")
+        #expect(cluster.log("long-job").contains("finished-during-update"))
+        #expect(first.restarts == 1)
+        #expect(second.restarts == 1)
+        try cluster.waitForWorker("worker-1")
+        let after = try cluster.submit(spec: Self.echo)
+        #expect(after.status == 0, "\(after.output)")
+    }
+
+    /// ocluster does not retry a job whose worker died: the client sees the job fail with the
+    /// disconnect. We do the same, and check that the failure is clear and nothing hangs.
+    @Test func killedWorkerFailsItsJobClearlyAndTheNextJobRunsElsewhere() throws {
+        let cluster = try ClusterHarness()
+        try cluster.startScheduler()
+        try cluster.startWorker("worker-1")
+        try cluster.waitForWorker("worker-1")
+        let client = try cluster.submitInBackground(
+            "doomed",
+            spec: #"((from busybox) (shell /bin/sh -c) (run (shell "echo started-long; sleep 60")))"#
+        )
+        try cluster.waitFor("the job to start", timeout: 60) { cluster.log("doomed").contains("started-long") }
+        cluster.stop("worker-1", signal: SIGKILL)
+        try cluster.waitFor("the client to give up", timeout: 60) { !client.isRunning }
+        #expect(client.terminationStatus == 1)
+        #expect(cluster.log("doomed").lowercased().contains("disconnect"), "\(cluster.log("doomed"))")
+        try cluster.startWorker("worker-2")
+        try cluster.waitForWorker("worker-2")
+        let next = try cluster.submit(spec: Self.echo)
+        #expect(Self.builder(next.output) == "worker-2", "\(next.output)")
+    }
+
+    @Test func restartedSchedulerIsFoundAgainByItsWorkers() throws {
+        let cluster = try ClusterHarness()
+        try cluster.startScheduler()
+        try cluster.startWorker("worker-1")
+        try cluster.waitForWorker("worker-1")
+        cluster.stop("scheduler", signal: SIGTERM)
+        try cluster.startScheduler()
+        try cluster.waitForWorker("worker-1", timeout: 90)
+        let result = try cluster.submit(spec: Self.echo)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(Self.builder(result.output) == "worker-1")
+    }
+}
