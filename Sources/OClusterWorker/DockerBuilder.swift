@@ -8,12 +8,15 @@ import Logging
 /// `docker tag` + `docker push` to an allowed repository.
 public struct DockerBuilder: Sendable {
     public let configuration: DockerConfiguration
+    /// Where push times are recorded (`ocluster_worker_docker_push_time_seconds`).
+    public let metrics: WorkerMetrics?
     static let logger = Logger(label: "ocluster.worker.docker")
     /// Pushes are serialised across jobs (they share a registry connection and rate limits).
     static let pushLock = AsyncLock()
 
-    public init(configuration: DockerConfiguration) {
+    public init(configuration: DockerConfiguration, metrics: WorkerMetrics? = nil) {
         self.configuration = configuration
+        self.metrics = metrics
     }
 
     /// Builds, and pushes if the job asks to.
@@ -29,7 +32,13 @@ public struct DockerBuilder: Sendable {
     ) async throws -> String {
         let imageID = try await build(job, context: context, secrets: secrets, log: log, cancel: cancel)
         guard let target = job.pushTarget else { return "" }
-        return try await push(imageID, to: target, credentials: job.pushCredentials, log: log, cancel: cancel)
+        let started = ContinuousClock.now
+        let repoID = try await push(imageID, to: target, credentials: job.pushCredentials, log: log, cancel: cancel)
+        let elapsed = started.duration(to: .now)
+        metrics?.dockerPushed(
+            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        )
+        return repoID
     }
 
     /// Runs `docker build` and returns the image id (`sha256:…`) from the iidfile.

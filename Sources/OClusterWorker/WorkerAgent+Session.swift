@@ -103,10 +103,21 @@ extension WorkerAgent {
                 let reason = try await awaitCancellable { await session.closed() }
                 throw reason
             }
-            group.addTask { try await self.wait { Self.stopOutcome($0) } }
+            group.addTask { try await self.waitToLeave() }
             defer { group.cancelAll() }
             guard let first = try await group.next() else { throw CancellationError() }
             return first
+        }
+    }
+
+    /// Returns when the session should end: at once for a shutdown; for a self-update once
+    /// idle, and still idle after the grace period that lets the last results go out.
+    private func waitToLeave() async throws -> Outcome {
+        while true {
+            let outcome = try await wait { Self.stopOutcome($0) }
+            if outcome == .shutDown { return outcome }
+            try await Task.sleep(for: configuration.selfUpdateGracePeriod)
+            if let still = stopOutcome() { return still }
         }
     }
 

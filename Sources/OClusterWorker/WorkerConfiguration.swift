@@ -32,6 +32,9 @@ public struct WorkerConfiguration: Sendable {
     public var extraAgentMetrics: @Sendable () -> String
     /// What to do for `Worker.selfUpdate` besides restarting.
     public var selfUpdate: SelfUpdate
+    /// After the last job of a self-update ends, the connection stays up this long so that
+    /// its result and the end of its log reach the client (ocluster sleeps 1 s too).
+    public var selfUpdateGracePeriod: Duration
 
     public init(
         name: String,
@@ -46,7 +49,8 @@ public struct WorkerConfiguration: Sendable {
         additionalMetrics: [String: String] = [:],
         hostMetricsURL: String = "http://127.0.0.1:9100/metrics",
         extraAgentMetrics: @escaping @Sendable () -> String = { "" },
-        selfUpdate: SelfUpdate = .restartOnly
+        selfUpdate: SelfUpdate = .restartOnly,
+        selfUpdateGracePeriod: Duration = .seconds(1)
     ) {
         self.name = name
         self.capacity = capacity
@@ -61,6 +65,18 @@ public struct WorkerConfiguration: Sendable {
         self.hostMetricsURL = hostMetricsURL
         self.extraAgentMetrics = extraAgentMetrics
         self.selfUpdate = selfUpdate
+        self.selfUpdateGracePeriod = selfUpdateGracePeriod
+    }
+}
+
+extension WorkerConfiguration {
+    /// A reconnection backoff (so callers need not import the network module for it).
+    public static func backoff(
+        initialDelay: Duration,
+        maximumDelay: Duration,
+        jitter: Double = 0.1
+    ) -> ReconnectBackoff.Configuration {
+        ReconnectBackoff.Configuration(initialDelay: initialDelay, maximumDelay: maximumDelay, jitter: jitter)
     }
 }
 

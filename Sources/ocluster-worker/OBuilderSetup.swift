@@ -1,11 +1,28 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
-import ArgumentParser
 import OClusterWorker
 
-/// The OBuilder backend for `--obuilder-store`, or `nil` without one (Docker-only worker).
-func makeOBuilderBackend(_ options: OBuilderOptions) async throws -> (any OBuilderBackend)? {
+/// The OBuilder backend for `--obuilder-store`, or `nil` without one (a Docker-only worker;
+/// ocluster at HEAD effectively requires a store, this port keeps it optional).
+func makeOBuilderBackend(
+    _ options: OBuilderOptions,
+    stateDir: String,
+    metrics: WorkerMetrics
+) async throws
+    -> (any OBuilderBackend)?
+{
     guard let store = options.store else { return nil }
-    throw ValidationError("--obuilder-store \(store): OBuilder jobs are not available in this build yet")
+    let path = store.split(separator: ":", maxSplits: 1).last.map(String.init) ?? store
+    let backend = try await OBuilderJobBackend.open(
+        store: store,
+        sandboxDirectory: stateDir + "/obuilder-sandbox",
+        baseImages: options.baseImages ?? path + "/base-images",
+        pruneThreshold: options.pruneThreshold,
+        pruneLimit: options.pruneLimit,
+        metrics: metrics
+    )
+    // ocluster refuses to start when OBuilder's self-test fails.
+    try await backend.healthcheck()
+    return backend
 }

@@ -56,6 +56,17 @@ struct WorkerCommand: AsyncParsableCommand {
     )
     var additionalMetrics: [String] = []
 
+    @Option(
+        name: .customLong("self-update"),
+        help: ArgumentHelp(
+            "What `ocluster-admin update` does: restart (exit so the service manager restarts the worker), "
+                + "docker-service (pull the new image and update the Docker swarm service, as ocluster does "
+                + "inside Docker) or auto (docker-service when /.dockerenv exists).",
+            valueName: "MODE"
+        )
+    )
+    var selfUpdateMode = "auto"
+
     @OptionGroup(title: "Docker") var docker: DockerOptions
     @OptionGroup(title: "OBuilder") var obuilder: OBuilderOptions
     @OptionGroup var logging: LoggingOptions
@@ -73,7 +84,8 @@ struct WorkerCommand: AsyncParsableCommand {
         let exporter = PrometheusExporter.bootstrap()
         let ref = try CapFile.resolve(capFile ?? connect.connect ?? "")
         let dockerConfiguration = docker.configuration
-        let backend = try await makeOBuilderBackend(obuilder)
+        let metrics = WorkerMetrics()
+        let backend = try await makeOBuilderBackend(obuilder, stateDir: stateDir, metrics: metrics)
         let agent = WorkerAgent(
             configuration: WorkerConfiguration(
                 name: name,
@@ -83,12 +95,15 @@ struct WorkerCommand: AsyncParsableCommand {
                 healthcheckPeriod: obuilder.healthcheck > 0 ? .milliseconds(Int64(obuilder.healthcheck * 1000)) : nil,
                 additionalMetrics: try parseAdditionalMetrics(additionalMetrics),
                 extraAgentMetrics: { String(decoding: exporter.render(), as: UTF8.self) },
-                selfUpdate: FileManager.default.fileExists(atPath: "/.dockerenv")
-                    ? .dockerService(docker: dockerConfiguration) : .restartOnly
+                selfUpdate: try selfUpdate(dockerConfiguration)
             ),
             connector: SturdyRefConnector(network: VatNetwork(), ref: ref),
             context: try GitContext(stateDirectory: stateDir),
-            builder: StandardJobBuilder(docker: DockerBuilder(configuration: dockerConfiguration), obuilder: backend)
+            builder: StandardJobBuilder(
+                docker: DockerBuilder(configuration: dockerConfiguration, metrics: metrics),
+                obuilder: backend
+            ),
+            metrics: metrics
         )
         let outcome = Mutex<WorkerAgent.Outcome?>(nil)
         try await ServiceRunner.run(
@@ -105,6 +120,17 @@ struct WorkerCommand: AsyncParsableCommand {
         )
         if outcome.withLock({ $0 }) == .selfUpdate {
             throw ExitCode(WorkerAgent.selfUpdateExitStatus)
+        }
+    }
+
+    /// The `--self-update` mode.
+    func selfUpdate(_ docker: DockerConfiguration) throws -> SelfUpdate {
+        switch selfUpdateMode {
+        case "restart": return .restartOnly
+        case "docker-service": return .dockerService(docker: docker)
+        case "auto":
+            return FileManager.default.fileExists(atPath: "/.dockerenv") ? .dockerService(docker: docker) : .restartOnly
+        default: throw ValidationError("--self-update must be restart, docker-service or auto")
         }
     }
 }

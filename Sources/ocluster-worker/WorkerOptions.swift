@@ -87,6 +87,15 @@ struct OBuilderOptions: ParsableArguments {
     var store: String?
 
     @Option(
+        name: .customLong("obuilder-base-images"),
+        help: ArgumentHelp(
+            "Directory of base images for (from NAME), made with scripts/make-base-image.sh (default: STORE-PATH/base-images).",
+            valueName: "DIR"
+        )
+    )
+    var baseImages: String?
+
+    @Option(
         name: .customLong("obuilder-prune-threshold"),
         help: ArgumentHelp(
             "Prune the OBuilder store when its free space falls below this (0-100).",

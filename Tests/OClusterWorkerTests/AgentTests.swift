@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
-import CapnProtoNetwork
 import CapnProtoRPC
+import Foundation
 import OClusterAPI
 import OClusterWorker
 import Synchronization
@@ -26,10 +26,15 @@ struct AgentTests {
                 configuration: WorkerConfiguration(
                     name: "worker-1",
                     capacity: capacity,
-                    reconnect: .init(initialDelay: .milliseconds(10), maximumDelay: .milliseconds(50), jitter: 0),
+                    reconnect: WorkerConfiguration.backoff(
+                        initialDelay: .milliseconds(10),
+                        maximumDelay: .milliseconds(50),
+                        jitter: 0
+                    ),
                     minimumReconnectInterval: .zero,
                     additionalMetrics: additionalMetrics,
-                    extraAgentMetrics: { "# extra\n" }
+                    extraAgentMetrics: { "# extra\n" },
+                    selfUpdateGracePeriod: .milliseconds(300)
                 ),
                 connector: connector,
                 context: try GitContext(stateDirectory: state.path, allowedSchemes: ["file"]),
@@ -127,7 +132,8 @@ struct AgentTests {
     func reconnects() async throws {
         let builder = ScriptedBuilder()
         let harness = try Harness(builder: builder)
-        _ = await harness.scheduler.submit(Self.dockerJob())
+        // Held: dropping the last reference to a job cancels it (as ocluster's release does).
+        let orphan = await harness.scheduler.submit(Self.dockerJob())
         #expect(try await eventually { builder.started == 1 && harness.agent.runningJobs == 1 })
         harness.connector.breakLink()
         #expect(try await eventually { harness.scheduler.registrationCount == 2 })
@@ -136,6 +142,7 @@ struct AgentTests {
         builder.end(1, .output("after reconnect"))
         #expect(try await job.result().results.output == "after reconnect")
         #expect(harness.agent.registrationCount == 2)
+        await #expect(throws: RPCError.self) { try await orphan.result() }
         try await harness.stop()
     }
 
@@ -176,8 +183,10 @@ struct AgentTests {
         let update = Task { try await worker.selfUpdate() }
         try await Task.sleep(for: .milliseconds(200))
         #expect(harness.agent.runningJobs == 1)
+        let result = Task { try await job.result().results.output }
+        try await Task.sleep(for: .milliseconds(50))
         builder.end(0, .output("finished first"))
-        #expect(try await job.result().results.output == "finished first")
+        #expect(try await result.value == "finished first")
         #expect(try await harness.running.value == .selfUpdate)
         let error = await #expect(throws: RPCError.self) { try await update.value }
         #expect(error?.kind == .disconnected)
@@ -190,7 +199,8 @@ struct AgentTests {
         let repo = try await GitTestRepository()
         defer { repo.remove() }
         let commit = try await repo.commit([
-            "Dockerfile": "FROM local/busybox:latest\nCOPY msg /msg\nRUN cat /msg\n", "msg": "from-the-commit\n",
+            "Dockerfile": "FROM local/busybox:latest\nLABEL nonce=\(UUID().uuidString)\nCOPY msg /msg\nRUN cat /msg\n",
+            "msg": "from-the-commit\n",
         ])
         let harness = try Harness(builder: StandardJobBuilder(docker: DockerBuilder(configuration: configuration)))
         let url = repo.url
@@ -207,6 +217,68 @@ struct AgentTests {
         if let line = log.split(separator: "\n").first(where: { $0.hasPrefix("Built image ") }) {
             try await DockerTestEngine.docker(["rmi", String(line.dropFirst("Built image ".count))])
         }
+        try await harness.stop()
+    }
+}
+
+@Suite("Worker agent with OBuilder")
+struct AgentOBuilderTests {
+    @Test("OBuilder jobs run through the agent; a bad spec fails with its position")
+    func obuilderJobs() async throws {
+        let root = try TemporaryDirectory("ocluster-agent-obuilder")
+        defer { root.remove() }
+        let script = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts/make-base-image.sh").path
+        try await shell(["bash", script, root.path + "/images"])
+        let metrics = WorkerMetrics()
+        let backend = try await OBuilderJobBackend.open(
+            store: "rsync:" + root.path + "/store",
+            sandboxDirectory: root.path + "/sandbox",
+            baseImages: root.path + "/images",
+            metrics: metrics
+        )
+        try await backend.healthcheck()
+        let harness = try AgentTests.Harness(
+            builder: StandardJobBuilder(docker: DockerBuilder(configuration: DockerConfiguration()), obuilder: backend)
+        )
+        let spec = "((from busybox) (shell /bin/sh -c) (run (shell \"echo hello-from-obuilder\")))"
+        let job = await harness.scheduler.submit { $0.action.initObuilder().spec = spec }
+        let id = try await job.result().results.output
+        #expect(id.count == 64)
+        let log = try await job.wholeLog()
+        #expect(log.contains("hello-from-obuilder\n"))
+        #expect(log.hasSuffix("Job succeeded\n"))
+
+        let again = await harness.scheduler.submit { $0.action.initObuilder().spec = spec }
+        #expect(try await again.result().results.output == id, "the same spec is served from the cache")
+        #expect(try await again.wholeLog().contains("from cache"))
+
+        let bad = await harness.scheduler.submit {
+            $0.action.initObuilder().spec = "((from busybox) (run (shel \"x\")))"
+        }
+        let error = await #expect(throws: RPCError.self) { try await bad.result() }
+        #expect(error?.reason == "Build failed")
+        let badLog = try await bad.wholeLog()
+        #expect(
+            badLog.contains("line 1, column 22: unknown field \"shel\" in run"),
+            "the message points at the bad part"
+        )
+        try await harness.stop()
+    }
+}
+
+@Suite("Worker agent: releasing jobs")
+struct AgentReleaseTests {
+    @Test("Dropping the last reference to a running job cancels it")
+    func releaseCancels() async throws {
+        let builder = ScriptedBuilder()
+        let harness = try AgentTests.Harness(builder: builder)
+        _ = await harness.scheduler.submit(AgentTests.dockerJob())
+        let cancelled = "ocluster_worker_job_time_seconds_count{result=\"cancelled\"} 1\n"
+        #expect(try await eventually { harness.agent.metrics.render().contains(cancelled) })
+        #expect(harness.agent.runningJobs == 0)
+        #expect(builder.started <= 1)
         try await harness.stop()
     }
 }

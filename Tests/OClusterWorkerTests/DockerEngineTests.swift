@@ -39,6 +39,7 @@ struct DockerEngineTests {
         let log = LogData()
         let dockerfile = """
             FROM local/busybox:latest
+            LABEL nonce=\(UUID().uuidString)
             ARG GREETING=unset
             COPY hello.txt /hello.txt
             RUN cat /hello.txt && echo "greeting=$GREETING"
@@ -66,7 +67,11 @@ struct DockerEngineTests {
         let log = LogData()
         let imageID = try await buildFromGit(
             ["data.txt": "inline\n"],
-            job: DockerJob(dockerfile: .contents("FROM local/busybox:latest\nCOPY data.txt /\nRUN cat /data.txt\n")),
+            job: DockerJob(
+                dockerfile: .contents(
+                    "FROM local/busybox:latest\nLABEL nonce=\(UUID().uuidString)\nCOPY data.txt /\nRUN cat /data.txt\n"
+                )
+            ),
             configuration: configuration,
             log: log
         )
@@ -82,7 +87,11 @@ struct DockerEngineTests {
         let error = await #expect(throws: WorkerError(.commandFailed, "")) {
             try await buildFromGit(
                 ["x": "x"],
-                job: DockerJob(dockerfile: .contents("FROM local/busybox:latest\nRUN echo about-to-fail && exit 3\n")),
+                job: DockerJob(
+                    dockerfile: .contents(
+                        "FROM local/busybox:latest\nLABEL nonce=\(UUID().uuidString)\nRUN echo about-to-fail && exit 3\n"
+                    )
+                ),
                 configuration: configuration,
                 log: log
             )
@@ -105,7 +114,11 @@ struct DockerEngineTests {
         await #expect(throws: WorkerError(.cancelled, "")) {
             try await buildFromGit(
                 ["x": "x"],
-                job: DockerJob(dockerfile: .contents("FROM local/busybox:latest\nRUN echo sleeping-now && sleep 60\n")),
+                job: DockerJob(
+                    dockerfile: .contents(
+                        "FROM local/busybox:latest\nLABEL nonce=\(UUID().uuidString)\nRUN echo sleeping-now && sleep 60\n"
+                    )
+                ),
                 configuration: configuration,
                 log: log,
                 cancel: cancel
@@ -127,7 +140,7 @@ struct DockerEngineTests {
             ["x": "x"],
             job: DockerJob(
                 dockerfile: .contents(
-                    "FROM local/busybox:latest\nRUN --mount=type=secret,id=token wc -c /run/secrets/token\n"
+                    "FROM local/busybox:latest\nRUN --mount=type=secret,id=token wc -c /run/secrets/token # \(UUID().uuidString)\n"
                 ),
                 buildkit: true
             ),
