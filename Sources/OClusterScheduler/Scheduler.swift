@@ -63,6 +63,8 @@ public actor Scheduler {
     /// Submission endpoints known to be valid: SHA-256 of the service ID → client id.
     var validEndpoints: [[UInt8]: String] = [:]
     var nextKey: UInt64 = 0
+    /// Pools with a batched write of cache-hint records pending.
+    var flushScheduled: Set<String> = []
 
     /// Creates the scheduler for `pools`, loading each pool's durable state from `store`.
     ///
@@ -112,7 +114,29 @@ public actor Scheduler {
             let completions = pools[name]!.pool.runWakeups()
             for completion in completions { complete(completion, in: name) }
         }
+        let changes = pools[name]!.pool.changes
+        guard !changes.isEmpty else { return }
+        // Cache-hint records come with every assignment; writing them a moment later, in batches, keeps a
+        // database transaction off each decision. Anything else (pauses, rates, workers) is written at once.
+        if changes.contains(where: { if case .markCached = $0 { false } else { true } }) {
+            persist(name)
+        } else if !flushScheduled.contains(name) {
+            flushScheduled.insert(name)
+            Task {
+                try? await Task.sleep(for: .milliseconds(100))
+                self.flush(name)
+            }
+        }
+    }
+
+    private func flush(_ name: String) {
+        flushScheduled.remove(name)
         persist(name)
+    }
+
+    /// Writes every pool's pending changes now (before shutting down).
+    public func flushAll() {
+        for name in poolNames { persist(name) }
     }
 
     /// Writes the pool's queued durable changes. A failed write is logged and retried with the next change:

@@ -98,6 +98,7 @@ public final class SchedulerDaemon: Sendable {
     /// Stops listening, closes every connection and the database.
     public func shutdown() async {
         await vat.shutdown()
+        await scheduler.flushAll()
         try? store.close()
     }
 

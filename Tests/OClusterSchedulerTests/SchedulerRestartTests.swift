@@ -46,14 +46,18 @@ final class ChildProcess {
 struct SchedulerRestartTests {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("scheduler-restart-\(UUID().uuidString)")
         .path
+    /// The same address on both runs, so that the client's `.cap` written before the restart still works.
+    let port = Int.random(in: 30000..<60000)
 
     func startScheduler() async throws -> ChildProcess {
         let admin = root + "/secrets/admin.cap"
-        try? FileManager.default.removeItem(atPath: admin)
+        for name in ["admin.cap", "pool-linux.cap", "pool-macos.cap"] {
+            try? FileManager.default.removeItem(atPath: root + "/secrets/" + name)
+        }
         let scheduler = try ChildProcess(
             BuiltTools.path("ocluster-scheduler")!,
             [
-                "--capnp-secret-key-file", root + "/secrets/key.pem", "--capnp-listen-address", "tcp:127.0.0.1:0",
+                "--capnp-secret-key-file", root + "/secrets/key.pem", "--capnp-listen-address", "tcp:127.0.0.1:\(port)",
                 "--secrets-dir", root + "/secrets", "--state-dir", root + "/state", "--pools", "linux,macos",
             ]
         )
@@ -92,7 +96,7 @@ struct SchedulerRestartTests {
             BuiltTools.path("ocluster-admin")!,
             ["-c", root + "/secrets/alice.cap", "list-clients"]
         )
-        #expect(refused == 1 && message.contains("Unimplemented"))
+        #expect(refused == 1 && message.contains("Unimplemented"), "\(message)")
         // The database is sound and holds the rate (read while the scheduler runs, as WAL allows).
         let store = try SchedulerStore(path: root + "/state/scheduler.db")
         #expect(try store.integrityCheck() == ["ok"])

@@ -79,15 +79,26 @@ func submit(
     return (ticket, job)
 }
 
-/// A worker's `Job` for one popped job: a fixed log, then a result the test chooses.
+/// A worker's `Job` for one popped job: a fixed log, then a result the test chooses (every `result` caller,
+/// the scheduler's watch included, gets it).
 final class FakeJob: Job.Server {
     let log: [UInt8]
-    let outcome = AsyncStream.makeStream(of: Result<String, RPCError>.self)
+    private let state = Mutex<
+        (outcome: Result<String, RPCError>?, waiters: [CheckedContinuation<Result<String, RPCError>, Never>])
+    >((nil, []))
     let cancelled = Mutex(false)
 
     init(log: String) { self.log = Array(log.utf8) }
 
-    func finish(_ result: Result<String, RPCError>) { outcome.continuation.yield(result) }
+    func finish(_ result: Result<String, RPCError>) {
+        let waiters = state.withLock { state in
+            guard state.outcome == nil else { return [CheckedContinuation<Result<String, RPCError>, Never>]() }
+            state.outcome = result
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: result) }
+    }
 
     func log(_ params: Job.LogParams.Reader, _ results: Job.LogResults.Builder, _ call: ServerCall) async throws {
         let start = Int(max(0, min(params.start, Int64(log.count))))
@@ -100,11 +111,15 @@ final class FakeJob: Job.Server {
         _ results: Job.ResultResults.Builder,
         _ call: ServerCall
     ) async throws {
-        for await outcome in outcome.stream {
-            results.output = try outcome.get()
-            return
+        let outcome = await withCheckedContinuation { continuation in
+            let ready: Result<String, RPCError>? = state.withLock { state in
+                if let outcome = state.outcome { return outcome }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
         }
-        throw RPCError(.failed, "Build cancelled")
+        results.output = try outcome.get()
     }
 
     func cancel(
@@ -113,7 +128,7 @@ final class FakeJob: Job.Server {
         _ call: ServerCall
     ) async throws {
         cancelled.withLock { $0 = true }
-        outcome.continuation.yield(.failure(RPCError(.failed, "Build cancelled")))
+        finish(.failure(RPCError(.failed, "Build cancelled")))
     }
 }
 

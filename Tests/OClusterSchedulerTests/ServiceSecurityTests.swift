@@ -82,12 +82,13 @@ struct ServiceSecurityTests {
 
     @Test func secondWorkerWithTakenNameIsRefused() async throws {
         let harness = try ServiceHarness()
-        _ = try await SimulatedWorker.register(harness, name: "worker-1")
+        let first = try await SimulatedWorker.register(harness, name: "worker-1")
         await #expect(throws: RPCError(.failed, "Worker already registered!")) {
             _ = try await SimulatedWorker.register(harness, name: "worker-1")
         }
         let workers = try await harness.scheduler.knownWorkers(pool: "pool")
         #expect(workers.map(\.name) == ["worker-1"] && workers[0].connected)
+        withExtendedLifetime(first) {}
         await harness.close()
     }
 

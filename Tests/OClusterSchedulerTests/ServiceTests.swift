@@ -44,21 +44,23 @@ struct ServiceTests {
         let w1 = try await SimulatedWorker.register(harness, name: "worker-1")
         let w2 = try await SimulatedWorker.register(harness, name: "worker-2")
         let first = await w1.pop()
+        try await waitForShow(harness, "(ready) [worker-1]")
         let second = await w2.pop()
-        try await waitUntil { try await harness.scheduler.show(pool: "pool").contains("(ready) [worker-2 worker-1]") }
+        try await waitForShow(harness, "(ready) [worker-2 worker-1]")
         // worker-1 has waited longest, so it gets the first job, and with it hint "a".
-        _ = await submit(submission, hint: "a")
+        let kept1 = await submit(submission, hint: "a")
         #expect(try await hint(of: first.call) == "a")
         let again = await w1.pop()
-        try await waitUntil { try await harness.scheduler.show(pool: "pool").contains("(ready) [worker-1 worker-2]") }
+        try await waitForShow(harness, "(ready) [worker-1 worker-2]")
         // Another "a" job goes to worker-1 (it built "a"), not to worker-2, which has waited longer.
-        _ = await submit(submission, hint: "a")
+        let kept2 = await submit(submission, hint: "a")
         #expect(try await hint(of: again.call) == "a")
-        _ = await submit(submission, hint: "b")
+        let kept3 = await submit(submission, hint: "b")
         #expect(try await hint(of: second.call) == "b")
         let dump = try await harness.scheduler.dump(pool: "pool")
         #expect(dump.contains("a: [worker-1]"))
         #expect(dump.contains("b: [worker-2]"))
+        withExtendedLifetime([kept1.ticket.capability, kept2.ticket.capability, kept3.ticket.capability]) {}
         await harness.close()
     }
 
@@ -70,14 +72,15 @@ struct ServiceTests {
         let worker = try await SimulatedWorker.register(harness, name: "worker-1")
         _ = try await pool.setActive(worker: "worker-1", active: false, autoCreate: false)
         let pop = await worker.pop()
-        _ = await submit(submission, hint: "x")
-        try await waitUntil { try await harness.scheduler.show(pool: "pool").contains("queue: (backlog) [alice:x@") }
+        let kept4 = await submit(submission, hint: "x")
+        try await waitForShow(harness, "queue: (backlog) [alice:x@")
         #expect(try await pool.show().results.state.contains("(inactive: admin pause)"))
         _ = try await pool.setActive(worker: "worker-1", active: true, autoCreate: false)
         #expect(try await hint(of: pop.call) == "x")
         let workers = try await pool.workers().results.workers
         #expect(workers.count == 1)
         #expect(try workers[0].name == "worker-1" && workers[0].active && workers[0].connected)
+        withExtendedLifetime([kept4.ticket.capability]) {}
         await harness.close()
     }
 
@@ -108,22 +111,27 @@ struct ServiceTests {
         let harness = try ServiceHarness()
         let submission = try await harness.submission(client: "alice")
         let w1 = try await SimulatedWorker.register(harness, name: "worker-1")
-        let (_, pop) = await w1.pop()
+        let w2 = try await SimulatedWorker.register(harness, name: "worker-2")
         let (_, running) = await submit(submission, hint: "a")
-        _ = try await pop.response()
-        // Queued behind the running job on worker-1 (affinity), then worker-1 goes away.
-        _ = await submit(submission, hint: "a")
-        try await waitUntil { try await harness.scheduler.show(pool: "pool").contains("worker-1 (2): [alice:a@") }
+        #expect(try await hint(of: await w1.pop().call) == "a")
+        let kept5 = await submit(submission, hint: "a")
+        let kept6 = await submit(submission, hint: "a")
+        try await waitForShow(harness, "queue: (backlog) [alice:a@")
+        // worker-2 asks: both "a" jobs go to worker-1's queue (it has "a" cached), worker-2 waits.
+        let waiting = await w2.pop()
+        try await waitForShow(harness, "worker-1 (4): [alice:a@")
         w1.link.breakLink()
+        // Its queued jobs come back: one to the idle worker-2, one to the backlog.
+        #expect(try await hint(of: waiting.call) == "a")
+        try await waitForShow(harness, "queue: (backlog) [alice:a@")
+        // The job it was running fails, naming the worker.
         do {
             _ = try await running.result()
             Issue.record("the job of a dead worker must fail")
         } catch let error as RPCError {
             #expect(error.reason.contains("Worker \"worker-1\" disconnected while running the job"))
         }
-        try await waitUntil { try await harness.scheduler.show(pool: "pool").contains("queue: (backlog) [alice:a@") }
-        let w2 = try await SimulatedWorker.register(harness, name: "worker-2")
-        #expect(try await hint(of: await w2.pop().call) == "a")
+        withExtendedLifetime([kept5.ticket.capability, kept6.ticket.capability]) {}
         await harness.close()
     }
 
@@ -132,7 +140,7 @@ struct ServiceTests {
         let submission = try await harness.submission(client: "alice")
         let worker = try await SimulatedWorker.register(harness, name: "worker-1", capacity: 2)
         let (fake, pop) = await worker.pop()
-        _ = await submit(submission, hint: "")
+        let kept7 = await submit(submission, hint: "")
         _ = try await pop.response()
         let pool = PoolAdmin.Client(
             await (await harness.admin()).pool { params, _ in params.name = "pool" }.pipeline(0)
@@ -143,6 +151,7 @@ struct ServiceTests {
         fake.finish(.success(""))
         _ = try await drain.value
         #expect(reports.lines == ["Running jobs: 1", "Running jobs: 0"])
+        withExtendedLifetime([kept7.ticket.capability]) {}
         await harness.close()
     }
 
@@ -178,8 +187,8 @@ struct ServiceTests {
         let pool = PoolAdmin.Client(await admin.pool { params, _ in params.name = "pool" }.pipeline(0))
         _ = try await pool.setRate(id: "client2", rate: 3)
         await #expect(throws: RPCError(.failed, "No such user")) { try await pool.setRate(id: "nobody", rate: 3) }
-        _ = await submit(client2, hint: "h")
-        try await waitUntil { try await harness.scheduler.show(pool: "pool").contains("client2(3)") }
+        let kept8 = await submit(client2, hint: "h")
+        try await waitForShow(harness, "client2(3)")
         _ = try await admin.removeClient(id: "client1")
         await #expect(throws: RPCError(.failed, "Unknown client \"client1\"")) {
             try await admin.removeClient(id: "client1")
@@ -190,6 +199,7 @@ struct ServiceTests {
             hint: ""
         )
         await #expect(throws: RPCError(.failed, "Pool ID \"nope\" not one of {pool}")) { try await job.result() }
+        withExtendedLifetime([kept8.ticket.capability]) {}
         await harness.close()
     }
 }
@@ -212,9 +222,31 @@ final class ProgressRecorder: Progress.Server, Sendable {
     }
 }
 
-/// Polls `condition` every few milliseconds until it holds (the test's time limit bounds the wait).
-func waitUntil(_ condition: () async throws -> Bool) async throws {
-    while try await !condition() {
+/// Polls `condition` every few milliseconds until it holds; gives up after 20 s.
+func waitUntil(
+    _ condition: () async throws -> Bool,
+    sourceLocation: SourceLocation = #_sourceLocation
+) async throws {
+    for _ in 0..<4000 {
+        if try await condition() { return }
         try await Task.sleep(for: .milliseconds(5))
     }
+    Issue.record("condition not reached in 20 s", sourceLocation: sourceLocation)
+    throw CancellationError()
+}
+
+/// Waits until the pool's `show` text contains `text`; on time-out records the text it had.
+func waitForShow(
+    _ harness: ServiceHarness,
+    _ text: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+) async throws {
+    var last = ""
+    for _ in 0..<4000 {
+        last = try await harness.scheduler.show(pool: "pool")
+        if last.contains(text) { return }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+    Issue.record("pool never showed \(text):\n\(last)", sourceLocation: sourceLocation)
+    throw CancellationError()
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import CapnProtoRPC
 import OClusterAPI
 
@@ -22,9 +23,11 @@ final class RegistrationService: Registration.Server {
         _ results: Registration.RegisterResults.Builder,
         _ call: ServerCall
     ) async throws {
-        guard params.hasWorker else { throw RPCError(.failed, "Missing worker argument!") }
+        guard let index = try params.worker.readCapability(), Int(index) < call.params.capabilities.count,
+            let capability = call.params.capabilities[Int(index)]
+        else { throw RPCError(.failed, "Missing worker argument!") }
         let name = try params.name
-        let worker = Worker.Client(try call.params.capability(params.worker))
+        let worker = Worker.Client(capability)
         let id: WorkerID
         do {
             id = try await scheduler.register(
@@ -63,8 +66,9 @@ final class QueueService: Queue.Server {
     }
 
     func pop(_ params: Queue.PopParams.Reader, _ results: Queue.PopResults.Builder, _ call: ServerCall) async throws {
-        guard params.hasJob else { throw RPCError(.failed, "Missing job!") }
-        let job = try call.params.capability(params.job)
+        guard let index = try params.job.readCapability(), Int(index) < call.params.capabilities.count,
+            let job = call.params.capabilities[Int(index)]
+        else { throw RPCError(.failed, "Missing job!") }
         switch await scheduler.pop(pool: pool, worker: worker, job: job) {
         case .job(let descr):
             try results.setDescr(descr)

@@ -29,8 +29,8 @@ final class SubmissionService: Submission.Server {
     }
 
     func dispatch(_ call: ServerCall) async throws {
-        guard call.interfaceId == Self.persistentInterfaceID else { return try await _dispatchSubmission(call) }
-        guard call.methodId == 0 else { throw call.unimplemented() }
+        if call.interfaceId == Submission.interfaceID { return try await _dispatchSubmission(call) }
+        guard call.interfaceId == Self.persistentInterfaceID, call.methodId == 0 else { throw call.unimplemented() }
         guard let uri = sturdyRef(serviceID) else {
             throw RPCError(.failed, "This vat has no public address, so it cannot make sturdy refs")
         }
