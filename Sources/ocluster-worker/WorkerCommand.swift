@@ -106,18 +106,23 @@ struct WorkerCommand: AsyncParsableCommand {
             metrics: metrics
         )
         let outcome = Mutex<WorkerAgent.Outcome?>(nil)
-        try await ServiceRunner.run(
-            [
-                LifecycleService(
-                    run: {
-                        let result = try await agent.run()
-                        outcome.withLock { $0 = result }
-                    },
-                    shutdown: { agent.shutdown() }
-                )
-            ],
-            logLabel: "ocluster.worker"
-        )
+        do {
+            try await ServiceRunner.run(
+                [
+                    LifecycleService(
+                        run: {
+                            let result = try await agent.run()
+                            outcome.withLock { $0 = result }
+                        },
+                        shutdown: { agent.shutdown() }
+                    )
+                ],
+                logLabel: "ocluster.worker"
+            )
+        } catch {
+            // The agent returning on its own (after a self-update) ends the group with an error.
+            guard outcome.withLock({ $0 }) == .selfUpdate else { throw error }
+        }
         if outcome.withLock({ $0 }) == .selfUpdate {
             throw ExitCode(WorkerAgent.selfUpdateExitStatus)
         }

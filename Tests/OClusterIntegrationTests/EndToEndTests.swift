@@ -34,7 +34,9 @@ import Testing
         try cluster.startScheduler()
         try cluster.startWorker("worker-1")
         try cluster.waitForWorker("worker-1")
-        let result = try cluster.submit(spec: #"((from busybox) (shell /bin/sh -c) (run (shell "echo about-to-fail; exit 3")))"#)
+        let result = try cluster.submit(
+            spec: #"((from busybox) (shell /bin/sh -c) (run (shell "echo about-to-fail; exit 3")))"#
+        )
         #expect(result.status == 1)
         #expect(result.output.contains("about-to-fail"))
         #expect(result.output.contains("exit status 3"))
@@ -81,7 +83,10 @@ import Testing
         }
         #expect(try cluster.admin(["unpause-worker", cluster.pool, "worker-1"]).status == 0)
         #expect(try cluster.admin(["pause", cluster.pool, "worker-2"]).status == 0)
-        let result = try cluster.submit(spec: #"((from busybox) (shell /bin/sh -c) (run (shell "echo after")))"#, cacheHint: "x")
+        let result = try cluster.submit(
+            spec: #"((from busybox) (shell /bin/sh -c) (run (shell "echo after")))"#,
+            cacheHint: "x"
+        )
         #expect(Self.builder(result.output) == "worker-1", "\(result.output)")
     }
 
