@@ -15,11 +15,12 @@ once=false
 
 bash scripts/install-deps.sh
 echo "== building (first build takes several minutes)"
-swift build --product ocluster-scheduler
-swift build --product ocluster-worker
-swift build --product ocluster-client
-swift build --product ocluster-admin
-bin=$(swift build --show-bin-path)
+# SWIFT_BUILD_FLAGS: extra `swift build` flags, e.g. CI's, so an earlier build is reused.
+read -r -a flags <<<"${SWIFT_BUILD_FLAGS:-}"
+for product in ocluster-scheduler ocluster-worker ocluster-client ocluster-admin; do
+    swift build ${flags[@]+"${flags[@]}"} --product "$product"
+done
+bin=$(swift build ${flags[@]+"${flags[@]}"} --show-bin-path)
 
 dir="$PWD/local-cluster"
 mkdir -p "$dir/secrets"
