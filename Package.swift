@@ -64,6 +64,7 @@ let package = Package(
             dependencies: [
                 "OClusterAPI", "CapnProtoRPC", "CapnProtoNetwork",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -73,6 +74,7 @@ let package = Package(
             name: "OClusterWorker",
             dependencies: [
                 "OClusterAPI", "CapnProtoRPC", "CapnProtoNetwork",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
