@@ -5,14 +5,27 @@
 struct CodePrinter {
     private(set) var output = ""
     private var indent = 0
+    /// Whether public members printed now are marked `@inlinable`, so that code using a
+    /// generated accessor from another module compiles it down to the loads it stands for.
+    var inlinable = false
+    /// Whether public properties printed now are also always inlined: a reader's pointer
+    /// getters, whose fast paths only shed their reference counting once inlined into the caller.
+    var alwaysInline = false
 
     mutating func line(_ text: String = "") {
         if text.isEmpty {
             output += "\n"
         } else {
-            output += String(repeating: "    ", count: indent) + text + "\n"
+            var attributes = ""
+            if inlinable && Self.inlinablePrefixes.contains(where: { text.hasPrefix($0) }) {
+                attributes =
+                    alwaysInline && text.hasPrefix("public var ") ? "@inlinable @inline(__always) " : "@inlinable "
+            }
+            output += String(repeating: "    ", count: indent) + attributes + text + "\n"
         }
     }
+
+    private static let inlinablePrefixes = ["public var ", "public func ", "public init", "public static var "]
 
     /// Prints `header {`, the body one level deeper, then `}`.
     mutating func block(_ header: String, _ body: (inout CodePrinter) throws -> Void) rethrows {

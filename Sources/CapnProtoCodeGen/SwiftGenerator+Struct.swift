@@ -33,17 +33,23 @@ extension SwiftGenerator {
             out.line("public static let pointerCount = \(info.pointerCount)")
             for context in contexts {
                 if case .slot(_, _, .pointer(let segments)) = context.field.kind {
-                    out.line("static let _default_\(context.field.name) = \(embeddedLiteral(segments))")
+                    out.line(
+                        "@usableFromInline static let _default_\(context.field.name) = \(embeddedLiteral(segments))"
+                    )
                 }
             }
             try declareChildren(of: node.id, into: &out)
             out.line()
+            out.inlinable = true
+            defer { out.inlinable = false }
             try out.block("public struct Reader: StructReaderView") { out in
                 out.line("public let _reader: StructReader")
                 out.line("public init(_ reader: StructReader) { _reader = reader }")
+                out.alwaysInline = true
                 for context in contexts {
                     try readerAccessors(context, docs: memberDocs, into: &out)
                 }
+                out.alwaysInline = false
                 if info.discriminantCount > 0 {
                     out.line()
                     out.line(
@@ -59,8 +65,8 @@ extension SwiftGenerator {
             try out.block("public struct Builder: StructBuilderView") { out in
                 out.line("public let _builder: StructBuilder")
                 out.line("public init(_ builder: StructBuilder) { _builder = builder }")
-                out.line("public static var dataWordCount: Int { \(qualified).dataWordCount }")
-                out.line("public static var pointerCount: Int { \(qualified).pointerCount }")
+                out.line("public static var dataWordCount: Int { \(info.dataWordCount) }")
+                out.line("public static var pointerCount: Int { \(info.pointerCount) }")
                 if info.discriminantCount > 0 {
                     out.line("/// The union arm last selected (its discriminant).")
                     out.line(
@@ -215,7 +221,9 @@ extension SwiftGenerator {
                 )
             case .structure(let id):
                 let target = try name(id)
-                let sizes = "dataWords: \(target).dataWordCount, pointerCount: \(target).pointerCount"
+                // The builder's computed sizes, not the enum's stored ones: those are globals, which
+                // inlined code in another module would reach through an accessor call.
+                let sizes = "dataWords: \(target).Builder.dataWordCount, pointerCount: \(target).Builder.pointerCount"
                 let fallback =
                     hasPointerDefault(defaultValue)
                     ? ", default: \(context.owner)._default_\(field.name).structValue" : ""

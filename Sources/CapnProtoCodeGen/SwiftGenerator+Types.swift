@@ -67,7 +67,7 @@ extension SwiftGenerator {
             let type = try name(id)
             return (
                 "StructListBuilder<\(type).Builder>",
-                "StructListBuilder(\(slot).initStructList(count: count, dataWords: \(type).dataWordCount, pointerCount: \(type).pointerCount))"
+                "StructListBuilder(\(slot).initStructList(count: count, dataWords: \(type).Builder.dataWordCount, pointerCount: \(type).Builder.pointerCount))"
             )
         default:
             return ("PointerListBuilder", "PointerListBuilder(\(slot).initList(elementSize: .pointer, count: count))")

@@ -30,22 +30,29 @@ public struct AnyPointerBuilder {
     /// Makes the slot null. The old target stays in the message as unreachable bytes.
     public func clear() { word = 0 }
 
-    var wordIndex: Int { (address - message.segments[segment].base) / 8 }
+    @inlinable
+    var wordIndex: Int { (address - UnsafeMutableRawPointer(message.table[segment].base)) &>> 3 }
 
     /// Writes a pointer from this slot to content at `(target, targetWord)`; `tag` is the
     /// struct or list pointer word with a zero offset.
+    @inlinable
     func point(toSegment target: Int, word targetWord: Int, tag: UInt64) {
         if target == segment {
-            let near = tag | WirePointer.offsetBits(targetWord - wordIndex - 1)
+            let near = tag | WirePointer.offsetBits(targetWord &- wordIndex &- 1)
             // A zero-sized struct right behind its pointer encodes as 0, which reads as null: point
             // it at the pointer itself (offset -1) instead, as C++ does for every empty struct.
             word = near != 0 ? near : tag | WirePointer.offsetBits(-1)
             return
         }
-        let targetSegment = message.segments[target]
+        pointFar(toSegment: target, word: targetWord, tag: tag)
+    }
+
+    @usableFromInline
+    func pointFar(toSegment target: Int, word targetWord: Int, tag: UInt64) {
+        let targetSegment = message.table[target]
         if targetSegment.capacity - targetSegment.used >= 1 {
             let pad = targetSegment.used
-            targetSegment.used += 1
+            message.table[target].used += 1
             (targetSegment.base + pad * 8).storeBytes(
                 of: (tag | WirePointer.offsetBits(targetWord - pad - 1)).littleEndian,
                 as: UInt64.self
@@ -65,9 +72,17 @@ public struct AnyPointerBuilder {
         word = WirePointer.makeFar(segment: pad.segment, padOffset: pad.word, double: true)
     }
 
-    /// Allocates `words` for a new target and points this slot at it.
-    func allocateTarget(words: Int, tag: UInt64) -> (segment: Int, address: UnsafeMutableRawPointer) {
-        let place = message.allocate(words: words, preferring: segment)
+    /// Allocates `words` for a new target and points this slot at it; the words are zeroed
+    /// unless the caller says it writes them all itself.
+    @inlinable
+    func allocateTarget(
+        words: Int,
+        tag: UInt64,
+        zeroed: Bool = true
+    ) -> (segment: Int, address: UnsafeMutableRawPointer) {
+        let place =
+            zeroed
+            ? message.allocate(words: words, preferring: segment) : message.reserve(words: words, preferring: segment)
         point(toSegment: place.segment, word: place.word, tag: tag)
         return (place.segment, message.address(place.segment, place.word))
     }
@@ -97,6 +112,7 @@ public struct AnyPointerBuilder {
     // MARK: - Structs
 
     /// Points the slot at a new zeroed struct.
+    @inlinable
     public func initStruct(dataWords: Int, pointerCount: Int) -> StructBuilder {
         let tag = WirePointer.makeStruct(offset: 0, dataWords: dataWords, pointerCount: pointerCount)
         let target = allocateTarget(words: dataWords + pointerCount, tag: tag)
@@ -153,7 +169,7 @@ public struct AnyPointerBuilder {
         if WirePointer.kind(target.tag) == WirePointer.kindOther {
             word = target.tag
         } else {
-            let base = message.segments[target.segment].base
+            let base = message.table[target.segment].base
             let offsetMask: UInt64 = 0xFFFF_FFFF_0000_0003
             point(toSegment: target.segment, word: (target.address - base) / 8, tag: target.tag & offsetMask)
         }
@@ -163,6 +179,7 @@ public struct AnyPointerBuilder {
     // MARK: - Lists
 
     /// Points the slot at a new zeroed list of primitives, bits or pointers.
+    @inlinable
     public func initList(elementSize: ElementSize, count: Int) -> ListBuilder {
         let bits = elementSize.bitsPerElement
         let tag = WirePointer.makeList(offset: 0, size: elementSize, count: count)
@@ -180,6 +197,7 @@ public struct AnyPointerBuilder {
     }
 
     /// Points the slot at a new zeroed list of structs.
+    @inlinable
     public func initStructList(count: Int, dataWords: Int, pointerCount: Int) -> ListBuilder {
         let perElement = dataWords + pointerCount
         let tag = WirePointer.makeList(offset: 0, size: .composite, count: count * perElement)
@@ -249,9 +267,18 @@ public struct AnyPointerBuilder {
     }
 
     public func setBytes(_ bytes: UnsafeRawBufferPointer, terminator: Bool) {
-        let list = initList(elementSize: .byte, count: bytes.count + (terminator ? 1 : 0))
+        let count = bytes.count + (terminator ? 1 : 0)
+        let words = (count + 7) / 8
+        // Not zeroed in advance: the bytes overwrite all but the last word's tail (padding and
+        // the NUL), which is zeroed here.
+        let target = allocateTarget(
+            words: words,
+            tag: WirePointer.makeList(offset: 0, size: .byte, count: count),
+            zeroed: false
+        )
+        if words > 0 { target.address.storeBytes(of: 0, toByteOffset: (words - 1) * 8, as: UInt64.self) }
         if let source = bytes.baseAddress, !bytes.isEmpty {
-            list.start.copyMemory(from: source, byteCount: bytes.count)
+            target.address.copyMemory(from: source, byteCount: bytes.count)
         }
     }
 

@@ -59,20 +59,24 @@ public struct AnyPointerReader: @unchecked Sendable {
         @usableFromInline var word: Int
     }
 
+    /// Word index of this slot in its segment.
+    @inlinable @inline(__always)
+    func wordIndex(in segment: MessageReader.Segment) -> Int { (address - segment.base) &>> 3 }
+
     /// Follows far pointers; `nil` for a null pointer.
     @usableFromInline
     func resolve() throws -> Target? {
         let word = self.word
         if word == 0 { return nil }
-        let segments = message.segments
+        let segmentCount = message.segmentCount
         switch WirePointer.kind(word) {
         case WirePointer.kindFar:
             let padSegment = WirePointer.farSegment(word)
             let padWord = WirePointer.farPadOffset(word)
-            guard padSegment < segments.count else {
-                throw CapnProtoError(.invalidFarPointer, "far pointer names segment \(padSegment) of \(segments.count)")
+            guard padSegment < segmentCount else {
+                throw CapnProtoError(.invalidFarPointer, "far pointer names segment \(padSegment) of \(segmentCount)")
             }
-            let pad = segments[padSegment]
+            let pad = message.segment(padSegment)
             let padWords = WirePointer.farIsDouble(word) ? 2 : 1
             guard padWord + padWords <= pad.words else {
                 throw CapnProtoError(.invalidFarPointer, "far pointer landing pad lies outside segment \(padSegment)")
@@ -100,17 +104,17 @@ public struct AnyPointerReader: @unchecked Sendable {
                 throw CapnProtoError(.invalidFarPointer, "double-far landing pad tag is not a struct or list pointer")
             }
             let contentSegment = WirePointer.farSegment(first)
-            guard contentSegment < segments.count else {
+            guard contentSegment < segmentCount else {
                 throw CapnProtoError(
                     .invalidFarPointer,
-                    "far pointer names segment \(contentSegment) of \(segments.count)"
+                    "far pointer names segment \(contentSegment) of \(segmentCount)"
                 )
             }
             return Target(tag: tag, segment: contentSegment, word: WirePointer.farPadOffset(first))
         case WirePointer.kindOther:
             return Target(tag: word, segment: segment, word: 0)
         default:
-            let here = (address - segments[segment].base) / 8
+            let here = wordIndex(in: message.segment(segment))
             return Target(tag: word, segment: segment, word: here + 1 + WirePointer.offset(word))
         }
     }
@@ -125,8 +129,39 @@ public struct AnyPointerReader: @unchecked Sendable {
         }
     }
 
+    // Each typed read below has an inlined fast path for the common case (a near pointer of
+    // the expected kind whose target lies in its segment, within the nesting limit) that
+    // checks and charges exactly what the general path does; anything else (null, far,
+    // malformed, over a limit) takes the general path, which decides and throws.
+
     /// Reads the pointer as a struct; null reads as `defaultValue` (all defaults if none given).
+    @inlinable @inline(__always)
     public func readStruct(default defaultValue: StructReader? = nil) throws -> StructReader {
+        let word = self.word
+        if WirePointer.kind(word) == WirePointer.kindStruct, word != 0, nestingLimit > 0 {
+            let segment = message.segment(self.segment)
+            let start = wordIndex(in: segment) &+ 1 &+ WirePointer.offset(word)
+            let dataWords = WirePointer.structDataWords(word)
+            let pointerCount = WirePointer.structPointerCount(word)
+            if start >= 0, start &+ dataWords &+ pointerCount <= segment.words {
+                try message.charge(words: dataWords &+ pointerCount)
+                let data = segment.base + start &* 8
+                return StructReader(
+                    message: message,
+                    segment: self.segment,
+                    data: data,
+                    dataBits: dataWords &* 64,
+                    pointers: data + dataWords &* 8,
+                    pointerCount: pointerCount,
+                    nestingLimit: nestingLimit &- 1
+                )
+            }
+        }
+        return try readStructGeneral(default: defaultValue)
+    }
+
+    @usableFromInline
+    func readStructGeneral(default defaultValue: StructReader?) throws -> StructReader {
         guard let target = try resolve() else { return defaultValue ?? .empty }
         guard WirePointer.kind(target.tag) == WirePointer.kindStruct else {
             throw CapnProtoError(.unexpectedPointerType, "expected a struct pointer, found \(describe(target.tag))")
@@ -134,7 +169,7 @@ public struct AnyPointerReader: @unchecked Sendable {
         try checkNesting()
         let dataWords = WirePointer.structDataWords(target.tag)
         let pointerCount = WirePointer.structPointerCount(target.tag)
-        let segment = message.segments[target.segment]
+        let segment = message.segment(target.segment)
         guard target.word >= 0, target.word + dataWords + pointerCount <= segment.words else {
             throw CapnProtoError(.pointerOutOfBounds, "struct pointer leads outside segment \(target.segment)")
         }
@@ -155,18 +190,77 @@ public struct AnyPointerReader: @unchecked Sendable {
     ///
     /// Follows C++ capnp's compatibility rules: a struct list can be read from a list of
     /// primitives or pointers and the other way round, but bit lists only as bit lists.
+    @inlinable @inline(__always)
     public func readList(
         expecting expected: ListExpectation,
         default defaultValue: ListReader? = nil
     ) throws
         -> ListReader
     {
+        let word = self.word
+        if WirePointer.kind(word) == WirePointer.kindList, nestingLimit > 0 {
+            let segment = message.segment(self.segment)
+            let start = wordIndex(in: segment) &+ 1 &+ WirePointer.offset(word)
+            let size = ElementSize(rawValue: WirePointer.listElementSize(word)) ?? .void
+            if size == .composite {
+                let wordCount = WirePointer.listElementCount(word)
+                if start >= 0, start &+ 1 &+ wordCount <= segment.words {
+                    let tagAddress = segment.base + start &* 8
+                    let tag = UInt64(littleEndian: tagAddress.loadUnaligned(as: UInt64.self))
+                    let count = WirePointer.offset(tag)
+                    let dataWords = WirePointer.structDataWords(tag)
+                    let pointerCount = WirePointer.structPointerCount(tag)
+                    let perElement = dataWords &+ pointerCount
+                    if WirePointer.kind(tag) == WirePointer.kindStruct, count >= 0, count &* perElement <= wordCount {
+                        try message.charge(words: perElement == 0 ? count : wordCount)
+                        let list = ListReader(
+                            message: message,
+                            segment: self.segment,
+                            start: tagAddress + 8,
+                            count: count,
+                            stepBits: perElement &* 64,
+                            structDataBits: dataWords &* 64,
+                            structPointerCount: pointerCount,
+                            elementSize: .composite,
+                            nestingLimit: nestingLimit &- 1
+                        )
+                        if list.matches(expected) { return list }
+                        try list.check(expected)
+                    }
+                }
+            } else {
+                let count = WirePointer.listElementCount(word)
+                let bits = size.bitsPerElement
+                let words = (count &* bits &+ 63) &>> 6
+                if start >= 0, start &+ words <= segment.words {
+                    try message.charge(words: bits == 0 ? count : words)
+                    let list = ListReader(
+                        message: message,
+                        segment: self.segment,
+                        start: segment.base + start &* 8,
+                        count: count,
+                        stepBits: bits,
+                        structDataBits: size == .pointer ? 0 : bits,
+                        structPointerCount: size == .pointer ? 1 : 0,
+                        elementSize: size,
+                        nestingLimit: nestingLimit &- 1
+                    )
+                    if list.matches(expected) { return list }
+                    try list.check(expected)
+                }
+            }
+        }
+        return try readListGeneral(expecting: expected, default: defaultValue)
+    }
+
+    @usableFromInline
+    func readListGeneral(expecting expected: ListExpectation, default defaultValue: ListReader?) throws -> ListReader {
         guard let target = try resolve() else { return defaultValue ?? .empty }
         guard WirePointer.kind(target.tag) == WirePointer.kindList else {
             throw CapnProtoError(.unexpectedPointerType, "expected a list pointer, found \(describe(target.tag))")
         }
         try checkNesting()
-        let segment = message.segments[target.segment]
+        let segment = message.segment(target.segment)
         let size = ElementSize(rawValue: WirePointer.listElementSize(target.tag)) ?? .void
         let list: ListReader
         if size == .composite {
@@ -229,42 +323,36 @@ public struct AnyPointerReader: @unchecked Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// The common case of a blob: a byte list in the pointer's own segment. Checks and charges
-    /// exactly what ``readList(expecting:default:)`` would; returns nil for anything else
-    /// (far pointers, other element sizes), which then takes the general path.
-    @inline(__always)
-    func nearByteList() throws -> UnsafeRawBufferPointer? {
+    /// The bytes of a text blob without its NUL terminator, in place; `nil` for null.
+    @inlinable @inline(__always)
+    public func textBytes() throws -> UnsafeRawBufferPointer? {
         let word = self.word
-        guard WirePointer.kind(word) == WirePointer.kindList, WirePointer.listElementSize(word) == 2 else { return nil }
-        try checkNesting()
-        let segment = message.segments[self.segment]
-        let start = (address - segment.base) / 8 + 1 + WirePointer.offset(word)
-        let count = WirePointer.listElementCount(word)
-        let words = (count + 7) / 8
-        guard start >= 0, start + words <= segment.words else {
-            throw CapnProtoError(.pointerOutOfBounds, "list leads outside segment \(self.segment)")
+        if WirePointer.kind(word) == WirePointer.kindList, WirePointer.listElementSize(word) == 2, nestingLimit > 0 {
+            let segment = message.segment(self.segment)
+            let start = wordIndex(in: segment) &+ 1 &+ WirePointer.offset(word)
+            let count = WirePointer.listElementCount(word)
+            let words = (count &+ 7) &>> 3
+            if count > 0, start >= 0, start &+ words <= segment.words {
+                let bytes = segment.base + start &* 8
+                if bytes.load(fromByteOffset: count &- 1, as: UInt8.self) == 0 {
+                    try message.charge(words: words)
+                    return UnsafeRawBufferPointer(start: bytes, count: count &- 1)
+                }
+            }
         }
-        try message.charge(words: words)
-        return UnsafeRawBufferPointer(start: segment.base + start * 8, count: count)
+        return try textBytesGeneral()
     }
 
-    /// The bytes of a text blob without its NUL terminator, in place; `nil` for null.
-    public func textBytes() throws -> UnsafeRawBufferPointer? {
+    @usableFromInline
+    func textBytesGeneral() throws -> UnsafeRawBufferPointer? {
         if isNull { return nil }
-        let bytes: UnsafeRawBufferPointer
-        if let near = try nearByteList() {
-            bytes = near
-        } else {
-            let list = try readList(expecting: .primitive(bytes: 1))
-            guard list.elementSize == .byte else {
-                throw CapnProtoError(.invalidText, "text is not a NUL-terminated byte list")
-            }
-            bytes = UnsafeRawBufferPointer(start: list.start, count: list.count)
-        }
-        guard let last = bytes.last, last == 0 else {
+        let list = try readListGeneral(expecting: .primitive(bytes: 1), default: nil)
+        guard list.elementSize == .byte, list.count > 0,
+            list.start.load(fromByteOffset: list.count - 1, as: UInt8.self) == 0
+        else {
             throw CapnProtoError(.invalidText, "text is not a NUL-terminated byte list")
         }
-        return UnsafeRawBufferPointer(rebasing: bytes.dropLast())
+        return UnsafeRawBufferPointer(start: list.start, count: list.count - 1)
     }
 
     /// Reads the pointer as data (a byte list); null reads as `defaultValue`.
@@ -274,10 +362,26 @@ public struct AnyPointerReader: @unchecked Sendable {
     }
 
     /// The bytes of a data blob in place; `nil` for null.
+    @inlinable @inline(__always)
     public func dataBytes() throws -> UnsafeRawBufferPointer? {
+        let word = self.word
+        if WirePointer.kind(word) == WirePointer.kindList, WirePointer.listElementSize(word) == 2, nestingLimit > 0 {
+            let segment = message.segment(self.segment)
+            let start = wordIndex(in: segment) &+ 1 &+ WirePointer.offset(word)
+            let count = WirePointer.listElementCount(word)
+            let words = (count &+ 7) &>> 3
+            if start >= 0, start &+ words <= segment.words {
+                try message.charge(words: words)
+                return UnsafeRawBufferPointer(start: segment.base + start &* 8, count: count)
+            }
+        }
+        return try dataBytesGeneral()
+    }
+
+    @usableFromInline
+    func dataBytesGeneral() throws -> UnsafeRawBufferPointer? {
         if isNull { return nil }
-        if let near = try nearByteList() { return near }
-        let list = try readList(expecting: .primitive(bytes: 1))
+        let list = try readListGeneral(expecting: .primitive(bytes: 1), default: nil)
         guard list.elementSize == .byte else {
             throw CapnProtoError(.invalidList, "data must be a list of bytes, found \(list.elementSize)")
         }

@@ -71,6 +71,19 @@ public struct ListReader: @unchecked Sendable {
         )
     }
 
+    /// Whether the elements can be read as `expected` (``check(_:)`` says why not).
+    @inlinable
+    func matches(_ expected: ListExpectation) -> Bool {
+        switch expected {
+        case .void: true
+        case .structs: elementSize != .bit
+        case .bit: elementSize == .bit
+        case .primitive(let bytes): elementSize != .bit && structDataBits >= bytes &* 8
+        case .pointer: elementSize != .bit && structPointerCount >= 1
+        }
+    }
+
+    @usableFromInline
     func check(_ expected: ListExpectation) throws {
         switch expected {
         case .void, .structs:

@@ -83,7 +83,7 @@ public struct StructReader: @unchecked Sendable {
     }
 
     /// The `index`-th pointer of the pointer section (null when out of range).
-    @inlinable
+    @inlinable @inline(__always)
     public func pointer(_ index: Int) -> AnyPointerReader {
         guard index < pointerCount else { return .null }
         return AnyPointerReader(
@@ -111,13 +111,13 @@ public struct StructReader: @unchecked Sendable {
     }
 
     /// Reads pointer `index` as a struct.
-    @inlinable
+    @inlinable @inline(__always)
     public func readStruct(_ index: Int, default defaultValue: StructReader? = nil) throws -> StructReader {
         try pointer(index).readStruct(default: defaultValue)
     }
 
     /// Reads pointer `index` as a list.
-    @inlinable
+    @inlinable @inline(__always)
     public func readList(
         _ index: Int,
         expecting expected: ListExpectation,

@@ -34,14 +34,17 @@ public protocol PointerValue {
 }
 
 extension String: PointerValue {
+    @inlinable
     public static func read(from pointer: AnyPointerReader) throws -> String { try pointer.readText() }
 }
 
 extension Array: PointerValue where Element == UInt8 {
+    @inlinable
     public static func read(from pointer: AnyPointerReader) throws -> [UInt8] { try pointer.readData() }
 }
 
 extension AnyPointerReader: PointerValue {
+    @inlinable
     public static func read(from pointer: AnyPointerReader) throws -> AnyPointerReader { pointer }
 }
 

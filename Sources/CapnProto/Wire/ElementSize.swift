@@ -13,6 +13,7 @@ public enum ElementSize: UInt8, Sendable, CaseIterable {
     case composite = 7
 
     /// Bits one element takes in the list body (composite lists are measured from their tag).
+    @inlinable
     public var bitsPerElement: Int {
         switch self {
         case .void: 0
@@ -26,6 +27,7 @@ public enum ElementSize: UInt8, Sendable, CaseIterable {
     }
 
     /// The size code for a primitive of `bytes` bytes.
+    @inlinable
     public static func forBytes(_ bytes: Int) -> ElementSize {
         switch bytes {
         case 0: .void

@@ -90,16 +90,31 @@ public enum Framing {
     ) throws
         -> MessageReader
     {
-        func whole(_ buffer: UnsafeRawBufferPointer) throws -> MessageReader {
-            guard let (reader, _) = try decodePrefix(buffer, options: options) else {
-                throw CapnProtoError(.truncatedFrame, "input of \(buffer.count) bytes ends inside the frame")
-            }
+        if let reader = try bytes.withContiguousStorageIfAvailable({
+            try whole(UnsafeRawBufferPointer($0), keeping: nil, options: options)
+        }) {
             return reader
         }
-        if let reader = try bytes.withContiguousStorageIfAvailable({ try whole(UnsafeRawBufferPointer($0)) }) {
-            return reader
+        return try [UInt8](bytes).withUnsafeBytes { try whole($0, keeping: nil, options: options) }
+    }
+
+    /// Reads one whole frame from an array, in place: the reader keeps the array (which an
+    /// array never moves or changes while it is shared) instead of copying it.
+    ///
+    /// - Throws: ``CapnProtoError/Code/truncatedFrame`` when `bytes` ends early.
+    public static func decode(_ bytes: [UInt8], options: ReaderOptions = .default) throws -> MessageReader {
+        try bytes.withUnsafeBytes { try whole($0, keeping: bytes, options: options) }
+    }
+
+    private static func whole(
+        _ buffer: UnsafeRawBufferPointer,
+        keeping storage: [UInt8]?,
+        options: ReaderOptions
+    ) throws -> MessageReader {
+        guard let (reader, _) = try decodePrefix(buffer, keeping: storage, options: options) else {
+            throw CapnProtoError(.truncatedFrame, "input of \(buffer.count) bytes ends inside the frame")
         }
-        return try [UInt8](bytes).withUnsafeBytes { try whole($0) }
+        return reader
     }
 
     /// Reads the frame at the start of `bytes` if it is complete.
@@ -112,14 +127,51 @@ public enum Framing {
     ) throws
         -> (MessageReader, Int)?
     {
-        guard let layout = try layout(of: bytes, options: options) else { return nil }
-        let body = layout.frameLength - (layout.segments.first?.start ?? 0)
-        let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: max(body, 8), alignment: 8)
-        let first = layout.segments.first?.start ?? 0
-        if body > 0 {
-            memory.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[first..<layout.frameLength]))
+        try decodePrefix(bytes, keeping: nil, options: options)
+    }
+
+    /// `decodePrefix`, reading the segments in place when `storage` holds `bytes` (and they
+    /// are word-aligned there), else copying them.
+    static func decodePrefix(
+        _ bytes: UnsafeRawBufferPointer,
+        keeping storage: [UInt8]?,
+        options: ReaderOptions
+    ) throws
+        -> (MessageReader, Int)?
+    {
+        // The same checks as `layout(of:)`, without building a layout: this is every decode's path.
+        guard bytes.count >= 4, let base = bytes.baseAddress else { return nil }
+        let count = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt32.self))) + 1
+        guard count <= options.segmentLimit else {
+            throw CapnProtoError(
+                .tooManySegments,
+                "frame declares \(count) segments; the limit is \(options.segmentLimit)"
+            )
         }
-        let ranges = layout.segments.map { (start: $0.start - first, length: $0.length) }
-        return (MessageReader(owning: memory, ranges: ranges, options: options), layout.frameLength)
+        let tableBytes = ((count + 2) / 2) * 8
+        guard bytes.count >= tableBytes else { return nil }
+        var totalWords = 0
+        for index in 0..<count {
+            totalWords += Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 + index * 4, as: UInt32.self)))
+            guard totalWords <= options.traversalLimitWords else {
+                throw CapnProtoError(
+                    .segmentTooLarge,
+                    "frame of over \(totalWords) words exceeds the limit of \(options.traversalLimitWords)"
+                )
+            }
+        }
+        let frameLength = tableBytes + totalWords * 8
+        guard bytes.count >= frameLength else { return nil }
+        let body = base + tableBytes
+        let aligned = Int(bitPattern: body) & 7 == 0
+        let reader = MessageReader(
+            sizes: base,
+            segmentCount: count,
+            totalWords: totalWords,
+            body: body,
+            keeping: aligned ? storage : nil,
+            options: options
+        )
+        return (reader, frameLength)
     }
 }

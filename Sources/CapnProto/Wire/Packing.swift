@@ -10,69 +10,98 @@ public enum Packing {
     /// Uses the same run heuristic as C++ capnp, so output is byte-identical to its
     /// `writePackedMessage`.
     public static func pack(_ bytes: [UInt8]) -> [UInt8] {
-        let wordCount = (bytes.count + 7) / 8
+        bytes.withUnsafeBytes { input in
+            let whole = input.count / 8
+            let tail = input.count - whole * 8
+            guard tail > 0 else { return pack(header: nil, body: input) }
+            // Pad the partial last word with zeros in a copy of the input.
+            var padded = [UInt8](repeating: 0, count: (whole + 1) * 8)
+            padded.withUnsafeMutableBytes { $0.copyMemory(from: input) }
+            return padded.withUnsafeBytes { pack(header: nil, body: $0) }
+        }
+    }
+
+    /// Packs the word `header` (when given) followed by the words of `body`, a whole number
+    /// of words, as if they were one buffer.
+    static func pack(header: UInt64?, body: UnsafeRawBufferPointer) -> [UInt8] {
+        let bodyWords = body.count / 8
+        let wordCount = bodyWords + (header == nil ? 0 : 1)
         // Worst case: a tag, eight bytes and a run count per word.
         let bound = wordCount * 10 + 2
-        return [UInt8](unsafeUninitializedCapacity: bound) { out, written in
-            guard let base = out.baseAddress else { return }
-            bytes.withUnsafeBytes { input in
-                func word(_ index: Int) -> UInt64 {
-                    if (index + 1) * 8 <= input.count {
-                        return UInt64(littleEndian: input.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self))
-                    }
-                    var value: UInt64 = 0
-                    for byte in 0..<(input.count - index * 8) {
-                        value |= UInt64(input[index * 8 + byte]) << (8 * UInt64(byte))
-                    }
-                    return value
+        return [UInt8](unsafeUninitializedCapacity: bound) { buffer, written in
+            guard let out = UnsafeMutableRawPointer(buffer.baseAddress) else { return }
+            var at = 0
+            if let header {
+                // A frame's one-word table never starts a run (it has zero bytes and is not zero),
+                // so packing it on its own gives the same bytes as packing it with the body.
+                withUnsafeBytes(of: header.littleEndian) { at = packWords($0.baseAddress!, count: 1, to: out) }
+            }
+            if bodyWords > 0, let input = body.baseAddress {
+                at += packWords(input, count: bodyWords, to: out + at)
+            }
+            written = at
+        }
+    }
+
+    /// Packs `count` words from `input` to `out` (which has room for 10 bytes a word);
+    /// returns the bytes written.
+    static func packWords(_ input: UnsafeRawPointer, count: Int, to out: UnsafeMutableRawPointer) -> Int {
+        @inline(__always) func word(_ index: Int) -> UInt64 {
+            UInt64(littleEndian: input.loadUnaligned(fromByteOffset: index &* 8, as: UInt64.self))
+        }
+        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        // The high bit of each byte that is non-zero.
+        @inline(__always) func nonZeroBytes(_ value: UInt64) -> UInt64 { (((value & low) &+ low) | value) & ~low }
+        var at = 0
+        var index = 0
+        while index < count {
+            let value = word(index)
+            index &+= 1
+            if value == 0 {
+                var run = 0
+                while index < count, run < 255, word(index) == 0 {
+                    run &+= 1
+                    index &+= 1
                 }
-                func zeroBytes(_ value: UInt64) -> Int {
-                    // Sets the high bit of each byte that is non-zero, then counts the others.
-                    let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-                    let nonZero = ((value & low) &+ low | value) & ~low
-                    return 8 - nonZero.nonzeroBitCount
+                out.storeBytes(of: 0, toByteOffset: at, as: UInt8.self)
+                out.storeBytes(of: UInt8(truncatingIfNeeded: run), toByteOffset: at &+ 1, as: UInt8.self)
+                at &+= 2
+                continue
+            }
+            let present = nonZeroBytes(value)
+            // Gathers the eight high bits into one byte, byte i's bit landing on bit i.
+            let tag = UInt8(truncatingIfNeeded: ((present >> 7) &* 0x0102_0408_1020_4080) >> 56)
+            out.storeBytes(of: tag, toByteOffset: at, as: UInt8.self)
+            at &+= 1
+            if tag == 0xFF {
+                out.storeBytes(of: value.littleEndian, toByteOffset: at, as: UInt64.self)
+                at &+= 8
+                // Words with at most one zero byte are cheaper copied than tagged.
+                var run = 0
+                while index &+ run < count, run < 255 {
+                    let zeros = ~nonZeroBytes(word(index &+ run)) & ~low
+                    guard zeros & (zeros &- 1) == 0 else { break }
+                    run &+= 1
                 }
-                var at = 0
-                var index = 0
-                while index < wordCount {
-                    let value = word(index)
-                    index += 1
-                    let tagAt = at
-                    at += 1
-                    var tag: UInt8 = 0
-                    // Branch-free, as C++ does: write every byte, advance only past non-zero ones.
-                    for byte in 0..<8 {
-                        let part = UInt8(truncatingIfNeeded: value >> (8 * UInt64(byte)))
-                        let present: UInt8 = part == 0 ? 0 : 1
-                        tag |= present << UInt8(byte)
-                        out[at] = part
-                        at += Int(present)
-                    }
-                    out[tagAt] = tag
-                    if tag == 0 {
-                        var run = 0
-                        while index < wordCount, run < 255, word(index) == 0 {
-                            run += 1
-                            index += 1
-                        }
-                        out[at] = UInt8(run)
-                        at += 1
-                    } else if tag == 0xFF {
-                        // Words with at most one zero byte are cheaper copied than tagged.
-                        var run = 0
-                        while index + run < wordCount, run < 255, zeroBytes(word(index + run)) < 2 { run += 1 }
-                        out[at] = UInt8(run)
-                        at += 1
-                        for _ in 0..<run {
-                            UnsafeMutableRawPointer(base + at).storeBytes(of: word(index).littleEndian, as: UInt64.self)
-                            at += 8
-                            index += 1
-                        }
-                    }
+                out.storeBytes(of: UInt8(truncatingIfNeeded: run), toByteOffset: at, as: UInt8.self)
+                at &+= 1
+                if run > 0 {
+                    (out + at).copyMemory(from: input + index &* 8, byteCount: run &* 8)
+                    at &+= run &* 8
+                    index &+= run
                 }
-                written = at
+                continue
+            }
+            // Branch-free, as C++ does: write every byte, advance only past non-zero ones.
+            var rest = value
+            for _ in 0..<8 {
+                let part = UInt8(truncatingIfNeeded: rest)
+                out.storeBytes(of: part, toByteOffset: at, as: UInt8.self)
+                at &+= part == 0 ? 0 : 1
+                rest &>>= 8
             }
         }
+        return at
     }
 
     /// Unpacks `packed`, refusing to produce more than `maxBytes` (zero runs expand 2 bytes

@@ -7,10 +7,10 @@
 /// definition of the layout.
 @usableFromInline
 enum WirePointer {
-    @usableFromInline static let kindStruct: UInt64 = 0
-    @usableFromInline static let kindList: UInt64 = 1
-    @usableFromInline static let kindFar: UInt64 = 2
-    @usableFromInline static let kindOther: UInt64 = 3
+    @inlinable static var kindStruct: UInt64 { 0 }
+    @inlinable static var kindList: UInt64 { 1 }
+    @inlinable static var kindFar: UInt64 { 2 }
+    @inlinable static var kindOther: UInt64 { 3 }
 
     @inlinable static func kind(_ word: UInt64) -> UInt64 { word & 3 }
 
@@ -48,5 +48,5 @@ enum WirePointer {
     @inlinable static func makeCapability(_ index: UInt32) -> UInt64 { kindOther | UInt64(index) << 32 }
 
     /// Largest count a list pointer can carry (29 bits).
-    @usableFromInline static let maxListCount = (1 << 29) - 1
+    @inlinable static var maxListCount: Int { (1 << 29) - 1 }
 }

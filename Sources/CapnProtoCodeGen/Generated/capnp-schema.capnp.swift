@@ -17,19 +17,19 @@ public enum Node {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var name: String { get throws { try _reader.readText(0) } }
-            public var hasName: Bool { !_reader.isNull(0) }
-            public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var name: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasName: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Node.Parameter.dataWordCount }
-            public static var pointerCount: Int { Node.Parameter.pointerCount }
-            public var name: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasName: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var name: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasName: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -40,23 +40,23 @@ public enum Node {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
             /// Unqualified name.
-            public var name: String { get throws { try _reader.readText(0) } }
-            public var hasName: Bool { !_reader.isNull(0) }
-            public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
-            public var id: UInt64 { _reader.read(UInt64.self, at: 0) }
+            @inlinable @inline(__always) public var name: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasName: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable @inline(__always) public var id: UInt64 { _reader.read(UInt64.self, at: 0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Node.NestedNode.dataWordCount }
-            public static var pointerCount: Int { Node.NestedNode.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 1 }
             /// Unqualified name.
-            public var name: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasName: Bool { !_builder.pointer(0).isNull }
-            public var id: UInt64 { get { _builder.read(UInt64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public var name: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasName: Bool { !_builder.pointer(0).isNull }
+            @inlinable public var id: UInt64 { get { _builder.read(UInt64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         }
     }
 
@@ -74,62 +74,62 @@ public enum Node {
 
             public struct Reader: StructReaderView {
                 public let _reader: StructReader
-                public init(_ reader: StructReader) { _reader = reader }
-                public var docComment: String { get throws { try _reader.readText(0) } }
-                public var hasDocComment: Bool { !_reader.isNull(0) }
-                public var docCommentView: BlobView { get throws { try _reader.pointer(0).textView() } }
-                public var startByte: UInt32 { _reader.read(UInt32.self, at: 0) }
+                @inlinable public init(_ reader: StructReader) { _reader = reader }
+                @inlinable @inline(__always) public var docComment: String { get throws { try _reader.readText(0) } }
+                @inlinable @inline(__always) public var hasDocComment: Bool { !_reader.isNull(0) }
+                @inlinable @inline(__always) public var docCommentView: BlobView { get throws { try _reader.pointer(0).textView() } }
+                @inlinable @inline(__always) public var startByte: UInt32 { _reader.read(UInt32.self, at: 0) }
                 /// Byte range of the member declaration.
-                public var endByte: UInt32 { _reader.read(UInt32.self, at: 1) }
+                @inlinable @inline(__always) public var endByte: UInt32 { _reader.read(UInt32.self, at: 1) }
             }
 
             public struct Builder: StructBuilderView {
                 public let _builder: StructBuilder
-                public init(_ builder: StructBuilder) { _builder = builder }
-                public static var dataWordCount: Int { Node.SourceInfo.Member.dataWordCount }
-                public static var pointerCount: Int { Node.SourceInfo.Member.pointerCount }
-                public var docComment: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-                public var hasDocComment: Bool { !_builder.pointer(0).isNull }
-                public var startByte: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+                @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+                @inlinable public static var dataWordCount: Int { 1 }
+                @inlinable public static var pointerCount: Int { 1 }
+                @inlinable public var docComment: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+                @inlinable public var hasDocComment: Bool { !_builder.pointer(0).isNull }
+                @inlinable public var startByte: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
                 /// Byte range of the member declaration.
-                public var endByte: UInt32 { get { _builder.read(UInt32.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
+                @inlinable public var endByte: UInt32 { get { _builder.read(UInt32.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
             }
         }
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
             /// The node described.
-            public var id: UInt64 { _reader.read(UInt64.self, at: 0) }
+            @inlinable @inline(__always) public var id: UInt64 { _reader.read(UInt64.self, at: 0) }
             /// The declaration's doc comment, if any.
-            public var docComment: String { get throws { try _reader.readText(0) } }
-            public var hasDocComment: Bool { !_reader.isNull(0) }
-            public var docCommentView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable @inline(__always) public var docComment: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasDocComment: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var docCommentView: BlobView { get throws { try _reader.pointer(0).textView() } }
             /// One entry per field, enumerant or method, in the same order as in the node.
-            public var members: StructList<Node.SourceInfo.Member.Reader> { get throws { StructList<Node.SourceInfo.Member.Reader>(try _reader.readList(1, expecting: StructList<Node.SourceInfo.Member.Reader>.expectation)) } }
-            public var hasMembers: Bool { !_reader.isNull(1) }
-            public var startByte: UInt32 { _reader.read(UInt32.self, at: 2) }
+            @inlinable @inline(__always) public var members: StructList<Node.SourceInfo.Member.Reader> { get throws { StructList<Node.SourceInfo.Member.Reader>(try _reader.readList(1, expecting: StructList<Node.SourceInfo.Member.Reader>.expectation)) } }
+            @inlinable @inline(__always) public var hasMembers: Bool { !_reader.isNull(1) }
+            @inlinable @inline(__always) public var startByte: UInt32 { _reader.read(UInt32.self, at: 2) }
             /// Byte range of the node declaration.
-            public var endByte: UInt32 { _reader.read(UInt32.self, at: 3) }
+            @inlinable @inline(__always) public var endByte: UInt32 { _reader.read(UInt32.self, at: 3) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Node.SourceInfo.dataWordCount }
-            public static var pointerCount: Int { Node.SourceInfo.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 2 }
+            @inlinable public static var pointerCount: Int { 2 }
             /// The node described.
-            public var id: UInt64 { get { _builder.read(UInt64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public var id: UInt64 { get { _builder.read(UInt64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
             /// The declaration's doc comment, if any.
-            public var docComment: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasDocComment: Bool { !_builder.pointer(0).isNull }
+            @inlinable public var docComment: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasDocComment: Bool { !_builder.pointer(0).isNull }
             /// One entry per field, enumerant or method, in the same order as in the node.
-            public func initMembers(count: Int) -> StructListBuilder<Node.SourceInfo.Member.Builder> { return StructListBuilder(_builder.pointer(1).initStructList(count: count, dataWords: Node.SourceInfo.Member.dataWordCount, pointerCount: Node.SourceInfo.Member.pointerCount)) }
-            public func setMembers(_ value: StructList<Node.SourceInfo.Member.Reader>) throws { try _builder.pointer(1).setList(value._list) }
-            public var hasMembers: Bool { !_builder.pointer(1).isNull }
-            public var startByte: UInt32 { get { _builder.read(UInt32.self, at: 2) } nonmutating set { _builder.write(newValue, at: 2) } }
+            @inlinable public func initMembers(count: Int) -> StructListBuilder<Node.SourceInfo.Member.Builder> { return StructListBuilder(_builder.pointer(1).initStructList(count: count, dataWords: Node.SourceInfo.Member.Builder.dataWordCount, pointerCount: Node.SourceInfo.Member.Builder.pointerCount)) }
+            @inlinable public func setMembers(_ value: StructList<Node.SourceInfo.Member.Reader>) throws { try _builder.pointer(1).setList(value._list) }
+            @inlinable public var hasMembers: Bool { !_builder.pointer(1).isNull }
+            @inlinable public var startByte: UInt32 { get { _builder.read(UInt32.self, at: 2) } nonmutating set { _builder.write(newValue, at: 2) } }
             /// Byte range of the node declaration.
-            public var endByte: UInt32 { get { _builder.read(UInt32.self, at: 3) } nonmutating set { _builder.write(newValue, at: 3) } }
+            @inlinable public var endByte: UInt32 { get { _builder.read(UInt32.self, at: 3) } nonmutating set { _builder.write(newValue, at: 3) } }
         }
     }
 
@@ -140,47 +140,47 @@ public enum Node {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
             /// Size of the data section, in 64-bit words.
-            public var dataWordCount: UInt16 { _reader.read(UInt16.self, at: 7) }
+            @inlinable @inline(__always) public var dataWordCount: UInt16 { _reader.read(UInt16.self, at: 7) }
             /// Number of pointers in the pointer section.
-            public var pointerCount: UInt16 { _reader.read(UInt16.self, at: 12) }
+            @inlinable @inline(__always) public var pointerCount: UInt16 { _reader.read(UInt16.self, at: 12) }
             /// Element encoding to use in lists of this struct; inlineComposite unless the struct is
             /// small enough to fit a primitive element.
-            public var preferredListEncoding: ElementSize { ElementSize(rawValue: _reader.read(UInt16.self, at: 13)) }
+            @inlinable @inline(__always) public var preferredListEncoding: ElementSize { ElementSize(rawValue: _reader.read(UInt16.self, at: 13)) }
             /// A group shares the layout of its parent struct; it is not a standalone type.
-            public var isGroup: Bool { _reader.readBool(bit: 224) }
+            @inlinable @inline(__always) public var isGroup: Bool { _reader.readBool(bit: 224) }
             /// Members of the unnamed union in this struct (0 when there is none).
-            public var discriminantCount: UInt16 { _reader.read(UInt16.self, at: 15) }
+            @inlinable @inline(__always) public var discriminantCount: UInt16 { _reader.read(UInt16.self, at: 15) }
             /// Where the union tag lives, in 16-bit units from the start of the data section.
-            public var discriminantOffset: UInt32 { _reader.read(UInt32.self, at: 8) }
+            @inlinable @inline(__always) public var discriminantOffset: UInt32 { _reader.read(UInt32.self, at: 8) }
             /// Fields in code order. Union members are among them, marked with a discriminantValue.
-            public var fields: StructList<Field.Reader> { get throws { StructList<Field.Reader>(try _reader.readList(3, expecting: StructList<Field.Reader>.expectation)) } }
-            public var hasFields: Bool { !_reader.isNull(3) }
+            @inlinable @inline(__always) public var fields: StructList<Field.Reader> { get throws { StructList<Field.Reader>(try _reader.readList(3, expecting: StructList<Field.Reader>.expectation)) } }
+            @inlinable @inline(__always) public var hasFields: Bool { !_reader.isNull(3) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Node.Struct.dataWordCount }
-            public static var pointerCount: Int { Node.Struct.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 6 }
+            @inlinable public static var pointerCount: Int { 6 }
             /// Size of the data section, in 64-bit words.
-            public var dataWordCount: UInt16 { get { _builder.read(UInt16.self, at: 7) } nonmutating set { _builder.write(newValue, at: 7) } }
+            @inlinable public var dataWordCount: UInt16 { get { _builder.read(UInt16.self, at: 7) } nonmutating set { _builder.write(newValue, at: 7) } }
             /// Number of pointers in the pointer section.
-            public var pointerCount: UInt16 { get { _builder.read(UInt16.self, at: 12) } nonmutating set { _builder.write(newValue, at: 12) } }
+            @inlinable public var pointerCount: UInt16 { get { _builder.read(UInt16.self, at: 12) } nonmutating set { _builder.write(newValue, at: 12) } }
             /// Element encoding to use in lists of this struct; inlineComposite unless the struct is
             /// small enough to fit a primitive element.
-            public var preferredListEncoding: ElementSize { get { ElementSize(rawValue: _builder.read(UInt16.self, at: 13)) } nonmutating set { _builder.write(newValue.rawValue, at: 13) } }
+            @inlinable public var preferredListEncoding: ElementSize { get { ElementSize(rawValue: _builder.read(UInt16.self, at: 13)) } nonmutating set { _builder.write(newValue.rawValue, at: 13) } }
             /// A group shares the layout of its parent struct; it is not a standalone type.
-            public var isGroup: Bool { get { _builder.readBool(bit: 224) } nonmutating set { _builder.writeBool(newValue, bit: 224) } }
+            @inlinable public var isGroup: Bool { get { _builder.readBool(bit: 224) } nonmutating set { _builder.writeBool(newValue, bit: 224) } }
             /// Members of the unnamed union in this struct (0 when there is none).
-            public var discriminantCount: UInt16 { get { _builder.read(UInt16.self, at: 15) } nonmutating set { _builder.write(newValue, at: 15) } }
+            @inlinable public var discriminantCount: UInt16 { get { _builder.read(UInt16.self, at: 15) } nonmutating set { _builder.write(newValue, at: 15) } }
             /// Where the union tag lives, in 16-bit units from the start of the data section.
-            public var discriminantOffset: UInt32 { get { _builder.read(UInt32.self, at: 8) } nonmutating set { _builder.write(newValue, at: 8) } }
+            @inlinable public var discriminantOffset: UInt32 { get { _builder.read(UInt32.self, at: 8) } nonmutating set { _builder.write(newValue, at: 8) } }
             /// Fields in code order. Union members are among them, marked with a discriminantValue.
-            public func initFields(count: Int) -> StructListBuilder<Field.Builder> { return StructListBuilder(_builder.pointer(3).initStructList(count: count, dataWords: Field.dataWordCount, pointerCount: Field.pointerCount)) }
-            public func setFields(_ value: StructList<Field.Reader>) throws { try _builder.pointer(3).setList(value._list) }
-            public var hasFields: Bool { !_builder.pointer(3).isNull }
+            @inlinable public func initFields(count: Int) -> StructListBuilder<Field.Builder> { return StructListBuilder(_builder.pointer(3).initStructList(count: count, dataWords: Field.Builder.dataWordCount, pointerCount: Field.Builder.pointerCount)) }
+            @inlinable public func setFields(_ value: StructList<Field.Reader>) throws { try _builder.pointer(3).setList(value._list) }
+            @inlinable public var hasFields: Bool { !_builder.pointer(3).isNull }
         }
     }
 
@@ -191,21 +191,21 @@ public enum Node {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
             /// Enumerants in code order; the index is the numeric value.
-            public var enumerants: StructList<Enumerant.Reader> { get throws { StructList<Enumerant.Reader>(try _reader.readList(3, expecting: StructList<Enumerant.Reader>.expectation)) } }
-            public var hasEnumerants: Bool { !_reader.isNull(3) }
+            @inlinable @inline(__always) public var enumerants: StructList<Enumerant.Reader> { get throws { StructList<Enumerant.Reader>(try _reader.readList(3, expecting: StructList<Enumerant.Reader>.expectation)) } }
+            @inlinable @inline(__always) public var hasEnumerants: Bool { !_reader.isNull(3) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Node.Enum.dataWordCount }
-            public static var pointerCount: Int { Node.Enum.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 6 }
+            @inlinable public static var pointerCount: Int { 6 }
             /// Enumerants in code order; the index is the numeric value.
-            public func initEnumerants(count: Int) -> StructListBuilder<Enumerant.Builder> { return StructListBuilder(_builder.pointer(3).initStructList(count: count, dataWords: Enumerant.dataWordCount, pointerCount: Enumerant.pointerCount)) }
-            public func setEnumerants(_ value: StructList<Enumerant.Reader>) throws { try _builder.pointer(3).setList(value._list) }
-            public var hasEnumerants: Bool { !_builder.pointer(3).isNull }
+            @inlinable public func initEnumerants(count: Int) -> StructListBuilder<Enumerant.Builder> { return StructListBuilder(_builder.pointer(3).initStructList(count: count, dataWords: Enumerant.Builder.dataWordCount, pointerCount: Enumerant.Builder.pointerCount)) }
+            @inlinable public func setEnumerants(_ value: StructList<Enumerant.Reader>) throws { try _builder.pointer(3).setList(value._list) }
+            @inlinable public var hasEnumerants: Bool { !_builder.pointer(3).isNull }
         }
     }
 
@@ -216,28 +216,28 @@ public enum Node {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
             /// Methods in code order; the index is the method ordinal.
-            public var methods: StructList<Method.Reader> { get throws { StructList<Method.Reader>(try _reader.readList(3, expecting: StructList<Method.Reader>.expectation)) } }
-            public var hasMethods: Bool { !_reader.isNull(3) }
+            @inlinable @inline(__always) public var methods: StructList<Method.Reader> { get throws { StructList<Method.Reader>(try _reader.readList(3, expecting: StructList<Method.Reader>.expectation)) } }
+            @inlinable @inline(__always) public var hasMethods: Bool { !_reader.isNull(3) }
             /// Interfaces this one extends.
-            public var superclasses: StructList<Superclass.Reader> { get throws { StructList<Superclass.Reader>(try _reader.readList(4, expecting: StructList<Superclass.Reader>.expectation)) } }
-            public var hasSuperclasses: Bool { !_reader.isNull(4) }
+            @inlinable @inline(__always) public var superclasses: StructList<Superclass.Reader> { get throws { StructList<Superclass.Reader>(try _reader.readList(4, expecting: StructList<Superclass.Reader>.expectation)) } }
+            @inlinable @inline(__always) public var hasSuperclasses: Bool { !_reader.isNull(4) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Node.Interface.dataWordCount }
-            public static var pointerCount: Int { Node.Interface.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 6 }
+            @inlinable public static var pointerCount: Int { 6 }
             /// Methods in code order; the index is the method ordinal.
-            public func initMethods(count: Int) -> StructListBuilder<Method.Builder> { return StructListBuilder(_builder.pointer(3).initStructList(count: count, dataWords: Method.dataWordCount, pointerCount: Method.pointerCount)) }
-            public func setMethods(_ value: StructList<Method.Reader>) throws { try _builder.pointer(3).setList(value._list) }
-            public var hasMethods: Bool { !_builder.pointer(3).isNull }
+            @inlinable public func initMethods(count: Int) -> StructListBuilder<Method.Builder> { return StructListBuilder(_builder.pointer(3).initStructList(count: count, dataWords: Method.Builder.dataWordCount, pointerCount: Method.Builder.pointerCount)) }
+            @inlinable public func setMethods(_ value: StructList<Method.Reader>) throws { try _builder.pointer(3).setList(value._list) }
+            @inlinable public var hasMethods: Bool { !_builder.pointer(3).isNull }
             /// Interfaces this one extends.
-            public func initSuperclasses(count: Int) -> StructListBuilder<Superclass.Builder> { return StructListBuilder(_builder.pointer(4).initStructList(count: count, dataWords: Superclass.dataWordCount, pointerCount: Superclass.pointerCount)) }
-            public func setSuperclasses(_ value: StructList<Superclass.Reader>) throws { try _builder.pointer(4).setList(value._list) }
-            public var hasSuperclasses: Bool { !_builder.pointer(4).isNull }
+            @inlinable public func initSuperclasses(count: Int) -> StructListBuilder<Superclass.Builder> { return StructListBuilder(_builder.pointer(4).initStructList(count: count, dataWords: Superclass.Builder.dataWordCount, pointerCount: Superclass.Builder.pointerCount)) }
+            @inlinable public func setSuperclasses(_ value: StructList<Superclass.Reader>) throws { try _builder.pointer(4).setList(value._list) }
+            @inlinable public var hasSuperclasses: Bool { !_builder.pointer(4).isNull }
         }
     }
 
@@ -248,26 +248,26 @@ public enum Node {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var type: Type_.Reader { get throws { Type_.Reader(try _reader.readStruct(3)) } }
-            public var hasType: Bool { !_reader.isNull(3) }
-            public var value: Value.Reader { get throws { Value.Reader(try _reader.readStruct(4)) } }
-            public var hasValue: Bool { !_reader.isNull(4) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var type: Type_.Reader { get throws { Type_.Reader(try _reader.readStruct(3)) } }
+            @inlinable @inline(__always) public var hasType: Bool { !_reader.isNull(3) }
+            @inlinable @inline(__always) public var value: Value.Reader { get throws { Value.Reader(try _reader.readStruct(4)) } }
+            @inlinable @inline(__always) public var hasValue: Bool { !_reader.isNull(4) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Node.Const.dataWordCount }
-            public static var pointerCount: Int { Node.Const.pointerCount }
-            public var type: Type_.Builder { return Type_.Builder(_builder.pointer(3).getStruct(dataWords: Type_.dataWordCount, pointerCount: Type_.pointerCount)) }
-            public func initType() -> Type_.Builder { return Type_.Builder(_builder.pointer(3).initStruct(dataWords: Type_.dataWordCount, pointerCount: Type_.pointerCount)) }
-            public func setType(_ value: Type_.Reader) throws { try _builder.pointer(3).setStruct(value._reader) }
-            public var hasType: Bool { !_builder.pointer(3).isNull }
-            public var value: Value.Builder { return Value.Builder(_builder.pointer(4).getStruct(dataWords: Value.dataWordCount, pointerCount: Value.pointerCount)) }
-            public func initValue() -> Value.Builder { return Value.Builder(_builder.pointer(4).initStruct(dataWords: Value.dataWordCount, pointerCount: Value.pointerCount)) }
-            public func setValue(_ value: Value.Reader) throws { try _builder.pointer(4).setStruct(value._reader) }
-            public var hasValue: Bool { !_builder.pointer(4).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 6 }
+            @inlinable public static var pointerCount: Int { 6 }
+            @inlinable public var type: Type_.Builder { return Type_.Builder(_builder.pointer(3).getStruct(dataWords: Type_.Builder.dataWordCount, pointerCount: Type_.Builder.pointerCount)) }
+            @inlinable public func initType() -> Type_.Builder { return Type_.Builder(_builder.pointer(3).initStruct(dataWords: Type_.Builder.dataWordCount, pointerCount: Type_.Builder.pointerCount)) }
+            @inlinable public func setType(_ value: Type_.Reader) throws { try _builder.pointer(3).setStruct(value._reader) }
+            @inlinable public var hasType: Bool { !_builder.pointer(3).isNull }
+            @inlinable public var value: Value.Builder { return Value.Builder(_builder.pointer(4).getStruct(dataWords: Value.Builder.dataWordCount, pointerCount: Value.Builder.pointerCount)) }
+            @inlinable public func initValue() -> Value.Builder { return Value.Builder(_builder.pointer(4).initStruct(dataWords: Value.Builder.dataWordCount, pointerCount: Value.Builder.pointerCount)) }
+            @inlinable public func setValue(_ value: Value.Reader) throws { try _builder.pointer(4).setStruct(value._reader) }
+            @inlinable public var hasValue: Bool { !_builder.pointer(4).isNull }
         }
     }
 
@@ -278,88 +278,88 @@ public enum Node {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
             /// Type of the annotation's value.
-            public var type: Type_.Reader { get throws { Type_.Reader(try _reader.readStruct(3)) } }
-            public var hasType: Bool { !_reader.isNull(3) }
-            public var targetsFile: Bool { _reader.readBool(bit: 112) }
-            public var targetsConst: Bool { _reader.readBool(bit: 113) }
-            public var targetsEnum: Bool { _reader.readBool(bit: 114) }
-            public var targetsEnumerant: Bool { _reader.readBool(bit: 115) }
-            public var targetsStruct: Bool { _reader.readBool(bit: 116) }
-            public var targetsField: Bool { _reader.readBool(bit: 117) }
-            public var targetsUnion: Bool { _reader.readBool(bit: 118) }
-            public var targetsGroup: Bool { _reader.readBool(bit: 119) }
-            public var targetsInterface: Bool { _reader.readBool(bit: 120) }
-            public var targetsMethod: Bool { _reader.readBool(bit: 121) }
-            public var targetsParam: Bool { _reader.readBool(bit: 122) }
+            @inlinable @inline(__always) public var type: Type_.Reader { get throws { Type_.Reader(try _reader.readStruct(3)) } }
+            @inlinable @inline(__always) public var hasType: Bool { !_reader.isNull(3) }
+            @inlinable @inline(__always) public var targetsFile: Bool { _reader.readBool(bit: 112) }
+            @inlinable @inline(__always) public var targetsConst: Bool { _reader.readBool(bit: 113) }
+            @inlinable @inline(__always) public var targetsEnum: Bool { _reader.readBool(bit: 114) }
+            @inlinable @inline(__always) public var targetsEnumerant: Bool { _reader.readBool(bit: 115) }
+            @inlinable @inline(__always) public var targetsStruct: Bool { _reader.readBool(bit: 116) }
+            @inlinable @inline(__always) public var targetsField: Bool { _reader.readBool(bit: 117) }
+            @inlinable @inline(__always) public var targetsUnion: Bool { _reader.readBool(bit: 118) }
+            @inlinable @inline(__always) public var targetsGroup: Bool { _reader.readBool(bit: 119) }
+            @inlinable @inline(__always) public var targetsInterface: Bool { _reader.readBool(bit: 120) }
+            @inlinable @inline(__always) public var targetsMethod: Bool { _reader.readBool(bit: 121) }
+            @inlinable @inline(__always) public var targetsParam: Bool { _reader.readBool(bit: 122) }
             /// Which kinds of declaration the annotation may be applied to.
-            public var targetsAnnotation: Bool { _reader.readBool(bit: 123) }
+            @inlinable @inline(__always) public var targetsAnnotation: Bool { _reader.readBool(bit: 123) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Node.Annotation.dataWordCount }
-            public static var pointerCount: Int { Node.Annotation.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 6 }
+            @inlinable public static var pointerCount: Int { 6 }
             /// Type of the annotation's value.
-            public var type: Type_.Builder { return Type_.Builder(_builder.pointer(3).getStruct(dataWords: Type_.dataWordCount, pointerCount: Type_.pointerCount)) }
-            public func initType() -> Type_.Builder { return Type_.Builder(_builder.pointer(3).initStruct(dataWords: Type_.dataWordCount, pointerCount: Type_.pointerCount)) }
-            public func setType(_ value: Type_.Reader) throws { try _builder.pointer(3).setStruct(value._reader) }
-            public var hasType: Bool { !_builder.pointer(3).isNull }
-            public var targetsFile: Bool { get { _builder.readBool(bit: 112) } nonmutating set { _builder.writeBool(newValue, bit: 112) } }
-            public var targetsConst: Bool { get { _builder.readBool(bit: 113) } nonmutating set { _builder.writeBool(newValue, bit: 113) } }
-            public var targetsEnum: Bool { get { _builder.readBool(bit: 114) } nonmutating set { _builder.writeBool(newValue, bit: 114) } }
-            public var targetsEnumerant: Bool { get { _builder.readBool(bit: 115) } nonmutating set { _builder.writeBool(newValue, bit: 115) } }
-            public var targetsStruct: Bool { get { _builder.readBool(bit: 116) } nonmutating set { _builder.writeBool(newValue, bit: 116) } }
-            public var targetsField: Bool { get { _builder.readBool(bit: 117) } nonmutating set { _builder.writeBool(newValue, bit: 117) } }
-            public var targetsUnion: Bool { get { _builder.readBool(bit: 118) } nonmutating set { _builder.writeBool(newValue, bit: 118) } }
-            public var targetsGroup: Bool { get { _builder.readBool(bit: 119) } nonmutating set { _builder.writeBool(newValue, bit: 119) } }
-            public var targetsInterface: Bool { get { _builder.readBool(bit: 120) } nonmutating set { _builder.writeBool(newValue, bit: 120) } }
-            public var targetsMethod: Bool { get { _builder.readBool(bit: 121) } nonmutating set { _builder.writeBool(newValue, bit: 121) } }
-            public var targetsParam: Bool { get { _builder.readBool(bit: 122) } nonmutating set { _builder.writeBool(newValue, bit: 122) } }
+            @inlinable public var type: Type_.Builder { return Type_.Builder(_builder.pointer(3).getStruct(dataWords: Type_.Builder.dataWordCount, pointerCount: Type_.Builder.pointerCount)) }
+            @inlinable public func initType() -> Type_.Builder { return Type_.Builder(_builder.pointer(3).initStruct(dataWords: Type_.Builder.dataWordCount, pointerCount: Type_.Builder.pointerCount)) }
+            @inlinable public func setType(_ value: Type_.Reader) throws { try _builder.pointer(3).setStruct(value._reader) }
+            @inlinable public var hasType: Bool { !_builder.pointer(3).isNull }
+            @inlinable public var targetsFile: Bool { get { _builder.readBool(bit: 112) } nonmutating set { _builder.writeBool(newValue, bit: 112) } }
+            @inlinable public var targetsConst: Bool { get { _builder.readBool(bit: 113) } nonmutating set { _builder.writeBool(newValue, bit: 113) } }
+            @inlinable public var targetsEnum: Bool { get { _builder.readBool(bit: 114) } nonmutating set { _builder.writeBool(newValue, bit: 114) } }
+            @inlinable public var targetsEnumerant: Bool { get { _builder.readBool(bit: 115) } nonmutating set { _builder.writeBool(newValue, bit: 115) } }
+            @inlinable public var targetsStruct: Bool { get { _builder.readBool(bit: 116) } nonmutating set { _builder.writeBool(newValue, bit: 116) } }
+            @inlinable public var targetsField: Bool { get { _builder.readBool(bit: 117) } nonmutating set { _builder.writeBool(newValue, bit: 117) } }
+            @inlinable public var targetsUnion: Bool { get { _builder.readBool(bit: 118) } nonmutating set { _builder.writeBool(newValue, bit: 118) } }
+            @inlinable public var targetsGroup: Bool { get { _builder.readBool(bit: 119) } nonmutating set { _builder.writeBool(newValue, bit: 119) } }
+            @inlinable public var targetsInterface: Bool { get { _builder.readBool(bit: 120) } nonmutating set { _builder.writeBool(newValue, bit: 120) } }
+            @inlinable public var targetsMethod: Bool { get { _builder.readBool(bit: 121) } nonmutating set { _builder.writeBool(newValue, bit: 121) } }
+            @inlinable public var targetsParam: Bool { get { _builder.readBool(bit: 122) } nonmutating set { _builder.writeBool(newValue, bit: 122) } }
             /// Which kinds of declaration the annotation may be applied to.
-            public var targetsAnnotation: Bool { get { _builder.readBool(bit: 123) } nonmutating set { _builder.writeBool(newValue, bit: 123) } }
+            @inlinable public var targetsAnnotation: Bool { get { _builder.readBool(bit: 123) } nonmutating set { _builder.writeBool(newValue, bit: 123) } }
         }
     }
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var id: UInt64 { _reader.read(UInt64.self, at: 0) }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var id: UInt64 { _reader.read(UInt64.self, at: 0) }
         /// Human-readable name, e.g. "dir/file.capnp:Outer.Inner". Not for code generation.
-        public var displayName: String { get throws { try _reader.readText(0) } }
-        public var hasDisplayName: Bool { !_reader.isNull(0) }
-        public var displayNameView: BlobView { get throws { try _reader.pointer(0).textView() } }
+        @inlinable @inline(__always) public var displayName: String { get throws { try _reader.readText(0) } }
+        @inlinable @inline(__always) public var hasDisplayName: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var displayNameView: BlobView { get throws { try _reader.pointer(0).textView() } }
         /// Length of the displayName prefix naming the enclosing scope; the rest is the node's own name.
-        public var displayNamePrefixLength: UInt32 { _reader.read(UInt32.self, at: 2) }
+        @inlinable @inline(__always) public var displayNamePrefixLength: UInt32 { _reader.read(UInt32.self, at: 2) }
         /// The enclosing node; 0 for files and for the implicit param/result structs of methods.
-        public var scopeId: UInt64 { _reader.read(UInt64.self, at: 2) }
+        @inlinable @inline(__always) public var scopeId: UInt64 { _reader.read(UInt64.self, at: 2) }
         /// The node's own generic parameters, if any.
-        public var parameters: StructList<Node.Parameter.Reader> { get throws { StructList<Node.Parameter.Reader>(try _reader.readList(5, expecting: StructList<Node.Parameter.Reader>.expectation)) } }
-        public var hasParameters: Bool { !_reader.isNull(5) }
+        @inlinable @inline(__always) public var parameters: StructList<Node.Parameter.Reader> { get throws { StructList<Node.Parameter.Reader>(try _reader.readList(5, expecting: StructList<Node.Parameter.Reader>.expectation)) } }
+        @inlinable @inline(__always) public var hasParameters: Bool { !_reader.isNull(5) }
         /// True if this node or any enclosing one has generic parameters.
-        public var isGeneric: Bool { _reader.readBool(bit: 288) }
+        @inlinable @inline(__always) public var isGeneric: Bool { _reader.readBool(bit: 288) }
         /// Declarations nested in this one, in declaration order (groups and method param structs
         /// are not listed here).
-        public var nestedNodes: StructList<Node.NestedNode.Reader> { get throws { StructList<Node.NestedNode.Reader>(try _reader.readList(1, expecting: StructList<Node.NestedNode.Reader>.expectation)) } }
-        public var hasNestedNodes: Bool { !_reader.isNull(1) }
+        @inlinable @inline(__always) public var nestedNodes: StructList<Node.NestedNode.Reader> { get throws { StructList<Node.NestedNode.Reader>(try _reader.readList(1, expecting: StructList<Node.NestedNode.Reader>.expectation)) } }
+        @inlinable @inline(__always) public var hasNestedNodes: Bool { !_reader.isNull(1) }
         /// Annotations applied to the declaration itself.
-        public var annotations: StructList<Annotation.Reader> { get throws { StructList<Annotation.Reader>(try _reader.readList(2, expecting: StructList<Annotation.Reader>.expectation)) } }
-        public var hasAnnotations: Bool { !_reader.isNull(2) }
-        public var `struct`: Node.Struct.Reader { Node.Struct.Reader(_reader) }
-        public var `enum`: Node.Enum.Reader { Node.Enum.Reader(_reader) }
-        public var interface: Node.Interface.Reader { Node.Interface.Reader(_reader) }
-        public var const: Node.Const.Reader { Node.Const.Reader(_reader) }
-        public var annotation: Node.Annotation.Reader { Node.Annotation.Reader(_reader) }
-        public var startByte: UInt32 { _reader.read(UInt32.self, at: 10) }
+        @inlinable @inline(__always) public var annotations: StructList<Annotation.Reader> { get throws { StructList<Annotation.Reader>(try _reader.readList(2, expecting: StructList<Annotation.Reader>.expectation)) } }
+        @inlinable @inline(__always) public var hasAnnotations: Bool { !_reader.isNull(2) }
+        @inlinable @inline(__always) public var `struct`: Node.Struct.Reader { Node.Struct.Reader(_reader) }
+        @inlinable @inline(__always) public var `enum`: Node.Enum.Reader { Node.Enum.Reader(_reader) }
+        @inlinable @inline(__always) public var interface: Node.Interface.Reader { Node.Interface.Reader(_reader) }
+        @inlinable @inline(__always) public var const: Node.Const.Reader { Node.Const.Reader(_reader) }
+        @inlinable @inline(__always) public var annotation: Node.Annotation.Reader { Node.Annotation.Reader(_reader) }
+        @inlinable @inline(__always) public var startByte: UInt32 { _reader.read(UInt32.self, at: 10) }
         /// Byte range of the declaration in its source file, when known.
-        public var endByte: UInt32 { _reader.read(UInt32.self, at: 11) }
+        @inlinable @inline(__always) public var endByte: UInt32 { _reader.read(UInt32.self, at: 11) }
 
         /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
-        public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 6) }
+        @inlinable public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 6) }
         /// Which union arm is set, with its value.
-        public var which: Which {
+        @inlinable public var which: Which {
             get throws {
                 switch _reader.read(UInt16.self, at: 6) {
                     case 0:
@@ -383,37 +383,37 @@ public enum Node {
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { Node.dataWordCount }
-        public static var pointerCount: Int { Node.pointerCount }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 6 }
+        @inlinable public static var pointerCount: Int { 6 }
         /// The union arm last selected (its discriminant).
-        public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 6) }
-        public var id: UInt64 { get { _builder.read(UInt64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+        @inlinable public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 6) }
+        @inlinable public var id: UInt64 { get { _builder.read(UInt64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         /// Human-readable name, e.g. "dir/file.capnp:Outer.Inner". Not for code generation.
-        public var displayName: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-        public var hasDisplayName: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var displayName: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+        @inlinable public var hasDisplayName: Bool { !_builder.pointer(0).isNull }
         /// Length of the displayName prefix naming the enclosing scope; the rest is the node's own name.
-        public var displayNamePrefixLength: UInt32 { get { _builder.read(UInt32.self, at: 2) } nonmutating set { _builder.write(newValue, at: 2) } }
+        @inlinable public var displayNamePrefixLength: UInt32 { get { _builder.read(UInt32.self, at: 2) } nonmutating set { _builder.write(newValue, at: 2) } }
         /// The enclosing node; 0 for files and for the implicit param/result structs of methods.
-        public var scopeId: UInt64 { get { _builder.read(UInt64.self, at: 2) } nonmutating set { _builder.write(newValue, at: 2) } }
+        @inlinable public var scopeId: UInt64 { get { _builder.read(UInt64.self, at: 2) } nonmutating set { _builder.write(newValue, at: 2) } }
         /// The node's own generic parameters, if any.
-        public func initParameters(count: Int) -> StructListBuilder<Node.Parameter.Builder> { return StructListBuilder(_builder.pointer(5).initStructList(count: count, dataWords: Node.Parameter.dataWordCount, pointerCount: Node.Parameter.pointerCount)) }
-        public func setParameters(_ value: StructList<Node.Parameter.Reader>) throws { try _builder.pointer(5).setList(value._list) }
-        public var hasParameters: Bool { !_builder.pointer(5).isNull }
+        @inlinable public func initParameters(count: Int) -> StructListBuilder<Node.Parameter.Builder> { return StructListBuilder(_builder.pointer(5).initStructList(count: count, dataWords: Node.Parameter.Builder.dataWordCount, pointerCount: Node.Parameter.Builder.pointerCount)) }
+        @inlinable public func setParameters(_ value: StructList<Node.Parameter.Reader>) throws { try _builder.pointer(5).setList(value._list) }
+        @inlinable public var hasParameters: Bool { !_builder.pointer(5).isNull }
         /// True if this node or any enclosing one has generic parameters.
-        public var isGeneric: Bool { get { _builder.readBool(bit: 288) } nonmutating set { _builder.writeBool(newValue, bit: 288) } }
+        @inlinable public var isGeneric: Bool { get { _builder.readBool(bit: 288) } nonmutating set { _builder.writeBool(newValue, bit: 288) } }
         /// Declarations nested in this one, in declaration order (groups and method param structs
         /// are not listed here).
-        public func initNestedNodes(count: Int) -> StructListBuilder<Node.NestedNode.Builder> { return StructListBuilder(_builder.pointer(1).initStructList(count: count, dataWords: Node.NestedNode.dataWordCount, pointerCount: Node.NestedNode.pointerCount)) }
-        public func setNestedNodes(_ value: StructList<Node.NestedNode.Reader>) throws { try _builder.pointer(1).setList(value._list) }
-        public var hasNestedNodes: Bool { !_builder.pointer(1).isNull }
+        @inlinable public func initNestedNodes(count: Int) -> StructListBuilder<Node.NestedNode.Builder> { return StructListBuilder(_builder.pointer(1).initStructList(count: count, dataWords: Node.NestedNode.Builder.dataWordCount, pointerCount: Node.NestedNode.Builder.pointerCount)) }
+        @inlinable public func setNestedNodes(_ value: StructList<Node.NestedNode.Reader>) throws { try _builder.pointer(1).setList(value._list) }
+        @inlinable public var hasNestedNodes: Bool { !_builder.pointer(1).isNull }
         /// Annotations applied to the declaration itself.
-        public func initAnnotations(count: Int) -> StructListBuilder<Annotation.Builder> { return StructListBuilder(_builder.pointer(2).initStructList(count: count, dataWords: Annotation.dataWordCount, pointerCount: Annotation.pointerCount)) }
-        public func setAnnotations(_ value: StructList<Annotation.Reader>) throws { try _builder.pointer(2).setList(value._list) }
-        public var hasAnnotations: Bool { !_builder.pointer(2).isNull }
-        public func setFile() { _builder.write(UInt16(0), at: 6) }
-        public var `struct`: Node.Struct.Builder { Node.Struct.Builder(_builder) }
-        public func initStruct() -> Node.Struct.Builder {
+        @inlinable public func initAnnotations(count: Int) -> StructListBuilder<Annotation.Builder> { return StructListBuilder(_builder.pointer(2).initStructList(count: count, dataWords: Annotation.Builder.dataWordCount, pointerCount: Annotation.Builder.pointerCount)) }
+        @inlinable public func setAnnotations(_ value: StructList<Annotation.Reader>) throws { try _builder.pointer(2).setList(value._list) }
+        @inlinable public var hasAnnotations: Bool { !_builder.pointer(2).isNull }
+        @inlinable public func setFile() { _builder.write(UInt16(0), at: 6) }
+        @inlinable public var `struct`: Node.Struct.Builder { Node.Struct.Builder(_builder) }
+        @inlinable public func initStruct() -> Node.Struct.Builder {
             _builder.write(UInt16(1), at: 6)
             _builder.write(UInt16(0), at: 7)
             _builder.write(UInt16(0), at: 12)
@@ -424,28 +424,28 @@ public enum Node {
             _builder.pointer(3).clear()
             return Node.Struct.Builder(_builder)
         }
-        public var `enum`: Node.Enum.Builder { Node.Enum.Builder(_builder) }
-        public func initEnum() -> Node.Enum.Builder {
+        @inlinable public var `enum`: Node.Enum.Builder { Node.Enum.Builder(_builder) }
+        @inlinable public func initEnum() -> Node.Enum.Builder {
             _builder.write(UInt16(2), at: 6)
             _builder.pointer(3).clear()
             return Node.Enum.Builder(_builder)
         }
-        public var interface: Node.Interface.Builder { Node.Interface.Builder(_builder) }
-        public func initInterface() -> Node.Interface.Builder {
+        @inlinable public var interface: Node.Interface.Builder { Node.Interface.Builder(_builder) }
+        @inlinable public func initInterface() -> Node.Interface.Builder {
             _builder.write(UInt16(3), at: 6)
             _builder.pointer(3).clear()
             _builder.pointer(4).clear()
             return Node.Interface.Builder(_builder)
         }
-        public var const: Node.Const.Builder { Node.Const.Builder(_builder) }
-        public func initConst() -> Node.Const.Builder {
+        @inlinable public var const: Node.Const.Builder { Node.Const.Builder(_builder) }
+        @inlinable public func initConst() -> Node.Const.Builder {
             _builder.write(UInt16(4), at: 6)
             _builder.pointer(3).clear()
             _builder.pointer(4).clear()
             return Node.Const.Builder(_builder)
         }
-        public var annotation: Node.Annotation.Builder { Node.Annotation.Builder(_builder) }
-        public func initAnnotation() -> Node.Annotation.Builder {
+        @inlinable public var annotation: Node.Annotation.Builder { Node.Annotation.Builder(_builder) }
+        @inlinable public func initAnnotation() -> Node.Annotation.Builder {
             _builder.write(UInt16(5), at: 6)
             _builder.pointer(3).clear()
             _builder.writeBool(false, bit: 112)
@@ -462,9 +462,9 @@ public enum Node {
             _builder.writeBool(false, bit: 123)
             return Node.Annotation.Builder(_builder)
         }
-        public var startByte: UInt32 { get { _builder.read(UInt32.self, at: 10) } nonmutating set { _builder.write(newValue, at: 10) } }
+        @inlinable public var startByte: UInt32 { get { _builder.read(UInt32.self, at: 10) } nonmutating set { _builder.write(newValue, at: 10) } }
         /// Byte range of the declaration in its source file, when known.
-        public var endByte: UInt32 { get { _builder.read(UInt32.self, at: 11) } nonmutating set { _builder.write(newValue, at: 11) } }
+        @inlinable public var endByte: UInt32 { get { _builder.read(UInt32.self, at: 11) } nonmutating set { _builder.write(newValue, at: 11) } }
     }
 
     /// The arms of the union, as read.
@@ -497,34 +497,34 @@ public enum Field {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
             /// Offset in units of the field's own size (bits for Bool, pointers for pointer types).
-            public var offset: UInt32 { _reader.read(UInt32.self, at: 1) }
-            public var type: Type_.Reader { get throws { Type_.Reader(try _reader.readStruct(2)) } }
-            public var hasType: Bool { !_reader.isNull(2) }
-            public var defaultValue: Value.Reader { get throws { Value.Reader(try _reader.readStruct(3)) } }
-            public var hasDefaultValue: Bool { !_reader.isNull(3) }
+            @inlinable @inline(__always) public var offset: UInt32 { _reader.read(UInt32.self, at: 1) }
+            @inlinable @inline(__always) public var type: Type_.Reader { get throws { Type_.Reader(try _reader.readStruct(2)) } }
+            @inlinable @inline(__always) public var hasType: Bool { !_reader.isNull(2) }
+            @inlinable @inline(__always) public var defaultValue: Value.Reader { get throws { Value.Reader(try _reader.readStruct(3)) } }
+            @inlinable @inline(__always) public var hasDefaultValue: Bool { !_reader.isNull(3) }
             /// Whether the source gave a default (defaultValue may still be the type's zero).
-            public var hadExplicitDefault: Bool { _reader.readBool(bit: 128) }
+            @inlinable @inline(__always) public var hadExplicitDefault: Bool { _reader.readBool(bit: 128) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Field.Slot.dataWordCount }
-            public static var pointerCount: Int { Field.Slot.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 3 }
+            @inlinable public static var pointerCount: Int { 4 }
             /// Offset in units of the field's own size (bits for Bool, pointers for pointer types).
-            public var offset: UInt32 { get { _builder.read(UInt32.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
-            public var type: Type_.Builder { return Type_.Builder(_builder.pointer(2).getStruct(dataWords: Type_.dataWordCount, pointerCount: Type_.pointerCount)) }
-            public func initType() -> Type_.Builder { return Type_.Builder(_builder.pointer(2).initStruct(dataWords: Type_.dataWordCount, pointerCount: Type_.pointerCount)) }
-            public func setType(_ value: Type_.Reader) throws { try _builder.pointer(2).setStruct(value._reader) }
-            public var hasType: Bool { !_builder.pointer(2).isNull }
-            public var defaultValue: Value.Builder { return Value.Builder(_builder.pointer(3).getStruct(dataWords: Value.dataWordCount, pointerCount: Value.pointerCount)) }
-            public func initDefaultValue() -> Value.Builder { return Value.Builder(_builder.pointer(3).initStruct(dataWords: Value.dataWordCount, pointerCount: Value.pointerCount)) }
-            public func setDefaultValue(_ value: Value.Reader) throws { try _builder.pointer(3).setStruct(value._reader) }
-            public var hasDefaultValue: Bool { !_builder.pointer(3).isNull }
+            @inlinable public var offset: UInt32 { get { _builder.read(UInt32.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
+            @inlinable public var type: Type_.Builder { return Type_.Builder(_builder.pointer(2).getStruct(dataWords: Type_.Builder.dataWordCount, pointerCount: Type_.Builder.pointerCount)) }
+            @inlinable public func initType() -> Type_.Builder { return Type_.Builder(_builder.pointer(2).initStruct(dataWords: Type_.Builder.dataWordCount, pointerCount: Type_.Builder.pointerCount)) }
+            @inlinable public func setType(_ value: Type_.Reader) throws { try _builder.pointer(2).setStruct(value._reader) }
+            @inlinable public var hasType: Bool { !_builder.pointer(2).isNull }
+            @inlinable public var defaultValue: Value.Builder { return Value.Builder(_builder.pointer(3).getStruct(dataWords: Value.Builder.dataWordCount, pointerCount: Value.Builder.pointerCount)) }
+            @inlinable public func initDefaultValue() -> Value.Builder { return Value.Builder(_builder.pointer(3).initStruct(dataWords: Value.Builder.dataWordCount, pointerCount: Value.Builder.pointerCount)) }
+            @inlinable public func setDefaultValue(_ value: Value.Reader) throws { try _builder.pointer(3).setStruct(value._reader) }
+            @inlinable public var hasDefaultValue: Bool { !_builder.pointer(3).isNull }
             /// Whether the source gave a default (defaultValue may still be the type's zero).
-            public var hadExplicitDefault: Bool { get { _builder.readBool(bit: 128) } nonmutating set { _builder.writeBool(newValue, bit: 128) } }
+            @inlinable public var hadExplicitDefault: Bool { get { _builder.readBool(bit: 128) } nonmutating set { _builder.writeBool(newValue, bit: 128) } }
         }
     }
 
@@ -536,16 +536,16 @@ public enum Field {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var typeId: UInt64 { _reader.read(UInt64.self, at: 2) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var typeId: UInt64 { _reader.read(UInt64.self, at: 2) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Field.Group.dataWordCount }
-            public static var pointerCount: Int { Field.Group.pointerCount }
-            public var typeId: UInt64 { get { _builder.read(UInt64.self, at: 2) } nonmutating set { _builder.write(newValue, at: 2) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 3 }
+            @inlinable public static var pointerCount: Int { 4 }
+            @inlinable public var typeId: UInt64 { get { _builder.read(UInt64.self, at: 2) } nonmutating set { _builder.write(newValue, at: 2) } }
         }
     }
 
@@ -556,14 +556,14 @@ public enum Field {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
             /// The @N number written in the source.
-            public var explicit: UInt16 { _reader.read(UInt16.self, at: 6) }
+            @inlinable @inline(__always) public var explicit: UInt16 { _reader.read(UInt16.self, at: 6) }
 
             /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
-            public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 5) }
+            @inlinable public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 5) }
             /// Which union arm is set, with its value.
-            public var which: Which {
+            @inlinable public var which: Which {
                 get throws {
                     switch _reader.read(UInt16.self, at: 5) {
                         case 0:
@@ -579,15 +579,15 @@ public enum Field {
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Field.Ordinal.dataWordCount }
-            public static var pointerCount: Int { Field.Ordinal.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 3 }
+            @inlinable public static var pointerCount: Int { 4 }
             /// The union arm last selected (its discriminant).
-            public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 5) }
+            @inlinable public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 5) }
             /// Groups and unions have no ordinal of their own.
-            public func setImplicit() { _builder.write(UInt16(0), at: 5) }
+            @inlinable public func setImplicit() { _builder.write(UInt16(0), at: 5) }
             /// The @N number written in the source.
-            public var explicit: UInt16 { get { _builder.read(UInt16.self, at: 6) } nonmutating set { _builder.write(UInt16(1), at: 5); _builder.write(newValue, at: 6) } }
+            @inlinable public var explicit: UInt16 { get { _builder.read(UInt16.self, at: 6) } nonmutating set { _builder.write(UInt16(1), at: 5); _builder.write(newValue, at: 6) } }
         }
 
         /// The arms of the union, as read.
@@ -601,26 +601,26 @@ public enum Field {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var name: String { get throws { try _reader.readText(0) } }
-        public var hasName: Bool { !_reader.isNull(0) }
-        public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var name: String { get throws { try _reader.readText(0) } }
+        @inlinable @inline(__always) public var hasName: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
         /// Position of the field in the source, counting from zero within its struct.
-        public var codeOrder: UInt16 { _reader.read(UInt16.self, at: 0) }
-        public var annotations: StructList<Annotation.Reader> { get throws { StructList<Annotation.Reader>(try _reader.readList(1, expecting: StructList<Annotation.Reader>.expectation)) } }
-        public var hasAnnotations: Bool { !_reader.isNull(1) }
+        @inlinable @inline(__always) public var codeOrder: UInt16 { _reader.read(UInt16.self, at: 0) }
+        @inlinable @inline(__always) public var annotations: StructList<Annotation.Reader> { get throws { StructList<Annotation.Reader>(try _reader.readList(1, expecting: StructList<Annotation.Reader>.expectation)) } }
+        @inlinable @inline(__always) public var hasAnnotations: Bool { !_reader.isNull(1) }
         /// The union tag value that selects this field, when it belongs to the unnamed union.
-        public var discriminantValue: UInt16 { _reader.read(UInt16.self, at: 1) ^ 65535 }
+        @inlinable @inline(__always) public var discriminantValue: UInt16 { _reader.read(UInt16.self, at: 1) ^ 65535 }
         /// An ordinary field stored in the struct's data or pointer section.
-        public var slot: Field.Slot.Reader { Field.Slot.Reader(_reader) }
+        @inlinable @inline(__always) public var slot: Field.Slot.Reader { Field.Slot.Reader(_reader) }
         /// A group: its members live in the node named here.
-        public var group: Field.Group.Reader { Field.Group.Reader(_reader) }
-        public var ordinal: Field.Ordinal.Reader { Field.Ordinal.Reader(_reader) }
+        @inlinable @inline(__always) public var group: Field.Group.Reader { Field.Group.Reader(_reader) }
+        @inlinable @inline(__always) public var ordinal: Field.Ordinal.Reader { Field.Ordinal.Reader(_reader) }
 
         /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
-        public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 4) }
+        @inlinable public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 4) }
         /// Which union arm is set, with its value.
-        public var which: Which {
+        @inlinable public var which: Which {
             get throws {
                 switch _reader.read(UInt16.self, at: 4) {
                     case 0:
@@ -636,23 +636,23 @@ public enum Field {
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { Field.dataWordCount }
-        public static var pointerCount: Int { Field.pointerCount }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 3 }
+        @inlinable public static var pointerCount: Int { 4 }
         /// The union arm last selected (its discriminant).
-        public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 4) }
-        public var name: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-        public var hasName: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 4) }
+        @inlinable public var name: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+        @inlinable public var hasName: Bool { !_builder.pointer(0).isNull }
         /// Position of the field in the source, counting from zero within its struct.
-        public var codeOrder: UInt16 { get { _builder.read(UInt16.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
-        public func initAnnotations(count: Int) -> StructListBuilder<Annotation.Builder> { return StructListBuilder(_builder.pointer(1).initStructList(count: count, dataWords: Annotation.dataWordCount, pointerCount: Annotation.pointerCount)) }
-        public func setAnnotations(_ value: StructList<Annotation.Reader>) throws { try _builder.pointer(1).setList(value._list) }
-        public var hasAnnotations: Bool { !_builder.pointer(1).isNull }
+        @inlinable public var codeOrder: UInt16 { get { _builder.read(UInt16.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+        @inlinable public func initAnnotations(count: Int) -> StructListBuilder<Annotation.Builder> { return StructListBuilder(_builder.pointer(1).initStructList(count: count, dataWords: Annotation.Builder.dataWordCount, pointerCount: Annotation.Builder.pointerCount)) }
+        @inlinable public func setAnnotations(_ value: StructList<Annotation.Reader>) throws { try _builder.pointer(1).setList(value._list) }
+        @inlinable public var hasAnnotations: Bool { !_builder.pointer(1).isNull }
         /// The union tag value that selects this field, when it belongs to the unnamed union.
-        public var discriminantValue: UInt16 { get { _builder.read(UInt16.self, at: 1) ^ 65535 } nonmutating set { _builder.write(newValue ^ 65535, at: 1) } }
+        @inlinable public var discriminantValue: UInt16 { get { _builder.read(UInt16.self, at: 1) ^ 65535 } nonmutating set { _builder.write(newValue ^ 65535, at: 1) } }
         /// An ordinary field stored in the struct's data or pointer section.
-        public var slot: Field.Slot.Builder { Field.Slot.Builder(_builder) }
-        public func initSlot() -> Field.Slot.Builder {
+        @inlinable public var slot: Field.Slot.Builder { Field.Slot.Builder(_builder) }
+        @inlinable public func initSlot() -> Field.Slot.Builder {
             _builder.write(UInt16(0), at: 4)
             _builder.write(UInt32(0), at: 1)
             _builder.pointer(2).clear()
@@ -661,13 +661,13 @@ public enum Field {
             return Field.Slot.Builder(_builder)
         }
         /// A group: its members live in the node named here.
-        public var group: Field.Group.Builder { Field.Group.Builder(_builder) }
-        public func initGroup() -> Field.Group.Builder {
+        @inlinable public var group: Field.Group.Builder { Field.Group.Builder(_builder) }
+        @inlinable public func initGroup() -> Field.Group.Builder {
             _builder.write(UInt16(1), at: 4)
             _builder.write(UInt64(0), at: 2)
             return Field.Group.Builder(_builder)
         }
-        public var ordinal: Field.Ordinal.Builder { Field.Ordinal.Builder(_builder) }
+        @inlinable public var ordinal: Field.Ordinal.Builder { Field.Ordinal.Builder(_builder) }
     }
 
     /// The arms of the union, as read.
@@ -687,28 +687,28 @@ public enum Enumerant {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var name: String { get throws { try _reader.readText(0) } }
-        public var hasName: Bool { !_reader.isNull(0) }
-        public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var name: String { get throws { try _reader.readText(0) } }
+        @inlinable @inline(__always) public var hasName: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
         /// Position in the source.
-        public var codeOrder: UInt16 { _reader.read(UInt16.self, at: 0) }
-        public var annotations: StructList<Annotation.Reader> { get throws { StructList<Annotation.Reader>(try _reader.readList(1, expecting: StructList<Annotation.Reader>.expectation)) } }
-        public var hasAnnotations: Bool { !_reader.isNull(1) }
+        @inlinable @inline(__always) public var codeOrder: UInt16 { _reader.read(UInt16.self, at: 0) }
+        @inlinable @inline(__always) public var annotations: StructList<Annotation.Reader> { get throws { StructList<Annotation.Reader>(try _reader.readList(1, expecting: StructList<Annotation.Reader>.expectation)) } }
+        @inlinable @inline(__always) public var hasAnnotations: Bool { !_reader.isNull(1) }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { Enumerant.dataWordCount }
-        public static var pointerCount: Int { Enumerant.pointerCount }
-        public var name: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-        public var hasName: Bool { !_builder.pointer(0).isNull }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 1 }
+        @inlinable public static var pointerCount: Int { 2 }
+        @inlinable public var name: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+        @inlinable public var hasName: Bool { !_builder.pointer(0).isNull }
         /// Position in the source.
-        public var codeOrder: UInt16 { get { _builder.read(UInt16.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
-        public func initAnnotations(count: Int) -> StructListBuilder<Annotation.Builder> { return StructListBuilder(_builder.pointer(1).initStructList(count: count, dataWords: Annotation.dataWordCount, pointerCount: Annotation.pointerCount)) }
-        public func setAnnotations(_ value: StructList<Annotation.Reader>) throws { try _builder.pointer(1).setList(value._list) }
-        public var hasAnnotations: Bool { !_builder.pointer(1).isNull }
+        @inlinable public var codeOrder: UInt16 { get { _builder.read(UInt16.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+        @inlinable public func initAnnotations(count: Int) -> StructListBuilder<Annotation.Builder> { return StructListBuilder(_builder.pointer(1).initStructList(count: count, dataWords: Annotation.Builder.dataWordCount, pointerCount: Annotation.Builder.pointerCount)) }
+        @inlinable public func setAnnotations(_ value: StructList<Annotation.Reader>) throws { try _builder.pointer(1).setList(value._list) }
+        @inlinable public var hasAnnotations: Bool { !_builder.pointer(1).isNull }
     }
 }
 
@@ -719,22 +719,22 @@ public enum Superclass {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var id: UInt64 { _reader.read(UInt64.self, at: 0) }
-        public var brand: Brand.Reader { get throws { Brand.Reader(try _reader.readStruct(0)) } }
-        public var hasBrand: Bool { !_reader.isNull(0) }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var id: UInt64 { _reader.read(UInt64.self, at: 0) }
+        @inlinable @inline(__always) public var brand: Brand.Reader { get throws { Brand.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasBrand: Bool { !_reader.isNull(0) }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { Superclass.dataWordCount }
-        public static var pointerCount: Int { Superclass.pointerCount }
-        public var id: UInt64 { get { _builder.read(UInt64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
-        public var brand: Brand.Builder { return Brand.Builder(_builder.pointer(0).getStruct(dataWords: Brand.dataWordCount, pointerCount: Brand.pointerCount)) }
-        public func initBrand() -> Brand.Builder { return Brand.Builder(_builder.pointer(0).initStruct(dataWords: Brand.dataWordCount, pointerCount: Brand.pointerCount)) }
-        public func setBrand(_ value: Brand.Reader) throws { try _builder.pointer(0).setStruct(value._reader) }
-        public var hasBrand: Bool { !_builder.pointer(0).isNull }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 1 }
+        @inlinable public static var pointerCount: Int { 1 }
+        @inlinable public var id: UInt64 { get { _builder.read(UInt64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+        @inlinable public var brand: Brand.Builder { return Brand.Builder(_builder.pointer(0).getStruct(dataWords: Brand.Builder.dataWordCount, pointerCount: Brand.Builder.pointerCount)) }
+        @inlinable public func initBrand() -> Brand.Builder { return Brand.Builder(_builder.pointer(0).initStruct(dataWords: Brand.Builder.dataWordCount, pointerCount: Brand.Builder.pointerCount)) }
+        @inlinable public func setBrand(_ value: Brand.Reader) throws { try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasBrand: Bool { !_builder.pointer(0).isNull }
     }
 }
 
@@ -746,57 +746,57 @@ public enum Method {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var name: String { get throws { try _reader.readText(0) } }
-        public var hasName: Bool { !_reader.isNull(0) }
-        public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
-        public var codeOrder: UInt16 { _reader.read(UInt16.self, at: 0) }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var name: String { get throws { try _reader.readText(0) } }
+        @inlinable @inline(__always) public var hasName: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
+        @inlinable @inline(__always) public var codeOrder: UInt16 { _reader.read(UInt16.self, at: 0) }
         /// Generic parameters of the method itself.
-        public var implicitParameters: StructList<Node.Parameter.Reader> { get throws { StructList<Node.Parameter.Reader>(try _reader.readList(4, expecting: StructList<Node.Parameter.Reader>.expectation)) } }
-        public var hasImplicitParameters: Bool { !_reader.isNull(4) }
+        @inlinable @inline(__always) public var implicitParameters: StructList<Node.Parameter.Reader> { get throws { StructList<Node.Parameter.Reader>(try _reader.readList(4, expecting: StructList<Node.Parameter.Reader>.expectation)) } }
+        @inlinable @inline(__always) public var hasImplicitParameters: Bool { !_reader.isNull(4) }
         /// Struct holding the parameters; an auto-generated one when the parameter list is written
         /// inline (such structs have scopeId 0).
-        public var paramStructType: UInt64 { _reader.read(UInt64.self, at: 1) }
+        @inlinable @inline(__always) public var paramStructType: UInt64 { _reader.read(UInt64.self, at: 1) }
         /// Generic bindings for paramStructType.
-        public var paramBrand: Brand.Reader { get throws { Brand.Reader(try _reader.readStruct(2)) } }
-        public var hasParamBrand: Bool { !_reader.isNull(2) }
+        @inlinable @inline(__always) public var paramBrand: Brand.Reader { get throws { Brand.Reader(try _reader.readStruct(2)) } }
+        @inlinable @inline(__always) public var hasParamBrand: Bool { !_reader.isNull(2) }
         /// Struct holding the results, same rules as paramStructType.
-        public var resultStructType: UInt64 { _reader.read(UInt64.self, at: 2) }
-        public var resultBrand: Brand.Reader { get throws { Brand.Reader(try _reader.readStruct(3)) } }
-        public var hasResultBrand: Bool { !_reader.isNull(3) }
-        public var annotations: StructList<Annotation.Reader> { get throws { StructList<Annotation.Reader>(try _reader.readList(1, expecting: StructList<Annotation.Reader>.expectation)) } }
-        public var hasAnnotations: Bool { !_reader.isNull(1) }
+        @inlinable @inline(__always) public var resultStructType: UInt64 { _reader.read(UInt64.self, at: 2) }
+        @inlinable @inline(__always) public var resultBrand: Brand.Reader { get throws { Brand.Reader(try _reader.readStruct(3)) } }
+        @inlinable @inline(__always) public var hasResultBrand: Bool { !_reader.isNull(3) }
+        @inlinable @inline(__always) public var annotations: StructList<Annotation.Reader> { get throws { StructList<Annotation.Reader>(try _reader.readList(1, expecting: StructList<Annotation.Reader>.expectation)) } }
+        @inlinable @inline(__always) public var hasAnnotations: Bool { !_reader.isNull(1) }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { Method.dataWordCount }
-        public static var pointerCount: Int { Method.pointerCount }
-        public var name: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-        public var hasName: Bool { !_builder.pointer(0).isNull }
-        public var codeOrder: UInt16 { get { _builder.read(UInt16.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 3 }
+        @inlinable public static var pointerCount: Int { 5 }
+        @inlinable public var name: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+        @inlinable public var hasName: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var codeOrder: UInt16 { get { _builder.read(UInt16.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         /// Generic parameters of the method itself.
-        public func initImplicitParameters(count: Int) -> StructListBuilder<Node.Parameter.Builder> { return StructListBuilder(_builder.pointer(4).initStructList(count: count, dataWords: Node.Parameter.dataWordCount, pointerCount: Node.Parameter.pointerCount)) }
-        public func setImplicitParameters(_ value: StructList<Node.Parameter.Reader>) throws { try _builder.pointer(4).setList(value._list) }
-        public var hasImplicitParameters: Bool { !_builder.pointer(4).isNull }
+        @inlinable public func initImplicitParameters(count: Int) -> StructListBuilder<Node.Parameter.Builder> { return StructListBuilder(_builder.pointer(4).initStructList(count: count, dataWords: Node.Parameter.Builder.dataWordCount, pointerCount: Node.Parameter.Builder.pointerCount)) }
+        @inlinable public func setImplicitParameters(_ value: StructList<Node.Parameter.Reader>) throws { try _builder.pointer(4).setList(value._list) }
+        @inlinable public var hasImplicitParameters: Bool { !_builder.pointer(4).isNull }
         /// Struct holding the parameters; an auto-generated one when the parameter list is written
         /// inline (such structs have scopeId 0).
-        public var paramStructType: UInt64 { get { _builder.read(UInt64.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
+        @inlinable public var paramStructType: UInt64 { get { _builder.read(UInt64.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
         /// Generic bindings for paramStructType.
-        public var paramBrand: Brand.Builder { return Brand.Builder(_builder.pointer(2).getStruct(dataWords: Brand.dataWordCount, pointerCount: Brand.pointerCount)) }
-        public func initParamBrand() -> Brand.Builder { return Brand.Builder(_builder.pointer(2).initStruct(dataWords: Brand.dataWordCount, pointerCount: Brand.pointerCount)) }
-        public func setParamBrand(_ value: Brand.Reader) throws { try _builder.pointer(2).setStruct(value._reader) }
-        public var hasParamBrand: Bool { !_builder.pointer(2).isNull }
+        @inlinable public var paramBrand: Brand.Builder { return Brand.Builder(_builder.pointer(2).getStruct(dataWords: Brand.Builder.dataWordCount, pointerCount: Brand.Builder.pointerCount)) }
+        @inlinable public func initParamBrand() -> Brand.Builder { return Brand.Builder(_builder.pointer(2).initStruct(dataWords: Brand.Builder.dataWordCount, pointerCount: Brand.Builder.pointerCount)) }
+        @inlinable public func setParamBrand(_ value: Brand.Reader) throws { try _builder.pointer(2).setStruct(value._reader) }
+        @inlinable public var hasParamBrand: Bool { !_builder.pointer(2).isNull }
         /// Struct holding the results, same rules as paramStructType.
-        public var resultStructType: UInt64 { get { _builder.read(UInt64.self, at: 2) } nonmutating set { _builder.write(newValue, at: 2) } }
-        public var resultBrand: Brand.Builder { return Brand.Builder(_builder.pointer(3).getStruct(dataWords: Brand.dataWordCount, pointerCount: Brand.pointerCount)) }
-        public func initResultBrand() -> Brand.Builder { return Brand.Builder(_builder.pointer(3).initStruct(dataWords: Brand.dataWordCount, pointerCount: Brand.pointerCount)) }
-        public func setResultBrand(_ value: Brand.Reader) throws { try _builder.pointer(3).setStruct(value._reader) }
-        public var hasResultBrand: Bool { !_builder.pointer(3).isNull }
-        public func initAnnotations(count: Int) -> StructListBuilder<Annotation.Builder> { return StructListBuilder(_builder.pointer(1).initStructList(count: count, dataWords: Annotation.dataWordCount, pointerCount: Annotation.pointerCount)) }
-        public func setAnnotations(_ value: StructList<Annotation.Reader>) throws { try _builder.pointer(1).setList(value._list) }
-        public var hasAnnotations: Bool { !_builder.pointer(1).isNull }
+        @inlinable public var resultStructType: UInt64 { get { _builder.read(UInt64.self, at: 2) } nonmutating set { _builder.write(newValue, at: 2) } }
+        @inlinable public var resultBrand: Brand.Builder { return Brand.Builder(_builder.pointer(3).getStruct(dataWords: Brand.Builder.dataWordCount, pointerCount: Brand.Builder.pointerCount)) }
+        @inlinable public func initResultBrand() -> Brand.Builder { return Brand.Builder(_builder.pointer(3).initStruct(dataWords: Brand.Builder.dataWordCount, pointerCount: Brand.Builder.pointerCount)) }
+        @inlinable public func setResultBrand(_ value: Brand.Reader) throws { try _builder.pointer(3).setStruct(value._reader) }
+        @inlinable public var hasResultBrand: Bool { !_builder.pointer(3).isNull }
+        @inlinable public func initAnnotations(count: Int) -> StructListBuilder<Annotation.Builder> { return StructListBuilder(_builder.pointer(1).initStructList(count: count, dataWords: Annotation.Builder.dataWordCount, pointerCount: Annotation.Builder.pointerCount)) }
+        @inlinable public func setAnnotations(_ value: StructList<Annotation.Reader>) throws { try _builder.pointer(1).setList(value._list) }
+        @inlinable public var hasAnnotations: Bool { !_builder.pointer(1).isNull }
     }
 }
 
@@ -813,20 +813,20 @@ public enum Type_ {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var elementType: Type_.Reader { get throws { Type_.Reader(try _reader.readStruct(0)) } }
-            public var hasElementType: Bool { !_reader.isNull(0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var elementType: Type_.Reader { get throws { Type_.Reader(try _reader.readStruct(0)) } }
+            @inlinable @inline(__always) public var hasElementType: Bool { !_reader.isNull(0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Type_.List.dataWordCount }
-            public static var pointerCount: Int { Type_.List.pointerCount }
-            public var elementType: Type_.Builder { return Type_.Builder(_builder.pointer(0).getStruct(dataWords: Type_.dataWordCount, pointerCount: Type_.pointerCount)) }
-            public func initElementType() -> Type_.Builder { return Type_.Builder(_builder.pointer(0).initStruct(dataWords: Type_.dataWordCount, pointerCount: Type_.pointerCount)) }
-            public func setElementType(_ value: Type_.Reader) throws { try _builder.pointer(0).setStruct(value._reader) }
-            public var hasElementType: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 3 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var elementType: Type_.Builder { return Type_.Builder(_builder.pointer(0).getStruct(dataWords: Type_.Builder.dataWordCount, pointerCount: Type_.Builder.pointerCount)) }
+            @inlinable public func initElementType() -> Type_.Builder { return Type_.Builder(_builder.pointer(0).initStruct(dataWords: Type_.Builder.dataWordCount, pointerCount: Type_.Builder.pointerCount)) }
+            @inlinable public func setElementType(_ value: Type_.Reader) throws { try _builder.pointer(0).setStruct(value._reader) }
+            @inlinable public var hasElementType: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -837,22 +837,22 @@ public enum Type_ {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var typeId: UInt64 { _reader.read(UInt64.self, at: 1) }
-            public var brand: Brand.Reader { get throws { Brand.Reader(try _reader.readStruct(0)) } }
-            public var hasBrand: Bool { !_reader.isNull(0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var typeId: UInt64 { _reader.read(UInt64.self, at: 1) }
+            @inlinable @inline(__always) public var brand: Brand.Reader { get throws { Brand.Reader(try _reader.readStruct(0)) } }
+            @inlinable @inline(__always) public var hasBrand: Bool { !_reader.isNull(0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Type_.Enum.dataWordCount }
-            public static var pointerCount: Int { Type_.Enum.pointerCount }
-            public var typeId: UInt64 { get { _builder.read(UInt64.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
-            public var brand: Brand.Builder { return Brand.Builder(_builder.pointer(0).getStruct(dataWords: Brand.dataWordCount, pointerCount: Brand.pointerCount)) }
-            public func initBrand() -> Brand.Builder { return Brand.Builder(_builder.pointer(0).initStruct(dataWords: Brand.dataWordCount, pointerCount: Brand.pointerCount)) }
-            public func setBrand(_ value: Brand.Reader) throws { try _builder.pointer(0).setStruct(value._reader) }
-            public var hasBrand: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 3 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var typeId: UInt64 { get { _builder.read(UInt64.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
+            @inlinable public var brand: Brand.Builder { return Brand.Builder(_builder.pointer(0).getStruct(dataWords: Brand.Builder.dataWordCount, pointerCount: Brand.Builder.pointerCount)) }
+            @inlinable public func initBrand() -> Brand.Builder { return Brand.Builder(_builder.pointer(0).initStruct(dataWords: Brand.Builder.dataWordCount, pointerCount: Brand.Builder.pointerCount)) }
+            @inlinable public func setBrand(_ value: Brand.Reader) throws { try _builder.pointer(0).setStruct(value._reader) }
+            @inlinable public var hasBrand: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -863,22 +863,22 @@ public enum Type_ {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var typeId: UInt64 { _reader.read(UInt64.self, at: 1) }
-            public var brand: Brand.Reader { get throws { Brand.Reader(try _reader.readStruct(0)) } }
-            public var hasBrand: Bool { !_reader.isNull(0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var typeId: UInt64 { _reader.read(UInt64.self, at: 1) }
+            @inlinable @inline(__always) public var brand: Brand.Reader { get throws { Brand.Reader(try _reader.readStruct(0)) } }
+            @inlinable @inline(__always) public var hasBrand: Bool { !_reader.isNull(0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Type_.Struct.dataWordCount }
-            public static var pointerCount: Int { Type_.Struct.pointerCount }
-            public var typeId: UInt64 { get { _builder.read(UInt64.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
-            public var brand: Brand.Builder { return Brand.Builder(_builder.pointer(0).getStruct(dataWords: Brand.dataWordCount, pointerCount: Brand.pointerCount)) }
-            public func initBrand() -> Brand.Builder { return Brand.Builder(_builder.pointer(0).initStruct(dataWords: Brand.dataWordCount, pointerCount: Brand.pointerCount)) }
-            public func setBrand(_ value: Brand.Reader) throws { try _builder.pointer(0).setStruct(value._reader) }
-            public var hasBrand: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 3 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var typeId: UInt64 { get { _builder.read(UInt64.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
+            @inlinable public var brand: Brand.Builder { return Brand.Builder(_builder.pointer(0).getStruct(dataWords: Brand.Builder.dataWordCount, pointerCount: Brand.Builder.pointerCount)) }
+            @inlinable public func initBrand() -> Brand.Builder { return Brand.Builder(_builder.pointer(0).initStruct(dataWords: Brand.Builder.dataWordCount, pointerCount: Brand.Builder.pointerCount)) }
+            @inlinable public func setBrand(_ value: Brand.Reader) throws { try _builder.pointer(0).setStruct(value._reader) }
+            @inlinable public var hasBrand: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -889,22 +889,22 @@ public enum Type_ {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var typeId: UInt64 { _reader.read(UInt64.self, at: 1) }
-            public var brand: Brand.Reader { get throws { Brand.Reader(try _reader.readStruct(0)) } }
-            public var hasBrand: Bool { !_reader.isNull(0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var typeId: UInt64 { _reader.read(UInt64.self, at: 1) }
+            @inlinable @inline(__always) public var brand: Brand.Reader { get throws { Brand.Reader(try _reader.readStruct(0)) } }
+            @inlinable @inline(__always) public var hasBrand: Bool { !_reader.isNull(0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Type_.Interface.dataWordCount }
-            public static var pointerCount: Int { Type_.Interface.pointerCount }
-            public var typeId: UInt64 { get { _builder.read(UInt64.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
-            public var brand: Brand.Builder { return Brand.Builder(_builder.pointer(0).getStruct(dataWords: Brand.dataWordCount, pointerCount: Brand.pointerCount)) }
-            public func initBrand() -> Brand.Builder { return Brand.Builder(_builder.pointer(0).initStruct(dataWords: Brand.dataWordCount, pointerCount: Brand.pointerCount)) }
-            public func setBrand(_ value: Brand.Reader) throws { try _builder.pointer(0).setStruct(value._reader) }
-            public var hasBrand: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 3 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var typeId: UInt64 { get { _builder.read(UInt64.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
+            @inlinable public var brand: Brand.Builder { return Brand.Builder(_builder.pointer(0).getStruct(dataWords: Brand.Builder.dataWordCount, pointerCount: Brand.Builder.pointerCount)) }
+            @inlinable public func initBrand() -> Brand.Builder { return Brand.Builder(_builder.pointer(0).initStruct(dataWords: Brand.Builder.dataWordCount, pointerCount: Brand.Builder.pointerCount)) }
+            @inlinable public func setBrand(_ value: Brand.Reader) throws { try _builder.pointer(0).setStruct(value._reader) }
+            @inlinable public var hasBrand: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -921,12 +921,12 @@ public enum Type_ {
 
             public struct Reader: StructReaderView {
                 public let _reader: StructReader
-                public init(_ reader: StructReader) { _reader = reader }
+                @inlinable public init(_ reader: StructReader) { _reader = reader }
 
                 /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
-                public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 5) }
+                @inlinable public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 5) }
                 /// Which union arm is set, with its value.
-                public var which: Which {
+                @inlinable public var which: Which {
                     get throws {
                         switch _reader.read(UInt16.self, at: 5) {
                             case 0:
@@ -946,15 +946,15 @@ public enum Type_ {
 
             public struct Builder: StructBuilderView {
                 public let _builder: StructBuilder
-                public init(_ builder: StructBuilder) { _builder = builder }
-                public static var dataWordCount: Int { Type_.AnyPointer.Unconstrained.dataWordCount }
-                public static var pointerCount: Int { Type_.AnyPointer.Unconstrained.pointerCount }
+                @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+                @inlinable public static var dataWordCount: Int { 3 }
+                @inlinable public static var pointerCount: Int { 1 }
                 /// The union arm last selected (its discriminant).
-                public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 5) }
-                public func setAnyKind() { _builder.write(UInt16(0), at: 5) }
-                public func setStruct() { _builder.write(UInt16(1), at: 5) }
-                public func setList() { _builder.write(UInt16(2), at: 5) }
-                public func setCapability() { _builder.write(UInt16(3), at: 5) }
+                @inlinable public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 5) }
+                @inlinable public func setAnyKind() { _builder.write(UInt16(0), at: 5) }
+                @inlinable public func setStruct() { _builder.write(UInt16(1), at: 5) }
+                @inlinable public func setList() { _builder.write(UInt16(2), at: 5) }
+                @inlinable public func setCapability() { _builder.write(UInt16(3), at: 5) }
             }
 
             /// The arms of the union, as read.
@@ -976,22 +976,22 @@ public enum Type_ {
 
             public struct Reader: StructReaderView {
                 public let _reader: StructReader
-                public init(_ reader: StructReader) { _reader = reader }
+                @inlinable public init(_ reader: StructReader) { _reader = reader }
                 /// The generic node declaring the parameter (the current scope or an ancestor).
-                public var scopeId: UInt64 { _reader.read(UInt64.self, at: 2) }
+                @inlinable @inline(__always) public var scopeId: UInt64 { _reader.read(UInt64.self, at: 2) }
                 /// Index into that node's parameter list.
-                public var parameterIndex: UInt16 { _reader.read(UInt16.self, at: 5) }
+                @inlinable @inline(__always) public var parameterIndex: UInt16 { _reader.read(UInt16.self, at: 5) }
             }
 
             public struct Builder: StructBuilderView {
                 public let _builder: StructBuilder
-                public init(_ builder: StructBuilder) { _builder = builder }
-                public static var dataWordCount: Int { Type_.AnyPointer.Parameter.dataWordCount }
-                public static var pointerCount: Int { Type_.AnyPointer.Parameter.pointerCount }
+                @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+                @inlinable public static var dataWordCount: Int { 3 }
+                @inlinable public static var pointerCount: Int { 1 }
                 /// The generic node declaring the parameter (the current scope or an ancestor).
-                public var scopeId: UInt64 { get { _builder.read(UInt64.self, at: 2) } nonmutating set { _builder.write(newValue, at: 2) } }
+                @inlinable public var scopeId: UInt64 { get { _builder.read(UInt64.self, at: 2) } nonmutating set { _builder.write(newValue, at: 2) } }
                 /// Index into that node's parameter list.
-                public var parameterIndex: UInt16 { get { _builder.read(UInt16.self, at: 5) } nonmutating set { _builder.write(newValue, at: 5) } }
+                @inlinable public var parameterIndex: UInt16 { get { _builder.read(UInt16.self, at: 5) } nonmutating set { _builder.write(newValue, at: 5) } }
             }
         }
 
@@ -1003,33 +1003,33 @@ public enum Type_ {
 
             public struct Reader: StructReaderView {
                 public let _reader: StructReader
-                public init(_ reader: StructReader) { _reader = reader }
-                public var parameterIndex: UInt16 { _reader.read(UInt16.self, at: 5) }
+                @inlinable public init(_ reader: StructReader) { _reader = reader }
+                @inlinable @inline(__always) public var parameterIndex: UInt16 { _reader.read(UInt16.self, at: 5) }
             }
 
             public struct Builder: StructBuilderView {
                 public let _builder: StructBuilder
-                public init(_ builder: StructBuilder) { _builder = builder }
-                public static var dataWordCount: Int { Type_.AnyPointer.ImplicitMethodParameter.dataWordCount }
-                public static var pointerCount: Int { Type_.AnyPointer.ImplicitMethodParameter.pointerCount }
-                public var parameterIndex: UInt16 { get { _builder.read(UInt16.self, at: 5) } nonmutating set { _builder.write(newValue, at: 5) } }
+                @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+                @inlinable public static var dataWordCount: Int { 3 }
+                @inlinable public static var pointerCount: Int { 1 }
+                @inlinable public var parameterIndex: UInt16 { get { _builder.read(UInt16.self, at: 5) } nonmutating set { _builder.write(newValue, at: 5) } }
             }
         }
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
             /// A pointer of unknown type, possibly limited to one kind.
-            public var unconstrained: Type_.AnyPointer.Unconstrained.Reader { Type_.AnyPointer.Unconstrained.Reader(_reader) }
+            @inlinable @inline(__always) public var unconstrained: Type_.AnyPointer.Unconstrained.Reader { Type_.AnyPointer.Unconstrained.Reader(_reader) }
             /// A generic parameter of an enclosing declaration.
-            public var parameter: Type_.AnyPointer.Parameter.Reader { Type_.AnyPointer.Parameter.Reader(_reader) }
+            @inlinable @inline(__always) public var parameter: Type_.AnyPointer.Parameter.Reader { Type_.AnyPointer.Parameter.Reader(_reader) }
             /// A generic parameter of the method being declared.
-            public var implicitMethodParameter: Type_.AnyPointer.ImplicitMethodParameter.Reader { Type_.AnyPointer.ImplicitMethodParameter.Reader(_reader) }
+            @inlinable @inline(__always) public var implicitMethodParameter: Type_.AnyPointer.ImplicitMethodParameter.Reader { Type_.AnyPointer.ImplicitMethodParameter.Reader(_reader) }
 
             /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
-            public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 4) }
+            @inlinable public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 4) }
             /// Which union arm is set, with its value.
-            public var which: Which {
+            @inlinable public var which: Which {
                 get throws {
                     switch _reader.read(UInt16.self, at: 4) {
                         case 0:
@@ -1047,29 +1047,29 @@ public enum Type_ {
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Type_.AnyPointer.dataWordCount }
-            public static var pointerCount: Int { Type_.AnyPointer.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 3 }
+            @inlinable public static var pointerCount: Int { 1 }
             /// The union arm last selected (its discriminant).
-            public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 4) }
+            @inlinable public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 4) }
             /// A pointer of unknown type, possibly limited to one kind.
-            public var unconstrained: Type_.AnyPointer.Unconstrained.Builder { Type_.AnyPointer.Unconstrained.Builder(_builder) }
-            public func initUnconstrained() -> Type_.AnyPointer.Unconstrained.Builder {
+            @inlinable public var unconstrained: Type_.AnyPointer.Unconstrained.Builder { Type_.AnyPointer.Unconstrained.Builder(_builder) }
+            @inlinable public func initUnconstrained() -> Type_.AnyPointer.Unconstrained.Builder {
                 _builder.write(UInt16(0), at: 4)
                 _builder.write(UInt16(0), at: 5)
                 return Type_.AnyPointer.Unconstrained.Builder(_builder)
             }
             /// A generic parameter of an enclosing declaration.
-            public var parameter: Type_.AnyPointer.Parameter.Builder { Type_.AnyPointer.Parameter.Builder(_builder) }
-            public func initParameter() -> Type_.AnyPointer.Parameter.Builder {
+            @inlinable public var parameter: Type_.AnyPointer.Parameter.Builder { Type_.AnyPointer.Parameter.Builder(_builder) }
+            @inlinable public func initParameter() -> Type_.AnyPointer.Parameter.Builder {
                 _builder.write(UInt16(1), at: 4)
                 _builder.write(UInt64(0), at: 2)
                 _builder.write(UInt16(0), at: 5)
                 return Type_.AnyPointer.Parameter.Builder(_builder)
             }
             /// A generic parameter of the method being declared.
-            public var implicitMethodParameter: Type_.AnyPointer.ImplicitMethodParameter.Builder { Type_.AnyPointer.ImplicitMethodParameter.Builder(_builder) }
-            public func initImplicitMethodParameter() -> Type_.AnyPointer.ImplicitMethodParameter.Builder {
+            @inlinable public var implicitMethodParameter: Type_.AnyPointer.ImplicitMethodParameter.Builder { Type_.AnyPointer.ImplicitMethodParameter.Builder(_builder) }
+            @inlinable public func initImplicitMethodParameter() -> Type_.AnyPointer.ImplicitMethodParameter.Builder {
                 _builder.write(UInt16(2), at: 4)
                 _builder.write(UInt16(0), at: 5)
                 return Type_.AnyPointer.ImplicitMethodParameter.Builder(_builder)
@@ -1088,17 +1088,17 @@ public enum Type_ {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var list: Type_.List.Reader { Type_.List.Reader(_reader) }
-        public var `enum`: Type_.Enum.Reader { Type_.Enum.Reader(_reader) }
-        public var `struct`: Type_.Struct.Reader { Type_.Struct.Reader(_reader) }
-        public var interface: Type_.Interface.Reader { Type_.Interface.Reader(_reader) }
-        public var anyPointer: Type_.AnyPointer.Reader { Type_.AnyPointer.Reader(_reader) }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var list: Type_.List.Reader { Type_.List.Reader(_reader) }
+        @inlinable @inline(__always) public var `enum`: Type_.Enum.Reader { Type_.Enum.Reader(_reader) }
+        @inlinable @inline(__always) public var `struct`: Type_.Struct.Reader { Type_.Struct.Reader(_reader) }
+        @inlinable @inline(__always) public var interface: Type_.Interface.Reader { Type_.Interface.Reader(_reader) }
+        @inlinable @inline(__always) public var anyPointer: Type_.AnyPointer.Reader { Type_.AnyPointer.Reader(_reader) }
 
         /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
-        public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
+        @inlinable public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
         /// Which union arm is set, with its value.
-        public var which: Which {
+        @inlinable public var which: Which {
             get throws {
                 switch _reader.read(UInt16.self, at: 0) {
                     case 0:
@@ -1148,54 +1148,54 @@ public enum Type_ {
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { Type_.dataWordCount }
-        public static var pointerCount: Int { Type_.pointerCount }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 3 }
+        @inlinable public static var pointerCount: Int { 1 }
         /// The union arm last selected (its discriminant).
-        public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 0) }
-        public func setVoid() { _builder.write(UInt16(0), at: 0) }
-        public func setBool() { _builder.write(UInt16(1), at: 0) }
-        public func setInt8() { _builder.write(UInt16(2), at: 0) }
-        public func setInt16() { _builder.write(UInt16(3), at: 0) }
-        public func setInt32() { _builder.write(UInt16(4), at: 0) }
-        public func setInt64() { _builder.write(UInt16(5), at: 0) }
-        public func setUint8() { _builder.write(UInt16(6), at: 0) }
-        public func setUint16() { _builder.write(UInt16(7), at: 0) }
-        public func setUint32() { _builder.write(UInt16(8), at: 0) }
-        public func setUint64() { _builder.write(UInt16(9), at: 0) }
-        public func setFloat32() { _builder.write(UInt16(10), at: 0) }
-        public func setFloat64() { _builder.write(UInt16(11), at: 0) }
-        public func setText() { _builder.write(UInt16(12), at: 0) }
-        public func setData() { _builder.write(UInt16(13), at: 0) }
-        public var list: Type_.List.Builder { Type_.List.Builder(_builder) }
-        public func initList() -> Type_.List.Builder {
+        @inlinable public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 0) }
+        @inlinable public func setVoid() { _builder.write(UInt16(0), at: 0) }
+        @inlinable public func setBool() { _builder.write(UInt16(1), at: 0) }
+        @inlinable public func setInt8() { _builder.write(UInt16(2), at: 0) }
+        @inlinable public func setInt16() { _builder.write(UInt16(3), at: 0) }
+        @inlinable public func setInt32() { _builder.write(UInt16(4), at: 0) }
+        @inlinable public func setInt64() { _builder.write(UInt16(5), at: 0) }
+        @inlinable public func setUint8() { _builder.write(UInt16(6), at: 0) }
+        @inlinable public func setUint16() { _builder.write(UInt16(7), at: 0) }
+        @inlinable public func setUint32() { _builder.write(UInt16(8), at: 0) }
+        @inlinable public func setUint64() { _builder.write(UInt16(9), at: 0) }
+        @inlinable public func setFloat32() { _builder.write(UInt16(10), at: 0) }
+        @inlinable public func setFloat64() { _builder.write(UInt16(11), at: 0) }
+        @inlinable public func setText() { _builder.write(UInt16(12), at: 0) }
+        @inlinable public func setData() { _builder.write(UInt16(13), at: 0) }
+        @inlinable public var list: Type_.List.Builder { Type_.List.Builder(_builder) }
+        @inlinable public func initList() -> Type_.List.Builder {
             _builder.write(UInt16(14), at: 0)
             _builder.pointer(0).clear()
             return Type_.List.Builder(_builder)
         }
-        public var `enum`: Type_.Enum.Builder { Type_.Enum.Builder(_builder) }
-        public func initEnum() -> Type_.Enum.Builder {
+        @inlinable public var `enum`: Type_.Enum.Builder { Type_.Enum.Builder(_builder) }
+        @inlinable public func initEnum() -> Type_.Enum.Builder {
             _builder.write(UInt16(15), at: 0)
             _builder.write(UInt64(0), at: 1)
             _builder.pointer(0).clear()
             return Type_.Enum.Builder(_builder)
         }
-        public var `struct`: Type_.Struct.Builder { Type_.Struct.Builder(_builder) }
-        public func initStruct() -> Type_.Struct.Builder {
+        @inlinable public var `struct`: Type_.Struct.Builder { Type_.Struct.Builder(_builder) }
+        @inlinable public func initStruct() -> Type_.Struct.Builder {
             _builder.write(UInt16(16), at: 0)
             _builder.write(UInt64(0), at: 1)
             _builder.pointer(0).clear()
             return Type_.Struct.Builder(_builder)
         }
-        public var interface: Type_.Interface.Builder { Type_.Interface.Builder(_builder) }
-        public func initInterface() -> Type_.Interface.Builder {
+        @inlinable public var interface: Type_.Interface.Builder { Type_.Interface.Builder(_builder) }
+        @inlinable public func initInterface() -> Type_.Interface.Builder {
             _builder.write(UInt16(17), at: 0)
             _builder.write(UInt64(0), at: 1)
             _builder.pointer(0).clear()
             return Type_.Interface.Builder(_builder)
         }
-        public var anyPointer: Type_.AnyPointer.Builder { Type_.AnyPointer.Builder(_builder) }
-        public func initAnyPointer() -> Type_.AnyPointer.Builder {
+        @inlinable public var anyPointer: Type_.AnyPointer.Builder { Type_.AnyPointer.Builder(_builder) }
+        @inlinable public func initAnyPointer() -> Type_.AnyPointer.Builder {
             _builder.write(UInt16(18), at: 0)
             _builder.write(UInt16(0), at: 4)
             _builder.write(UInt16(0), at: 5)
@@ -1245,17 +1245,17 @@ public enum Brand {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
             /// The generic node whose parameters this binds.
-            public var scopeId: UInt64 { _reader.read(UInt64.self, at: 0) }
+            @inlinable @inline(__always) public var scopeId: UInt64 { _reader.read(UInt64.self, at: 0) }
             /// One binding per parameter, in order.
-            public var bind: StructList<Brand.Binding.Reader> { get throws { StructList<Brand.Binding.Reader>(try _reader.readList(0, expecting: StructList<Brand.Binding.Reader>.expectation)) } }
-            public var hasBind: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var bind: StructList<Brand.Binding.Reader> { get throws { StructList<Brand.Binding.Reader>(try _reader.readList(0, expecting: StructList<Brand.Binding.Reader>.expectation)) } }
+            @inlinable @inline(__always) public var hasBind: Bool { !_reader.isNull(0) }
 
             /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
-            public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 4) }
+            @inlinable public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 4) }
             /// Which union arm is set, with its value.
-            public var which: Which {
+            @inlinable public var which: Which {
                 get throws {
                     switch _reader.read(UInt16.self, at: 4) {
                         case 0:
@@ -1271,19 +1271,19 @@ public enum Brand {
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Brand.Scope.dataWordCount }
-            public static var pointerCount: Int { Brand.Scope.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 2 }
+            @inlinable public static var pointerCount: Int { 1 }
             /// The union arm last selected (its discriminant).
-            public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 4) }
+            @inlinable public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 4) }
             /// The generic node whose parameters this binds.
-            public var scopeId: UInt64 { get { _builder.read(UInt64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public var scopeId: UInt64 { get { _builder.read(UInt64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
             /// One binding per parameter, in order.
-            public func initBind(count: Int) -> StructListBuilder<Brand.Binding.Builder> { _builder.write(UInt16(0), at: 4); return StructListBuilder(_builder.pointer(0).initStructList(count: count, dataWords: Brand.Binding.dataWordCount, pointerCount: Brand.Binding.pointerCount)) }
-            public func setBind(_ value: StructList<Brand.Binding.Reader>) throws { _builder.write(UInt16(0), at: 4); try _builder.pointer(0).setList(value._list) }
-            public var hasBind: Bool { !_builder.pointer(0).isNull }
+            @inlinable public func initBind(count: Int) -> StructListBuilder<Brand.Binding.Builder> { _builder.write(UInt16(0), at: 4); return StructListBuilder(_builder.pointer(0).initStructList(count: count, dataWords: Brand.Binding.Builder.dataWordCount, pointerCount: Brand.Binding.Builder.pointerCount)) }
+            @inlinable public func setBind(_ value: StructList<Brand.Binding.Reader>) throws { _builder.write(UInt16(0), at: 4); try _builder.pointer(0).setList(value._list) }
+            @inlinable public var hasBind: Bool { !_builder.pointer(0).isNull }
             /// Keep whatever bindings this scope has where the brand is used.
-            public func setInherit() { _builder.write(UInt16(1), at: 4) }
+            @inlinable public func setInherit() { _builder.write(UInt16(1), at: 4) }
         }
 
         /// The arms of the union, as read.
@@ -1302,14 +1302,14 @@ public enum Brand {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var type: Type_.Reader { get throws { Type_.Reader(try _reader.readStruct(0)) } }
-            public var hasType: Bool { !_reader.isNull(0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var type: Type_.Reader { get throws { Type_.Reader(try _reader.readStruct(0)) } }
+            @inlinable @inline(__always) public var hasType: Bool { !_reader.isNull(0) }
 
             /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
-            public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
+            @inlinable public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
             /// Which union arm is set, with its value.
-            public var which: Which {
+            @inlinable public var which: Which {
                 get throws {
                     switch _reader.read(UInt16.self, at: 0) {
                         case 0:
@@ -1325,16 +1325,16 @@ public enum Brand {
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Brand.Binding.dataWordCount }
-            public static var pointerCount: Int { Brand.Binding.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 1 }
             /// The union arm last selected (its discriminant).
-            public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 0) }
-            public func setUnbound() { _builder.write(UInt16(0), at: 0) }
-            public var type: Type_.Builder { _builder.write(UInt16(1), at: 0); return Type_.Builder(_builder.pointer(0).getStruct(dataWords: Type_.dataWordCount, pointerCount: Type_.pointerCount)) }
-            public func initType() -> Type_.Builder { _builder.write(UInt16(1), at: 0); return Type_.Builder(_builder.pointer(0).initStruct(dataWords: Type_.dataWordCount, pointerCount: Type_.pointerCount)) }
-            public func setType(_ value: Type_.Reader) throws { _builder.write(UInt16(1), at: 0); try _builder.pointer(0).setStruct(value._reader) }
-            public var hasType: Bool { !_builder.pointer(0).isNull }
+            @inlinable public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 0) }
+            @inlinable public func setUnbound() { _builder.write(UInt16(0), at: 0) }
+            @inlinable public var type: Type_.Builder { _builder.write(UInt16(1), at: 0); return Type_.Builder(_builder.pointer(0).getStruct(dataWords: Type_.Builder.dataWordCount, pointerCount: Type_.Builder.pointerCount)) }
+            @inlinable public func initType() -> Type_.Builder { _builder.write(UInt16(1), at: 0); return Type_.Builder(_builder.pointer(0).initStruct(dataWords: Type_.Builder.dataWordCount, pointerCount: Type_.Builder.pointerCount)) }
+            @inlinable public func setType(_ value: Type_.Reader) throws { _builder.write(UInt16(1), at: 0); try _builder.pointer(0).setStruct(value._reader) }
+            @inlinable public var hasType: Bool { !_builder.pointer(0).isNull }
         }
 
         /// The arms of the union, as read.
@@ -1348,19 +1348,19 @@ public enum Brand {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var scopes: StructList<Brand.Scope.Reader> { get throws { StructList<Brand.Scope.Reader>(try _reader.readList(0, expecting: StructList<Brand.Scope.Reader>.expectation)) } }
-        public var hasScopes: Bool { !_reader.isNull(0) }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var scopes: StructList<Brand.Scope.Reader> { get throws { StructList<Brand.Scope.Reader>(try _reader.readList(0, expecting: StructList<Brand.Scope.Reader>.expectation)) } }
+        @inlinable @inline(__always) public var hasScopes: Bool { !_reader.isNull(0) }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { Brand.dataWordCount }
-        public static var pointerCount: Int { Brand.pointerCount }
-        public func initScopes(count: Int) -> StructListBuilder<Brand.Scope.Builder> { return StructListBuilder(_builder.pointer(0).initStructList(count: count, dataWords: Brand.Scope.dataWordCount, pointerCount: Brand.Scope.pointerCount)) }
-        public func setScopes(_ value: StructList<Brand.Scope.Reader>) throws { try _builder.pointer(0).setList(value._list) }
-        public var hasScopes: Bool { !_builder.pointer(0).isNull }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 0 }
+        @inlinable public static var pointerCount: Int { 1 }
+        @inlinable public func initScopes(count: Int) -> StructListBuilder<Brand.Scope.Builder> { return StructListBuilder(_builder.pointer(0).initStructList(count: count, dataWords: Brand.Scope.Builder.dataWordCount, pointerCount: Brand.Scope.Builder.pointerCount)) }
+        @inlinable public func setScopes(_ value: StructList<Brand.Scope.Reader>) throws { try _builder.pointer(0).setList(value._list) }
+        @inlinable public var hasScopes: Bool { !_builder.pointer(0).isNull }
     }
 }
 
@@ -1373,36 +1373,36 @@ public enum Value {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var bool: Bool { _reader.readBool(bit: 16) }
-        public var int8: Int8 { _reader.read(Int8.self, at: 2) }
-        public var int16: Int16 { _reader.read(Int16.self, at: 1) }
-        public var int32: Int32 { _reader.read(Int32.self, at: 1) }
-        public var int64: Int64 { _reader.read(Int64.self, at: 1) }
-        public var uint8: UInt8 { _reader.read(UInt8.self, at: 2) }
-        public var uint16: UInt16 { _reader.read(UInt16.self, at: 1) }
-        public var uint32: UInt32 { _reader.read(UInt32.self, at: 1) }
-        public var uint64: UInt64 { _reader.read(UInt64.self, at: 1) }
-        public var float32: Float { _reader.readFloat32(at: 1) }
-        public var float64: Double { _reader.readFloat64(at: 1) }
-        public var text: String { get throws { try _reader.readText(0) } }
-        public var hasText: Bool { !_reader.isNull(0) }
-        public var textView: BlobView { get throws { try _reader.pointer(0).textView() } }
-        public var data: [UInt8] { get throws { try _reader.readData(0) } }
-        public var hasData: Bool { !_reader.isNull(0) }
-        public var dataView: BlobView { get throws { try _reader.pointer(0).dataView() } }
-        public var list: AnyPointerReader { _reader.pointer(0) }
-        public var hasList: Bool { !_reader.isNull(0) }
-        public var `enum`: UInt16 { _reader.read(UInt16.self, at: 1) }
-        public var `struct`: AnyPointerReader { _reader.pointer(0) }
-        public var hasStruct: Bool { !_reader.isNull(0) }
-        public var anyPointer: AnyPointerReader { _reader.pointer(0) }
-        public var hasAnyPointer: Bool { !_reader.isNull(0) }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var bool: Bool { _reader.readBool(bit: 16) }
+        @inlinable @inline(__always) public var int8: Int8 { _reader.read(Int8.self, at: 2) }
+        @inlinable @inline(__always) public var int16: Int16 { _reader.read(Int16.self, at: 1) }
+        @inlinable @inline(__always) public var int32: Int32 { _reader.read(Int32.self, at: 1) }
+        @inlinable @inline(__always) public var int64: Int64 { _reader.read(Int64.self, at: 1) }
+        @inlinable @inline(__always) public var uint8: UInt8 { _reader.read(UInt8.self, at: 2) }
+        @inlinable @inline(__always) public var uint16: UInt16 { _reader.read(UInt16.self, at: 1) }
+        @inlinable @inline(__always) public var uint32: UInt32 { _reader.read(UInt32.self, at: 1) }
+        @inlinable @inline(__always) public var uint64: UInt64 { _reader.read(UInt64.self, at: 1) }
+        @inlinable @inline(__always) public var float32: Float { _reader.readFloat32(at: 1) }
+        @inlinable @inline(__always) public var float64: Double { _reader.readFloat64(at: 1) }
+        @inlinable @inline(__always) public var text: String { get throws { try _reader.readText(0) } }
+        @inlinable @inline(__always) public var hasText: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var textView: BlobView { get throws { try _reader.pointer(0).textView() } }
+        @inlinable @inline(__always) public var data: [UInt8] { get throws { try _reader.readData(0) } }
+        @inlinable @inline(__always) public var hasData: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var dataView: BlobView { get throws { try _reader.pointer(0).dataView() } }
+        @inlinable @inline(__always) public var list: AnyPointerReader { _reader.pointer(0) }
+        @inlinable @inline(__always) public var hasList: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var `enum`: UInt16 { _reader.read(UInt16.self, at: 1) }
+        @inlinable @inline(__always) public var `struct`: AnyPointerReader { _reader.pointer(0) }
+        @inlinable @inline(__always) public var hasStruct: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var anyPointer: AnyPointerReader { _reader.pointer(0) }
+        @inlinable @inline(__always) public var hasAnyPointer: Bool { !_reader.isNull(0) }
 
         /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
-        public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
+        @inlinable public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
         /// Which union arm is set, with its value.
-        public var which: Which {
+        @inlinable public var which: Which {
             get throws {
                 switch _reader.read(UInt16.self, at: 0) {
                     case 0:
@@ -1452,36 +1452,36 @@ public enum Value {
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { Value.dataWordCount }
-        public static var pointerCount: Int { Value.pointerCount }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 2 }
+        @inlinable public static var pointerCount: Int { 1 }
         /// The union arm last selected (its discriminant).
-        public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 0) }
-        public func setVoid() { _builder.write(UInt16(0), at: 0) }
-        public var bool: Bool { get { _builder.readBool(bit: 16) } nonmutating set { _builder.write(UInt16(1), at: 0); _builder.writeBool(newValue, bit: 16) } }
-        public var int8: Int8 { get { _builder.read(Int8.self, at: 2) } nonmutating set { _builder.write(UInt16(2), at: 0); _builder.write(newValue, at: 2) } }
-        public var int16: Int16 { get { _builder.read(Int16.self, at: 1) } nonmutating set { _builder.write(UInt16(3), at: 0); _builder.write(newValue, at: 1) } }
-        public var int32: Int32 { get { _builder.read(Int32.self, at: 1) } nonmutating set { _builder.write(UInt16(4), at: 0); _builder.write(newValue, at: 1) } }
-        public var int64: Int64 { get { _builder.read(Int64.self, at: 1) } nonmutating set { _builder.write(UInt16(5), at: 0); _builder.write(newValue, at: 1) } }
-        public var uint8: UInt8 { get { _builder.read(UInt8.self, at: 2) } nonmutating set { _builder.write(UInt16(6), at: 0); _builder.write(newValue, at: 2) } }
-        public var uint16: UInt16 { get { _builder.read(UInt16.self, at: 1) } nonmutating set { _builder.write(UInt16(7), at: 0); _builder.write(newValue, at: 1) } }
-        public var uint32: UInt32 { get { _builder.read(UInt32.self, at: 1) } nonmutating set { _builder.write(UInt16(8), at: 0); _builder.write(newValue, at: 1) } }
-        public var uint64: UInt64 { get { _builder.read(UInt64.self, at: 1) } nonmutating set { _builder.write(UInt16(9), at: 0); _builder.write(newValue, at: 1) } }
-        public var float32: Float { get { _builder.readFloat32(at: 1) } nonmutating set { _builder.write(UInt16(10), at: 0); _builder.writeFloat32(newValue, at: 1) } }
-        public var float64: Double { get { _builder.readFloat64(at: 1) } nonmutating set { _builder.write(UInt16(11), at: 0); _builder.writeFloat64(newValue, at: 1) } }
-        public var text: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.write(UInt16(12), at: 0); _builder.pointer(0).setText(newValue) } }
-        public var hasText: Bool { !_builder.pointer(0).isNull }
-        public var data: [UInt8] { get { _builder.pointer(0).readBytes(isText: false) ?? [] } nonmutating set { _builder.write(UInt16(13), at: 0); _builder.pointer(0).setData(newValue) } }
-        public var hasData: Bool { !_builder.pointer(0).isNull }
-        public var list: AnyPointerBuilder { _builder.write(UInt16(14), at: 0); return _builder.pointer(0) }
-        public var hasList: Bool { !_builder.pointer(0).isNull }
-        public var `enum`: UInt16 { get { _builder.read(UInt16.self, at: 1) } nonmutating set { _builder.write(UInt16(15), at: 0); _builder.write(newValue, at: 1) } }
-        public var `struct`: AnyPointerBuilder { _builder.write(UInt16(16), at: 0); return _builder.pointer(0) }
-        public var hasStruct: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 0) }
+        @inlinable public func setVoid() { _builder.write(UInt16(0), at: 0) }
+        @inlinable public var bool: Bool { get { _builder.readBool(bit: 16) } nonmutating set { _builder.write(UInt16(1), at: 0); _builder.writeBool(newValue, bit: 16) } }
+        @inlinable public var int8: Int8 { get { _builder.read(Int8.self, at: 2) } nonmutating set { _builder.write(UInt16(2), at: 0); _builder.write(newValue, at: 2) } }
+        @inlinable public var int16: Int16 { get { _builder.read(Int16.self, at: 1) } nonmutating set { _builder.write(UInt16(3), at: 0); _builder.write(newValue, at: 1) } }
+        @inlinable public var int32: Int32 { get { _builder.read(Int32.self, at: 1) } nonmutating set { _builder.write(UInt16(4), at: 0); _builder.write(newValue, at: 1) } }
+        @inlinable public var int64: Int64 { get { _builder.read(Int64.self, at: 1) } nonmutating set { _builder.write(UInt16(5), at: 0); _builder.write(newValue, at: 1) } }
+        @inlinable public var uint8: UInt8 { get { _builder.read(UInt8.self, at: 2) } nonmutating set { _builder.write(UInt16(6), at: 0); _builder.write(newValue, at: 2) } }
+        @inlinable public var uint16: UInt16 { get { _builder.read(UInt16.self, at: 1) } nonmutating set { _builder.write(UInt16(7), at: 0); _builder.write(newValue, at: 1) } }
+        @inlinable public var uint32: UInt32 { get { _builder.read(UInt32.self, at: 1) } nonmutating set { _builder.write(UInt16(8), at: 0); _builder.write(newValue, at: 1) } }
+        @inlinable public var uint64: UInt64 { get { _builder.read(UInt64.self, at: 1) } nonmutating set { _builder.write(UInt16(9), at: 0); _builder.write(newValue, at: 1) } }
+        @inlinable public var float32: Float { get { _builder.readFloat32(at: 1) } nonmutating set { _builder.write(UInt16(10), at: 0); _builder.writeFloat32(newValue, at: 1) } }
+        @inlinable public var float64: Double { get { _builder.readFloat64(at: 1) } nonmutating set { _builder.write(UInt16(11), at: 0); _builder.writeFloat64(newValue, at: 1) } }
+        @inlinable public var text: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.write(UInt16(12), at: 0); _builder.pointer(0).setText(newValue) } }
+        @inlinable public var hasText: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var data: [UInt8] { get { _builder.pointer(0).readBytes(isText: false) ?? [] } nonmutating set { _builder.write(UInt16(13), at: 0); _builder.pointer(0).setData(newValue) } }
+        @inlinable public var hasData: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var list: AnyPointerBuilder { _builder.write(UInt16(14), at: 0); return _builder.pointer(0) }
+        @inlinable public var hasList: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var `enum`: UInt16 { get { _builder.read(UInt16.self, at: 1) } nonmutating set { _builder.write(UInt16(15), at: 0); _builder.write(newValue, at: 1) } }
+        @inlinable public var `struct`: AnyPointerBuilder { _builder.write(UInt16(16), at: 0); return _builder.pointer(0) }
+        @inlinable public var hasStruct: Bool { !_builder.pointer(0).isNull }
         /// Only null is expressible.
-        public func setInterface() { _builder.write(UInt16(17), at: 0) }
-        public var anyPointer: AnyPointerBuilder { _builder.write(UInt16(18), at: 0); return _builder.pointer(0) }
-        public var hasAnyPointer: Bool { !_builder.pointer(0).isNull }
+        @inlinable public func setInterface() { _builder.write(UInt16(17), at: 0) }
+        @inlinable public var anyPointer: AnyPointerBuilder { _builder.write(UInt16(18), at: 0); return _builder.pointer(0) }
+        @inlinable public var hasAnyPointer: Bool { !_builder.pointer(0).isNull }
     }
 
     /// The arms of the union, as read.
@@ -1518,32 +1518,32 @@ public enum Annotation {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
         /// The annotation's own node.
-        public var id: UInt64 { _reader.read(UInt64.self, at: 0) }
+        @inlinable @inline(__always) public var id: UInt64 { _reader.read(UInt64.self, at: 0) }
         /// Generic bindings of the annotation node.
-        public var brand: Brand.Reader { get throws { Brand.Reader(try _reader.readStruct(1)) } }
-        public var hasBrand: Bool { !_reader.isNull(1) }
-        public var value: Value.Reader { get throws { Value.Reader(try _reader.readStruct(0)) } }
-        public var hasValue: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var brand: Brand.Reader { get throws { Brand.Reader(try _reader.readStruct(1)) } }
+        @inlinable @inline(__always) public var hasBrand: Bool { !_reader.isNull(1) }
+        @inlinable @inline(__always) public var value: Value.Reader { get throws { Value.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasValue: Bool { !_reader.isNull(0) }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { Annotation.dataWordCount }
-        public static var pointerCount: Int { Annotation.pointerCount }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 1 }
+        @inlinable public static var pointerCount: Int { 2 }
         /// The annotation's own node.
-        public var id: UInt64 { get { _builder.read(UInt64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+        @inlinable public var id: UInt64 { get { _builder.read(UInt64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         /// Generic bindings of the annotation node.
-        public var brand: Brand.Builder { return Brand.Builder(_builder.pointer(1).getStruct(dataWords: Brand.dataWordCount, pointerCount: Brand.pointerCount)) }
-        public func initBrand() -> Brand.Builder { return Brand.Builder(_builder.pointer(1).initStruct(dataWords: Brand.dataWordCount, pointerCount: Brand.pointerCount)) }
-        public func setBrand(_ value: Brand.Reader) throws { try _builder.pointer(1).setStruct(value._reader) }
-        public var hasBrand: Bool { !_builder.pointer(1).isNull }
-        public var value: Value.Builder { return Value.Builder(_builder.pointer(0).getStruct(dataWords: Value.dataWordCount, pointerCount: Value.pointerCount)) }
-        public func initValue() -> Value.Builder { return Value.Builder(_builder.pointer(0).initStruct(dataWords: Value.dataWordCount, pointerCount: Value.pointerCount)) }
-        public func setValue(_ value: Value.Reader) throws { try _builder.pointer(0).setStruct(value._reader) }
-        public var hasValue: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var brand: Brand.Builder { return Brand.Builder(_builder.pointer(1).getStruct(dataWords: Brand.Builder.dataWordCount, pointerCount: Brand.Builder.pointerCount)) }
+        @inlinable public func initBrand() -> Brand.Builder { return Brand.Builder(_builder.pointer(1).initStruct(dataWords: Brand.Builder.dataWordCount, pointerCount: Brand.Builder.pointerCount)) }
+        @inlinable public func setBrand(_ value: Brand.Reader) throws { try _builder.pointer(1).setStruct(value._reader) }
+        @inlinable public var hasBrand: Bool { !_builder.pointer(1).isNull }
+        @inlinable public var value: Value.Builder { return Value.Builder(_builder.pointer(0).getStruct(dataWords: Value.Builder.dataWordCount, pointerCount: Value.Builder.pointerCount)) }
+        @inlinable public func initValue() -> Value.Builder { return Value.Builder(_builder.pointer(0).initStruct(dataWords: Value.Builder.dataWordCount, pointerCount: Value.Builder.pointerCount)) }
+        @inlinable public func setValue(_ value: Value.Reader) throws { try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasValue: Bool { !_builder.pointer(0).isNull }
     }
 }
 
@@ -1598,20 +1598,20 @@ public enum CapnpVersion {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var major: UInt16 { _reader.read(UInt16.self, at: 0) }
-        public var minor: UInt8 { _reader.read(UInt8.self, at: 2) }
-        public var micro: UInt8 { _reader.read(UInt8.self, at: 3) }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var major: UInt16 { _reader.read(UInt16.self, at: 0) }
+        @inlinable @inline(__always) public var minor: UInt8 { _reader.read(UInt8.self, at: 2) }
+        @inlinable @inline(__always) public var micro: UInt8 { _reader.read(UInt8.self, at: 3) }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { CapnpVersion.dataWordCount }
-        public static var pointerCount: Int { CapnpVersion.pointerCount }
-        public var major: UInt16 { get { _builder.read(UInt16.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
-        public var minor: UInt8 { get { _builder.read(UInt8.self, at: 2) } nonmutating set { _builder.write(newValue, at: 2) } }
-        public var micro: UInt8 { get { _builder.read(UInt8.self, at: 3) } nonmutating set { _builder.write(newValue, at: 3) } }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 1 }
+        @inlinable public static var pointerCount: Int { 0 }
+        @inlinable public var major: UInt16 { get { _builder.read(UInt16.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+        @inlinable public var minor: UInt8 { get { _builder.read(UInt8.self, at: 2) } nonmutating set { _builder.write(newValue, at: 2) } }
+        @inlinable public var micro: UInt8 { get { _builder.read(UInt8.self, at: 3) } nonmutating set { _builder.write(newValue, at: 3) } }
     }
 }
 
@@ -1633,25 +1633,25 @@ public enum CodeGeneratorRequest {
 
             public struct Reader: StructReaderView {
                 public let _reader: StructReader
-                public init(_ reader: StructReader) { _reader = reader }
+                @inlinable public init(_ reader: StructReader) { _reader = reader }
                 /// The imported file's node.
-                public var id: UInt64 { _reader.read(UInt64.self, at: 0) }
+                @inlinable @inline(__always) public var id: UInt64 { _reader.read(UInt64.self, at: 0) }
                 /// The import as written, e.g. "/capnp/c++.capnp".
-                public var name: String { get throws { try _reader.readText(0) } }
-                public var hasName: Bool { !_reader.isNull(0) }
-                public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
+                @inlinable @inline(__always) public var name: String { get throws { try _reader.readText(0) } }
+                @inlinable @inline(__always) public var hasName: Bool { !_reader.isNull(0) }
+                @inlinable @inline(__always) public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
             }
 
             public struct Builder: StructBuilderView {
                 public let _builder: StructBuilder
-                public init(_ builder: StructBuilder) { _builder = builder }
-                public static var dataWordCount: Int { CodeGeneratorRequest.RequestedFile.Import.dataWordCount }
-                public static var pointerCount: Int { CodeGeneratorRequest.RequestedFile.Import.pointerCount }
+                @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+                @inlinable public static var dataWordCount: Int { 1 }
+                @inlinable public static var pointerCount: Int { 1 }
                 /// The imported file's node.
-                public var id: UInt64 { get { _builder.read(UInt64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+                @inlinable public var id: UInt64 { get { _builder.read(UInt64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
                 /// The import as written, e.g. "/capnp/c++.capnp".
-                public var name: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-                public var hasName: Bool { !_builder.pointer(0).isNull }
+                @inlinable public var name: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+                @inlinable public var hasName: Bool { !_builder.pointer(0).isNull }
             }
         }
 
@@ -1674,35 +1674,35 @@ public enum CodeGeneratorRequest {
 
                     public struct Reader: StructReaderView {
                         public let _reader: StructReader
-                        public init(_ reader: StructReader) { _reader = reader }
-                        public var parentTypeId: UInt64 { _reader.read(UInt64.self, at: 1) }
-                        public var ordinal: UInt16 { _reader.read(UInt16.self, at: 9) }
+                        @inlinable public init(_ reader: StructReader) { _reader = reader }
+                        @inlinable @inline(__always) public var parentTypeId: UInt64 { _reader.read(UInt64.self, at: 1) }
+                        @inlinable @inline(__always) public var ordinal: UInt16 { _reader.read(UInt16.self, at: 9) }
                     }
 
                     public struct Builder: StructBuilderView {
                         public let _builder: StructBuilder
-                        public init(_ builder: StructBuilder) { _builder = builder }
-                        public static var dataWordCount: Int { CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Member.dataWordCount }
-                        public static var pointerCount: Int { CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Member.pointerCount }
-                        public var parentTypeId: UInt64 { get { _builder.read(UInt64.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
-                        public var ordinal: UInt16 { get { _builder.read(UInt16.self, at: 9) } nonmutating set { _builder.write(newValue, at: 9) } }
+                        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+                        @inlinable public static var dataWordCount: Int { 3 }
+                        @inlinable public static var pointerCount: Int { 0 }
+                        @inlinable public var parentTypeId: UInt64 { get { _builder.read(UInt64.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
+                        @inlinable public var ordinal: UInt16 { get { _builder.read(UInt16.self, at: 9) } nonmutating set { _builder.write(newValue, at: 9) } }
                     }
                 }
 
                 public struct Reader: StructReaderView {
                     public let _reader: StructReader
-                    public init(_ reader: StructReader) { _reader = reader }
-                    public var startByte: UInt32 { _reader.read(UInt32.self, at: 0) }
-                    public var endByte: UInt32 { _reader.read(UInt32.self, at: 1) }
+                    @inlinable public init(_ reader: StructReader) { _reader = reader }
+                    @inlinable @inline(__always) public var startByte: UInt32 { _reader.read(UInt32.self, at: 0) }
+                    @inlinable @inline(__always) public var endByte: UInt32 { _reader.read(UInt32.self, at: 1) }
                     /// The identifier names a type.
-                    public var typeId: UInt64 { _reader.read(UInt64.self, at: 1) }
+                    @inlinable @inline(__always) public var typeId: UInt64 { _reader.read(UInt64.self, at: 1) }
                     /// The identifier names a member of a type.
-                    public var member: CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Member.Reader { CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Member.Reader(_reader) }
+                    @inlinable @inline(__always) public var member: CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Member.Reader { CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Member.Reader(_reader) }
 
                     /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
-                    public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 8) }
+                    @inlinable public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 8) }
                     /// Which union arm is set, with its value.
-                    public var which: Which {
+                    @inlinable public var which: Which {
                         get throws {
                             switch _reader.read(UInt16.self, at: 8) {
                                 case 0:
@@ -1718,18 +1718,18 @@ public enum CodeGeneratorRequest {
 
                 public struct Builder: StructBuilderView {
                     public let _builder: StructBuilder
-                    public init(_ builder: StructBuilder) { _builder = builder }
-                    public static var dataWordCount: Int { CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.dataWordCount }
-                    public static var pointerCount: Int { CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.pointerCount }
+                    @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+                    @inlinable public static var dataWordCount: Int { 3 }
+                    @inlinable public static var pointerCount: Int { 0 }
                     /// The union arm last selected (its discriminant).
-                    public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 8) }
-                    public var startByte: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
-                    public var endByte: UInt32 { get { _builder.read(UInt32.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
+                    @inlinable public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 8) }
+                    @inlinable public var startByte: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+                    @inlinable public var endByte: UInt32 { get { _builder.read(UInt32.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
                     /// The identifier names a type.
-                    public var typeId: UInt64 { get { _builder.read(UInt64.self, at: 1) } nonmutating set { _builder.write(UInt16(0), at: 8); _builder.write(newValue, at: 1) } }
+                    @inlinable public var typeId: UInt64 { get { _builder.read(UInt64.self, at: 1) } nonmutating set { _builder.write(UInt16(0), at: 8); _builder.write(newValue, at: 1) } }
                     /// The identifier names a member of a type.
-                    public var member: CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Member.Builder { CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Member.Builder(_builder) }
-                    public func initMember() -> CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Member.Builder {
+                    @inlinable public var member: CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Member.Builder { CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Member.Builder(_builder) }
+                    @inlinable public func initMember() -> CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Member.Builder {
                         _builder.write(UInt16(1), at: 8)
                         _builder.write(UInt64(0), at: 1)
                         _builder.write(UInt16(0), at: 9)
@@ -1748,98 +1748,98 @@ public enum CodeGeneratorRequest {
 
             public struct Reader: StructReaderView {
                 public let _reader: StructReader
-                public init(_ reader: StructReader) { _reader = reader }
-                public var identifiers: StructList<CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Reader> { get throws { StructList<CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Reader>(try _reader.readList(0, expecting: StructList<CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Reader>.expectation)) } }
-                public var hasIdentifiers: Bool { !_reader.isNull(0) }
+                @inlinable public init(_ reader: StructReader) { _reader = reader }
+                @inlinable @inline(__always) public var identifiers: StructList<CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Reader> { get throws { StructList<CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Reader>(try _reader.readList(0, expecting: StructList<CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Reader>.expectation)) } }
+                @inlinable @inline(__always) public var hasIdentifiers: Bool { !_reader.isNull(0) }
             }
 
             public struct Builder: StructBuilderView {
                 public let _builder: StructBuilder
-                public init(_ builder: StructBuilder) { _builder = builder }
-                public static var dataWordCount: Int { CodeGeneratorRequest.RequestedFile.FileSourceInfo.dataWordCount }
-                public static var pointerCount: Int { CodeGeneratorRequest.RequestedFile.FileSourceInfo.pointerCount }
-                public func initIdentifiers(count: Int) -> StructListBuilder<CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Builder> { return StructListBuilder(_builder.pointer(0).initStructList(count: count, dataWords: CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.dataWordCount, pointerCount: CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.pointerCount)) }
-                public func setIdentifiers(_ value: StructList<CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Reader>) throws { try _builder.pointer(0).setList(value._list) }
-                public var hasIdentifiers: Bool { !_builder.pointer(0).isNull }
+                @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+                @inlinable public static var dataWordCount: Int { 0 }
+                @inlinable public static var pointerCount: Int { 1 }
+                @inlinable public func initIdentifiers(count: Int) -> StructListBuilder<CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Builder> { return StructListBuilder(_builder.pointer(0).initStructList(count: count, dataWords: CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Builder.dataWordCount, pointerCount: CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Builder.pointerCount)) }
+                @inlinable public func setIdentifiers(_ value: StructList<CodeGeneratorRequest.RequestedFile.FileSourceInfo.Identifier.Reader>) throws { try _builder.pointer(0).setList(value._list) }
+                @inlinable public var hasIdentifiers: Bool { !_builder.pointer(0).isNull }
             }
         }
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
             /// The file's node.
-            public var id: UInt64 { _reader.read(UInt64.self, at: 0) }
+            @inlinable @inline(__always) public var id: UInt64 { _reader.read(UInt64.self, at: 0) }
             /// Path as given on the command line; outputs go at the same relative path.
-            public var filename: String { get throws { try _reader.readText(0) } }
-            public var hasFilename: Bool { !_reader.isNull(0) }
-            public var filenameView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable @inline(__always) public var filename: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasFilename: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var filenameView: BlobView { get throws { try _reader.pointer(0).textView() } }
             /// Files this one imports.
-            public var imports: StructList<CodeGeneratorRequest.RequestedFile.Import.Reader> { get throws { StructList<CodeGeneratorRequest.RequestedFile.Import.Reader>(try _reader.readList(1, expecting: StructList<CodeGeneratorRequest.RequestedFile.Import.Reader>.expectation)) } }
-            public var hasImports: Bool { !_reader.isNull(1) }
-            public var fileSourceInfo: CodeGeneratorRequest.RequestedFile.FileSourceInfo.Reader { get throws { CodeGeneratorRequest.RequestedFile.FileSourceInfo.Reader(try _reader.readStruct(2)) } }
-            public var hasFileSourceInfo: Bool { !_reader.isNull(2) }
+            @inlinable @inline(__always) public var imports: StructList<CodeGeneratorRequest.RequestedFile.Import.Reader> { get throws { StructList<CodeGeneratorRequest.RequestedFile.Import.Reader>(try _reader.readList(1, expecting: StructList<CodeGeneratorRequest.RequestedFile.Import.Reader>.expectation)) } }
+            @inlinable @inline(__always) public var hasImports: Bool { !_reader.isNull(1) }
+            @inlinable @inline(__always) public var fileSourceInfo: CodeGeneratorRequest.RequestedFile.FileSourceInfo.Reader { get throws { CodeGeneratorRequest.RequestedFile.FileSourceInfo.Reader(try _reader.readStruct(2)) } }
+            @inlinable @inline(__always) public var hasFileSourceInfo: Bool { !_reader.isNull(2) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { CodeGeneratorRequest.RequestedFile.dataWordCount }
-            public static var pointerCount: Int { CodeGeneratorRequest.RequestedFile.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 3 }
             /// The file's node.
-            public var id: UInt64 { get { _builder.read(UInt64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public var id: UInt64 { get { _builder.read(UInt64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
             /// Path as given on the command line; outputs go at the same relative path.
-            public var filename: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasFilename: Bool { !_builder.pointer(0).isNull }
+            @inlinable public var filename: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasFilename: Bool { !_builder.pointer(0).isNull }
             /// Files this one imports.
-            public func initImports(count: Int) -> StructListBuilder<CodeGeneratorRequest.RequestedFile.Import.Builder> { return StructListBuilder(_builder.pointer(1).initStructList(count: count, dataWords: CodeGeneratorRequest.RequestedFile.Import.dataWordCount, pointerCount: CodeGeneratorRequest.RequestedFile.Import.pointerCount)) }
-            public func setImports(_ value: StructList<CodeGeneratorRequest.RequestedFile.Import.Reader>) throws { try _builder.pointer(1).setList(value._list) }
-            public var hasImports: Bool { !_builder.pointer(1).isNull }
-            public var fileSourceInfo: CodeGeneratorRequest.RequestedFile.FileSourceInfo.Builder { return CodeGeneratorRequest.RequestedFile.FileSourceInfo.Builder(_builder.pointer(2).getStruct(dataWords: CodeGeneratorRequest.RequestedFile.FileSourceInfo.dataWordCount, pointerCount: CodeGeneratorRequest.RequestedFile.FileSourceInfo.pointerCount)) }
-            public func initFileSourceInfo() -> CodeGeneratorRequest.RequestedFile.FileSourceInfo.Builder { return CodeGeneratorRequest.RequestedFile.FileSourceInfo.Builder(_builder.pointer(2).initStruct(dataWords: CodeGeneratorRequest.RequestedFile.FileSourceInfo.dataWordCount, pointerCount: CodeGeneratorRequest.RequestedFile.FileSourceInfo.pointerCount)) }
-            public func setFileSourceInfo(_ value: CodeGeneratorRequest.RequestedFile.FileSourceInfo.Reader) throws { try _builder.pointer(2).setStruct(value._reader) }
-            public var hasFileSourceInfo: Bool { !_builder.pointer(2).isNull }
+            @inlinable public func initImports(count: Int) -> StructListBuilder<CodeGeneratorRequest.RequestedFile.Import.Builder> { return StructListBuilder(_builder.pointer(1).initStructList(count: count, dataWords: CodeGeneratorRequest.RequestedFile.Import.Builder.dataWordCount, pointerCount: CodeGeneratorRequest.RequestedFile.Import.Builder.pointerCount)) }
+            @inlinable public func setImports(_ value: StructList<CodeGeneratorRequest.RequestedFile.Import.Reader>) throws { try _builder.pointer(1).setList(value._list) }
+            @inlinable public var hasImports: Bool { !_builder.pointer(1).isNull }
+            @inlinable public var fileSourceInfo: CodeGeneratorRequest.RequestedFile.FileSourceInfo.Builder { return CodeGeneratorRequest.RequestedFile.FileSourceInfo.Builder(_builder.pointer(2).getStruct(dataWords: CodeGeneratorRequest.RequestedFile.FileSourceInfo.Builder.dataWordCount, pointerCount: CodeGeneratorRequest.RequestedFile.FileSourceInfo.Builder.pointerCount)) }
+            @inlinable public func initFileSourceInfo() -> CodeGeneratorRequest.RequestedFile.FileSourceInfo.Builder { return CodeGeneratorRequest.RequestedFile.FileSourceInfo.Builder(_builder.pointer(2).initStruct(dataWords: CodeGeneratorRequest.RequestedFile.FileSourceInfo.Builder.dataWordCount, pointerCount: CodeGeneratorRequest.RequestedFile.FileSourceInfo.Builder.pointerCount)) }
+            @inlinable public func setFileSourceInfo(_ value: CodeGeneratorRequest.RequestedFile.FileSourceInfo.Reader) throws { try _builder.pointer(2).setStruct(value._reader) }
+            @inlinable public var hasFileSourceInfo: Bool { !_builder.pointer(2).isNull }
         }
     }
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
         /// Version of the compiler; absent (zeros) before 0.6.
-        public var capnpVersion: CapnpVersion.Reader { get throws { CapnpVersion.Reader(try _reader.readStruct(2)) } }
-        public var hasCapnpVersion: Bool { !_reader.isNull(2) }
+        @inlinable @inline(__always) public var capnpVersion: CapnpVersion.Reader { get throws { CapnpVersion.Reader(try _reader.readStruct(2)) } }
+        @inlinable @inline(__always) public var hasCapnpVersion: Bool { !_reader.isNull(2) }
         /// The requested files' nodes plus every node they depend on.
-        public var nodes: StructList<Node.Reader> { get throws { StructList<Node.Reader>(try _reader.readList(0, expecting: StructList<Node.Reader>.expectation)) } }
-        public var hasNodes: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var nodes: StructList<Node.Reader> { get throws { StructList<Node.Reader>(try _reader.readList(0, expecting: StructList<Node.Reader>.expectation)) } }
+        @inlinable @inline(__always) public var hasNodes: Bool { !_reader.isNull(0) }
         /// Extra source information, for the requested files' nodes only.
-        public var sourceInfo: StructList<Node.SourceInfo.Reader> { get throws { StructList<Node.SourceInfo.Reader>(try _reader.readList(3, expecting: StructList<Node.SourceInfo.Reader>.expectation)) } }
-        public var hasSourceInfo: Bool { !_reader.isNull(3) }
+        @inlinable @inline(__always) public var sourceInfo: StructList<Node.SourceInfo.Reader> { get throws { StructList<Node.SourceInfo.Reader>(try _reader.readList(3, expecting: StructList<Node.SourceInfo.Reader>.expectation)) } }
+        @inlinable @inline(__always) public var hasSourceInfo: Bool { !_reader.isNull(3) }
         /// Files to generate code for.
-        public var requestedFiles: StructList<CodeGeneratorRequest.RequestedFile.Reader> { get throws { StructList<CodeGeneratorRequest.RequestedFile.Reader>(try _reader.readList(1, expecting: StructList<CodeGeneratorRequest.RequestedFile.Reader>.expectation)) } }
-        public var hasRequestedFiles: Bool { !_reader.isNull(1) }
+        @inlinable @inline(__always) public var requestedFiles: StructList<CodeGeneratorRequest.RequestedFile.Reader> { get throws { StructList<CodeGeneratorRequest.RequestedFile.Reader>(try _reader.readList(1, expecting: StructList<CodeGeneratorRequest.RequestedFile.Reader>.expectation)) } }
+        @inlinable @inline(__always) public var hasRequestedFiles: Bool { !_reader.isNull(1) }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { CodeGeneratorRequest.dataWordCount }
-        public static var pointerCount: Int { CodeGeneratorRequest.pointerCount }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 0 }
+        @inlinable public static var pointerCount: Int { 4 }
         /// Version of the compiler; absent (zeros) before 0.6.
-        public var capnpVersion: CapnpVersion.Builder { return CapnpVersion.Builder(_builder.pointer(2).getStruct(dataWords: CapnpVersion.dataWordCount, pointerCount: CapnpVersion.pointerCount)) }
-        public func initCapnpVersion() -> CapnpVersion.Builder { return CapnpVersion.Builder(_builder.pointer(2).initStruct(dataWords: CapnpVersion.dataWordCount, pointerCount: CapnpVersion.pointerCount)) }
-        public func setCapnpVersion(_ value: CapnpVersion.Reader) throws { try _builder.pointer(2).setStruct(value._reader) }
-        public var hasCapnpVersion: Bool { !_builder.pointer(2).isNull }
+        @inlinable public var capnpVersion: CapnpVersion.Builder { return CapnpVersion.Builder(_builder.pointer(2).getStruct(dataWords: CapnpVersion.Builder.dataWordCount, pointerCount: CapnpVersion.Builder.pointerCount)) }
+        @inlinable public func initCapnpVersion() -> CapnpVersion.Builder { return CapnpVersion.Builder(_builder.pointer(2).initStruct(dataWords: CapnpVersion.Builder.dataWordCount, pointerCount: CapnpVersion.Builder.pointerCount)) }
+        @inlinable public func setCapnpVersion(_ value: CapnpVersion.Reader) throws { try _builder.pointer(2).setStruct(value._reader) }
+        @inlinable public var hasCapnpVersion: Bool { !_builder.pointer(2).isNull }
         /// The requested files' nodes plus every node they depend on.
-        public func initNodes(count: Int) -> StructListBuilder<Node.Builder> { return StructListBuilder(_builder.pointer(0).initStructList(count: count, dataWords: Node.dataWordCount, pointerCount: Node.pointerCount)) }
-        public func setNodes(_ value: StructList<Node.Reader>) throws { try _builder.pointer(0).setList(value._list) }
-        public var hasNodes: Bool { !_builder.pointer(0).isNull }
+        @inlinable public func initNodes(count: Int) -> StructListBuilder<Node.Builder> { return StructListBuilder(_builder.pointer(0).initStructList(count: count, dataWords: Node.Builder.dataWordCount, pointerCount: Node.Builder.pointerCount)) }
+        @inlinable public func setNodes(_ value: StructList<Node.Reader>) throws { try _builder.pointer(0).setList(value._list) }
+        @inlinable public var hasNodes: Bool { !_builder.pointer(0).isNull }
         /// Extra source information, for the requested files' nodes only.
-        public func initSourceInfo(count: Int) -> StructListBuilder<Node.SourceInfo.Builder> { return StructListBuilder(_builder.pointer(3).initStructList(count: count, dataWords: Node.SourceInfo.dataWordCount, pointerCount: Node.SourceInfo.pointerCount)) }
-        public func setSourceInfo(_ value: StructList<Node.SourceInfo.Reader>) throws { try _builder.pointer(3).setList(value._list) }
-        public var hasSourceInfo: Bool { !_builder.pointer(3).isNull }
+        @inlinable public func initSourceInfo(count: Int) -> StructListBuilder<Node.SourceInfo.Builder> { return StructListBuilder(_builder.pointer(3).initStructList(count: count, dataWords: Node.SourceInfo.Builder.dataWordCount, pointerCount: Node.SourceInfo.Builder.pointerCount)) }
+        @inlinable public func setSourceInfo(_ value: StructList<Node.SourceInfo.Reader>) throws { try _builder.pointer(3).setList(value._list) }
+        @inlinable public var hasSourceInfo: Bool { !_builder.pointer(3).isNull }
         /// Files to generate code for.
-        public func initRequestedFiles(count: Int) -> StructListBuilder<CodeGeneratorRequest.RequestedFile.Builder> { return StructListBuilder(_builder.pointer(1).initStructList(count: count, dataWords: CodeGeneratorRequest.RequestedFile.dataWordCount, pointerCount: CodeGeneratorRequest.RequestedFile.pointerCount)) }
-        public func setRequestedFiles(_ value: StructList<CodeGeneratorRequest.RequestedFile.Reader>) throws { try _builder.pointer(1).setList(value._list) }
-        public var hasRequestedFiles: Bool { !_builder.pointer(1).isNull }
+        @inlinable public func initRequestedFiles(count: Int) -> StructListBuilder<CodeGeneratorRequest.RequestedFile.Builder> { return StructListBuilder(_builder.pointer(1).initStructList(count: count, dataWords: CodeGeneratorRequest.RequestedFile.Builder.dataWordCount, pointerCount: CodeGeneratorRequest.RequestedFile.Builder.pointerCount)) }
+        @inlinable public func setRequestedFiles(_ value: StructList<CodeGeneratorRequest.RequestedFile.Reader>) throws { try _builder.pointer(1).setList(value._list) }
+        @inlinable public var hasRequestedFiles: Bool { !_builder.pointer(1).isNull }
     }
 }
 

@@ -11,48 +11,48 @@ public enum Message {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
         /// Echo of a message the receiver did not understand (an unknown union member, say). The
         /// sender must then clean up as if the echoed message had failed.
-        public var unimplemented: Message.Reader { get throws { Message.Reader(try _reader.readStruct(0)) } }
-        public var hasUnimplemented: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var unimplemented: Message.Reader { get throws { Message.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasUnimplemented: Bool { !_reader.isNull(0) }
         /// The sender is closing the connection because of this error.
-        public var abort: Exception.Reader { get throws { Exception.Reader(try _reader.readStruct(0)) } }
-        public var hasAbort: Bool { !_reader.isNull(0) }
-        public var bootstrap: Bootstrap.Reader { get throws { Bootstrap.Reader(try _reader.readStruct(0)) } }
-        public var hasBootstrap: Bool { !_reader.isNull(0) }
-        public var call: Call.Reader { get throws { Call.Reader(try _reader.readStruct(0)) } }
-        public var hasCall: Bool { !_reader.isNull(0) }
-        public var `return`: Return.Reader { get throws { Return.Reader(try _reader.readStruct(0)) } }
-        public var hasReturn: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var abort: Exception.Reader { get throws { Exception.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasAbort: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var bootstrap: Bootstrap.Reader { get throws { Bootstrap.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasBootstrap: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var call: Call.Reader { get throws { Call.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasCall: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var `return`: Return.Reader { get throws { Return.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasReturn: Bool { !_reader.isNull(0) }
         /// Level 0.
-        public var finish: Finish.Reader { get throws { Finish.Reader(try _reader.readStruct(0)) } }
-        public var hasFinish: Bool { !_reader.isNull(0) }
-        public var resolve: Resolve.Reader { get throws { Resolve.Reader(try _reader.readStruct(0)) } }
-        public var hasResolve: Bool { !_reader.isNull(0) }
-        public var release: Release.Reader { get throws { Release.Reader(try _reader.readStruct(0)) } }
-        public var hasRelease: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var finish: Finish.Reader { get throws { Finish.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasFinish: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var resolve: Resolve.Reader { get throws { Resolve.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasResolve: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var release: Release.Reader { get throws { Release.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasRelease: Bool { !_reader.isNull(0) }
         /// Level 1.
-        public var disembargo: Disembargo.Reader { get throws { Disembargo.Reader(try _reader.readStruct(0)) } }
-        public var hasDisembargo: Bool { !_reader.isNull(0) }
-        public var obsoleteSave: AnyPointerReader { _reader.pointer(0) }
-        public var hasObsoleteSave: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var disembargo: Disembargo.Reader { get throws { Disembargo.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasDisembargo: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var obsoleteSave: AnyPointerReader { _reader.pointer(0) }
+        @inlinable @inline(__always) public var hasObsoleteSave: Bool { !_reader.isNull(0) }
         /// Retired; never sent.
-        public var obsoleteDelete: AnyPointerReader { _reader.pointer(0) }
-        public var hasObsoleteDelete: Bool { !_reader.isNull(0) }
-        public var provide: Provide.Reader { get throws { Provide.Reader(try _reader.readStruct(0)) } }
-        public var hasProvide: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var obsoleteDelete: AnyPointerReader { _reader.pointer(0) }
+        @inlinable @inline(__always) public var hasObsoleteDelete: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var provide: Provide.Reader { get throws { Provide.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasProvide: Bool { !_reader.isNull(0) }
         /// Level 3.
-        public var accept: Accept.Reader { get throws { Accept.Reader(try _reader.readStruct(0)) } }
-        public var hasAccept: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var accept: Accept.Reader { get throws { Accept.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasAccept: Bool { !_reader.isNull(0) }
         /// Level 4.
-        public var join: Join.Reader { get throws { Join.Reader(try _reader.readStruct(0)) } }
-        public var hasJoin: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var join: Join.Reader { get throws { Join.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasJoin: Bool { !_reader.isNull(0) }
 
         /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
-        public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
+        @inlinable public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
         /// Which union arm is set, with its value.
-        public var which: Which {
+        @inlinable public var which: Which {
             get throws {
                 switch _reader.read(UInt16.self, at: 0) {
                     case 0:
@@ -92,71 +92,71 @@ public enum Message {
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { Message.dataWordCount }
-        public static var pointerCount: Int { Message.pointerCount }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 1 }
+        @inlinable public static var pointerCount: Int { 1 }
         /// The union arm last selected (its discriminant).
-        public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 0) }
+        @inlinable public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 0) }
         /// Echo of a message the receiver did not understand (an unknown union member, say). The
         /// sender must then clean up as if the echoed message had failed.
-        public var unimplemented: Message.Builder { _builder.write(UInt16(0), at: 0); return Message.Builder(_builder.pointer(0).getStruct(dataWords: Message.dataWordCount, pointerCount: Message.pointerCount)) }
-        public func initUnimplemented() -> Message.Builder { _builder.write(UInt16(0), at: 0); return Message.Builder(_builder.pointer(0).initStruct(dataWords: Message.dataWordCount, pointerCount: Message.pointerCount)) }
-        public func setUnimplemented(_ value: Message.Reader) throws { _builder.write(UInt16(0), at: 0); try _builder.pointer(0).setStruct(value._reader) }
-        public var hasUnimplemented: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var unimplemented: Message.Builder { _builder.write(UInt16(0), at: 0); return Message.Builder(_builder.pointer(0).getStruct(dataWords: Message.Builder.dataWordCount, pointerCount: Message.Builder.pointerCount)) }
+        @inlinable public func initUnimplemented() -> Message.Builder { _builder.write(UInt16(0), at: 0); return Message.Builder(_builder.pointer(0).initStruct(dataWords: Message.Builder.dataWordCount, pointerCount: Message.Builder.pointerCount)) }
+        @inlinable public func setUnimplemented(_ value: Message.Reader) throws { _builder.write(UInt16(0), at: 0); try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasUnimplemented: Bool { !_builder.pointer(0).isNull }
         /// The sender is closing the connection because of this error.
-        public var abort: Exception.Builder { _builder.write(UInt16(1), at: 0); return Exception.Builder(_builder.pointer(0).getStruct(dataWords: Exception.dataWordCount, pointerCount: Exception.pointerCount)) }
-        public func initAbort() -> Exception.Builder { _builder.write(UInt16(1), at: 0); return Exception.Builder(_builder.pointer(0).initStruct(dataWords: Exception.dataWordCount, pointerCount: Exception.pointerCount)) }
-        public func setAbort(_ value: Exception.Reader) throws { _builder.write(UInt16(1), at: 0); try _builder.pointer(0).setStruct(value._reader) }
-        public var hasAbort: Bool { !_builder.pointer(0).isNull }
-        public var bootstrap: Bootstrap.Builder { _builder.write(UInt16(8), at: 0); return Bootstrap.Builder(_builder.pointer(0).getStruct(dataWords: Bootstrap.dataWordCount, pointerCount: Bootstrap.pointerCount)) }
-        public func initBootstrap() -> Bootstrap.Builder { _builder.write(UInt16(8), at: 0); return Bootstrap.Builder(_builder.pointer(0).initStruct(dataWords: Bootstrap.dataWordCount, pointerCount: Bootstrap.pointerCount)) }
-        public func setBootstrap(_ value: Bootstrap.Reader) throws { _builder.write(UInt16(8), at: 0); try _builder.pointer(0).setStruct(value._reader) }
-        public var hasBootstrap: Bool { !_builder.pointer(0).isNull }
-        public var call: Call.Builder { _builder.write(UInt16(2), at: 0); return Call.Builder(_builder.pointer(0).getStruct(dataWords: Call.dataWordCount, pointerCount: Call.pointerCount)) }
-        public func initCall() -> Call.Builder { _builder.write(UInt16(2), at: 0); return Call.Builder(_builder.pointer(0).initStruct(dataWords: Call.dataWordCount, pointerCount: Call.pointerCount)) }
-        public func setCall(_ value: Call.Reader) throws { _builder.write(UInt16(2), at: 0); try _builder.pointer(0).setStruct(value._reader) }
-        public var hasCall: Bool { !_builder.pointer(0).isNull }
-        public var `return`: Return.Builder { _builder.write(UInt16(3), at: 0); return Return.Builder(_builder.pointer(0).getStruct(dataWords: Return.dataWordCount, pointerCount: Return.pointerCount)) }
-        public func initReturn() -> Return.Builder { _builder.write(UInt16(3), at: 0); return Return.Builder(_builder.pointer(0).initStruct(dataWords: Return.dataWordCount, pointerCount: Return.pointerCount)) }
-        public func setReturn(_ value: Return.Reader) throws { _builder.write(UInt16(3), at: 0); try _builder.pointer(0).setStruct(value._reader) }
-        public var hasReturn: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var abort: Exception.Builder { _builder.write(UInt16(1), at: 0); return Exception.Builder(_builder.pointer(0).getStruct(dataWords: Exception.Builder.dataWordCount, pointerCount: Exception.Builder.pointerCount)) }
+        @inlinable public func initAbort() -> Exception.Builder { _builder.write(UInt16(1), at: 0); return Exception.Builder(_builder.pointer(0).initStruct(dataWords: Exception.Builder.dataWordCount, pointerCount: Exception.Builder.pointerCount)) }
+        @inlinable public func setAbort(_ value: Exception.Reader) throws { _builder.write(UInt16(1), at: 0); try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasAbort: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var bootstrap: Bootstrap.Builder { _builder.write(UInt16(8), at: 0); return Bootstrap.Builder(_builder.pointer(0).getStruct(dataWords: Bootstrap.Builder.dataWordCount, pointerCount: Bootstrap.Builder.pointerCount)) }
+        @inlinable public func initBootstrap() -> Bootstrap.Builder { _builder.write(UInt16(8), at: 0); return Bootstrap.Builder(_builder.pointer(0).initStruct(dataWords: Bootstrap.Builder.dataWordCount, pointerCount: Bootstrap.Builder.pointerCount)) }
+        @inlinable public func setBootstrap(_ value: Bootstrap.Reader) throws { _builder.write(UInt16(8), at: 0); try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasBootstrap: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var call: Call.Builder { _builder.write(UInt16(2), at: 0); return Call.Builder(_builder.pointer(0).getStruct(dataWords: Call.Builder.dataWordCount, pointerCount: Call.Builder.pointerCount)) }
+        @inlinable public func initCall() -> Call.Builder { _builder.write(UInt16(2), at: 0); return Call.Builder(_builder.pointer(0).initStruct(dataWords: Call.Builder.dataWordCount, pointerCount: Call.Builder.pointerCount)) }
+        @inlinable public func setCall(_ value: Call.Reader) throws { _builder.write(UInt16(2), at: 0); try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasCall: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var `return`: Return.Builder { _builder.write(UInt16(3), at: 0); return Return.Builder(_builder.pointer(0).getStruct(dataWords: Return.Builder.dataWordCount, pointerCount: Return.Builder.pointerCount)) }
+        @inlinable public func initReturn() -> Return.Builder { _builder.write(UInt16(3), at: 0); return Return.Builder(_builder.pointer(0).initStruct(dataWords: Return.Builder.dataWordCount, pointerCount: Return.Builder.pointerCount)) }
+        @inlinable public func setReturn(_ value: Return.Reader) throws { _builder.write(UInt16(3), at: 0); try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasReturn: Bool { !_builder.pointer(0).isNull }
         /// Level 0.
-        public var finish: Finish.Builder { _builder.write(UInt16(4), at: 0); return Finish.Builder(_builder.pointer(0).getStruct(dataWords: Finish.dataWordCount, pointerCount: Finish.pointerCount)) }
-        public func initFinish() -> Finish.Builder { _builder.write(UInt16(4), at: 0); return Finish.Builder(_builder.pointer(0).initStruct(dataWords: Finish.dataWordCount, pointerCount: Finish.pointerCount)) }
-        public func setFinish(_ value: Finish.Reader) throws { _builder.write(UInt16(4), at: 0); try _builder.pointer(0).setStruct(value._reader) }
-        public var hasFinish: Bool { !_builder.pointer(0).isNull }
-        public var resolve: Resolve.Builder { _builder.write(UInt16(5), at: 0); return Resolve.Builder(_builder.pointer(0).getStruct(dataWords: Resolve.dataWordCount, pointerCount: Resolve.pointerCount)) }
-        public func initResolve() -> Resolve.Builder { _builder.write(UInt16(5), at: 0); return Resolve.Builder(_builder.pointer(0).initStruct(dataWords: Resolve.dataWordCount, pointerCount: Resolve.pointerCount)) }
-        public func setResolve(_ value: Resolve.Reader) throws { _builder.write(UInt16(5), at: 0); try _builder.pointer(0).setStruct(value._reader) }
-        public var hasResolve: Bool { !_builder.pointer(0).isNull }
-        public var release: Release.Builder { _builder.write(UInt16(6), at: 0); return Release.Builder(_builder.pointer(0).getStruct(dataWords: Release.dataWordCount, pointerCount: Release.pointerCount)) }
-        public func initRelease() -> Release.Builder { _builder.write(UInt16(6), at: 0); return Release.Builder(_builder.pointer(0).initStruct(dataWords: Release.dataWordCount, pointerCount: Release.pointerCount)) }
-        public func setRelease(_ value: Release.Reader) throws { _builder.write(UInt16(6), at: 0); try _builder.pointer(0).setStruct(value._reader) }
-        public var hasRelease: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var finish: Finish.Builder { _builder.write(UInt16(4), at: 0); return Finish.Builder(_builder.pointer(0).getStruct(dataWords: Finish.Builder.dataWordCount, pointerCount: Finish.Builder.pointerCount)) }
+        @inlinable public func initFinish() -> Finish.Builder { _builder.write(UInt16(4), at: 0); return Finish.Builder(_builder.pointer(0).initStruct(dataWords: Finish.Builder.dataWordCount, pointerCount: Finish.Builder.pointerCount)) }
+        @inlinable public func setFinish(_ value: Finish.Reader) throws { _builder.write(UInt16(4), at: 0); try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasFinish: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var resolve: Resolve.Builder { _builder.write(UInt16(5), at: 0); return Resolve.Builder(_builder.pointer(0).getStruct(dataWords: Resolve.Builder.dataWordCount, pointerCount: Resolve.Builder.pointerCount)) }
+        @inlinable public func initResolve() -> Resolve.Builder { _builder.write(UInt16(5), at: 0); return Resolve.Builder(_builder.pointer(0).initStruct(dataWords: Resolve.Builder.dataWordCount, pointerCount: Resolve.Builder.pointerCount)) }
+        @inlinable public func setResolve(_ value: Resolve.Reader) throws { _builder.write(UInt16(5), at: 0); try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasResolve: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var release: Release.Builder { _builder.write(UInt16(6), at: 0); return Release.Builder(_builder.pointer(0).getStruct(dataWords: Release.Builder.dataWordCount, pointerCount: Release.Builder.pointerCount)) }
+        @inlinable public func initRelease() -> Release.Builder { _builder.write(UInt16(6), at: 0); return Release.Builder(_builder.pointer(0).initStruct(dataWords: Release.Builder.dataWordCount, pointerCount: Release.Builder.pointerCount)) }
+        @inlinable public func setRelease(_ value: Release.Reader) throws { _builder.write(UInt16(6), at: 0); try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasRelease: Bool { !_builder.pointer(0).isNull }
         /// Level 1.
-        public var disembargo: Disembargo.Builder { _builder.write(UInt16(13), at: 0); return Disembargo.Builder(_builder.pointer(0).getStruct(dataWords: Disembargo.dataWordCount, pointerCount: Disembargo.pointerCount)) }
-        public func initDisembargo() -> Disembargo.Builder { _builder.write(UInt16(13), at: 0); return Disembargo.Builder(_builder.pointer(0).initStruct(dataWords: Disembargo.dataWordCount, pointerCount: Disembargo.pointerCount)) }
-        public func setDisembargo(_ value: Disembargo.Reader) throws { _builder.write(UInt16(13), at: 0); try _builder.pointer(0).setStruct(value._reader) }
-        public var hasDisembargo: Bool { !_builder.pointer(0).isNull }
-        public var obsoleteSave: AnyPointerBuilder { _builder.write(UInt16(7), at: 0); return _builder.pointer(0) }
-        public var hasObsoleteSave: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var disembargo: Disembargo.Builder { _builder.write(UInt16(13), at: 0); return Disembargo.Builder(_builder.pointer(0).getStruct(dataWords: Disembargo.Builder.dataWordCount, pointerCount: Disembargo.Builder.pointerCount)) }
+        @inlinable public func initDisembargo() -> Disembargo.Builder { _builder.write(UInt16(13), at: 0); return Disembargo.Builder(_builder.pointer(0).initStruct(dataWords: Disembargo.Builder.dataWordCount, pointerCount: Disembargo.Builder.pointerCount)) }
+        @inlinable public func setDisembargo(_ value: Disembargo.Reader) throws { _builder.write(UInt16(13), at: 0); try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasDisembargo: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var obsoleteSave: AnyPointerBuilder { _builder.write(UInt16(7), at: 0); return _builder.pointer(0) }
+        @inlinable public var hasObsoleteSave: Bool { !_builder.pointer(0).isNull }
         /// Retired; never sent.
-        public var obsoleteDelete: AnyPointerBuilder { _builder.write(UInt16(9), at: 0); return _builder.pointer(0) }
-        public var hasObsoleteDelete: Bool { !_builder.pointer(0).isNull }
-        public var provide: Provide.Builder { _builder.write(UInt16(10), at: 0); return Provide.Builder(_builder.pointer(0).getStruct(dataWords: Provide.dataWordCount, pointerCount: Provide.pointerCount)) }
-        public func initProvide() -> Provide.Builder { _builder.write(UInt16(10), at: 0); return Provide.Builder(_builder.pointer(0).initStruct(dataWords: Provide.dataWordCount, pointerCount: Provide.pointerCount)) }
-        public func setProvide(_ value: Provide.Reader) throws { _builder.write(UInt16(10), at: 0); try _builder.pointer(0).setStruct(value._reader) }
-        public var hasProvide: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var obsoleteDelete: AnyPointerBuilder { _builder.write(UInt16(9), at: 0); return _builder.pointer(0) }
+        @inlinable public var hasObsoleteDelete: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var provide: Provide.Builder { _builder.write(UInt16(10), at: 0); return Provide.Builder(_builder.pointer(0).getStruct(dataWords: Provide.Builder.dataWordCount, pointerCount: Provide.Builder.pointerCount)) }
+        @inlinable public func initProvide() -> Provide.Builder { _builder.write(UInt16(10), at: 0); return Provide.Builder(_builder.pointer(0).initStruct(dataWords: Provide.Builder.dataWordCount, pointerCount: Provide.Builder.pointerCount)) }
+        @inlinable public func setProvide(_ value: Provide.Reader) throws { _builder.write(UInt16(10), at: 0); try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasProvide: Bool { !_builder.pointer(0).isNull }
         /// Level 3.
-        public var accept: Accept.Builder { _builder.write(UInt16(11), at: 0); return Accept.Builder(_builder.pointer(0).getStruct(dataWords: Accept.dataWordCount, pointerCount: Accept.pointerCount)) }
-        public func initAccept() -> Accept.Builder { _builder.write(UInt16(11), at: 0); return Accept.Builder(_builder.pointer(0).initStruct(dataWords: Accept.dataWordCount, pointerCount: Accept.pointerCount)) }
-        public func setAccept(_ value: Accept.Reader) throws { _builder.write(UInt16(11), at: 0); try _builder.pointer(0).setStruct(value._reader) }
-        public var hasAccept: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var accept: Accept.Builder { _builder.write(UInt16(11), at: 0); return Accept.Builder(_builder.pointer(0).getStruct(dataWords: Accept.Builder.dataWordCount, pointerCount: Accept.Builder.pointerCount)) }
+        @inlinable public func initAccept() -> Accept.Builder { _builder.write(UInt16(11), at: 0); return Accept.Builder(_builder.pointer(0).initStruct(dataWords: Accept.Builder.dataWordCount, pointerCount: Accept.Builder.pointerCount)) }
+        @inlinable public func setAccept(_ value: Accept.Reader) throws { _builder.write(UInt16(11), at: 0); try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasAccept: Bool { !_builder.pointer(0).isNull }
         /// Level 4.
-        public var join: Join.Builder { _builder.write(UInt16(12), at: 0); return Join.Builder(_builder.pointer(0).getStruct(dataWords: Join.dataWordCount, pointerCount: Join.pointerCount)) }
-        public func initJoin() -> Join.Builder { _builder.write(UInt16(12), at: 0); return Join.Builder(_builder.pointer(0).initStruct(dataWords: Join.dataWordCount, pointerCount: Join.pointerCount)) }
-        public func setJoin(_ value: Join.Reader) throws { _builder.write(UInt16(12), at: 0); try _builder.pointer(0).setStruct(value._reader) }
-        public var hasJoin: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var join: Join.Builder { _builder.write(UInt16(12), at: 0); return Join.Builder(_builder.pointer(0).getStruct(dataWords: Join.Builder.dataWordCount, pointerCount: Join.Builder.pointerCount)) }
+        @inlinable public func initJoin() -> Join.Builder { _builder.write(UInt16(12), at: 0); return Join.Builder(_builder.pointer(0).initStruct(dataWords: Join.Builder.dataWordCount, pointerCount: Join.Builder.pointerCount)) }
+        @inlinable public func setJoin(_ value: Join.Reader) throws { _builder.write(UInt16(12), at: 0); try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasJoin: Bool { !_builder.pointer(0).isNull }
     }
 
     /// The arms of the union, as read.
@@ -189,22 +189,22 @@ public enum Bootstrap {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var questionId: UInt32 { _reader.read(UInt32.self, at: 0) }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var questionId: UInt32 { _reader.read(UInt32.self, at: 0) }
         /// Retired way of asking for one of several named objects; leave null.
-        public var deprecatedObjectId: AnyPointerReader { _reader.pointer(0) }
-        public var hasDeprecatedObjectId: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var deprecatedObjectId: AnyPointerReader { _reader.pointer(0) }
+        @inlinable @inline(__always) public var hasDeprecatedObjectId: Bool { !_reader.isNull(0) }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { Bootstrap.dataWordCount }
-        public static var pointerCount: Int { Bootstrap.pointerCount }
-        public var questionId: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 1 }
+        @inlinable public static var pointerCount: Int { 1 }
+        @inlinable public var questionId: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         /// Retired way of asking for one of several named objects; leave null.
-        public var deprecatedObjectId: AnyPointerBuilder { return _builder.pointer(0) }
-        public var hasDeprecatedObjectId: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var deprecatedObjectId: AnyPointerBuilder { return _builder.pointer(0) }
+        @inlinable public var hasDeprecatedObjectId: Bool { !_builder.pointer(0).isNull }
     }
 }
 
@@ -222,15 +222,15 @@ public enum Call {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
             /// Level 3: to another vat.
-            public var thirdParty: AnyPointerReader { _reader.pointer(2) }
-            public var hasThirdParty: Bool { !_reader.isNull(2) }
+            @inlinable @inline(__always) public var thirdParty: AnyPointerReader { _reader.pointer(2) }
+            @inlinable @inline(__always) public var hasThirdParty: Bool { !_reader.isNull(2) }
 
             /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
-            public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 3) }
+            @inlinable public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 3) }
             /// Which union arm is set, with its value.
-            public var which: Which {
+            @inlinable public var which: Which {
                 get throws {
                     switch _reader.read(UInt16.self, at: 3) {
                         case 0:
@@ -248,19 +248,19 @@ public enum Call {
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Call.SendResultsTo.dataWordCount }
-            public static var pointerCount: Int { Call.SendResultsTo.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 3 }
+            @inlinable public static var pointerCount: Int { 3 }
             /// The union arm last selected (its discriminant).
-            public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 3) }
+            @inlinable public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 3) }
             /// Back to the sender, as usual.
-            public func setCaller() { _builder.write(UInt16(0), at: 3) }
+            @inlinable public func setCaller() { _builder.write(UInt16(0), at: 3) }
             /// Keep the results locally (a tail call): the receiver answers this question with them
             /// and the Return carries resultsSentElsewhere.
-            public func setYourself() { _builder.write(UInt16(1), at: 3) }
+            @inlinable public func setYourself() { _builder.write(UInt16(1), at: 3) }
             /// Level 3: to another vat.
-            public var thirdParty: AnyPointerBuilder { _builder.write(UInt16(2), at: 3); return _builder.pointer(2) }
-            public var hasThirdParty: Bool { !_builder.pointer(2).isNull }
+            @inlinable public var thirdParty: AnyPointerBuilder { _builder.write(UInt16(2), at: 3); return _builder.pointer(2) }
+            @inlinable public var hasThirdParty: Bool { !_builder.pointer(2).isNull }
         }
 
         /// The arms of the union, as read.
@@ -275,58 +275,58 @@ public enum Call {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
         /// The sender's new question for this call.
-        public var questionId: UInt32 { _reader.read(UInt32.self, at: 0) }
+        @inlinable @inline(__always) public var questionId: UInt32 { _reader.read(UInt32.self, at: 0) }
         /// The object called.
-        public var target: MessageTarget.Reader { get throws { MessageTarget.Reader(try _reader.readStruct(0)) } }
-        public var hasTarget: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var target: MessageTarget.Reader { get throws { MessageTarget.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasTarget: Bool { !_reader.isNull(0) }
         /// Type id of the interface declaring the method.
-        public var interfaceId: UInt64 { _reader.read(UInt64.self, at: 1) }
+        @inlinable @inline(__always) public var interfaceId: UInt64 { _reader.read(UInt64.self, at: 1) }
         /// Index of the method within that interface.
-        public var methodId: UInt16 { _reader.read(UInt16.self, at: 2) }
+        @inlinable @inline(__always) public var methodId: UInt16 { _reader.read(UInt16.self, at: 2) }
         /// Level 3: the callee may answer with acceptFromThirdParty.
-        public var allowThirdPartyTailCall: Bool { _reader.readBool(bit: 128) }
+        @inlinable @inline(__always) public var allowThirdPartyTailCall: Bool { _reader.readBool(bit: 128) }
         /// Hint: the caller will not pipeline on the results.
-        public var noPromisePipelining: Bool { _reader.readBool(bit: 129) }
+        @inlinable @inline(__always) public var noPromisePipelining: Bool { _reader.readBool(bit: 129) }
         /// Hint: the caller only pipelines on the results and may never want the Return.
-        public var onlyPromisePipeline: Bool { _reader.readBool(bit: 130) }
+        @inlinable @inline(__always) public var onlyPromisePipeline: Bool { _reader.readBool(bit: 130) }
         /// The parameter struct and the capabilities it refers to.
-        public var params: Payload.Reader { get throws { Payload.Reader(try _reader.readStruct(1)) } }
-        public var hasParams: Bool { !_reader.isNull(1) }
+        @inlinable @inline(__always) public var params: Payload.Reader { get throws { Payload.Reader(try _reader.readStruct(1)) } }
+        @inlinable @inline(__always) public var hasParams: Bool { !_reader.isNull(1) }
         /// Where the Return goes.
-        public var sendResultsTo: Call.SendResultsTo.Reader { Call.SendResultsTo.Reader(_reader) }
+        @inlinable @inline(__always) public var sendResultsTo: Call.SendResultsTo.Reader { Call.SendResultsTo.Reader(_reader) }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { Call.dataWordCount }
-        public static var pointerCount: Int { Call.pointerCount }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 3 }
+        @inlinable public static var pointerCount: Int { 3 }
         /// The sender's new question for this call.
-        public var questionId: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+        @inlinable public var questionId: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         /// The object called.
-        public var target: MessageTarget.Builder { return MessageTarget.Builder(_builder.pointer(0).getStruct(dataWords: MessageTarget.dataWordCount, pointerCount: MessageTarget.pointerCount)) }
-        public func initTarget() -> MessageTarget.Builder { return MessageTarget.Builder(_builder.pointer(0).initStruct(dataWords: MessageTarget.dataWordCount, pointerCount: MessageTarget.pointerCount)) }
-        public func setTarget(_ value: MessageTarget.Reader) throws { try _builder.pointer(0).setStruct(value._reader) }
-        public var hasTarget: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var target: MessageTarget.Builder { return MessageTarget.Builder(_builder.pointer(0).getStruct(dataWords: MessageTarget.Builder.dataWordCount, pointerCount: MessageTarget.Builder.pointerCount)) }
+        @inlinable public func initTarget() -> MessageTarget.Builder { return MessageTarget.Builder(_builder.pointer(0).initStruct(dataWords: MessageTarget.Builder.dataWordCount, pointerCount: MessageTarget.Builder.pointerCount)) }
+        @inlinable public func setTarget(_ value: MessageTarget.Reader) throws { try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasTarget: Bool { !_builder.pointer(0).isNull }
         /// Type id of the interface declaring the method.
-        public var interfaceId: UInt64 { get { _builder.read(UInt64.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
+        @inlinable public var interfaceId: UInt64 { get { _builder.read(UInt64.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
         /// Index of the method within that interface.
-        public var methodId: UInt16 { get { _builder.read(UInt16.self, at: 2) } nonmutating set { _builder.write(newValue, at: 2) } }
+        @inlinable public var methodId: UInt16 { get { _builder.read(UInt16.self, at: 2) } nonmutating set { _builder.write(newValue, at: 2) } }
         /// Level 3: the callee may answer with acceptFromThirdParty.
-        public var allowThirdPartyTailCall: Bool { get { _builder.readBool(bit: 128) } nonmutating set { _builder.writeBool(newValue, bit: 128) } }
+        @inlinable public var allowThirdPartyTailCall: Bool { get { _builder.readBool(bit: 128) } nonmutating set { _builder.writeBool(newValue, bit: 128) } }
         /// Hint: the caller will not pipeline on the results.
-        public var noPromisePipelining: Bool { get { _builder.readBool(bit: 129) } nonmutating set { _builder.writeBool(newValue, bit: 129) } }
+        @inlinable public var noPromisePipelining: Bool { get { _builder.readBool(bit: 129) } nonmutating set { _builder.writeBool(newValue, bit: 129) } }
         /// Hint: the caller only pipelines on the results and may never want the Return.
-        public var onlyPromisePipeline: Bool { get { _builder.readBool(bit: 130) } nonmutating set { _builder.writeBool(newValue, bit: 130) } }
+        @inlinable public var onlyPromisePipeline: Bool { get { _builder.readBool(bit: 130) } nonmutating set { _builder.writeBool(newValue, bit: 130) } }
         /// The parameter struct and the capabilities it refers to.
-        public var params: Payload.Builder { return Payload.Builder(_builder.pointer(1).getStruct(dataWords: Payload.dataWordCount, pointerCount: Payload.pointerCount)) }
-        public func initParams() -> Payload.Builder { return Payload.Builder(_builder.pointer(1).initStruct(dataWords: Payload.dataWordCount, pointerCount: Payload.pointerCount)) }
-        public func setParams(_ value: Payload.Reader) throws { try _builder.pointer(1).setStruct(value._reader) }
-        public var hasParams: Bool { !_builder.pointer(1).isNull }
+        @inlinable public var params: Payload.Builder { return Payload.Builder(_builder.pointer(1).getStruct(dataWords: Payload.Builder.dataWordCount, pointerCount: Payload.Builder.pointerCount)) }
+        @inlinable public func initParams() -> Payload.Builder { return Payload.Builder(_builder.pointer(1).initStruct(dataWords: Payload.Builder.dataWordCount, pointerCount: Payload.Builder.pointerCount)) }
+        @inlinable public func setParams(_ value: Payload.Reader) throws { try _builder.pointer(1).setStruct(value._reader) }
+        @inlinable public var hasParams: Bool { !_builder.pointer(1).isNull }
         /// Where the Return goes.
-        public var sendResultsTo: Call.SendResultsTo.Builder { Call.SendResultsTo.Builder(_builder) }
+        @inlinable public var sendResultsTo: Call.SendResultsTo.Builder { Call.SendResultsTo.Builder(_builder) }
     }
 }
 
@@ -338,31 +338,31 @@ public enum Return {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
         /// The question being answered.
-        public var answerId: UInt32 { _reader.read(UInt32.self, at: 0) }
+        @inlinable @inline(__always) public var answerId: UInt32 { _reader.read(UInt32.self, at: 0) }
         /// The receiver should release the capabilities it exported in the call's params (unless
         /// the call was a Bootstrap, which has none).
-        public var releaseParamCaps: Bool { !_reader.readBool(bit: 32) }
+        @inlinable @inline(__always) public var releaseParamCaps: Bool { !_reader.readBool(bit: 32) }
         /// The answer is already forgotten; the caller need not send Finish (it may anyway).
-        public var noFinishNeeded: Bool { _reader.readBool(bit: 33) }
+        @inlinable @inline(__always) public var noFinishNeeded: Bool { _reader.readBool(bit: 33) }
         /// Success.
-        public var results: Payload.Reader { get throws { Payload.Reader(try _reader.readStruct(0)) } }
-        public var hasResults: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var results: Payload.Reader { get throws { Payload.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasResults: Bool { !_reader.isNull(0) }
         /// Failure.
-        public var exception: Exception.Reader { get throws { Exception.Reader(try _reader.readStruct(0)) } }
-        public var hasException: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var exception: Exception.Reader { get throws { Exception.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasException: Bool { !_reader.isNull(0) }
         /// The results are those of a question the sender of this Return asked the receiver, with
         /// sendResultsTo.yourself (a tail call back into the caller's vat).
-        public var takeFromOtherQuestion: UInt32 { _reader.read(UInt32.self, at: 2) }
+        @inlinable @inline(__always) public var takeFromOtherQuestion: UInt32 { _reader.read(UInt32.self, at: 2) }
         /// Level 3: fetch the results from a third vat.
-        public var acceptFromThirdParty: AnyPointerReader { _reader.pointer(0) }
-        public var hasAcceptFromThirdParty: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var acceptFromThirdParty: AnyPointerReader { _reader.pointer(0) }
+        @inlinable @inline(__always) public var hasAcceptFromThirdParty: Bool { !_reader.isNull(0) }
 
         /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
-        public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 3) }
+        @inlinable public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 3) }
         /// Which union arm is set, with its value.
-        public var which: Which {
+        @inlinable public var which: Which {
             get throws {
                 switch _reader.read(UInt16.self, at: 3) {
                     case 0:
@@ -386,38 +386,38 @@ public enum Return {
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { Return.dataWordCount }
-        public static var pointerCount: Int { Return.pointerCount }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 2 }
+        @inlinable public static var pointerCount: Int { 1 }
         /// The union arm last selected (its discriminant).
-        public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 3) }
+        @inlinable public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 3) }
         /// The question being answered.
-        public var answerId: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+        @inlinable public var answerId: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         /// The receiver should release the capabilities it exported in the call's params (unless
         /// the call was a Bootstrap, which has none).
-        public var releaseParamCaps: Bool { get { !_builder.readBool(bit: 32) } nonmutating set { _builder.writeBool(!newValue, bit: 32) } }
+        @inlinable public var releaseParamCaps: Bool { get { !_builder.readBool(bit: 32) } nonmutating set { _builder.writeBool(!newValue, bit: 32) } }
         /// The answer is already forgotten; the caller need not send Finish (it may anyway).
-        public var noFinishNeeded: Bool { get { _builder.readBool(bit: 33) } nonmutating set { _builder.writeBool(newValue, bit: 33) } }
+        @inlinable public var noFinishNeeded: Bool { get { _builder.readBool(bit: 33) } nonmutating set { _builder.writeBool(newValue, bit: 33) } }
         /// Success.
-        public var results: Payload.Builder { _builder.write(UInt16(0), at: 3); return Payload.Builder(_builder.pointer(0).getStruct(dataWords: Payload.dataWordCount, pointerCount: Payload.pointerCount)) }
-        public func initResults() -> Payload.Builder { _builder.write(UInt16(0), at: 3); return Payload.Builder(_builder.pointer(0).initStruct(dataWords: Payload.dataWordCount, pointerCount: Payload.pointerCount)) }
-        public func setResults(_ value: Payload.Reader) throws { _builder.write(UInt16(0), at: 3); try _builder.pointer(0).setStruct(value._reader) }
-        public var hasResults: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var results: Payload.Builder { _builder.write(UInt16(0), at: 3); return Payload.Builder(_builder.pointer(0).getStruct(dataWords: Payload.Builder.dataWordCount, pointerCount: Payload.Builder.pointerCount)) }
+        @inlinable public func initResults() -> Payload.Builder { _builder.write(UInt16(0), at: 3); return Payload.Builder(_builder.pointer(0).initStruct(dataWords: Payload.Builder.dataWordCount, pointerCount: Payload.Builder.pointerCount)) }
+        @inlinable public func setResults(_ value: Payload.Reader) throws { _builder.write(UInt16(0), at: 3); try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasResults: Bool { !_builder.pointer(0).isNull }
         /// Failure.
-        public var exception: Exception.Builder { _builder.write(UInt16(1), at: 3); return Exception.Builder(_builder.pointer(0).getStruct(dataWords: Exception.dataWordCount, pointerCount: Exception.pointerCount)) }
-        public func initException() -> Exception.Builder { _builder.write(UInt16(1), at: 3); return Exception.Builder(_builder.pointer(0).initStruct(dataWords: Exception.dataWordCount, pointerCount: Exception.pointerCount)) }
-        public func setException(_ value: Exception.Reader) throws { _builder.write(UInt16(1), at: 3); try _builder.pointer(0).setStruct(value._reader) }
-        public var hasException: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var exception: Exception.Builder { _builder.write(UInt16(1), at: 3); return Exception.Builder(_builder.pointer(0).getStruct(dataWords: Exception.Builder.dataWordCount, pointerCount: Exception.Builder.pointerCount)) }
+        @inlinable public func initException() -> Exception.Builder { _builder.write(UInt16(1), at: 3); return Exception.Builder(_builder.pointer(0).initStruct(dataWords: Exception.Builder.dataWordCount, pointerCount: Exception.Builder.pointerCount)) }
+        @inlinable public func setException(_ value: Exception.Reader) throws { _builder.write(UInt16(1), at: 3); try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasException: Bool { !_builder.pointer(0).isNull }
         /// The caller sent Finish before the call completed.
-        public func setCanceled() { _builder.write(UInt16(2), at: 3) }
+        @inlinable public func setCanceled() { _builder.write(UInt16(2), at: 3) }
         /// The call had sendResultsTo.yourself (or thirdParty): the results went elsewhere.
-        public func setResultsSentElsewhere() { _builder.write(UInt16(3), at: 3) }
+        @inlinable public func setResultsSentElsewhere() { _builder.write(UInt16(3), at: 3) }
         /// The results are those of a question the sender of this Return asked the receiver, with
         /// sendResultsTo.yourself (a tail call back into the caller's vat).
-        public var takeFromOtherQuestion: UInt32 { get { _builder.read(UInt32.self, at: 2) } nonmutating set { _builder.write(UInt16(4), at: 3); _builder.write(newValue, at: 2) } }
+        @inlinable public var takeFromOtherQuestion: UInt32 { get { _builder.read(UInt32.self, at: 2) } nonmutating set { _builder.write(UInt16(4), at: 3); _builder.write(newValue, at: 2) } }
         /// Level 3: fetch the results from a third vat.
-        public var acceptFromThirdParty: AnyPointerBuilder { _builder.write(UInt16(5), at: 3); return _builder.pointer(0) }
-        public var hasAcceptFromThirdParty: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var acceptFromThirdParty: AnyPointerBuilder { _builder.write(UInt16(5), at: 3); return _builder.pointer(0) }
+        @inlinable public var hasAcceptFromThirdParty: Bool { !_builder.pointer(0).isNull }
     }
 
     /// The arms of the union, as read.
@@ -442,28 +442,28 @@ public enum Finish {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var questionId: UInt32 { _reader.read(UInt32.self, at: 0) }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var questionId: UInt32 { _reader.read(UInt32.self, at: 0) }
         /// The answerer should release the capabilities in the results, which the caller will never
         /// import.
-        public var releaseResultCaps: Bool { !_reader.readBool(bit: 32) }
+        @inlinable @inline(__always) public var releaseResultCaps: Bool { !_reader.readBool(bit: 32) }
         /// If this Finish arrives before the call is delivered, deliver it first and cancel after
         /// (what peers older than 1.0 did). Newer senders set false.
-        public var requireEarlyCancellationWorkaround: Bool { !_reader.readBool(bit: 33) }
+        @inlinable @inline(__always) public var requireEarlyCancellationWorkaround: Bool { !_reader.readBool(bit: 33) }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { Finish.dataWordCount }
-        public static var pointerCount: Int { Finish.pointerCount }
-        public var questionId: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 1 }
+        @inlinable public static var pointerCount: Int { 0 }
+        @inlinable public var questionId: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         /// The answerer should release the capabilities in the results, which the caller will never
         /// import.
-        public var releaseResultCaps: Bool { get { !_builder.readBool(bit: 32) } nonmutating set { _builder.writeBool(!newValue, bit: 32) } }
+        @inlinable public var releaseResultCaps: Bool { get { !_builder.readBool(bit: 32) } nonmutating set { _builder.writeBool(!newValue, bit: 32) } }
         /// If this Finish arrives before the call is delivered, deliver it first and cancel after
         /// (what peers older than 1.0 did). Newer senders set false.
-        public var requireEarlyCancellationWorkaround: Bool { get { !_builder.readBool(bit: 33) } nonmutating set { _builder.writeBool(!newValue, bit: 33) } }
+        @inlinable public var requireEarlyCancellationWorkaround: Bool { get { !_builder.readBool(bit: 33) } nonmutating set { _builder.writeBool(!newValue, bit: 33) } }
     }
 }
 
@@ -475,20 +475,20 @@ public enum Resolve {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
         /// The export (sent as senderPromise) that resolved.
-        public var promiseId: UInt32 { _reader.read(UInt32.self, at: 0) }
+        @inlinable @inline(__always) public var promiseId: UInt32 { _reader.read(UInt32.self, at: 0) }
         /// It became this capability.
-        public var cap: CapDescriptor.Reader { get throws { CapDescriptor.Reader(try _reader.readStruct(0)) } }
-        public var hasCap: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var cap: CapDescriptor.Reader { get throws { CapDescriptor.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasCap: Bool { !_reader.isNull(0) }
         /// It broke.
-        public var exception: Exception.Reader { get throws { Exception.Reader(try _reader.readStruct(0)) } }
-        public var hasException: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var exception: Exception.Reader { get throws { Exception.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasException: Bool { !_reader.isNull(0) }
 
         /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
-        public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 2) }
+        @inlinable public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 2) }
         /// Which union arm is set, with its value.
-        public var which: Which {
+        @inlinable public var which: Which {
             get throws {
                 switch _reader.read(UInt16.self, at: 2) {
                     case 0:
@@ -504,23 +504,23 @@ public enum Resolve {
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { Resolve.dataWordCount }
-        public static var pointerCount: Int { Resolve.pointerCount }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 1 }
+        @inlinable public static var pointerCount: Int { 1 }
         /// The union arm last selected (its discriminant).
-        public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 2) }
+        @inlinable public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 2) }
         /// The export (sent as senderPromise) that resolved.
-        public var promiseId: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+        @inlinable public var promiseId: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         /// It became this capability.
-        public var cap: CapDescriptor.Builder { _builder.write(UInt16(0), at: 2); return CapDescriptor.Builder(_builder.pointer(0).getStruct(dataWords: CapDescriptor.dataWordCount, pointerCount: CapDescriptor.pointerCount)) }
-        public func initCap() -> CapDescriptor.Builder { _builder.write(UInt16(0), at: 2); return CapDescriptor.Builder(_builder.pointer(0).initStruct(dataWords: CapDescriptor.dataWordCount, pointerCount: CapDescriptor.pointerCount)) }
-        public func setCap(_ value: CapDescriptor.Reader) throws { _builder.write(UInt16(0), at: 2); try _builder.pointer(0).setStruct(value._reader) }
-        public var hasCap: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var cap: CapDescriptor.Builder { _builder.write(UInt16(0), at: 2); return CapDescriptor.Builder(_builder.pointer(0).getStruct(dataWords: CapDescriptor.Builder.dataWordCount, pointerCount: CapDescriptor.Builder.pointerCount)) }
+        @inlinable public func initCap() -> CapDescriptor.Builder { _builder.write(UInt16(0), at: 2); return CapDescriptor.Builder(_builder.pointer(0).initStruct(dataWords: CapDescriptor.Builder.dataWordCount, pointerCount: CapDescriptor.Builder.pointerCount)) }
+        @inlinable public func setCap(_ value: CapDescriptor.Reader) throws { _builder.write(UInt16(0), at: 2); try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasCap: Bool { !_builder.pointer(0).isNull }
         /// It broke.
-        public var exception: Exception.Builder { _builder.write(UInt16(1), at: 2); return Exception.Builder(_builder.pointer(0).getStruct(dataWords: Exception.dataWordCount, pointerCount: Exception.pointerCount)) }
-        public func initException() -> Exception.Builder { _builder.write(UInt16(1), at: 2); return Exception.Builder(_builder.pointer(0).initStruct(dataWords: Exception.dataWordCount, pointerCount: Exception.pointerCount)) }
-        public func setException(_ value: Exception.Reader) throws { _builder.write(UInt16(1), at: 2); try _builder.pointer(0).setStruct(value._reader) }
-        public var hasException: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var exception: Exception.Builder { _builder.write(UInt16(1), at: 2); return Exception.Builder(_builder.pointer(0).getStruct(dataWords: Exception.Builder.dataWordCount, pointerCount: Exception.Builder.pointerCount)) }
+        @inlinable public func initException() -> Exception.Builder { _builder.write(UInt16(1), at: 2); return Exception.Builder(_builder.pointer(0).initStruct(dataWords: Exception.Builder.dataWordCount, pointerCount: Exception.Builder.pointerCount)) }
+        @inlinable public func setException(_ value: Exception.Reader) throws { _builder.write(UInt16(1), at: 2); try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasException: Bool { !_builder.pointer(0).isNull }
     }
 
     /// The arms of the union, as read.
@@ -540,20 +540,20 @@ public enum Release {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var id: UInt32 { _reader.read(UInt32.self, at: 0) }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var id: UInt32 { _reader.read(UInt32.self, at: 0) }
         /// How many references to drop: the number of times the receiver sent this export.
-        public var referenceCount: UInt32 { _reader.read(UInt32.self, at: 1) }
+        @inlinable @inline(__always) public var referenceCount: UInt32 { _reader.read(UInt32.self, at: 1) }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { Release.dataWordCount }
-        public static var pointerCount: Int { Release.pointerCount }
-        public var id: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 1 }
+        @inlinable public static var pointerCount: Int { 0 }
+        @inlinable public var id: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         /// How many references to drop: the number of times the receiver sent this export.
-        public var referenceCount: UInt32 { get { _builder.read(UInt32.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
+        @inlinable public var referenceCount: UInt32 { get { _builder.read(UInt32.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
     }
 }
 
@@ -571,20 +571,20 @@ public enum Disembargo {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
             /// Sent after a promise the receiver exported resolved to something the receiver does not
             /// host (one of the sender's own objects, say). The receiver reflects it back as
             /// receiverLoopback once every call it received earlier on the target has been passed on.
-            public var senderLoopback: UInt32 { _reader.read(UInt32.self, at: 0) }
+            @inlinable @inline(__always) public var senderLoopback: UInt32 { _reader.read(UInt32.self, at: 0) }
             /// The reflection: the sender's earlier calls have been delivered; lift the embargo.
-            public var receiverLoopback: UInt32 { _reader.read(UInt32.self, at: 0) }
+            @inlinable @inline(__always) public var receiverLoopback: UInt32 { _reader.read(UInt32.self, at: 0) }
             /// Level 3.
-            public var provide: UInt32 { _reader.read(UInt32.self, at: 0) }
+            @inlinable @inline(__always) public var provide: UInt32 { _reader.read(UInt32.self, at: 0) }
 
             /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
-            public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 2) }
+            @inlinable public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 2) }
             /// Which union arm is set, with its value.
-            public var which: Which {
+            @inlinable public var which: Which {
                 get throws {
                     switch _reader.read(UInt16.self, at: 2) {
                         case 0:
@@ -604,20 +604,20 @@ public enum Disembargo {
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Disembargo.Context.dataWordCount }
-            public static var pointerCount: Int { Disembargo.Context.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 1 }
             /// The union arm last selected (its discriminant).
-            public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 2) }
+            @inlinable public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 2) }
             /// Sent after a promise the receiver exported resolved to something the receiver does not
             /// host (one of the sender's own objects, say). The receiver reflects it back as
             /// receiverLoopback once every call it received earlier on the target has been passed on.
-            public var senderLoopback: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(UInt16(0), at: 2); _builder.write(newValue, at: 0) } }
+            @inlinable public var senderLoopback: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(UInt16(0), at: 2); _builder.write(newValue, at: 0) } }
             /// The reflection: the sender's earlier calls have been delivered; lift the embargo.
-            public var receiverLoopback: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(UInt16(1), at: 2); _builder.write(newValue, at: 0) } }
-            public func setAccept() { _builder.write(UInt16(2), at: 2) }
+            @inlinable public var receiverLoopback: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(UInt16(1), at: 2); _builder.write(newValue, at: 0) } }
+            @inlinable public func setAccept() { _builder.write(UInt16(2), at: 2) }
             /// Level 3.
-            public var provide: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(UInt16(3), at: 2); _builder.write(newValue, at: 0) } }
+            @inlinable public var provide: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(UInt16(3), at: 2); _builder.write(newValue, at: 0) } }
         }
 
         /// The arms of the union, as read.
@@ -633,24 +633,24 @@ public enum Disembargo {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
         /// The promise (or answer) that resolved.
-        public var target: MessageTarget.Reader { get throws { MessageTarget.Reader(try _reader.readStruct(0)) } }
-        public var hasTarget: Bool { !_reader.isNull(0) }
-        public var context: Disembargo.Context.Reader { Disembargo.Context.Reader(_reader) }
+        @inlinable @inline(__always) public var target: MessageTarget.Reader { get throws { MessageTarget.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasTarget: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var context: Disembargo.Context.Reader { Disembargo.Context.Reader(_reader) }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { Disembargo.dataWordCount }
-        public static var pointerCount: Int { Disembargo.pointerCount }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 1 }
+        @inlinable public static var pointerCount: Int { 1 }
         /// The promise (or answer) that resolved.
-        public var target: MessageTarget.Builder { return MessageTarget.Builder(_builder.pointer(0).getStruct(dataWords: MessageTarget.dataWordCount, pointerCount: MessageTarget.pointerCount)) }
-        public func initTarget() -> MessageTarget.Builder { return MessageTarget.Builder(_builder.pointer(0).initStruct(dataWords: MessageTarget.dataWordCount, pointerCount: MessageTarget.pointerCount)) }
-        public func setTarget(_ value: MessageTarget.Reader) throws { try _builder.pointer(0).setStruct(value._reader) }
-        public var hasTarget: Bool { !_builder.pointer(0).isNull }
-        public var context: Disembargo.Context.Builder { Disembargo.Context.Builder(_builder) }
+        @inlinable public var target: MessageTarget.Builder { return MessageTarget.Builder(_builder.pointer(0).getStruct(dataWords: MessageTarget.Builder.dataWordCount, pointerCount: MessageTarget.Builder.pointerCount)) }
+        @inlinable public func initTarget() -> MessageTarget.Builder { return MessageTarget.Builder(_builder.pointer(0).initStruct(dataWords: MessageTarget.Builder.dataWordCount, pointerCount: MessageTarget.Builder.pointerCount)) }
+        @inlinable public func setTarget(_ value: MessageTarget.Reader) throws { try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasTarget: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var context: Disembargo.Context.Builder { Disembargo.Context.Builder(_builder) }
     }
 }
 
@@ -662,32 +662,32 @@ public enum Provide {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
         /// Held open for as long as the offer stands.
-        public var questionId: UInt32 { _reader.read(UInt32.self, at: 0) }
+        @inlinable @inline(__always) public var questionId: UInt32 { _reader.read(UInt32.self, at: 0) }
         /// The capability offered.
-        public var target: MessageTarget.Reader { get throws { MessageTarget.Reader(try _reader.readStruct(0)) } }
-        public var hasTarget: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var target: MessageTarget.Reader { get throws { MessageTarget.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasTarget: Bool { !_reader.isNull(0) }
         /// The vat allowed to collect it.
-        public var recipient: AnyPointerReader { _reader.pointer(1) }
-        public var hasRecipient: Bool { !_reader.isNull(1) }
+        @inlinable @inline(__always) public var recipient: AnyPointerReader { _reader.pointer(1) }
+        @inlinable @inline(__always) public var hasRecipient: Bool { !_reader.isNull(1) }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { Provide.dataWordCount }
-        public static var pointerCount: Int { Provide.pointerCount }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 1 }
+        @inlinable public static var pointerCount: Int { 2 }
         /// Held open for as long as the offer stands.
-        public var questionId: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+        @inlinable public var questionId: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         /// The capability offered.
-        public var target: MessageTarget.Builder { return MessageTarget.Builder(_builder.pointer(0).getStruct(dataWords: MessageTarget.dataWordCount, pointerCount: MessageTarget.pointerCount)) }
-        public func initTarget() -> MessageTarget.Builder { return MessageTarget.Builder(_builder.pointer(0).initStruct(dataWords: MessageTarget.dataWordCount, pointerCount: MessageTarget.pointerCount)) }
-        public func setTarget(_ value: MessageTarget.Reader) throws { try _builder.pointer(0).setStruct(value._reader) }
-        public var hasTarget: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var target: MessageTarget.Builder { return MessageTarget.Builder(_builder.pointer(0).getStruct(dataWords: MessageTarget.Builder.dataWordCount, pointerCount: MessageTarget.Builder.pointerCount)) }
+        @inlinable public func initTarget() -> MessageTarget.Builder { return MessageTarget.Builder(_builder.pointer(0).initStruct(dataWords: MessageTarget.Builder.dataWordCount, pointerCount: MessageTarget.Builder.pointerCount)) }
+        @inlinable public func setTarget(_ value: MessageTarget.Reader) throws { try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasTarget: Bool { !_builder.pointer(0).isNull }
         /// The vat allowed to collect it.
-        public var recipient: AnyPointerBuilder { return _builder.pointer(1) }
-        public var hasRecipient: Bool { !_builder.pointer(1).isNull }
+        @inlinable public var recipient: AnyPointerBuilder { return _builder.pointer(1) }
+        @inlinable public var hasRecipient: Bool { !_builder.pointer(1).isNull }
     }
 }
 
@@ -699,28 +699,28 @@ public enum Accept {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
         /// Answered with the capability.
-        public var questionId: UInt32 { _reader.read(UInt32.self, at: 0) }
+        @inlinable @inline(__always) public var questionId: UInt32 { _reader.read(UInt32.self, at: 0) }
         /// Which offer.
-        public var provision: AnyPointerReader { _reader.pointer(0) }
-        public var hasProvision: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var provision: AnyPointerReader { _reader.pointer(0) }
+        @inlinable @inline(__always) public var hasProvision: Bool { !_reader.isNull(0) }
         /// Hold the answer until a Disembargo with context.provide arrives.
-        public var embargo: Bool { _reader.readBool(bit: 32) }
+        @inlinable @inline(__always) public var embargo: Bool { _reader.readBool(bit: 32) }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { Accept.dataWordCount }
-        public static var pointerCount: Int { Accept.pointerCount }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 1 }
+        @inlinable public static var pointerCount: Int { 1 }
         /// Answered with the capability.
-        public var questionId: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+        @inlinable public var questionId: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         /// Which offer.
-        public var provision: AnyPointerBuilder { return _builder.pointer(0) }
-        public var hasProvision: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var provision: AnyPointerBuilder { return _builder.pointer(0) }
+        @inlinable public var hasProvision: Bool { !_builder.pointer(0).isNull }
         /// Hold the answer until a Disembargo with context.provide arrives.
-        public var embargo: Bool { get { _builder.readBool(bit: 32) } nonmutating set { _builder.writeBool(newValue, bit: 32) } }
+        @inlinable public var embargo: Bool { get { _builder.readBool(bit: 32) } nonmutating set { _builder.writeBool(newValue, bit: 32) } }
     }
 }
 
@@ -732,26 +732,26 @@ public enum Join {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var questionId: UInt32 { _reader.read(UInt32.self, at: 0) }
-        public var target: MessageTarget.Reader { get throws { MessageTarget.Reader(try _reader.readStruct(0)) } }
-        public var hasTarget: Bool { !_reader.isNull(0) }
-        public var keyPart: AnyPointerReader { _reader.pointer(1) }
-        public var hasKeyPart: Bool { !_reader.isNull(1) }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var questionId: UInt32 { _reader.read(UInt32.self, at: 0) }
+        @inlinable @inline(__always) public var target: MessageTarget.Reader { get throws { MessageTarget.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasTarget: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var keyPart: AnyPointerReader { _reader.pointer(1) }
+        @inlinable @inline(__always) public var hasKeyPart: Bool { !_reader.isNull(1) }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { Join.dataWordCount }
-        public static var pointerCount: Int { Join.pointerCount }
-        public var questionId: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
-        public var target: MessageTarget.Builder { return MessageTarget.Builder(_builder.pointer(0).getStruct(dataWords: MessageTarget.dataWordCount, pointerCount: MessageTarget.pointerCount)) }
-        public func initTarget() -> MessageTarget.Builder { return MessageTarget.Builder(_builder.pointer(0).initStruct(dataWords: MessageTarget.dataWordCount, pointerCount: MessageTarget.pointerCount)) }
-        public func setTarget(_ value: MessageTarget.Reader) throws { try _builder.pointer(0).setStruct(value._reader) }
-        public var hasTarget: Bool { !_builder.pointer(0).isNull }
-        public var keyPart: AnyPointerBuilder { return _builder.pointer(1) }
-        public var hasKeyPart: Bool { !_builder.pointer(1).isNull }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 1 }
+        @inlinable public static var pointerCount: Int { 2 }
+        @inlinable public var questionId: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+        @inlinable public var target: MessageTarget.Builder { return MessageTarget.Builder(_builder.pointer(0).getStruct(dataWords: MessageTarget.Builder.dataWordCount, pointerCount: MessageTarget.Builder.pointerCount)) }
+        @inlinable public func initTarget() -> MessageTarget.Builder { return MessageTarget.Builder(_builder.pointer(0).initStruct(dataWords: MessageTarget.Builder.dataWordCount, pointerCount: MessageTarget.Builder.pointerCount)) }
+        @inlinable public func setTarget(_ value: MessageTarget.Reader) throws { try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasTarget: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var keyPart: AnyPointerBuilder { return _builder.pointer(1) }
+        @inlinable public var hasKeyPart: Bool { !_builder.pointer(1).isNull }
     }
 }
 
@@ -763,17 +763,17 @@ public enum MessageTarget {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
         /// A capability the receiver exported to the sender.
-        public var importedCap: UInt32 { _reader.read(UInt32.self, at: 0) }
+        @inlinable @inline(__always) public var importedCap: UInt32 { _reader.read(UInt32.self, at: 0) }
         /// A capability inside the (possibly not yet known) results of a question.
-        public var promisedAnswer: PromisedAnswer.Reader { get throws { PromisedAnswer.Reader(try _reader.readStruct(0)) } }
-        public var hasPromisedAnswer: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var promisedAnswer: PromisedAnswer.Reader { get throws { PromisedAnswer.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasPromisedAnswer: Bool { !_reader.isNull(0) }
 
         /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
-        public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 2) }
+        @inlinable public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 2) }
         /// Which union arm is set, with its value.
-        public var which: Which {
+        @inlinable public var which: Which {
             get throws {
                 switch _reader.read(UInt16.self, at: 2) {
                     case 0:
@@ -789,18 +789,18 @@ public enum MessageTarget {
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { MessageTarget.dataWordCount }
-        public static var pointerCount: Int { MessageTarget.pointerCount }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 1 }
+        @inlinable public static var pointerCount: Int { 1 }
         /// The union arm last selected (its discriminant).
-        public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 2) }
+        @inlinable public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 2) }
         /// A capability the receiver exported to the sender.
-        public var importedCap: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(UInt16(0), at: 2); _builder.write(newValue, at: 0) } }
+        @inlinable public var importedCap: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(UInt16(0), at: 2); _builder.write(newValue, at: 0) } }
         /// A capability inside the (possibly not yet known) results of a question.
-        public var promisedAnswer: PromisedAnswer.Builder { _builder.write(UInt16(1), at: 2); return PromisedAnswer.Builder(_builder.pointer(0).getStruct(dataWords: PromisedAnswer.dataWordCount, pointerCount: PromisedAnswer.pointerCount)) }
-        public func initPromisedAnswer() -> PromisedAnswer.Builder { _builder.write(UInt16(1), at: 2); return PromisedAnswer.Builder(_builder.pointer(0).initStruct(dataWords: PromisedAnswer.dataWordCount, pointerCount: PromisedAnswer.pointerCount)) }
-        public func setPromisedAnswer(_ value: PromisedAnswer.Reader) throws { _builder.write(UInt16(1), at: 2); try _builder.pointer(0).setStruct(value._reader) }
-        public var hasPromisedAnswer: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var promisedAnswer: PromisedAnswer.Builder { _builder.write(UInt16(1), at: 2); return PromisedAnswer.Builder(_builder.pointer(0).getStruct(dataWords: PromisedAnswer.Builder.dataWordCount, pointerCount: PromisedAnswer.Builder.pointerCount)) }
+        @inlinable public func initPromisedAnswer() -> PromisedAnswer.Builder { _builder.write(UInt16(1), at: 2); return PromisedAnswer.Builder(_builder.pointer(0).initStruct(dataWords: PromisedAnswer.Builder.dataWordCount, pointerCount: PromisedAnswer.Builder.pointerCount)) }
+        @inlinable public func setPromisedAnswer(_ value: PromisedAnswer.Reader) throws { _builder.write(UInt16(1), at: 2); try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasPromisedAnswer: Bool { !_builder.pointer(0).isNull }
     }
 
     /// The arms of the union, as read.
@@ -820,25 +820,25 @@ public enum Payload {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
         /// The params or results struct; its capability pointers index into capTable.
-        public var content: AnyPointerReader { _reader.pointer(0) }
-        public var hasContent: Bool { !_reader.isNull(0) }
-        public var capTable: StructList<CapDescriptor.Reader> { get throws { StructList<CapDescriptor.Reader>(try _reader.readList(1, expecting: StructList<CapDescriptor.Reader>.expectation)) } }
-        public var hasCapTable: Bool { !_reader.isNull(1) }
+        @inlinable @inline(__always) public var content: AnyPointerReader { _reader.pointer(0) }
+        @inlinable @inline(__always) public var hasContent: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var capTable: StructList<CapDescriptor.Reader> { get throws { StructList<CapDescriptor.Reader>(try _reader.readList(1, expecting: StructList<CapDescriptor.Reader>.expectation)) } }
+        @inlinable @inline(__always) public var hasCapTable: Bool { !_reader.isNull(1) }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { Payload.dataWordCount }
-        public static var pointerCount: Int { Payload.pointerCount }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 0 }
+        @inlinable public static var pointerCount: Int { 2 }
         /// The params or results struct; its capability pointers index into capTable.
-        public var content: AnyPointerBuilder { return _builder.pointer(0) }
-        public var hasContent: Bool { !_builder.pointer(0).isNull }
-        public func initCapTable(count: Int) -> StructListBuilder<CapDescriptor.Builder> { return StructListBuilder(_builder.pointer(1).initStructList(count: count, dataWords: CapDescriptor.dataWordCount, pointerCount: CapDescriptor.pointerCount)) }
-        public func setCapTable(_ value: StructList<CapDescriptor.Reader>) throws { try _builder.pointer(1).setList(value._list) }
-        public var hasCapTable: Bool { !_builder.pointer(1).isNull }
+        @inlinable public var content: AnyPointerBuilder { return _builder.pointer(0) }
+        @inlinable public var hasContent: Bool { !_builder.pointer(0).isNull }
+        @inlinable public func initCapTable(count: Int) -> StructListBuilder<CapDescriptor.Builder> { return StructListBuilder(_builder.pointer(1).initStructList(count: count, dataWords: CapDescriptor.Builder.dataWordCount, pointerCount: CapDescriptor.Builder.pointerCount)) }
+        @inlinable public func setCapTable(_ value: StructList<CapDescriptor.Reader>) throws { try _builder.pointer(1).setList(value._list) }
+        @inlinable public var hasCapTable: Bool { !_builder.pointer(1).isNull }
     }
 }
 
@@ -850,27 +850,27 @@ public enum CapDescriptor {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
         /// Exported by the sender (new id, or one already exported: add a reference).
-        public var senderHosted: UInt32 { _reader.read(UInt32.self, at: 1) }
+        @inlinable @inline(__always) public var senderHosted: UInt32 { _reader.read(UInt32.self, at: 1) }
         /// Like senderHosted, but a promise; a Resolve will follow.
-        public var senderPromise: UInt32 { _reader.read(UInt32.self, at: 1) }
+        @inlinable @inline(__always) public var senderPromise: UInt32 { _reader.read(UInt32.self, at: 1) }
         /// One of the receiver's own exports.
-        public var receiverHosted: UInt32 { _reader.read(UInt32.self, at: 1) }
+        @inlinable @inline(__always) public var receiverHosted: UInt32 { _reader.read(UInt32.self, at: 1) }
         /// A capability in the results of a question the receiver is answering.
-        public var receiverAnswer: PromisedAnswer.Reader { get throws { PromisedAnswer.Reader(try _reader.readStruct(0)) } }
-        public var hasReceiverAnswer: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var receiverAnswer: PromisedAnswer.Reader { get throws { PromisedAnswer.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasReceiverAnswer: Bool { !_reader.isNull(0) }
         /// Level 3: hosted by another vat.
-        public var thirdPartyHosted: ThirdPartyCapDescriptor.Reader { get throws { ThirdPartyCapDescriptor.Reader(try _reader.readStruct(0)) } }
-        public var hasThirdPartyHosted: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var thirdPartyHosted: ThirdPartyCapDescriptor.Reader { get throws { ThirdPartyCapDescriptor.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasThirdPartyHosted: Bool { !_reader.isNull(0) }
         /// Index of a file descriptor sent alongside the message that stands for this capability;
         /// 0xff means none.
-        public var attachedFd: UInt8 { _reader.read(UInt8.self, at: 2) ^ 255 }
+        @inlinable @inline(__always) public var attachedFd: UInt8 { _reader.read(UInt8.self, at: 2) ^ 255 }
 
         /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
-        public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
+        @inlinable public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
         /// Which union arm is set, with its value.
-        public var which: Which {
+        @inlinable public var which: Which {
             get throws {
                 switch _reader.read(UInt16.self, at: 0) {
                     case 0:
@@ -894,32 +894,32 @@ public enum CapDescriptor {
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { CapDescriptor.dataWordCount }
-        public static var pointerCount: Int { CapDescriptor.pointerCount }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 1 }
+        @inlinable public static var pointerCount: Int { 1 }
         /// The union arm last selected (its discriminant).
-        public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 0) }
+        @inlinable public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 0) }
         /// A null capability.
-        public func setNone() { _builder.write(UInt16(0), at: 0) }
+        @inlinable public func setNone() { _builder.write(UInt16(0), at: 0) }
         /// Exported by the sender (new id, or one already exported: add a reference).
-        public var senderHosted: UInt32 { get { _builder.read(UInt32.self, at: 1) } nonmutating set { _builder.write(UInt16(1), at: 0); _builder.write(newValue, at: 1) } }
+        @inlinable public var senderHosted: UInt32 { get { _builder.read(UInt32.self, at: 1) } nonmutating set { _builder.write(UInt16(1), at: 0); _builder.write(newValue, at: 1) } }
         /// Like senderHosted, but a promise; a Resolve will follow.
-        public var senderPromise: UInt32 { get { _builder.read(UInt32.self, at: 1) } nonmutating set { _builder.write(UInt16(2), at: 0); _builder.write(newValue, at: 1) } }
+        @inlinable public var senderPromise: UInt32 { get { _builder.read(UInt32.self, at: 1) } nonmutating set { _builder.write(UInt16(2), at: 0); _builder.write(newValue, at: 1) } }
         /// One of the receiver's own exports.
-        public var receiverHosted: UInt32 { get { _builder.read(UInt32.self, at: 1) } nonmutating set { _builder.write(UInt16(3), at: 0); _builder.write(newValue, at: 1) } }
+        @inlinable public var receiverHosted: UInt32 { get { _builder.read(UInt32.self, at: 1) } nonmutating set { _builder.write(UInt16(3), at: 0); _builder.write(newValue, at: 1) } }
         /// A capability in the results of a question the receiver is answering.
-        public var receiverAnswer: PromisedAnswer.Builder { _builder.write(UInt16(4), at: 0); return PromisedAnswer.Builder(_builder.pointer(0).getStruct(dataWords: PromisedAnswer.dataWordCount, pointerCount: PromisedAnswer.pointerCount)) }
-        public func initReceiverAnswer() -> PromisedAnswer.Builder { _builder.write(UInt16(4), at: 0); return PromisedAnswer.Builder(_builder.pointer(0).initStruct(dataWords: PromisedAnswer.dataWordCount, pointerCount: PromisedAnswer.pointerCount)) }
-        public func setReceiverAnswer(_ value: PromisedAnswer.Reader) throws { _builder.write(UInt16(4), at: 0); try _builder.pointer(0).setStruct(value._reader) }
-        public var hasReceiverAnswer: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var receiverAnswer: PromisedAnswer.Builder { _builder.write(UInt16(4), at: 0); return PromisedAnswer.Builder(_builder.pointer(0).getStruct(dataWords: PromisedAnswer.Builder.dataWordCount, pointerCount: PromisedAnswer.Builder.pointerCount)) }
+        @inlinable public func initReceiverAnswer() -> PromisedAnswer.Builder { _builder.write(UInt16(4), at: 0); return PromisedAnswer.Builder(_builder.pointer(0).initStruct(dataWords: PromisedAnswer.Builder.dataWordCount, pointerCount: PromisedAnswer.Builder.pointerCount)) }
+        @inlinable public func setReceiverAnswer(_ value: PromisedAnswer.Reader) throws { _builder.write(UInt16(4), at: 0); try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasReceiverAnswer: Bool { !_builder.pointer(0).isNull }
         /// Level 3: hosted by another vat.
-        public var thirdPartyHosted: ThirdPartyCapDescriptor.Builder { _builder.write(UInt16(5), at: 0); return ThirdPartyCapDescriptor.Builder(_builder.pointer(0).getStruct(dataWords: ThirdPartyCapDescriptor.dataWordCount, pointerCount: ThirdPartyCapDescriptor.pointerCount)) }
-        public func initThirdPartyHosted() -> ThirdPartyCapDescriptor.Builder { _builder.write(UInt16(5), at: 0); return ThirdPartyCapDescriptor.Builder(_builder.pointer(0).initStruct(dataWords: ThirdPartyCapDescriptor.dataWordCount, pointerCount: ThirdPartyCapDescriptor.pointerCount)) }
-        public func setThirdPartyHosted(_ value: ThirdPartyCapDescriptor.Reader) throws { _builder.write(UInt16(5), at: 0); try _builder.pointer(0).setStruct(value._reader) }
-        public var hasThirdPartyHosted: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var thirdPartyHosted: ThirdPartyCapDescriptor.Builder { _builder.write(UInt16(5), at: 0); return ThirdPartyCapDescriptor.Builder(_builder.pointer(0).getStruct(dataWords: ThirdPartyCapDescriptor.Builder.dataWordCount, pointerCount: ThirdPartyCapDescriptor.Builder.pointerCount)) }
+        @inlinable public func initThirdPartyHosted() -> ThirdPartyCapDescriptor.Builder { _builder.write(UInt16(5), at: 0); return ThirdPartyCapDescriptor.Builder(_builder.pointer(0).initStruct(dataWords: ThirdPartyCapDescriptor.Builder.dataWordCount, pointerCount: ThirdPartyCapDescriptor.Builder.pointerCount)) }
+        @inlinable public func setThirdPartyHosted(_ value: ThirdPartyCapDescriptor.Reader) throws { _builder.write(UInt16(5), at: 0); try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasThirdPartyHosted: Bool { !_builder.pointer(0).isNull }
         /// Index of a file descriptor sent alongside the message that stands for this capability;
         /// 0xff means none.
-        public var attachedFd: UInt8 { get { _builder.read(UInt8.self, at: 2) ^ 255 } nonmutating set { _builder.write(newValue ^ 255, at: 2) } }
+        @inlinable public var attachedFd: UInt8 { get { _builder.read(UInt8.self, at: 2) ^ 255 } nonmutating set { _builder.write(newValue ^ 255, at: 2) } }
     }
 
     /// The arms of the union, as read.
@@ -948,14 +948,14 @@ public enum PromisedAnswer {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
             /// Follow the pointer field with this index.
-            public var getPointerField: UInt16 { _reader.read(UInt16.self, at: 1) }
+            @inlinable @inline(__always) public var getPointerField: UInt16 { _reader.read(UInt16.self, at: 1) }
 
             /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
-            public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
+            @inlinable public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
             /// Which union arm is set, with its value.
-            public var which: Which {
+            @inlinable public var which: Which {
                 get throws {
                     switch _reader.read(UInt16.self, at: 0) {
                         case 0:
@@ -971,15 +971,15 @@ public enum PromisedAnswer {
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { PromisedAnswer.Op.dataWordCount }
-            public static var pointerCount: Int { PromisedAnswer.Op.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 0 }
             /// The union arm last selected (its discriminant).
-            public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 0) }
+            @inlinable public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 0) }
             /// Does nothing.
-            public func setNoop() { _builder.write(UInt16(0), at: 0) }
+            @inlinable public func setNoop() { _builder.write(UInt16(0), at: 0) }
             /// Follow the pointer field with this index.
-            public var getPointerField: UInt16 { get { _builder.read(UInt16.self, at: 1) } nonmutating set { _builder.write(UInt16(1), at: 0); _builder.write(newValue, at: 1) } }
+            @inlinable public var getPointerField: UInt16 { get { _builder.read(UInt16.self, at: 1) } nonmutating set { _builder.write(UInt16(1), at: 0); _builder.write(newValue, at: 1) } }
         }
 
         /// The arms of the union, as read.
@@ -993,23 +993,23 @@ public enum PromisedAnswer {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var questionId: UInt32 { _reader.read(UInt32.self, at: 0) }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var questionId: UInt32 { _reader.read(UInt32.self, at: 0) }
         /// Path from the results struct to the capability.
-        public var transform: StructList<PromisedAnswer.Op.Reader> { get throws { StructList<PromisedAnswer.Op.Reader>(try _reader.readList(0, expecting: StructList<PromisedAnswer.Op.Reader>.expectation)) } }
-        public var hasTransform: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var transform: StructList<PromisedAnswer.Op.Reader> { get throws { StructList<PromisedAnswer.Op.Reader>(try _reader.readList(0, expecting: StructList<PromisedAnswer.Op.Reader>.expectation)) } }
+        @inlinable @inline(__always) public var hasTransform: Bool { !_reader.isNull(0) }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { PromisedAnswer.dataWordCount }
-        public static var pointerCount: Int { PromisedAnswer.pointerCount }
-        public var questionId: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 1 }
+        @inlinable public static var pointerCount: Int { 1 }
+        @inlinable public var questionId: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         /// Path from the results struct to the capability.
-        public func initTransform(count: Int) -> StructListBuilder<PromisedAnswer.Op.Builder> { return StructListBuilder(_builder.pointer(0).initStructList(count: count, dataWords: PromisedAnswer.Op.dataWordCount, pointerCount: PromisedAnswer.Op.pointerCount)) }
-        public func setTransform(_ value: StructList<PromisedAnswer.Op.Reader>) throws { try _builder.pointer(0).setList(value._list) }
-        public var hasTransform: Bool { !_builder.pointer(0).isNull }
+        @inlinable public func initTransform(count: Int) -> StructListBuilder<PromisedAnswer.Op.Builder> { return StructListBuilder(_builder.pointer(0).initStructList(count: count, dataWords: PromisedAnswer.Op.Builder.dataWordCount, pointerCount: PromisedAnswer.Op.Builder.pointerCount)) }
+        @inlinable public func setTransform(_ value: StructList<PromisedAnswer.Op.Reader>) throws { try _builder.pointer(0).setList(value._list) }
+        @inlinable public var hasTransform: Bool { !_builder.pointer(0).isNull }
     }
 }
 
@@ -1021,26 +1021,26 @@ public enum ThirdPartyCapDescriptor {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
         /// How to contact that vat and what to Accept.
-        public var id: AnyPointerReader { _reader.pointer(0) }
-        public var hasId: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var id: AnyPointerReader { _reader.pointer(0) }
+        @inlinable @inline(__always) public var hasId: Bool { !_reader.isNull(0) }
         /// A capability the sender exports that forwards to the real one; hold it until the Accept
         /// has completed, and use it if the handoff fails.
-        public var vineId: UInt32 { _reader.read(UInt32.self, at: 0) }
+        @inlinable @inline(__always) public var vineId: UInt32 { _reader.read(UInt32.self, at: 0) }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { ThirdPartyCapDescriptor.dataWordCount }
-        public static var pointerCount: Int { ThirdPartyCapDescriptor.pointerCount }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 1 }
+        @inlinable public static var pointerCount: Int { 1 }
         /// How to contact that vat and what to Accept.
-        public var id: AnyPointerBuilder { return _builder.pointer(0) }
-        public var hasId: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var id: AnyPointerBuilder { return _builder.pointer(0) }
+        @inlinable public var hasId: Bool { !_builder.pointer(0).isNull }
         /// A capability the sender exports that forwards to the real one; hold it until the Accept
         /// has completed, and use it if the handoff fails.
-        public var vineId: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+        @inlinable public var vineId: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
     }
 }
 
@@ -1087,36 +1087,36 @@ public enum Exception {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
         /// Human-readable description.
-        public var reason: String { get throws { try _reader.readText(0) } }
-        public var hasReason: Bool { !_reader.isNull(0) }
-        public var reasonView: BlobView { get throws { try _reader.pointer(0).textView() } }
-        public var type: Exception.Type_ { Exception.Type_(rawValue: _reader.read(UInt16.self, at: 2)) }
-        public var obsoleteIsCallersFault: Bool { _reader.readBool(bit: 0) }
+        @inlinable @inline(__always) public var reason: String { get throws { try _reader.readText(0) } }
+        @inlinable @inline(__always) public var hasReason: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var reasonView: BlobView { get throws { try _reader.pointer(0).textView() } }
+        @inlinable @inline(__always) public var type: Exception.Type_ { Exception.Type_(rawValue: _reader.read(UInt16.self, at: 2)) }
+        @inlinable @inline(__always) public var obsoleteIsCallersFault: Bool { _reader.readBool(bit: 0) }
         /// Retired.
-        public var obsoleteDurability: UInt16 { _reader.read(UInt16.self, at: 1) }
+        @inlinable @inline(__always) public var obsoleteDurability: UInt16 { _reader.read(UInt16.self, at: 1) }
         /// Stack trace or similar from the remote side, for debugging.
-        public var trace: String { get throws { try _reader.readText(1) } }
-        public var hasTrace: Bool { !_reader.isNull(1) }
-        public var traceView: BlobView { get throws { try _reader.pointer(1).textView() } }
+        @inlinable @inline(__always) public var trace: String { get throws { try _reader.readText(1) } }
+        @inlinable @inline(__always) public var hasTrace: Bool { !_reader.isNull(1) }
+        @inlinable @inline(__always) public var traceView: BlobView { get throws { try _reader.pointer(1).textView() } }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { Exception.dataWordCount }
-        public static var pointerCount: Int { Exception.pointerCount }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 1 }
+        @inlinable public static var pointerCount: Int { 2 }
         /// Human-readable description.
-        public var reason: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-        public var hasReason: Bool { !_builder.pointer(0).isNull }
-        public var type: Exception.Type_ { get { Exception.Type_(rawValue: _builder.read(UInt16.self, at: 2)) } nonmutating set { _builder.write(newValue.rawValue, at: 2) } }
-        public var obsoleteIsCallersFault: Bool { get { _builder.readBool(bit: 0) } nonmutating set { _builder.writeBool(newValue, bit: 0) } }
+        @inlinable public var reason: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+        @inlinable public var hasReason: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var type: Exception.Type_ { get { Exception.Type_(rawValue: _builder.read(UInt16.self, at: 2)) } nonmutating set { _builder.write(newValue.rawValue, at: 2) } }
+        @inlinable public var obsoleteIsCallersFault: Bool { get { _builder.readBool(bit: 0) } nonmutating set { _builder.writeBool(newValue, bit: 0) } }
         /// Retired.
-        public var obsoleteDurability: UInt16 { get { _builder.read(UInt16.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
+        @inlinable public var obsoleteDurability: UInt16 { get { _builder.read(UInt16.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
         /// Stack trace or similar from the remote side, for debugging.
-        public var trace: String { get { _builder.pointer(1).readText() } nonmutating set { _builder.pointer(1).setText(newValue) } }
-        public var hasTrace: Bool { !_builder.pointer(1).isNull }
+        @inlinable public var trace: String { get { _builder.pointer(1).readText() } nonmutating set { _builder.pointer(1).setText(newValue) } }
+        @inlinable public var hasTrace: Bool { !_builder.pointer(1).isNull }
     }
 }
 

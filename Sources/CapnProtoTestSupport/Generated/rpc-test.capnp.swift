@@ -43,19 +43,19 @@ public enum TestService {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var text: String { get throws { try _reader.readText(0) } }
-            public var hasText: Bool { !_reader.isNull(0) }
-            public var textView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var text: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasText: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var textView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestService.EchoParams.dataWordCount }
-            public static var pointerCount: Int { TestService.EchoParams.pointerCount }
-            public var text: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasText: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var text: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasText: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -66,19 +66,19 @@ public enum TestService {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var text: String { get throws { try _reader.readText(0) } }
-            public var hasText: Bool { !_reader.isNull(0) }
-            public var textView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var text: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasText: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var textView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestService.EchoResults.dataWordCount }
-            public static var pointerCount: Int { TestService.EchoResults.pointerCount }
-            public var text: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasText: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var text: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasText: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -89,18 +89,18 @@ public enum TestService {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var a: Int64 { _reader.read(Int64.self, at: 0) }
-            public var b: Int64 { _reader.read(Int64.self, at: 1) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var a: Int64 { _reader.read(Int64.self, at: 0) }
+            @inlinable @inline(__always) public var b: Int64 { _reader.read(Int64.self, at: 1) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestService.AddParams.dataWordCount }
-            public static var pointerCount: Int { TestService.AddParams.pointerCount }
-            public var a: Int64 { get { _builder.read(Int64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
-            public var b: Int64 { get { _builder.read(Int64.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 2 }
+            @inlinable public static var pointerCount: Int { 0 }
+            @inlinable public var a: Int64 { get { _builder.read(Int64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public var b: Int64 { get { _builder.read(Int64.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
         }
     }
 
@@ -111,16 +111,16 @@ public enum TestService {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var sum: Int64 { _reader.read(Int64.self, at: 0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var sum: Int64 { _reader.read(Int64.self, at: 0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestService.AddResults.dataWordCount }
-            public static var pointerCount: Int { TestService.AddResults.pointerCount }
-            public var sum: Int64 { get { _builder.read(Int64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 0 }
+            @inlinable public var sum: Int64 { get { _builder.read(Int64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         }
     }
 
@@ -131,19 +131,19 @@ public enum TestService {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var message: String { get throws { try _reader.readText(0) } }
-            public var hasMessage: Bool { !_reader.isNull(0) }
-            public var messageView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var message: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasMessage: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var messageView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestService.FailParams.dataWordCount }
-            public static var pointerCount: Int { TestService.FailParams.pointerCount }
-            public var message: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasMessage: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var message: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasMessage: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -154,14 +154,14 @@ public enum TestService {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestService.FailResults.dataWordCount }
-            public static var pointerCount: Int { TestService.FailResults.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -172,20 +172,20 @@ public enum TestService {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var callback: AnyPointerReader { _reader.pointer(0) }
-            public var hasCallback: Bool { !_reader.isNull(0) }
-            public var value: Int64 { _reader.read(Int64.self, at: 0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var callback: AnyPointerReader { _reader.pointer(0) }
+            @inlinable @inline(__always) public var hasCallback: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var value: Int64 { _reader.read(Int64.self, at: 0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestService.CallBackParams.dataWordCount }
-            public static var pointerCount: Int { TestService.CallBackParams.pointerCount }
-            public var callback: AnyPointerBuilder { return _builder.pointer(0) }
-            public var hasCallback: Bool { !_builder.pointer(0).isNull }
-            public var value: Int64 { get { _builder.read(Int64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var callback: AnyPointerBuilder { return _builder.pointer(0) }
+            @inlinable public var hasCallback: Bool { !_builder.pointer(0).isNull }
+            @inlinable public var value: Int64 { get { _builder.read(Int64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         }
     }
 
@@ -196,16 +196,16 @@ public enum TestService {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var result: Int64 { _reader.read(Int64.self, at: 0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var result: Int64 { _reader.read(Int64.self, at: 0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestService.CallBackResults.dataWordCount }
-            public static var pointerCount: Int { TestService.CallBackResults.pointerCount }
-            public var result: Int64 { get { _builder.read(Int64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 0 }
+            @inlinable public var result: Int64 { get { _builder.read(Int64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         }
     }
 
@@ -216,16 +216,16 @@ public enum TestService {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var start: Int64 { _reader.read(Int64.self, at: 0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var start: Int64 { _reader.read(Int64.self, at: 0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestService.MakeCounterParams.dataWordCount }
-            public static var pointerCount: Int { TestService.MakeCounterParams.pointerCount }
-            public var start: Int64 { get { _builder.read(Int64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 0 }
+            @inlinable public var start: Int64 { get { _builder.read(Int64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         }
     }
 
@@ -236,18 +236,18 @@ public enum TestService {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var counter: AnyPointerReader { _reader.pointer(0) }
-            public var hasCounter: Bool { !_reader.isNull(0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var counter: AnyPointerReader { _reader.pointer(0) }
+            @inlinable @inline(__always) public var hasCounter: Bool { !_reader.isNull(0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestService.MakeCounterResults.dataWordCount }
-            public static var pointerCount: Int { TestService.MakeCounterResults.pointerCount }
-            public var counter: AnyPointerBuilder { return _builder.pointer(0) }
-            public var hasCounter: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var counter: AnyPointerBuilder { return _builder.pointer(0) }
+            @inlinable public var hasCounter: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -258,14 +258,14 @@ public enum TestService {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestService.LiveCountersParams.dataWordCount }
-            public static var pointerCount: Int { TestService.LiveCountersParams.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -276,16 +276,16 @@ public enum TestService {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var count: UInt32 { _reader.read(UInt32.self, at: 0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var count: UInt32 { _reader.read(UInt32.self, at: 0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestService.LiveCountersResults.dataWordCount }
-            public static var pointerCount: Int { TestService.LiveCountersResults.pointerCount }
-            public var count: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 0 }
+            @inlinable public var count: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         }
     }
 
@@ -296,18 +296,18 @@ public enum TestService {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var callback: AnyPointerReader { _reader.pointer(0) }
-            public var hasCallback: Bool { !_reader.isNull(0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var callback: AnyPointerReader { _reader.pointer(0) }
+            @inlinable @inline(__always) public var hasCallback: Bool { !_reader.isNull(0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestService.HoldParams.dataWordCount }
-            public static var pointerCount: Int { TestService.HoldParams.pointerCount }
-            public var callback: AnyPointerBuilder { return _builder.pointer(0) }
-            public var hasCallback: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var callback: AnyPointerBuilder { return _builder.pointer(0) }
+            @inlinable public var hasCallback: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -318,14 +318,14 @@ public enum TestService {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestService.HoldResults.dataWordCount }
-            public static var pointerCount: Int { TestService.HoldResults.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -336,14 +336,14 @@ public enum TestService {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestService.ReleaseHeldParams.dataWordCount }
-            public static var pointerCount: Int { TestService.ReleaseHeldParams.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -354,14 +354,14 @@ public enum TestService {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestService.ReleaseHeldResults.dataWordCount }
-            public static var pointerCount: Int { TestService.ReleaseHeldResults.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -372,16 +372,16 @@ public enum TestService {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var value: Int64 { _reader.read(Int64.self, at: 0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var value: Int64 { _reader.read(Int64.self, at: 0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestService.CallHeldParams.dataWordCount }
-            public static var pointerCount: Int { TestService.CallHeldParams.pointerCount }
-            public var value: Int64 { get { _builder.read(Int64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 0 }
+            @inlinable public var value: Int64 { get { _builder.read(Int64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         }
     }
 
@@ -392,16 +392,16 @@ public enum TestService {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var result: Int64 { _reader.read(Int64.self, at: 0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var result: Int64 { _reader.read(Int64.self, at: 0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestService.CallHeldResults.dataWordCount }
-            public static var pointerCount: Int { TestService.CallHeldResults.pointerCount }
-            public var result: Int64 { get { _builder.read(Int64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 0 }
+            @inlinable public var result: Int64 { get { _builder.read(Int64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         }
     }
 
@@ -412,21 +412,21 @@ public enum TestService {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var text: String { get throws { try _reader.readText(0) } }
-            public var hasText: Bool { !_reader.isNull(0) }
-            public var textView: BlobView { get throws { try _reader.pointer(0).textView() } }
-            public var millis: UInt32 { _reader.read(UInt32.self, at: 0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var text: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasText: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var textView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable @inline(__always) public var millis: UInt32 { _reader.read(UInt32.self, at: 0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestService.SlowEchoParams.dataWordCount }
-            public static var pointerCount: Int { TestService.SlowEchoParams.pointerCount }
-            public var text: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasText: Bool { !_builder.pointer(0).isNull }
-            public var millis: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var text: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasText: Bool { !_builder.pointer(0).isNull }
+            @inlinable public var millis: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         }
     }
 
@@ -437,19 +437,19 @@ public enum TestService {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var text: String { get throws { try _reader.readText(0) } }
-            public var hasText: Bool { !_reader.isNull(0) }
-            public var textView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var text: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasText: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var textView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestService.SlowEchoResults.dataWordCount }
-            public static var pointerCount: Int { TestService.SlowEchoResults.pointerCount }
-            public var text: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasText: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var text: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasText: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -460,14 +460,14 @@ public enum TestService {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestService.CrashParams.dataWordCount }
-            public static var pointerCount: Int { TestService.CrashParams.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -478,14 +478,14 @@ public enum TestService {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestService.CrashResults.dataWordCount }
-            public static var pointerCount: Int { TestService.CrashResults.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -496,14 +496,14 @@ public enum TestService {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestService.GetSelfParams.dataWordCount }
-            public static var pointerCount: Int { TestService.GetSelfParams.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -514,18 +514,18 @@ public enum TestService {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var service: AnyPointerReader { _reader.pointer(0) }
-            public var hasService: Bool { !_reader.isNull(0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var service: AnyPointerReader { _reader.pointer(0) }
+            @inlinable @inline(__always) public var hasService: Bool { !_reader.isNull(0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestService.GetSelfResults.dataWordCount }
-            public static var pointerCount: Int { TestService.GetSelfResults.pointerCount }
-            public var service: AnyPointerBuilder { return _builder.pointer(0) }
-            public var hasService: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var service: AnyPointerBuilder { return _builder.pointer(0) }
+            @inlinable public var hasService: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -725,16 +725,16 @@ public enum Counter {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var by: Int64 { _reader.read(Int64.self, at: 0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var by: Int64 { _reader.read(Int64.self, at: 0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Counter.IncrementParams.dataWordCount }
-            public static var pointerCount: Int { Counter.IncrementParams.pointerCount }
-            public var by: Int64 { get { _builder.read(Int64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 0 }
+            @inlinable public var by: Int64 { get { _builder.read(Int64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         }
     }
 
@@ -745,16 +745,16 @@ public enum Counter {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var value: Int64 { _reader.read(Int64.self, at: 0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var value: Int64 { _reader.read(Int64.self, at: 0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Counter.IncrementResults.dataWordCount }
-            public static var pointerCount: Int { Counter.IncrementResults.pointerCount }
-            public var value: Int64 { get { _builder.read(Int64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 0 }
+            @inlinable public var value: Int64 { get { _builder.read(Int64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         }
     }
 
@@ -802,16 +802,16 @@ public enum Callback {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var value: Int64 { _reader.read(Int64.self, at: 0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var value: Int64 { _reader.read(Int64.self, at: 0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Callback.CallParams.dataWordCount }
-            public static var pointerCount: Int { Callback.CallParams.pointerCount }
-            public var value: Int64 { get { _builder.read(Int64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 0 }
+            @inlinable public var value: Int64 { get { _builder.read(Int64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         }
     }
 
@@ -822,16 +822,16 @@ public enum Callback {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var result: Int64 { _reader.read(Int64.self, at: 0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var result: Int64 { _reader.read(Int64.self, at: 0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Callback.CallResults.dataWordCount }
-            public static var pointerCount: Int { Callback.CallResults.pointerCount }
-            public var result: Int64 { get { _builder.read(Int64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 0 }
+            @inlinable public var result: Int64 { get { _builder.read(Int64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         }
     }
 

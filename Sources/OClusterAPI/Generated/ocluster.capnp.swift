@@ -17,20 +17,20 @@ public enum DockerBuild {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
             /// The Dockerfile itself, sent inline.
-            public var contents: String { get throws { try _reader.readText(0) } }
-            public var hasContents: Bool { !_reader.isNull(0) }
-            public var contentsView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable @inline(__always) public var contents: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasContents: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var contentsView: BlobView { get throws { try _reader.pointer(0).textView() } }
             /// Where the Dockerfile lies inside the build context (the checked-out commit).
-            public var path: String { get throws { try _reader.readText(0) } }
-            public var hasPath: Bool { !_reader.isNull(0) }
-            public var pathView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable @inline(__always) public var path: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasPath: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var pathView: BlobView { get throws { try _reader.pointer(0).textView() } }
 
             /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
-            public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
+            @inlinable public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
             /// Which union arm is set, with its value.
-            public var which: Which {
+            @inlinable public var which: Which {
                 get throws {
                     switch _reader.read(UInt16.self, at: 0) {
                         case 0:
@@ -46,17 +46,17 @@ public enum DockerBuild {
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { DockerBuild.Dockerfile.dataWordCount }
-            public static var pointerCount: Int { DockerBuild.Dockerfile.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 5 }
             /// The union arm last selected (its discriminant).
-            public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 0) }
+            @inlinable public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 0) }
             /// The Dockerfile itself, sent inline.
-            public var contents: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.write(UInt16(0), at: 0); _builder.pointer(0).setText(newValue) } }
-            public var hasContents: Bool { !_builder.pointer(0).isNull }
+            @inlinable public var contents: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.write(UInt16(0), at: 0); _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasContents: Bool { !_builder.pointer(0).isNull }
             /// Where the Dockerfile lies inside the build context (the checked-out commit).
-            public var path: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.write(UInt16(1), at: 0); _builder.pointer(0).setText(newValue) } }
-            public var hasPath: Bool { !_builder.pointer(0).isNull }
+            @inlinable public var path: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.write(UInt16(1), at: 0); _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasPath: Bool { !_builder.pointer(0).isNull }
         }
 
         /// The arms of the union, as read.
@@ -70,55 +70,55 @@ public enum DockerBuild {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var dockerfile: DockerBuild.Dockerfile.Reader { DockerBuild.Dockerfile.Reader(_reader) }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var dockerfile: DockerBuild.Dockerfile.Reader { DockerBuild.Dockerfile.Reader(_reader) }
         /// "repo:tag" to push the image to when the build succeeds; empty means no push.
-        public var pushTarget: String { get throws { try _reader.readText(1) } }
-        public var hasPushTarget: Bool { !_reader.isNull(1) }
-        public var pushTargetView: BlobView { get throws { try _reader.pointer(1).textView() } }
-        public var pushUser: String { get throws { try _reader.readText(2) } }
-        public var hasPushUser: Bool { !_reader.isNull(2) }
-        public var pushUserView: BlobView { get throws { try _reader.pointer(2).textView() } }
+        @inlinable @inline(__always) public var pushTarget: String { get throws { try _reader.readText(1) } }
+        @inlinable @inline(__always) public var hasPushTarget: Bool { !_reader.isNull(1) }
+        @inlinable @inline(__always) public var pushTargetView: BlobView { get throws { try _reader.pointer(1).textView() } }
+        @inlinable @inline(__always) public var pushUser: String { get throws { try _reader.readText(2) } }
+        @inlinable @inline(__always) public var hasPushUser: Bool { !_reader.isNull(2) }
+        @inlinable @inline(__always) public var pushUserView: BlobView { get throws { try _reader.pointer(2).textView() } }
         /// Registry credentials for the push: both empty or both set, and only with a pushTarget.
-        public var pushPassword: String { get throws { try _reader.readText(3) } }
-        public var hasPushPassword: Bool { !_reader.isNull(3) }
-        public var pushPasswordView: BlobView { get throws { try _reader.pointer(3).textView() } }
+        @inlinable @inline(__always) public var pushPassword: String { get throws { try _reader.readText(3) } }
+        @inlinable @inline(__always) public var hasPushPassword: Bool { !_reader.isNull(3) }
+        @inlinable @inline(__always) public var pushPasswordView: BlobView { get throws { try _reader.pointer(3).textView() } }
         /// Each entry is passed to `docker build` as `--build-arg ENTRY`.
-        public var buildArgs: PointerList<String> { get throws { PointerList<String>(try _reader.readList(4, expecting: PointerList<String>.expectation)) } }
-        public var hasBuildArgs: Bool { !_reader.isNull(4) }
+        @inlinable @inline(__always) public var buildArgs: PointerList<String> { get throws { PointerList<String>(try _reader.readList(4, expecting: PointerList<String>.expectation)) } }
+        @inlinable @inline(__always) public var hasBuildArgs: Bool { !_reader.isNull(4) }
         /// Pass `--squash` to `docker build`.
-        public var squash: Bool { _reader.readBool(bit: 16) }
+        @inlinable @inline(__always) public var squash: Bool { _reader.readBool(bit: 16) }
         /// Build with BuildKit (DOCKER_BUILDKIT=1).
-        public var buildkit: Bool { _reader.readBool(bit: 17) }
+        @inlinable @inline(__always) public var buildkit: Bool { _reader.readBool(bit: 17) }
         /// Keep the `.git` directory in the build context.
-        public var includeGit: Bool { _reader.readBool(bit: 18) }
+        @inlinable @inline(__always) public var includeGit: Bool { _reader.readBool(bit: 18) }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { DockerBuild.dataWordCount }
-        public static var pointerCount: Int { DockerBuild.pointerCount }
-        public var dockerfile: DockerBuild.Dockerfile.Builder { DockerBuild.Dockerfile.Builder(_builder) }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 1 }
+        @inlinable public static var pointerCount: Int { 5 }
+        @inlinable public var dockerfile: DockerBuild.Dockerfile.Builder { DockerBuild.Dockerfile.Builder(_builder) }
         /// "repo:tag" to push the image to when the build succeeds; empty means no push.
-        public var pushTarget: String { get { _builder.pointer(1).readText() } nonmutating set { _builder.pointer(1).setText(newValue) } }
-        public var hasPushTarget: Bool { !_builder.pointer(1).isNull }
-        public var pushUser: String { get { _builder.pointer(2).readText() } nonmutating set { _builder.pointer(2).setText(newValue) } }
-        public var hasPushUser: Bool { !_builder.pointer(2).isNull }
+        @inlinable public var pushTarget: String { get { _builder.pointer(1).readText() } nonmutating set { _builder.pointer(1).setText(newValue) } }
+        @inlinable public var hasPushTarget: Bool { !_builder.pointer(1).isNull }
+        @inlinable public var pushUser: String { get { _builder.pointer(2).readText() } nonmutating set { _builder.pointer(2).setText(newValue) } }
+        @inlinable public var hasPushUser: Bool { !_builder.pointer(2).isNull }
         /// Registry credentials for the push: both empty or both set, and only with a pushTarget.
-        public var pushPassword: String { get { _builder.pointer(3).readText() } nonmutating set { _builder.pointer(3).setText(newValue) } }
-        public var hasPushPassword: Bool { !_builder.pointer(3).isNull }
+        @inlinable public var pushPassword: String { get { _builder.pointer(3).readText() } nonmutating set { _builder.pointer(3).setText(newValue) } }
+        @inlinable public var hasPushPassword: Bool { !_builder.pointer(3).isNull }
         /// Each entry is passed to `docker build` as `--build-arg ENTRY`.
-        public func initBuildArgs(count: Int) -> PointerListBuilder { return PointerListBuilder(_builder.pointer(4).initList(elementSize: .pointer, count: count)) }
-        public func setBuildArgs(_ value: PointerList<String>) throws { try _builder.pointer(4).setList(value._list) }
-        public func setBuildArgs(_ values: [String]) { _builder.pointer(4).setTexts(values) }
-        public var hasBuildArgs: Bool { !_builder.pointer(4).isNull }
+        @inlinable public func initBuildArgs(count: Int) -> PointerListBuilder { return PointerListBuilder(_builder.pointer(4).initList(elementSize: .pointer, count: count)) }
+        @inlinable public func setBuildArgs(_ value: PointerList<String>) throws { try _builder.pointer(4).setList(value._list) }
+        @inlinable public func setBuildArgs(_ values: [String]) { _builder.pointer(4).setTexts(values) }
+        @inlinable public var hasBuildArgs: Bool { !_builder.pointer(4).isNull }
         /// Pass `--squash` to `docker build`.
-        public var squash: Bool { get { _builder.readBool(bit: 16) } nonmutating set { _builder.writeBool(newValue, bit: 16) } }
+        @inlinable public var squash: Bool { get { _builder.readBool(bit: 16) } nonmutating set { _builder.writeBool(newValue, bit: 16) } }
         /// Build with BuildKit (DOCKER_BUILDKIT=1).
-        public var buildkit: Bool { get { _builder.readBool(bit: 17) } nonmutating set { _builder.writeBool(newValue, bit: 17) } }
+        @inlinable public var buildkit: Bool { get { _builder.readBool(bit: 17) } nonmutating set { _builder.writeBool(newValue, bit: 17) } }
         /// Keep the `.git` directory in the build context.
-        public var includeGit: Bool { get { _builder.readBool(bit: 18) } nonmutating set { _builder.writeBool(newValue, bit: 18) } }
+        @inlinable public var includeGit: Bool { get { _builder.readBool(bit: 18) } nonmutating set { _builder.writeBool(newValue, bit: 18) } }
     }
 }
 
@@ -130,21 +130,21 @@ public enum OBuilder {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
         /// The spec, as an S-expression.
-        public var spec: String { get throws { try _reader.readText(0) } }
-        public var hasSpec: Bool { !_reader.isNull(0) }
-        public var specView: BlobView { get throws { try _reader.pointer(0).textView() } }
+        @inlinable @inline(__always) public var spec: String { get throws { try _reader.readText(0) } }
+        @inlinable @inline(__always) public var hasSpec: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var specView: BlobView { get throws { try _reader.pointer(0).textView() } }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { OBuilder.dataWordCount }
-        public static var pointerCount: Int { OBuilder.pointerCount }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 0 }
+        @inlinable public static var pointerCount: Int { 1 }
         /// The spec, as an S-expression.
-        public var spec: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-        public var hasSpec: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var spec: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+        @inlinable public var hasSpec: Bool { !_builder.pointer(0).isNull }
     }
 }
 
@@ -156,27 +156,27 @@ public enum Custom {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
         /// Which kind of custom job this is.
-        public var kind: String { get throws { try _reader.readText(0) } }
-        public var hasKind: Bool { !_reader.isNull(0) }
-        public var kindView: BlobView { get throws { try _reader.pointer(0).textView() } }
+        @inlinable @inline(__always) public var kind: String { get throws { try _reader.readText(0) } }
+        @inlinable @inline(__always) public var hasKind: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var kindView: BlobView { get throws { try _reader.pointer(0).textView() } }
         /// Whatever that kind of job needs.
-        public var payload: AnyPointerReader { _reader.pointer(1) }
-        public var hasPayload: Bool { !_reader.isNull(1) }
+        @inlinable @inline(__always) public var payload: AnyPointerReader { _reader.pointer(1) }
+        @inlinable @inline(__always) public var hasPayload: Bool { !_reader.isNull(1) }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { Custom.dataWordCount }
-        public static var pointerCount: Int { Custom.pointerCount }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 0 }
+        @inlinable public static var pointerCount: Int { 2 }
         /// Which kind of custom job this is.
-        public var kind: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-        public var hasKind: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var kind: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+        @inlinable public var hasKind: Bool { !_builder.pointer(0).isNull }
         /// Whatever that kind of job needs.
-        public var payload: AnyPointerBuilder { return _builder.pointer(1) }
-        public var hasPayload: Bool { !_builder.pointer(1).isNull }
+        @inlinable public var payload: AnyPointerBuilder { return _builder.pointer(1) }
+        @inlinable public var hasPayload: Bool { !_builder.pointer(1).isNull }
     }
 }
 
@@ -188,24 +188,24 @@ public enum Secret {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var id: String { get throws { try _reader.readText(0) } }
-        public var hasId: Bool { !_reader.isNull(0) }
-        public var idView: BlobView { get throws { try _reader.pointer(0).textView() } }
-        public var value: String { get throws { try _reader.readText(1) } }
-        public var hasValue: Bool { !_reader.isNull(1) }
-        public var valueView: BlobView { get throws { try _reader.pointer(1).textView() } }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var id: String { get throws { try _reader.readText(0) } }
+        @inlinable @inline(__always) public var hasId: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var idView: BlobView { get throws { try _reader.pointer(0).textView() } }
+        @inlinable @inline(__always) public var value: String { get throws { try _reader.readText(1) } }
+        @inlinable @inline(__always) public var hasValue: Bool { !_reader.isNull(1) }
+        @inlinable @inline(__always) public var valueView: BlobView { get throws { try _reader.pointer(1).textView() } }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { Secret.dataWordCount }
-        public static var pointerCount: Int { Secret.pointerCount }
-        public var id: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-        public var hasId: Bool { !_builder.pointer(0).isNull }
-        public var value: String { get { _builder.pointer(1).readText() } nonmutating set { _builder.pointer(1).setText(newValue) } }
-        public var hasValue: Bool { !_builder.pointer(1).isNull }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 0 }
+        @inlinable public static var pointerCount: Int { 2 }
+        @inlinable public var id: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+        @inlinable public var hasId: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var value: String { get { _builder.pointer(1).readText() } nonmutating set { _builder.pointer(1).setText(newValue) } }
+        @inlinable public var hasValue: Bool { !_builder.pointer(1).isNull }
     }
 }
 
@@ -222,18 +222,18 @@ public enum JobDescr {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var dockerBuild: DockerBuild.Reader { get throws { DockerBuild.Reader(try _reader.readStruct(0)) } }
-            public var hasDockerBuild: Bool { !_reader.isNull(0) }
-            public var obuilder: OBuilder.Reader { get throws { OBuilder.Reader(try _reader.readStruct(0)) } }
-            public var hasObuilder: Bool { !_reader.isNull(0) }
-            public var custom: Custom.Reader { get throws { Custom.Reader(try _reader.readStruct(0)) } }
-            public var hasCustom: Bool { !_reader.isNull(0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var dockerBuild: DockerBuild.Reader { get throws { DockerBuild.Reader(try _reader.readStruct(0)) } }
+            @inlinable @inline(__always) public var hasDockerBuild: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var obuilder: OBuilder.Reader { get throws { OBuilder.Reader(try _reader.readStruct(0)) } }
+            @inlinable @inline(__always) public var hasObuilder: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var custom: Custom.Reader { get throws { Custom.Reader(try _reader.readStruct(0)) } }
+            @inlinable @inline(__always) public var hasCustom: Bool { !_reader.isNull(0) }
 
             /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
-            public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
+            @inlinable public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
             /// Which union arm is set, with its value.
-            public var which: Which {
+            @inlinable public var which: Which {
                 get throws {
                     switch _reader.read(UInt16.self, at: 0) {
                         case 0:
@@ -251,23 +251,23 @@ public enum JobDescr {
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { JobDescr.Action.dataWordCount }
-            public static var pointerCount: Int { JobDescr.Action.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 5 }
             /// The union arm last selected (its discriminant).
-            public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 0) }
-            public var dockerBuild: DockerBuild.Builder { _builder.write(UInt16(0), at: 0); return DockerBuild.Builder(_builder.pointer(0).getStruct(dataWords: DockerBuild.dataWordCount, pointerCount: DockerBuild.pointerCount)) }
-            public func initDockerBuild() -> DockerBuild.Builder { _builder.write(UInt16(0), at: 0); return DockerBuild.Builder(_builder.pointer(0).initStruct(dataWords: DockerBuild.dataWordCount, pointerCount: DockerBuild.pointerCount)) }
-            public func setDockerBuild(_ value: DockerBuild.Reader) throws { _builder.write(UInt16(0), at: 0); try _builder.pointer(0).setStruct(value._reader) }
-            public var hasDockerBuild: Bool { !_builder.pointer(0).isNull }
-            public var obuilder: OBuilder.Builder { _builder.write(UInt16(1), at: 0); return OBuilder.Builder(_builder.pointer(0).getStruct(dataWords: OBuilder.dataWordCount, pointerCount: OBuilder.pointerCount)) }
-            public func initObuilder() -> OBuilder.Builder { _builder.write(UInt16(1), at: 0); return OBuilder.Builder(_builder.pointer(0).initStruct(dataWords: OBuilder.dataWordCount, pointerCount: OBuilder.pointerCount)) }
-            public func setObuilder(_ value: OBuilder.Reader) throws { _builder.write(UInt16(1), at: 0); try _builder.pointer(0).setStruct(value._reader) }
-            public var hasObuilder: Bool { !_builder.pointer(0).isNull }
-            public var custom: Custom.Builder { _builder.write(UInt16(2), at: 0); return Custom.Builder(_builder.pointer(0).getStruct(dataWords: Custom.dataWordCount, pointerCount: Custom.pointerCount)) }
-            public func initCustom() -> Custom.Builder { _builder.write(UInt16(2), at: 0); return Custom.Builder(_builder.pointer(0).initStruct(dataWords: Custom.dataWordCount, pointerCount: Custom.pointerCount)) }
-            public func setCustom(_ value: Custom.Reader) throws { _builder.write(UInt16(2), at: 0); try _builder.pointer(0).setStruct(value._reader) }
-            public var hasCustom: Bool { !_builder.pointer(0).isNull }
+            @inlinable public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 0) }
+            @inlinable public var dockerBuild: DockerBuild.Builder { _builder.write(UInt16(0), at: 0); return DockerBuild.Builder(_builder.pointer(0).getStruct(dataWords: DockerBuild.Builder.dataWordCount, pointerCount: DockerBuild.Builder.pointerCount)) }
+            @inlinable public func initDockerBuild() -> DockerBuild.Builder { _builder.write(UInt16(0), at: 0); return DockerBuild.Builder(_builder.pointer(0).initStruct(dataWords: DockerBuild.Builder.dataWordCount, pointerCount: DockerBuild.Builder.pointerCount)) }
+            @inlinable public func setDockerBuild(_ value: DockerBuild.Reader) throws { _builder.write(UInt16(0), at: 0); try _builder.pointer(0).setStruct(value._reader) }
+            @inlinable public var hasDockerBuild: Bool { !_builder.pointer(0).isNull }
+            @inlinable public var obuilder: OBuilder.Builder { _builder.write(UInt16(1), at: 0); return OBuilder.Builder(_builder.pointer(0).getStruct(dataWords: OBuilder.Builder.dataWordCount, pointerCount: OBuilder.Builder.pointerCount)) }
+            @inlinable public func initObuilder() -> OBuilder.Builder { _builder.write(UInt16(1), at: 0); return OBuilder.Builder(_builder.pointer(0).initStruct(dataWords: OBuilder.Builder.dataWordCount, pointerCount: OBuilder.Builder.pointerCount)) }
+            @inlinable public func setObuilder(_ value: OBuilder.Reader) throws { _builder.write(UInt16(1), at: 0); try _builder.pointer(0).setStruct(value._reader) }
+            @inlinable public var hasObuilder: Bool { !_builder.pointer(0).isNull }
+            @inlinable public var custom: Custom.Builder { _builder.write(UInt16(2), at: 0); return Custom.Builder(_builder.pointer(0).getStruct(dataWords: Custom.Builder.dataWordCount, pointerCount: Custom.Builder.pointerCount)) }
+            @inlinable public func initCustom() -> Custom.Builder { _builder.write(UInt16(2), at: 0); return Custom.Builder(_builder.pointer(0).initStruct(dataWords: Custom.Builder.dataWordCount, pointerCount: Custom.Builder.pointerCount)) }
+            @inlinable public func setCustom(_ value: Custom.Reader) throws { _builder.write(UInt16(2), at: 0); try _builder.pointer(0).setStruct(value._reader) }
+            @inlinable public var hasCustom: Bool { !_builder.pointer(0).isNull }
         }
 
         /// The arms of the union, as read.
@@ -282,47 +282,47 @@ public enum JobDescr {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var action: JobDescr.Action.Reader { JobDescr.Action.Reader(_reader) }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var action: JobDescr.Action.Reader { JobDescr.Action.Reader(_reader) }
         /// Jobs with the same hint are steered to a worker that ran that hint before, whose caches
         /// are likely warm. Empty means no preference.
-        public var cacheHint: String { get throws { try _reader.readText(1) } }
-        public var hasCacheHint: Bool { !_reader.isNull(1) }
-        public var cacheHintView: BlobView { get throws { try _reader.pointer(1).textView() } }
+        @inlinable @inline(__always) public var cacheHint: String { get throws { try _reader.readText(1) } }
+        @inlinable @inline(__always) public var hasCacheHint: Bool { !_reader.isNull(1) }
+        @inlinable @inline(__always) public var cacheHintView: BlobView { get throws { try _reader.pointer(1).textView() } }
         /// Git URL the source comes from.
-        public var repository: String { get throws { try _reader.readText(2) } }
-        public var hasRepository: Bool { !_reader.isNull(2) }
-        public var repositoryView: BlobView { get throws { try _reader.pointer(2).textView() } }
+        @inlinable @inline(__always) public var repository: String { get throws { try _reader.readText(2) } }
+        @inlinable @inline(__always) public var hasRepository: Bool { !_reader.isNull(2) }
+        @inlinable @inline(__always) public var repositoryView: BlobView { get throws { try _reader.pointer(2).textView() } }
         /// Commit hashes to check out; several are merged together, none means an empty context.
-        public var commits: PointerList<String> { get throws { PointerList<String>(try _reader.readList(3, expecting: PointerList<String>.expectation)) } }
-        public var hasCommits: Bool { !_reader.isNull(3) }
+        @inlinable @inline(__always) public var commits: PointerList<String> { get throws { PointerList<String>(try _reader.readList(3, expecting: PointerList<String>.expectation)) } }
+        @inlinable @inline(__always) public var hasCommits: Bool { !_reader.isNull(3) }
         /// Secrets for the build.
-        public var secrets: StructList<Secret.Reader> { get throws { StructList<Secret.Reader>(try _reader.readList(4, expecting: StructList<Secret.Reader>.expectation)) } }
-        public var hasSecrets: Bool { !_reader.isNull(4) }
+        @inlinable @inline(__always) public var secrets: StructList<Secret.Reader> { get throws { StructList<Secret.Reader>(try _reader.readList(4, expecting: StructList<Secret.Reader>.expectation)) } }
+        @inlinable @inline(__always) public var hasSecrets: Bool { !_reader.isNull(4) }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { JobDescr.dataWordCount }
-        public static var pointerCount: Int { JobDescr.pointerCount }
-        public var action: JobDescr.Action.Builder { JobDescr.Action.Builder(_builder) }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 1 }
+        @inlinable public static var pointerCount: Int { 5 }
+        @inlinable public var action: JobDescr.Action.Builder { JobDescr.Action.Builder(_builder) }
         /// Jobs with the same hint are steered to a worker that ran that hint before, whose caches
         /// are likely warm. Empty means no preference.
-        public var cacheHint: String { get { _builder.pointer(1).readText() } nonmutating set { _builder.pointer(1).setText(newValue) } }
-        public var hasCacheHint: Bool { !_builder.pointer(1).isNull }
+        @inlinable public var cacheHint: String { get { _builder.pointer(1).readText() } nonmutating set { _builder.pointer(1).setText(newValue) } }
+        @inlinable public var hasCacheHint: Bool { !_builder.pointer(1).isNull }
         /// Git URL the source comes from.
-        public var repository: String { get { _builder.pointer(2).readText() } nonmutating set { _builder.pointer(2).setText(newValue) } }
-        public var hasRepository: Bool { !_builder.pointer(2).isNull }
+        @inlinable public var repository: String { get { _builder.pointer(2).readText() } nonmutating set { _builder.pointer(2).setText(newValue) } }
+        @inlinable public var hasRepository: Bool { !_builder.pointer(2).isNull }
         /// Commit hashes to check out; several are merged together, none means an empty context.
-        public func initCommits(count: Int) -> PointerListBuilder { return PointerListBuilder(_builder.pointer(3).initList(elementSize: .pointer, count: count)) }
-        public func setCommits(_ value: PointerList<String>) throws { try _builder.pointer(3).setList(value._list) }
-        public func setCommits(_ values: [String]) { _builder.pointer(3).setTexts(values) }
-        public var hasCommits: Bool { !_builder.pointer(3).isNull }
+        @inlinable public func initCommits(count: Int) -> PointerListBuilder { return PointerListBuilder(_builder.pointer(3).initList(elementSize: .pointer, count: count)) }
+        @inlinable public func setCommits(_ value: PointerList<String>) throws { try _builder.pointer(3).setList(value._list) }
+        @inlinable public func setCommits(_ values: [String]) { _builder.pointer(3).setTexts(values) }
+        @inlinable public var hasCommits: Bool { !_builder.pointer(3).isNull }
         /// Secrets for the build.
-        public func initSecrets(count: Int) -> StructListBuilder<Secret.Builder> { return StructListBuilder(_builder.pointer(4).initStructList(count: count, dataWords: Secret.dataWordCount, pointerCount: Secret.pointerCount)) }
-        public func setSecrets(_ value: StructList<Secret.Reader>) throws { try _builder.pointer(4).setList(value._list) }
-        public var hasSecrets: Bool { !_builder.pointer(4).isNull }
+        @inlinable public func initSecrets(count: Int) -> StructListBuilder<Secret.Builder> { return StructListBuilder(_builder.pointer(4).initStructList(count: count, dataWords: Secret.Builder.dataWordCount, pointerCount: Secret.Builder.pointerCount)) }
+        @inlinable public func setSecrets(_ value: StructList<Secret.Reader>) throws { try _builder.pointer(4).setList(value._list) }
+        @inlinable public var hasSecrets: Bool { !_builder.pointer(4).isNull }
     }
 }
 
@@ -348,16 +348,16 @@ public enum Job {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var start: Int64 { _reader.read(Int64.self, at: 0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var start: Int64 { _reader.read(Int64.self, at: 0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Job.LogParams.dataWordCount }
-            public static var pointerCount: Int { Job.LogParams.pointerCount }
-            public var start: Int64 { get { _builder.read(Int64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 0 }
+            @inlinable public var start: Int64 { get { _builder.read(Int64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         }
     }
 
@@ -368,21 +368,21 @@ public enum Job {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var log: [UInt8] { get throws { try _reader.readData(0) } }
-            public var hasLog: Bool { !_reader.isNull(0) }
-            public var logView: BlobView { get throws { try _reader.pointer(0).dataView() } }
-            public var next: Int64 { _reader.read(Int64.self, at: 0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var log: [UInt8] { get throws { try _reader.readData(0) } }
+            @inlinable @inline(__always) public var hasLog: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var logView: BlobView { get throws { try _reader.pointer(0).dataView() } }
+            @inlinable @inline(__always) public var next: Int64 { _reader.read(Int64.self, at: 0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Job.LogResults.dataWordCount }
-            public static var pointerCount: Int { Job.LogResults.pointerCount }
-            public var log: [UInt8] { get { _builder.pointer(0).readBytes(isText: false) ?? [] } nonmutating set { _builder.pointer(0).setData(newValue) } }
-            public var hasLog: Bool { !_builder.pointer(0).isNull }
-            public var next: Int64 { get { _builder.read(Int64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var log: [UInt8] { get { _builder.pointer(0).readBytes(isText: false) ?? [] } nonmutating set { _builder.pointer(0).setData(newValue) } }
+            @inlinable public var hasLog: Bool { !_builder.pointer(0).isNull }
+            @inlinable public var next: Int64 { get { _builder.read(Int64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         }
     }
 
@@ -393,14 +393,14 @@ public enum Job {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Job.ResultParams.dataWordCount }
-            public static var pointerCount: Int { Job.ResultParams.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -411,19 +411,19 @@ public enum Job {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var output: String { get throws { try _reader.readText(0) } }
-            public var hasOutput: Bool { !_reader.isNull(0) }
-            public var outputView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var output: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasOutput: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var outputView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Job.ResultResults.dataWordCount }
-            public static var pointerCount: Int { Job.ResultResults.pointerCount }
-            public var output: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasOutput: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var output: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasOutput: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -434,14 +434,14 @@ public enum Job {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Job.CancelParams.dataWordCount }
-            public static var pointerCount: Int { Job.CancelParams.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -452,14 +452,14 @@ public enum Job {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Job.CancelResults.dataWordCount }
-            public static var pointerCount: Int { Job.CancelResults.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -538,18 +538,18 @@ public enum Queue {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var job: AnyPointerReader { _reader.pointer(0) }
-            public var hasJob: Bool { !_reader.isNull(0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var job: AnyPointerReader { _reader.pointer(0) }
+            @inlinable @inline(__always) public var hasJob: Bool { !_reader.isNull(0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Queue.PopParams.dataWordCount }
-            public static var pointerCount: Int { Queue.PopParams.pointerCount }
-            public var job: AnyPointerBuilder { return _builder.pointer(0) }
-            public var hasJob: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var job: AnyPointerBuilder { return _builder.pointer(0) }
+            @inlinable public var hasJob: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -560,20 +560,20 @@ public enum Queue {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var descr: JobDescr.Reader { get throws { JobDescr.Reader(try _reader.readStruct(0)) } }
-            public var hasDescr: Bool { !_reader.isNull(0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var descr: JobDescr.Reader { get throws { JobDescr.Reader(try _reader.readStruct(0)) } }
+            @inlinable @inline(__always) public var hasDescr: Bool { !_reader.isNull(0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Queue.PopResults.dataWordCount }
-            public static var pointerCount: Int { Queue.PopResults.pointerCount }
-            public var descr: JobDescr.Builder { return JobDescr.Builder(_builder.pointer(0).getStruct(dataWords: JobDescr.dataWordCount, pointerCount: JobDescr.pointerCount)) }
-            public func initDescr() -> JobDescr.Builder { return JobDescr.Builder(_builder.pointer(0).initStruct(dataWords: JobDescr.dataWordCount, pointerCount: JobDescr.pointerCount)) }
-            public func setDescr(_ value: JobDescr.Reader) throws { try _builder.pointer(0).setStruct(value._reader) }
-            public var hasDescr: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var descr: JobDescr.Builder { return JobDescr.Builder(_builder.pointer(0).getStruct(dataWords: JobDescr.Builder.dataWordCount, pointerCount: JobDescr.Builder.pointerCount)) }
+            @inlinable public func initDescr() -> JobDescr.Builder { return JobDescr.Builder(_builder.pointer(0).initStruct(dataWords: JobDescr.Builder.dataWordCount, pointerCount: JobDescr.Builder.pointerCount)) }
+            @inlinable public func setDescr(_ value: JobDescr.Reader) throws { try _builder.pointer(0).setStruct(value._reader) }
+            @inlinable public var hasDescr: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -584,16 +584,16 @@ public enum Queue {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var active: Bool { _reader.readBool(bit: 0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var active: Bool { _reader.readBool(bit: 0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Queue.SetActiveParams.dataWordCount }
-            public static var pointerCount: Int { Queue.SetActiveParams.pointerCount }
-            public var active: Bool { get { _builder.readBool(bit: 0) } nonmutating set { _builder.writeBool(newValue, bit: 0) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 0 }
+            @inlinable public var active: Bool { get { _builder.readBool(bit: 0) } nonmutating set { _builder.writeBool(newValue, bit: 0) } }
         }
     }
 
@@ -604,14 +604,14 @@ public enum Queue {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Queue.SetActiveResults.dataWordCount }
-            public static var pointerCount: Int { Queue.SetActiveResults.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -667,24 +667,24 @@ public enum Metric {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var contentType: String { get throws { try _reader.readText(0) } }
-        public var hasContentType: Bool { !_reader.isNull(0) }
-        public var contentTypeView: BlobView { get throws { try _reader.pointer(0).textView() } }
-        public var data: String { get throws { try _reader.readText(1) } }
-        public var hasData: Bool { !_reader.isNull(1) }
-        public var dataView: BlobView { get throws { try _reader.pointer(1).textView() } }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var contentType: String { get throws { try _reader.readText(0) } }
+        @inlinable @inline(__always) public var hasContentType: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var contentTypeView: BlobView { get throws { try _reader.pointer(0).textView() } }
+        @inlinable @inline(__always) public var data: String { get throws { try _reader.readText(1) } }
+        @inlinable @inline(__always) public var hasData: Bool { !_reader.isNull(1) }
+        @inlinable @inline(__always) public var dataView: BlobView { get throws { try _reader.pointer(1).textView() } }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { Metric.dataWordCount }
-        public static var pointerCount: Int { Metric.pointerCount }
-        public var contentType: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-        public var hasContentType: Bool { !_builder.pointer(0).isNull }
-        public var data: String { get { _builder.pointer(1).readText() } nonmutating set { _builder.pointer(1).setText(newValue) } }
-        public var hasData: Bool { !_builder.pointer(1).isNull }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 0 }
+        @inlinable public static var pointerCount: Int { 2 }
+        @inlinable public var contentType: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+        @inlinable public var hasContentType: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var data: String { get { _builder.pointer(1).readText() } nonmutating set { _builder.pointer(1).setText(newValue) } }
+        @inlinable public var hasData: Bool { !_builder.pointer(1).isNull }
     }
 }
 
@@ -695,14 +695,14 @@ public enum AdditionalMetric {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var metric: Metric.Reader { get throws { Metric.Reader(try _reader.readStruct(0)) } }
-        public var hasMetric: Bool { !_reader.isNull(0) }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var metric: Metric.Reader { get throws { Metric.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasMetric: Bool { !_reader.isNull(0) }
 
         /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
-        public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
+        @inlinable public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
         /// Which union arm is set, with its value.
-        public var which: Which {
+        @inlinable public var which: Which {
             get throws {
                 switch _reader.read(UInt16.self, at: 0) {
                     case 0:
@@ -718,17 +718,17 @@ public enum AdditionalMetric {
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { AdditionalMetric.dataWordCount }
-        public static var pointerCount: Int { AdditionalMetric.pointerCount }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 1 }
+        @inlinable public static var pointerCount: Int { 1 }
         /// The union arm last selected (its discriminant).
-        public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 0) }
-        public var metric: Metric.Builder { _builder.write(UInt16(0), at: 0); return Metric.Builder(_builder.pointer(0).getStruct(dataWords: Metric.dataWordCount, pointerCount: Metric.pointerCount)) }
-        public func initMetric() -> Metric.Builder { _builder.write(UInt16(0), at: 0); return Metric.Builder(_builder.pointer(0).initStruct(dataWords: Metric.dataWordCount, pointerCount: Metric.pointerCount)) }
-        public func setMetric(_ value: Metric.Reader) throws { _builder.write(UInt16(0), at: 0); try _builder.pointer(0).setStruct(value._reader) }
-        public var hasMetric: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 0) }
+        @inlinable public var metric: Metric.Builder { _builder.write(UInt16(0), at: 0); return Metric.Builder(_builder.pointer(0).getStruct(dataWords: Metric.Builder.dataWordCount, pointerCount: Metric.Builder.pointerCount)) }
+        @inlinable public func initMetric() -> Metric.Builder { _builder.write(UInt16(0), at: 0); return Metric.Builder(_builder.pointer(0).initStruct(dataWords: Metric.Builder.dataWordCount, pointerCount: Metric.Builder.pointerCount)) }
+        @inlinable public func setMetric(_ value: Metric.Reader) throws { _builder.write(UInt16(0), at: 0); try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasMetric: Bool { !_builder.pointer(0).isNull }
         /// The worker has no metrics source of that name.
-        public func setNotReported() { _builder.write(UInt16(1), at: 0) }
+        @inlinable public func setNotReported() { _builder.write(UInt16(1), at: 0) }
     }
 
     /// The arms of the union, as read.
@@ -789,16 +789,16 @@ public enum Worker {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var source: Worker.MetricsSource { Worker.MetricsSource(rawValue: _reader.read(UInt16.self, at: 0)) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var source: Worker.MetricsSource { Worker.MetricsSource(rawValue: _reader.read(UInt16.self, at: 0)) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Worker.MetricsParams.dataWordCount }
-            public static var pointerCount: Int { Worker.MetricsParams.pointerCount }
-            public var source: Worker.MetricsSource { get { Worker.MetricsSource(rawValue: _builder.read(UInt16.self, at: 0)) } nonmutating set { _builder.write(newValue.rawValue, at: 0) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 0 }
+            @inlinable public var source: Worker.MetricsSource { get { Worker.MetricsSource(rawValue: _builder.read(UInt16.self, at: 0)) } nonmutating set { _builder.write(newValue.rawValue, at: 0) } }
         }
     }
 
@@ -809,24 +809,24 @@ public enum Worker {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var contentType: String { get throws { try _reader.readText(0) } }
-            public var hasContentType: Bool { !_reader.isNull(0) }
-            public var contentTypeView: BlobView { get throws { try _reader.pointer(0).textView() } }
-            public var data: String { get throws { try _reader.readText(1) } }
-            public var hasData: Bool { !_reader.isNull(1) }
-            public var dataView: BlobView { get throws { try _reader.pointer(1).textView() } }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var contentType: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasContentType: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var contentTypeView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable @inline(__always) public var data: String { get throws { try _reader.readText(1) } }
+            @inlinable @inline(__always) public var hasData: Bool { !_reader.isNull(1) }
+            @inlinable @inline(__always) public var dataView: BlobView { get throws { try _reader.pointer(1).textView() } }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Worker.MetricsResults.dataWordCount }
-            public static var pointerCount: Int { Worker.MetricsResults.pointerCount }
-            public var contentType: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasContentType: Bool { !_builder.pointer(0).isNull }
-            public var data: String { get { _builder.pointer(1).readText() } nonmutating set { _builder.pointer(1).setText(newValue) } }
-            public var hasData: Bool { !_builder.pointer(1).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 2 }
+            @inlinable public var contentType: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasContentType: Bool { !_builder.pointer(0).isNull }
+            @inlinable public var data: String { get { _builder.pointer(1).readText() } nonmutating set { _builder.pointer(1).setText(newValue) } }
+            @inlinable public var hasData: Bool { !_builder.pointer(1).isNull }
         }
     }
 
@@ -837,14 +837,14 @@ public enum Worker {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Worker.SelfUpdateParams.dataWordCount }
-            public static var pointerCount: Int { Worker.SelfUpdateParams.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -855,14 +855,14 @@ public enum Worker {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Worker.SelfUpdateResults.dataWordCount }
-            public static var pointerCount: Int { Worker.SelfUpdateResults.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -873,19 +873,19 @@ public enum Worker {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var source: String { get throws { try _reader.readText(0) } }
-            public var hasSource: Bool { !_reader.isNull(0) }
-            public var sourceView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var source: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasSource: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var sourceView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Worker.AdditionalMetricParams.dataWordCount }
-            public static var pointerCount: Int { Worker.AdditionalMetricParams.pointerCount }
-            public var source: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasSource: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var source: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasSource: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -896,20 +896,20 @@ public enum Worker {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var metric: AdditionalMetric.Reader { get throws { AdditionalMetric.Reader(try _reader.readStruct(0)) } }
-            public var hasMetric: Bool { !_reader.isNull(0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var metric: AdditionalMetric.Reader { get throws { AdditionalMetric.Reader(try _reader.readStruct(0)) } }
+            @inlinable @inline(__always) public var hasMetric: Bool { !_reader.isNull(0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Worker.AdditionalMetricResults.dataWordCount }
-            public static var pointerCount: Int { Worker.AdditionalMetricResults.pointerCount }
-            public var metric: AdditionalMetric.Builder { return AdditionalMetric.Builder(_builder.pointer(0).getStruct(dataWords: AdditionalMetric.dataWordCount, pointerCount: AdditionalMetric.pointerCount)) }
-            public func initMetric() -> AdditionalMetric.Builder { return AdditionalMetric.Builder(_builder.pointer(0).initStruct(dataWords: AdditionalMetric.dataWordCount, pointerCount: AdditionalMetric.pointerCount)) }
-            public func setMetric(_ value: AdditionalMetric.Reader) throws { try _builder.pointer(0).setStruct(value._reader) }
-            public var hasMetric: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var metric: AdditionalMetric.Builder { return AdditionalMetric.Builder(_builder.pointer(0).getStruct(dataWords: AdditionalMetric.Builder.dataWordCount, pointerCount: AdditionalMetric.Builder.pointerCount)) }
+            @inlinable public func initMetric() -> AdditionalMetric.Builder { return AdditionalMetric.Builder(_builder.pointer(0).initStruct(dataWords: AdditionalMetric.Builder.dataWordCount, pointerCount: AdditionalMetric.Builder.pointerCount)) }
+            @inlinable public func setMetric(_ value: AdditionalMetric.Reader) throws { try _builder.pointer(0).setStruct(value._reader) }
+            @inlinable public var hasMetric: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -987,25 +987,25 @@ public enum Registration {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var name: String { get throws { try _reader.readText(0) } }
-            public var hasName: Bool { !_reader.isNull(0) }
-            public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
-            public var worker: AnyPointerReader { _reader.pointer(1) }
-            public var hasWorker: Bool { !_reader.isNull(1) }
-            public var capacity: Int32 { _reader.read(Int32.self, at: 0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var name: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasName: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable @inline(__always) public var worker: AnyPointerReader { _reader.pointer(1) }
+            @inlinable @inline(__always) public var hasWorker: Bool { !_reader.isNull(1) }
+            @inlinable @inline(__always) public var capacity: Int32 { _reader.read(Int32.self, at: 0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Registration.RegisterParams.dataWordCount }
-            public static var pointerCount: Int { Registration.RegisterParams.pointerCount }
-            public var name: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasName: Bool { !_builder.pointer(0).isNull }
-            public var worker: AnyPointerBuilder { return _builder.pointer(1) }
-            public var hasWorker: Bool { !_builder.pointer(1).isNull }
-            public var capacity: Int32 { get { _builder.read(Int32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 2 }
+            @inlinable public var name: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasName: Bool { !_builder.pointer(0).isNull }
+            @inlinable public var worker: AnyPointerBuilder { return _builder.pointer(1) }
+            @inlinable public var hasWorker: Bool { !_builder.pointer(1).isNull }
+            @inlinable public var capacity: Int32 { get { _builder.read(Int32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         }
     }
 
@@ -1016,18 +1016,18 @@ public enum Registration {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var queue: AnyPointerReader { _reader.pointer(0) }
-            public var hasQueue: Bool { !_reader.isNull(0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var queue: AnyPointerReader { _reader.pointer(0) }
+            @inlinable @inline(__always) public var hasQueue: Bool { !_reader.isNull(0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Registration.RegisterResults.dataWordCount }
-            public static var pointerCount: Int { Registration.RegisterResults.pointerCount }
-            public var queue: AnyPointerBuilder { return _builder.pointer(0) }
-            public var hasQueue: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var queue: AnyPointerBuilder { return _builder.pointer(0) }
+            @inlinable public var hasQueue: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -1081,14 +1081,14 @@ public enum Ticket {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Ticket.JobParams.dataWordCount }
-            public static var pointerCount: Int { Ticket.JobParams.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -1099,18 +1099,18 @@ public enum Ticket {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var job: AnyPointerReader { _reader.pointer(0) }
-            public var hasJob: Bool { !_reader.isNull(0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var job: AnyPointerReader { _reader.pointer(0) }
+            @inlinable @inline(__always) public var hasJob: Bool { !_reader.isNull(0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Ticket.JobResults.dataWordCount }
-            public static var pointerCount: Int { Ticket.JobResults.pointerCount }
-            public var job: AnyPointerBuilder { return _builder.pointer(0) }
-            public var hasJob: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var job: AnyPointerBuilder { return _builder.pointer(0) }
+            @inlinable public var hasJob: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -1121,14 +1121,14 @@ public enum Ticket {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Ticket.CancelParams.dataWordCount }
-            public static var pointerCount: Int { Ticket.CancelParams.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -1139,14 +1139,14 @@ public enum Ticket {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Ticket.CancelResults.dataWordCount }
-            public static var pointerCount: Int { Ticket.CancelResults.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -1206,27 +1206,27 @@ public enum Submission {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var pool: String { get throws { try _reader.readText(0) } }
-            public var hasPool: Bool { !_reader.isNull(0) }
-            public var poolView: BlobView { get throws { try _reader.pointer(0).textView() } }
-            public var descr: JobDescr.Reader { get throws { JobDescr.Reader(try _reader.readStruct(1)) } }
-            public var hasDescr: Bool { !_reader.isNull(1) }
-            public var urgent: Bool { _reader.readBool(bit: 0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var pool: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasPool: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var poolView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable @inline(__always) public var descr: JobDescr.Reader { get throws { JobDescr.Reader(try _reader.readStruct(1)) } }
+            @inlinable @inline(__always) public var hasDescr: Bool { !_reader.isNull(1) }
+            @inlinable @inline(__always) public var urgent: Bool { _reader.readBool(bit: 0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Submission.SubmitParams.dataWordCount }
-            public static var pointerCount: Int { Submission.SubmitParams.pointerCount }
-            public var pool: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasPool: Bool { !_builder.pointer(0).isNull }
-            public var descr: JobDescr.Builder { return JobDescr.Builder(_builder.pointer(1).getStruct(dataWords: JobDescr.dataWordCount, pointerCount: JobDescr.pointerCount)) }
-            public func initDescr() -> JobDescr.Builder { return JobDescr.Builder(_builder.pointer(1).initStruct(dataWords: JobDescr.dataWordCount, pointerCount: JobDescr.pointerCount)) }
-            public func setDescr(_ value: JobDescr.Reader) throws { try _builder.pointer(1).setStruct(value._reader) }
-            public var hasDescr: Bool { !_builder.pointer(1).isNull }
-            public var urgent: Bool { get { _builder.readBool(bit: 0) } nonmutating set { _builder.writeBool(newValue, bit: 0) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 2 }
+            @inlinable public var pool: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasPool: Bool { !_builder.pointer(0).isNull }
+            @inlinable public var descr: JobDescr.Builder { return JobDescr.Builder(_builder.pointer(1).getStruct(dataWords: JobDescr.Builder.dataWordCount, pointerCount: JobDescr.Builder.pointerCount)) }
+            @inlinable public func initDescr() -> JobDescr.Builder { return JobDescr.Builder(_builder.pointer(1).initStruct(dataWords: JobDescr.Builder.dataWordCount, pointerCount: JobDescr.Builder.pointerCount)) }
+            @inlinable public func setDescr(_ value: JobDescr.Reader) throws { try _builder.pointer(1).setStruct(value._reader) }
+            @inlinable public var hasDescr: Bool { !_builder.pointer(1).isNull }
+            @inlinable public var urgent: Bool { get { _builder.readBool(bit: 0) } nonmutating set { _builder.writeBool(newValue, bit: 0) } }
         }
     }
 
@@ -1237,18 +1237,18 @@ public enum Submission {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var ticket: AnyPointerReader { _reader.pointer(0) }
-            public var hasTicket: Bool { !_reader.isNull(0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var ticket: AnyPointerReader { _reader.pointer(0) }
+            @inlinable @inline(__always) public var hasTicket: Bool { !_reader.isNull(0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Submission.SubmitResults.dataWordCount }
-            public static var pointerCount: Int { Submission.SubmitResults.pointerCount }
-            public var ticket: AnyPointerBuilder { return _builder.pointer(0) }
-            public var hasTicket: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var ticket: AnyPointerBuilder { return _builder.pointer(0) }
+            @inlinable public var hasTicket: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -1290,23 +1290,23 @@ public enum WorkerInfo {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var name: String { get throws { try _reader.readText(0) } }
-        public var hasName: Bool { !_reader.isNull(0) }
-        public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
-        public var active: Bool { _reader.readBool(bit: 0) }
-        public var connected: Bool { _reader.readBool(bit: 1) }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var name: String { get throws { try _reader.readText(0) } }
+        @inlinable @inline(__always) public var hasName: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
+        @inlinable @inline(__always) public var active: Bool { _reader.readBool(bit: 0) }
+        @inlinable @inline(__always) public var connected: Bool { _reader.readBool(bit: 1) }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { WorkerInfo.dataWordCount }
-        public static var pointerCount: Int { WorkerInfo.pointerCount }
-        public var name: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-        public var hasName: Bool { !_builder.pointer(0).isNull }
-        public var active: Bool { get { _builder.readBool(bit: 0) } nonmutating set { _builder.writeBool(newValue, bit: 0) } }
-        public var connected: Bool { get { _builder.readBool(bit: 1) } nonmutating set { _builder.writeBool(newValue, bit: 1) } }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 1 }
+        @inlinable public static var pointerCount: Int { 1 }
+        @inlinable public var name: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+        @inlinable public var hasName: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var active: Bool { get { _builder.readBool(bit: 0) } nonmutating set { _builder.writeBool(newValue, bit: 0) } }
+        @inlinable public var connected: Bool { get { _builder.readBool(bit: 1) } nonmutating set { _builder.writeBool(newValue, bit: 1) } }
     }
 }
 
@@ -1326,19 +1326,19 @@ public enum Progress {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var status: String { get throws { try _reader.readText(0) } }
-            public var hasStatus: Bool { !_reader.isNull(0) }
-            public var statusView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var status: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasStatus: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var statusView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Progress.ReportParams.dataWordCount }
-            public static var pointerCount: Int { Progress.ReportParams.pointerCount }
-            public var status: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasStatus: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var status: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasStatus: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -1349,14 +1349,14 @@ public enum Progress {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Progress.ReportResults.dataWordCount }
-            public static var pointerCount: Int { Progress.ReportResults.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -1418,14 +1418,14 @@ public enum PoolAdmin {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { PoolAdmin.ShowParams.dataWordCount }
-            public static var pointerCount: Int { PoolAdmin.ShowParams.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -1436,19 +1436,19 @@ public enum PoolAdmin {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var state: String { get throws { try _reader.readText(0) } }
-            public var hasState: Bool { !_reader.isNull(0) }
-            public var stateView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var state: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasState: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var stateView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { PoolAdmin.ShowResults.dataWordCount }
-            public static var pointerCount: Int { PoolAdmin.ShowResults.pointerCount }
-            public var state: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasState: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var state: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasState: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -1459,14 +1459,14 @@ public enum PoolAdmin {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { PoolAdmin.WorkersParams.dataWordCount }
-            public static var pointerCount: Int { PoolAdmin.WorkersParams.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -1477,19 +1477,19 @@ public enum PoolAdmin {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var workers: StructList<WorkerInfo.Reader> { get throws { StructList<WorkerInfo.Reader>(try _reader.readList(0, expecting: StructList<WorkerInfo.Reader>.expectation)) } }
-            public var hasWorkers: Bool { !_reader.isNull(0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var workers: StructList<WorkerInfo.Reader> { get throws { StructList<WorkerInfo.Reader>(try _reader.readList(0, expecting: StructList<WorkerInfo.Reader>.expectation)) } }
+            @inlinable @inline(__always) public var hasWorkers: Bool { !_reader.isNull(0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { PoolAdmin.WorkersResults.dataWordCount }
-            public static var pointerCount: Int { PoolAdmin.WorkersResults.pointerCount }
-            public func initWorkers(count: Int) -> StructListBuilder<WorkerInfo.Builder> { return StructListBuilder(_builder.pointer(0).initStructList(count: count, dataWords: WorkerInfo.dataWordCount, pointerCount: WorkerInfo.pointerCount)) }
-            public func setWorkers(_ value: StructList<WorkerInfo.Reader>) throws { try _builder.pointer(0).setList(value._list) }
-            public var hasWorkers: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public func initWorkers(count: Int) -> StructListBuilder<WorkerInfo.Builder> { return StructListBuilder(_builder.pointer(0).initStructList(count: count, dataWords: WorkerInfo.Builder.dataWordCount, pointerCount: WorkerInfo.Builder.pointerCount)) }
+            @inlinable public func setWorkers(_ value: StructList<WorkerInfo.Reader>) throws { try _builder.pointer(0).setList(value._list) }
+            @inlinable public var hasWorkers: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -1500,23 +1500,23 @@ public enum PoolAdmin {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var worker: String { get throws { try _reader.readText(0) } }
-            public var hasWorker: Bool { !_reader.isNull(0) }
-            public var workerView: BlobView { get throws { try _reader.pointer(0).textView() } }
-            public var active: Bool { _reader.readBool(bit: 0) }
-            public var autoCreate: Bool { _reader.readBool(bit: 1) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var worker: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasWorker: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var workerView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable @inline(__always) public var active: Bool { _reader.readBool(bit: 0) }
+            @inlinable @inline(__always) public var autoCreate: Bool { _reader.readBool(bit: 1) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { PoolAdmin.SetActiveParams.dataWordCount }
-            public static var pointerCount: Int { PoolAdmin.SetActiveParams.pointerCount }
-            public var worker: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasWorker: Bool { !_builder.pointer(0).isNull }
-            public var active: Bool { get { _builder.readBool(bit: 0) } nonmutating set { _builder.writeBool(newValue, bit: 0) } }
-            public var autoCreate: Bool { get { _builder.readBool(bit: 1) } nonmutating set { _builder.writeBool(newValue, bit: 1) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var worker: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasWorker: Bool { !_builder.pointer(0).isNull }
+            @inlinable public var active: Bool { get { _builder.readBool(bit: 0) } nonmutating set { _builder.writeBool(newValue, bit: 0) } }
+            @inlinable public var autoCreate: Bool { get { _builder.readBool(bit: 1) } nonmutating set { _builder.writeBool(newValue, bit: 1) } }
         }
     }
 
@@ -1527,14 +1527,14 @@ public enum PoolAdmin {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { PoolAdmin.SetActiveResults.dataWordCount }
-            public static var pointerCount: Int { PoolAdmin.SetActiveResults.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -1545,19 +1545,19 @@ public enum PoolAdmin {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var worker: String { get throws { try _reader.readText(0) } }
-            public var hasWorker: Bool { !_reader.isNull(0) }
-            public var workerView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var worker: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasWorker: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var workerView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { PoolAdmin.WorkerParams.dataWordCount }
-            public static var pointerCount: Int { PoolAdmin.WorkerParams.pointerCount }
-            public var worker: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasWorker: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var worker: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasWorker: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -1568,18 +1568,18 @@ public enum PoolAdmin {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var worker: AnyPointerReader { _reader.pointer(0) }
-            public var hasWorker: Bool { !_reader.isNull(0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var worker: AnyPointerReader { _reader.pointer(0) }
+            @inlinable @inline(__always) public var hasWorker: Bool { !_reader.isNull(0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { PoolAdmin.WorkerResults.dataWordCount }
-            public static var pointerCount: Int { PoolAdmin.WorkerResults.pointerCount }
-            public var worker: AnyPointerBuilder { return _builder.pointer(0) }
-            public var hasWorker: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var worker: AnyPointerBuilder { return _builder.pointer(0) }
+            @inlinable public var hasWorker: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -1590,23 +1590,23 @@ public enum PoolAdmin {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var worker: String { get throws { try _reader.readText(0) } }
-            public var hasWorker: Bool { !_reader.isNull(0) }
-            public var workerView: BlobView { get throws { try _reader.pointer(0).textView() } }
-            public var progress: AnyPointerReader { _reader.pointer(1) }
-            public var hasProgress: Bool { !_reader.isNull(1) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var worker: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasWorker: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var workerView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable @inline(__always) public var progress: AnyPointerReader { _reader.pointer(1) }
+            @inlinable @inline(__always) public var hasProgress: Bool { !_reader.isNull(1) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { PoolAdmin.UpdateParams.dataWordCount }
-            public static var pointerCount: Int { PoolAdmin.UpdateParams.pointerCount }
-            public var worker: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasWorker: Bool { !_builder.pointer(0).isNull }
-            public var progress: AnyPointerBuilder { return _builder.pointer(1) }
-            public var hasProgress: Bool { !_builder.pointer(1).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 2 }
+            @inlinable public var worker: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasWorker: Bool { !_builder.pointer(0).isNull }
+            @inlinable public var progress: AnyPointerBuilder { return _builder.pointer(1) }
+            @inlinable public var hasProgress: Bool { !_builder.pointer(1).isNull }
         }
     }
 
@@ -1617,14 +1617,14 @@ public enum PoolAdmin {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { PoolAdmin.UpdateResults.dataWordCount }
-            public static var pointerCount: Int { PoolAdmin.UpdateResults.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -1635,21 +1635,21 @@ public enum PoolAdmin {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var id: String { get throws { try _reader.readText(0) } }
-            public var hasId: Bool { !_reader.isNull(0) }
-            public var idView: BlobView { get throws { try _reader.pointer(0).textView() } }
-            public var rate: Double { _reader.readFloat64(at: 0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var id: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasId: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var idView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable @inline(__always) public var rate: Double { _reader.readFloat64(at: 0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { PoolAdmin.SetRateParams.dataWordCount }
-            public static var pointerCount: Int { PoolAdmin.SetRateParams.pointerCount }
-            public var id: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasId: Bool { !_builder.pointer(0).isNull }
-            public var rate: Double { get { _builder.readFloat64(at: 0) } nonmutating set { _builder.writeFloat64(newValue, at: 0) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var id: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasId: Bool { !_builder.pointer(0).isNull }
+            @inlinable public var rate: Double { get { _builder.readFloat64(at: 0) } nonmutating set { _builder.writeFloat64(newValue, at: 0) } }
         }
     }
 
@@ -1660,14 +1660,14 @@ public enum PoolAdmin {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { PoolAdmin.SetRateResults.dataWordCount }
-            public static var pointerCount: Int { PoolAdmin.SetRateResults.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -1678,19 +1678,19 @@ public enum PoolAdmin {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var worker: String { get throws { try _reader.readText(0) } }
-            public var hasWorker: Bool { !_reader.isNull(0) }
-            public var workerView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var worker: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasWorker: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var workerView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { PoolAdmin.ForgetParams.dataWordCount }
-            public static var pointerCount: Int { PoolAdmin.ForgetParams.pointerCount }
-            public var worker: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasWorker: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var worker: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasWorker: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -1701,14 +1701,14 @@ public enum PoolAdmin {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { PoolAdmin.ForgetResults.dataWordCount }
-            public static var pointerCount: Int { PoolAdmin.ForgetResults.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -1719,23 +1719,23 @@ public enum PoolAdmin {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var worker: String { get throws { try _reader.readText(0) } }
-            public var hasWorker: Bool { !_reader.isNull(0) }
-            public var workerView: BlobView { get throws { try _reader.pointer(0).textView() } }
-            public var progress: AnyPointerReader { _reader.pointer(1) }
-            public var hasProgress: Bool { !_reader.isNull(1) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var worker: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasWorker: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var workerView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable @inline(__always) public var progress: AnyPointerReader { _reader.pointer(1) }
+            @inlinable @inline(__always) public var hasProgress: Bool { !_reader.isNull(1) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { PoolAdmin.DrainParams.dataWordCount }
-            public static var pointerCount: Int { PoolAdmin.DrainParams.pointerCount }
-            public var worker: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasWorker: Bool { !_builder.pointer(0).isNull }
-            public var progress: AnyPointerBuilder { return _builder.pointer(1) }
-            public var hasProgress: Bool { !_builder.pointer(1).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 2 }
+            @inlinable public var worker: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasWorker: Bool { !_builder.pointer(0).isNull }
+            @inlinable public var progress: AnyPointerBuilder { return _builder.pointer(1) }
+            @inlinable public var hasProgress: Bool { !_builder.pointer(1).isNull }
         }
     }
 
@@ -1746,14 +1746,14 @@ public enum PoolAdmin {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { PoolAdmin.DrainResults.dataWordCount }
-            public static var pointerCount: Int { PoolAdmin.DrainResults.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -1907,14 +1907,14 @@ public enum Admin {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Admin.PoolsParams.dataWordCount }
-            public static var pointerCount: Int { Admin.PoolsParams.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -1925,20 +1925,20 @@ public enum Admin {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var names: PointerList<String> { get throws { PointerList<String>(try _reader.readList(0, expecting: PointerList<String>.expectation)) } }
-            public var hasNames: Bool { !_reader.isNull(0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var names: PointerList<String> { get throws { PointerList<String>(try _reader.readList(0, expecting: PointerList<String>.expectation)) } }
+            @inlinable @inline(__always) public var hasNames: Bool { !_reader.isNull(0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Admin.PoolsResults.dataWordCount }
-            public static var pointerCount: Int { Admin.PoolsResults.pointerCount }
-            public func initNames(count: Int) -> PointerListBuilder { return PointerListBuilder(_builder.pointer(0).initList(elementSize: .pointer, count: count)) }
-            public func setNames(_ value: PointerList<String>) throws { try _builder.pointer(0).setList(value._list) }
-            public func setNames(_ values: [String]) { _builder.pointer(0).setTexts(values) }
-            public var hasNames: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public func initNames(count: Int) -> PointerListBuilder { return PointerListBuilder(_builder.pointer(0).initList(elementSize: .pointer, count: count)) }
+            @inlinable public func setNames(_ value: PointerList<String>) throws { try _builder.pointer(0).setList(value._list) }
+            @inlinable public func setNames(_ values: [String]) { _builder.pointer(0).setTexts(values) }
+            @inlinable public var hasNames: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -1949,19 +1949,19 @@ public enum Admin {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var name: String { get throws { try _reader.readText(0) } }
-            public var hasName: Bool { !_reader.isNull(0) }
-            public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var name: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasName: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Admin.PoolParams.dataWordCount }
-            public static var pointerCount: Int { Admin.PoolParams.pointerCount }
-            public var name: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasName: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var name: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasName: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -1972,18 +1972,18 @@ public enum Admin {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var pool: AnyPointerReader { _reader.pointer(0) }
-            public var hasPool: Bool { !_reader.isNull(0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var pool: AnyPointerReader { _reader.pointer(0) }
+            @inlinable @inline(__always) public var hasPool: Bool { !_reader.isNull(0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Admin.PoolResults.dataWordCount }
-            public static var pointerCount: Int { Admin.PoolResults.pointerCount }
-            public var pool: AnyPointerBuilder { return _builder.pointer(0) }
-            public var hasPool: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var pool: AnyPointerBuilder { return _builder.pointer(0) }
+            @inlinable public var hasPool: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -1994,19 +1994,19 @@ public enum Admin {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var id: String { get throws { try _reader.readText(0) } }
-            public var hasId: Bool { !_reader.isNull(0) }
-            public var idView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var id: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasId: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var idView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Admin.AddClientParams.dataWordCount }
-            public static var pointerCount: Int { Admin.AddClientParams.pointerCount }
-            public var id: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasId: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var id: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasId: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -2017,18 +2017,18 @@ public enum Admin {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var cap: AnyPointerReader { _reader.pointer(0) }
-            public var hasCap: Bool { !_reader.isNull(0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var cap: AnyPointerReader { _reader.pointer(0) }
+            @inlinable @inline(__always) public var hasCap: Bool { !_reader.isNull(0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Admin.AddClientResults.dataWordCount }
-            public static var pointerCount: Int { Admin.AddClientResults.pointerCount }
-            public var cap: AnyPointerBuilder { return _builder.pointer(0) }
-            public var hasCap: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var cap: AnyPointerBuilder { return _builder.pointer(0) }
+            @inlinable public var hasCap: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -2039,19 +2039,19 @@ public enum Admin {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var id: String { get throws { try _reader.readText(0) } }
-            public var hasId: Bool { !_reader.isNull(0) }
-            public var idView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var id: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasId: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var idView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Admin.RemoveClientParams.dataWordCount }
-            public static var pointerCount: Int { Admin.RemoveClientParams.pointerCount }
-            public var id: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasId: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var id: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasId: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -2062,18 +2062,18 @@ public enum Admin {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var cap: AnyPointerReader { _reader.pointer(0) }
-            public var hasCap: Bool { !_reader.isNull(0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var cap: AnyPointerReader { _reader.pointer(0) }
+            @inlinable @inline(__always) public var hasCap: Bool { !_reader.isNull(0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Admin.RemoveClientResults.dataWordCount }
-            public static var pointerCount: Int { Admin.RemoveClientResults.pointerCount }
-            public var cap: AnyPointerBuilder { return _builder.pointer(0) }
-            public var hasCap: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var cap: AnyPointerBuilder { return _builder.pointer(0) }
+            @inlinable public var hasCap: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -2084,14 +2084,14 @@ public enum Admin {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Admin.ListClientsParams.dataWordCount }
-            public static var pointerCount: Int { Admin.ListClientsParams.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -2102,20 +2102,20 @@ public enum Admin {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var clients: PointerList<String> { get throws { PointerList<String>(try _reader.readList(0, expecting: PointerList<String>.expectation)) } }
-            public var hasClients: Bool { !_reader.isNull(0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var clients: PointerList<String> { get throws { PointerList<String>(try _reader.readList(0, expecting: PointerList<String>.expectation)) } }
+            @inlinable @inline(__always) public var hasClients: Bool { !_reader.isNull(0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { Admin.ListClientsResults.dataWordCount }
-            public static var pointerCount: Int { Admin.ListClientsResults.pointerCount }
-            public func initClients(count: Int) -> PointerListBuilder { return PointerListBuilder(_builder.pointer(0).initList(elementSize: .pointer, count: count)) }
-            public func setClients(_ value: PointerList<String>) throws { try _builder.pointer(0).setList(value._list) }
-            public func setClients(_ values: [String]) { _builder.pointer(0).setTexts(values) }
-            public var hasClients: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public func initClients(count: Int) -> PointerListBuilder { return PointerListBuilder(_builder.pointer(0).initList(elementSize: .pointer, count: count)) }
+            @inlinable public func setClients(_ value: PointerList<String>) throws { try _builder.pointer(0).setList(value._list) }
+            @inlinable public func setClients(_ values: [String]) { _builder.pointer(0).setTexts(values) }
+            @inlinable public var hasClients: Bool { !_builder.pointer(0).isNull }
         }
     }
 

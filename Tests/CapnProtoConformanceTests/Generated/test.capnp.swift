@@ -57,27 +57,27 @@ public enum TestSmall {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var a: Int32 { _reader.read(Int32.self, at: 0) }
-        public var b: String { get throws { try _reader.readText(0) } }
-        public var hasB: Bool { !_reader.isNull(0) }
-        public var bView: BlobView { get throws { try _reader.pointer(0).textView() } }
-        public var c: ScalarList<UInt16> { get throws { ScalarList<UInt16>(try _reader.readList(1, expecting: ScalarList<UInt16>.expectation)) } }
-        public var hasC: Bool { !_reader.isNull(1) }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var a: Int32 { _reader.read(Int32.self, at: 0) }
+        @inlinable @inline(__always) public var b: String { get throws { try _reader.readText(0) } }
+        @inlinable @inline(__always) public var hasB: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var bView: BlobView { get throws { try _reader.pointer(0).textView() } }
+        @inlinable @inline(__always) public var c: ScalarList<UInt16> { get throws { ScalarList<UInt16>(try _reader.readList(1, expecting: ScalarList<UInt16>.expectation)) } }
+        @inlinable @inline(__always) public var hasC: Bool { !_reader.isNull(1) }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { TestSmall.dataWordCount }
-        public static var pointerCount: Int { TestSmall.pointerCount }
-        public var a: Int32 { get { _builder.read(Int32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
-        public var b: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-        public var hasB: Bool { !_builder.pointer(0).isNull }
-        public func initC(count: Int) -> ScalarListBuilder<UInt16> { return ScalarListBuilder(_builder.pointer(1).initList(elementSize: UInt16.elementSize, count: count)) }
-        public func setC(_ value: ScalarList<UInt16>) throws { try _builder.pointer(1).setList(value._list) }
-        public func setC(_ values: [UInt16]) { _builder.pointer(1).setScalars(values) }
-        public var hasC: Bool { !_builder.pointer(1).isNull }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 1 }
+        @inlinable public static var pointerCount: Int { 2 }
+        @inlinable public var a: Int32 { get { _builder.read(Int32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+        @inlinable public var b: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+        @inlinable public var hasB: Bool { !_builder.pointer(0).isNull }
+        @inlinable public func initC(count: Int) -> ScalarListBuilder<UInt16> { return ScalarListBuilder(_builder.pointer(1).initList(elementSize: UInt16.elementSize, count: count)) }
+        @inlinable public func setC(_ value: ScalarList<UInt16>) throws { try _builder.pointer(1).setList(value._list) }
+        @inlinable public func setC(_ values: [UInt16]) { _builder.pointer(1).setScalars(values) }
+        @inlinable public var hasC: Bool { !_builder.pointer(1).isNull }
     }
 }
 
@@ -89,14 +89,14 @@ public enum TestEmpty {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { TestEmpty.dataWordCount }
-        public static var pointerCount: Int { TestEmpty.pointerCount }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 0 }
+        @inlinable public static var pointerCount: Int { 0 }
     }
 }
 
@@ -120,42 +120,42 @@ public enum TestAllTypes {
 
             public struct Reader: StructReaderView {
                 public let _reader: StructReader
-                public init(_ reader: StructReader) { _reader = reader }
-                public var value: UInt32 { _reader.read(UInt32.self, at: 0) }
+                @inlinable public init(_ reader: StructReader) { _reader = reader }
+                @inlinable @inline(__always) public var value: UInt32 { _reader.read(UInt32.self, at: 0) }
             }
 
             public struct Builder: StructBuilderView {
                 public let _builder: StructBuilder
-                public init(_ builder: StructBuilder) { _builder = builder }
-                public static var dataWordCount: Int { TestAllTypes.Nested.Inner.dataWordCount }
-                public static var pointerCount: Int { TestAllTypes.Nested.Inner.pointerCount }
-                public var value: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+                @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+                @inlinable public static var dataWordCount: Int { 1 }
+                @inlinable public static var pointerCount: Int { 0 }
+                @inlinable public var value: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
             }
         }
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var label: String { get throws { try _reader.readText(0) } }
-            public var hasLabel: Bool { !_reader.isNull(0) }
-            public var labelView: BlobView { get throws { try _reader.pointer(0).textView() } }
-            public var kind: TestAllTypes.NestedEnum { TestAllTypes.NestedEnum(rawValue: _reader.read(UInt16.self, at: 0)) }
-            public var inner: TestAllTypes.Nested.Inner.Reader { get throws { TestAllTypes.Nested.Inner.Reader(try _reader.readStruct(1)) } }
-            public var hasInner: Bool { !_reader.isNull(1) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var label: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasLabel: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var labelView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable @inline(__always) public var kind: TestAllTypes.NestedEnum { TestAllTypes.NestedEnum(rawValue: _reader.read(UInt16.self, at: 0)) }
+            @inlinable @inline(__always) public var inner: TestAllTypes.Nested.Inner.Reader { get throws { TestAllTypes.Nested.Inner.Reader(try _reader.readStruct(1)) } }
+            @inlinable @inline(__always) public var hasInner: Bool { !_reader.isNull(1) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestAllTypes.Nested.dataWordCount }
-            public static var pointerCount: Int { TestAllTypes.Nested.pointerCount }
-            public var label: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasLabel: Bool { !_builder.pointer(0).isNull }
-            public var kind: TestAllTypes.NestedEnum { get { TestAllTypes.NestedEnum(rawValue: _builder.read(UInt16.self, at: 0)) } nonmutating set { _builder.write(newValue.rawValue, at: 0) } }
-            public var inner: TestAllTypes.Nested.Inner.Builder { return TestAllTypes.Nested.Inner.Builder(_builder.pointer(1).getStruct(dataWords: TestAllTypes.Nested.Inner.dataWordCount, pointerCount: TestAllTypes.Nested.Inner.pointerCount)) }
-            public func initInner() -> TestAllTypes.Nested.Inner.Builder { return TestAllTypes.Nested.Inner.Builder(_builder.pointer(1).initStruct(dataWords: TestAllTypes.Nested.Inner.dataWordCount, pointerCount: TestAllTypes.Nested.Inner.pointerCount)) }
-            public func setInner(_ value: TestAllTypes.Nested.Inner.Reader) throws { try _builder.pointer(1).setStruct(value._reader) }
-            public var hasInner: Bool { !_builder.pointer(1).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 2 }
+            @inlinable public var label: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasLabel: Bool { !_builder.pointer(0).isNull }
+            @inlinable public var kind: TestAllTypes.NestedEnum { get { TestAllTypes.NestedEnum(rawValue: _builder.read(UInt16.self, at: 0)) } nonmutating set { _builder.write(newValue.rawValue, at: 0) } }
+            @inlinable public var inner: TestAllTypes.Nested.Inner.Builder { return TestAllTypes.Nested.Inner.Builder(_builder.pointer(1).getStruct(dataWords: TestAllTypes.Nested.Inner.Builder.dataWordCount, pointerCount: TestAllTypes.Nested.Inner.Builder.pointerCount)) }
+            @inlinable public func initInner() -> TestAllTypes.Nested.Inner.Builder { return TestAllTypes.Nested.Inner.Builder(_builder.pointer(1).initStruct(dataWords: TestAllTypes.Nested.Inner.Builder.dataWordCount, pointerCount: TestAllTypes.Nested.Inner.Builder.pointerCount)) }
+            @inlinable public func setInner(_ value: TestAllTypes.Nested.Inner.Reader) throws { try _builder.pointer(1).setStruct(value._reader) }
+            @inlinable public var hasInner: Bool { !_builder.pointer(1).isNull }
         }
     }
 
@@ -189,215 +189,215 @@ public enum TestAllTypes {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var boolField: Bool { _reader.readBool(bit: 0) }
-        public var int8Field: Int8 { _reader.read(Int8.self, at: 1) }
-        public var int16Field: Int16 { _reader.read(Int16.self, at: 1) }
-        public var int32Field: Int32 { _reader.read(Int32.self, at: 1) }
-        public var int64Field: Int64 { _reader.read(Int64.self, at: 1) }
-        public var uint8Field: UInt8 { _reader.read(UInt8.self, at: 16) }
-        public var uint16Field: UInt16 { _reader.read(UInt16.self, at: 9) }
-        public var uint32Field: UInt32 { _reader.read(UInt32.self, at: 5) }
-        public var uint64Field: UInt64 { _reader.read(UInt64.self, at: 3) }
-        public var float32Field: Float { _reader.readFloat32(at: 8) }
-        public var float64Field: Double { _reader.readFloat64(at: 5) }
-        public var textField: String { get throws { try _reader.readText(0) } }
-        public var hasTextField: Bool { !_reader.isNull(0) }
-        public var textFieldView: BlobView { get throws { try _reader.pointer(0).textView() } }
-        public var dataField: [UInt8] { get throws { try _reader.readData(1) } }
-        public var hasDataField: Bool { !_reader.isNull(1) }
-        public var dataFieldView: BlobView { get throws { try _reader.pointer(1).dataView() } }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var boolField: Bool { _reader.readBool(bit: 0) }
+        @inlinable @inline(__always) public var int8Field: Int8 { _reader.read(Int8.self, at: 1) }
+        @inlinable @inline(__always) public var int16Field: Int16 { _reader.read(Int16.self, at: 1) }
+        @inlinable @inline(__always) public var int32Field: Int32 { _reader.read(Int32.self, at: 1) }
+        @inlinable @inline(__always) public var int64Field: Int64 { _reader.read(Int64.self, at: 1) }
+        @inlinable @inline(__always) public var uint8Field: UInt8 { _reader.read(UInt8.self, at: 16) }
+        @inlinable @inline(__always) public var uint16Field: UInt16 { _reader.read(UInt16.self, at: 9) }
+        @inlinable @inline(__always) public var uint32Field: UInt32 { _reader.read(UInt32.self, at: 5) }
+        @inlinable @inline(__always) public var uint64Field: UInt64 { _reader.read(UInt64.self, at: 3) }
+        @inlinable @inline(__always) public var float32Field: Float { _reader.readFloat32(at: 8) }
+        @inlinable @inline(__always) public var float64Field: Double { _reader.readFloat64(at: 5) }
+        @inlinable @inline(__always) public var textField: String { get throws { try _reader.readText(0) } }
+        @inlinable @inline(__always) public var hasTextField: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var textFieldView: BlobView { get throws { try _reader.pointer(0).textView() } }
+        @inlinable @inline(__always) public var dataField: [UInt8] { get throws { try _reader.readData(1) } }
+        @inlinable @inline(__always) public var hasDataField: Bool { !_reader.isNull(1) }
+        @inlinable @inline(__always) public var dataFieldView: BlobView { get throws { try _reader.pointer(1).dataView() } }
         /// The type refers to itself: arbitrarily deep nesting.
-        public var structField: TestAllTypes.Reader { get throws { TestAllTypes.Reader(try _reader.readStruct(2)) } }
-        public var hasStructField: Bool { !_reader.isNull(2) }
-        public var enumField: TestEnum { TestEnum(rawValue: _reader.read(UInt16.self, at: 18)) }
+        @inlinable @inline(__always) public var structField: TestAllTypes.Reader { get throws { TestAllTypes.Reader(try _reader.readStruct(2)) } }
+        @inlinable @inline(__always) public var hasStructField: Bool { !_reader.isNull(2) }
+        @inlinable @inline(__always) public var enumField: TestEnum { TestEnum(rawValue: _reader.read(UInt16.self, at: 18)) }
         /// A capability; the text format cannot express one, so fixtures leave it null.
-        public var interfaceField: AnyPointerReader { _reader.pointer(3) }
-        public var hasInterfaceField: Bool { !_reader.isNull(3) }
+        @inlinable @inline(__always) public var interfaceField: AnyPointerReader { _reader.pointer(3) }
+        @inlinable @inline(__always) public var hasInterfaceField: Bool { !_reader.isNull(3) }
         /// Untyped pointer; left null by the text fixtures for the same reason.
-        public var anyPointerField: AnyPointerReader { _reader.pointer(4) }
-        public var hasAnyPointerField: Bool { !_reader.isNull(4) }
-        public var voidList: VoidList { get throws { VoidList(try _reader.readList(5, expecting: VoidList.expectation)) } }
-        public var hasVoidList: Bool { !_reader.isNull(5) }
-        public var boolList: ScalarList<Bool> { get throws { ScalarList<Bool>(try _reader.readList(6, expecting: ScalarList<Bool>.expectation)) } }
-        public var hasBoolList: Bool { !_reader.isNull(6) }
-        public var int8List: ScalarList<Int8> { get throws { ScalarList<Int8>(try _reader.readList(7, expecting: ScalarList<Int8>.expectation)) } }
-        public var hasInt8List: Bool { !_reader.isNull(7) }
-        public var int16List: ScalarList<Int16> { get throws { ScalarList<Int16>(try _reader.readList(8, expecting: ScalarList<Int16>.expectation)) } }
-        public var hasInt16List: Bool { !_reader.isNull(8) }
-        public var int32List: ScalarList<Int32> { get throws { ScalarList<Int32>(try _reader.readList(9, expecting: ScalarList<Int32>.expectation)) } }
-        public var hasInt32List: Bool { !_reader.isNull(9) }
-        public var int64List: ScalarList<Int64> { get throws { ScalarList<Int64>(try _reader.readList(10, expecting: ScalarList<Int64>.expectation)) } }
-        public var hasInt64List: Bool { !_reader.isNull(10) }
-        public var uint8List: ScalarList<UInt8> { get throws { ScalarList<UInt8>(try _reader.readList(11, expecting: ScalarList<UInt8>.expectation)) } }
-        public var hasUint8List: Bool { !_reader.isNull(11) }
-        public var uint16List: ScalarList<UInt16> { get throws { ScalarList<UInt16>(try _reader.readList(12, expecting: ScalarList<UInt16>.expectation)) } }
-        public var hasUint16List: Bool { !_reader.isNull(12) }
-        public var uint32List: ScalarList<UInt32> { get throws { ScalarList<UInt32>(try _reader.readList(13, expecting: ScalarList<UInt32>.expectation)) } }
-        public var hasUint32List: Bool { !_reader.isNull(13) }
-        public var uint64List: ScalarList<UInt64> { get throws { ScalarList<UInt64>(try _reader.readList(14, expecting: ScalarList<UInt64>.expectation)) } }
-        public var hasUint64List: Bool { !_reader.isNull(14) }
-        public var float32List: ScalarList<Float> { get throws { ScalarList<Float>(try _reader.readList(15, expecting: ScalarList<Float>.expectation)) } }
-        public var hasFloat32List: Bool { !_reader.isNull(15) }
-        public var float64List: ScalarList<Double> { get throws { ScalarList<Double>(try _reader.readList(16, expecting: ScalarList<Double>.expectation)) } }
-        public var hasFloat64List: Bool { !_reader.isNull(16) }
-        public var textList: PointerList<String> { get throws { PointerList<String>(try _reader.readList(17, expecting: PointerList<String>.expectation)) } }
-        public var hasTextList: Bool { !_reader.isNull(17) }
-        public var dataList: PointerList<[UInt8]> { get throws { PointerList<[UInt8]>(try _reader.readList(18, expecting: PointerList<[UInt8]>.expectation)) } }
-        public var hasDataList: Bool { !_reader.isNull(18) }
-        public var structList: StructList<TestSmall.Reader> { get throws { StructList<TestSmall.Reader>(try _reader.readList(19, expecting: StructList<TestSmall.Reader>.expectation)) } }
-        public var hasStructList: Bool { !_reader.isNull(19) }
-        public var enumList: EnumList<TestEnum> { get throws { EnumList<TestEnum>(try _reader.readList(20, expecting: EnumList<TestEnum>.expectation)) } }
-        public var hasEnumList: Bool { !_reader.isNull(20) }
+        @inlinable @inline(__always) public var anyPointerField: AnyPointerReader { _reader.pointer(4) }
+        @inlinable @inline(__always) public var hasAnyPointerField: Bool { !_reader.isNull(4) }
+        @inlinable @inline(__always) public var voidList: VoidList { get throws { VoidList(try _reader.readList(5, expecting: VoidList.expectation)) } }
+        @inlinable @inline(__always) public var hasVoidList: Bool { !_reader.isNull(5) }
+        @inlinable @inline(__always) public var boolList: ScalarList<Bool> { get throws { ScalarList<Bool>(try _reader.readList(6, expecting: ScalarList<Bool>.expectation)) } }
+        @inlinable @inline(__always) public var hasBoolList: Bool { !_reader.isNull(6) }
+        @inlinable @inline(__always) public var int8List: ScalarList<Int8> { get throws { ScalarList<Int8>(try _reader.readList(7, expecting: ScalarList<Int8>.expectation)) } }
+        @inlinable @inline(__always) public var hasInt8List: Bool { !_reader.isNull(7) }
+        @inlinable @inline(__always) public var int16List: ScalarList<Int16> { get throws { ScalarList<Int16>(try _reader.readList(8, expecting: ScalarList<Int16>.expectation)) } }
+        @inlinable @inline(__always) public var hasInt16List: Bool { !_reader.isNull(8) }
+        @inlinable @inline(__always) public var int32List: ScalarList<Int32> { get throws { ScalarList<Int32>(try _reader.readList(9, expecting: ScalarList<Int32>.expectation)) } }
+        @inlinable @inline(__always) public var hasInt32List: Bool { !_reader.isNull(9) }
+        @inlinable @inline(__always) public var int64List: ScalarList<Int64> { get throws { ScalarList<Int64>(try _reader.readList(10, expecting: ScalarList<Int64>.expectation)) } }
+        @inlinable @inline(__always) public var hasInt64List: Bool { !_reader.isNull(10) }
+        @inlinable @inline(__always) public var uint8List: ScalarList<UInt8> { get throws { ScalarList<UInt8>(try _reader.readList(11, expecting: ScalarList<UInt8>.expectation)) } }
+        @inlinable @inline(__always) public var hasUint8List: Bool { !_reader.isNull(11) }
+        @inlinable @inline(__always) public var uint16List: ScalarList<UInt16> { get throws { ScalarList<UInt16>(try _reader.readList(12, expecting: ScalarList<UInt16>.expectation)) } }
+        @inlinable @inline(__always) public var hasUint16List: Bool { !_reader.isNull(12) }
+        @inlinable @inline(__always) public var uint32List: ScalarList<UInt32> { get throws { ScalarList<UInt32>(try _reader.readList(13, expecting: ScalarList<UInt32>.expectation)) } }
+        @inlinable @inline(__always) public var hasUint32List: Bool { !_reader.isNull(13) }
+        @inlinable @inline(__always) public var uint64List: ScalarList<UInt64> { get throws { ScalarList<UInt64>(try _reader.readList(14, expecting: ScalarList<UInt64>.expectation)) } }
+        @inlinable @inline(__always) public var hasUint64List: Bool { !_reader.isNull(14) }
+        @inlinable @inline(__always) public var float32List: ScalarList<Float> { get throws { ScalarList<Float>(try _reader.readList(15, expecting: ScalarList<Float>.expectation)) } }
+        @inlinable @inline(__always) public var hasFloat32List: Bool { !_reader.isNull(15) }
+        @inlinable @inline(__always) public var float64List: ScalarList<Double> { get throws { ScalarList<Double>(try _reader.readList(16, expecting: ScalarList<Double>.expectation)) } }
+        @inlinable @inline(__always) public var hasFloat64List: Bool { !_reader.isNull(16) }
+        @inlinable @inline(__always) public var textList: PointerList<String> { get throws { PointerList<String>(try _reader.readList(17, expecting: PointerList<String>.expectation)) } }
+        @inlinable @inline(__always) public var hasTextList: Bool { !_reader.isNull(17) }
+        @inlinable @inline(__always) public var dataList: PointerList<[UInt8]> { get throws { PointerList<[UInt8]>(try _reader.readList(18, expecting: PointerList<[UInt8]>.expectation)) } }
+        @inlinable @inline(__always) public var hasDataList: Bool { !_reader.isNull(18) }
+        @inlinable @inline(__always) public var structList: StructList<TestSmall.Reader> { get throws { StructList<TestSmall.Reader>(try _reader.readList(19, expecting: StructList<TestSmall.Reader>.expectation)) } }
+        @inlinable @inline(__always) public var hasStructList: Bool { !_reader.isNull(19) }
+        @inlinable @inline(__always) public var enumList: EnumList<TestEnum> { get throws { EnumList<TestEnum>(try _reader.readList(20, expecting: EnumList<TestEnum>.expectation)) } }
+        @inlinable @inline(__always) public var hasEnumList: Bool { !_reader.isNull(20) }
         /// Capabilities in a list (null in the fixtures).
-        public var interfaceList: PointerList<AnyPointerReader> { get throws { PointerList<AnyPointerReader>(try _reader.readList(21, expecting: PointerList<AnyPointerReader>.expectation)) } }
-        public var hasInterfaceList: Bool { !_reader.isNull(21) }
+        @inlinable @inline(__always) public var interfaceList: PointerList<AnyPointerReader> { get throws { PointerList<AnyPointerReader>(try _reader.readList(21, expecting: PointerList<AnyPointerReader>.expectation)) } }
+        @inlinable @inline(__always) public var hasInterfaceList: Bool { !_reader.isNull(21) }
         /// A list of lists; inner lists may differ in length.
-        public var int32ListList: PointerList<ScalarList<Int32>> { get throws { PointerList<ScalarList<Int32>>(try _reader.readList(22, expecting: PointerList<ScalarList<Int32>>.expectation)) } }
-        public var hasInt32ListList: Bool { !_reader.isNull(22) }
-        public var textListList: PointerList<PointerList<String>> { get throws { PointerList<PointerList<String>>(try _reader.readList(23, expecting: PointerList<PointerList<String>>.expectation)) } }
-        public var hasTextListList: Bool { !_reader.isNull(23) }
+        @inlinable @inline(__always) public var int32ListList: PointerList<ScalarList<Int32>> { get throws { PointerList<ScalarList<Int32>>(try _reader.readList(22, expecting: PointerList<ScalarList<Int32>>.expectation)) } }
+        @inlinable @inline(__always) public var hasInt32ListList: Bool { !_reader.isNull(22) }
+        @inlinable @inline(__always) public var textListList: PointerList<PointerList<String>> { get throws { PointerList<PointerList<String>>(try _reader.readList(23, expecting: PointerList<PointerList<String>>.expectation)) } }
+        @inlinable @inline(__always) public var hasTextListList: Bool { !_reader.isNull(23) }
         /// Elements of zero size.
-        public var emptyStructList: StructList<TestEmpty.Reader> { get throws { StructList<TestEmpty.Reader>(try _reader.readList(24, expecting: StructList<TestEmpty.Reader>.expectation)) } }
-        public var hasEmptyStructList: Bool { !_reader.isNull(24) }
-        public var nestedStruct: TestAllTypes.Nested.Reader { get throws { TestAllTypes.Nested.Reader(try _reader.readStruct(25)) } }
-        public var hasNestedStruct: Bool { !_reader.isNull(25) }
-        public var nestedEnum: TestAllTypes.NestedEnum { TestAllTypes.NestedEnum(rawValue: _reader.read(UInt16.self, at: 19)) }
-        public var nestedList: StructList<TestAllTypes.Nested.Reader> { get throws { StructList<TestAllTypes.Nested.Reader>(try _reader.readList(26, expecting: StructList<TestAllTypes.Nested.Reader>.expectation)) } }
-        public var hasNestedList: Bool { !_reader.isNull(26) }
-        public var anyStructField: AnyPointerReader { _reader.pointer(27) }
-        public var hasAnyStructField: Bool { !_reader.isNull(27) }
-        public var anyListField: AnyPointerReader { _reader.pointer(28) }
-        public var hasAnyListField: Bool { !_reader.isNull(28) }
+        @inlinable @inline(__always) public var emptyStructList: StructList<TestEmpty.Reader> { get throws { StructList<TestEmpty.Reader>(try _reader.readList(24, expecting: StructList<TestEmpty.Reader>.expectation)) } }
+        @inlinable @inline(__always) public var hasEmptyStructList: Bool { !_reader.isNull(24) }
+        @inlinable @inline(__always) public var nestedStruct: TestAllTypes.Nested.Reader { get throws { TestAllTypes.Nested.Reader(try _reader.readStruct(25)) } }
+        @inlinable @inline(__always) public var hasNestedStruct: Bool { !_reader.isNull(25) }
+        @inlinable @inline(__always) public var nestedEnum: TestAllTypes.NestedEnum { TestAllTypes.NestedEnum(rawValue: _reader.read(UInt16.self, at: 19)) }
+        @inlinable @inline(__always) public var nestedList: StructList<TestAllTypes.Nested.Reader> { get throws { StructList<TestAllTypes.Nested.Reader>(try _reader.readList(26, expecting: StructList<TestAllTypes.Nested.Reader>.expectation)) } }
+        @inlinable @inline(__always) public var hasNestedList: Bool { !_reader.isNull(26) }
+        @inlinable @inline(__always) public var anyStructField: AnyPointerReader { _reader.pointer(27) }
+        @inlinable @inline(__always) public var hasAnyStructField: Bool { !_reader.isNull(27) }
+        @inlinable @inline(__always) public var anyListField: AnyPointerReader { _reader.pointer(28) }
+        @inlinable @inline(__always) public var hasAnyListField: Bool { !_reader.isNull(28) }
         /// Constrained AnyPointers (null in the fixtures).
-        public var capabilityField: AnyPointerReader { _reader.pointer(29) }
-        public var hasCapabilityField: Bool { !_reader.isNull(29) }
+        @inlinable @inline(__always) public var capabilityField: AnyPointerReader { _reader.pointer(29) }
+        @inlinable @inline(__always) public var hasCapabilityField: Bool { !_reader.isNull(29) }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { TestAllTypes.dataWordCount }
-        public static var pointerCount: Int { TestAllTypes.pointerCount }
-        public var boolField: Bool { get { _builder.readBool(bit: 0) } nonmutating set { _builder.writeBool(newValue, bit: 0) } }
-        public var int8Field: Int8 { get { _builder.read(Int8.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
-        public var int16Field: Int16 { get { _builder.read(Int16.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
-        public var int32Field: Int32 { get { _builder.read(Int32.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
-        public var int64Field: Int64 { get { _builder.read(Int64.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
-        public var uint8Field: UInt8 { get { _builder.read(UInt8.self, at: 16) } nonmutating set { _builder.write(newValue, at: 16) } }
-        public var uint16Field: UInt16 { get { _builder.read(UInt16.self, at: 9) } nonmutating set { _builder.write(newValue, at: 9) } }
-        public var uint32Field: UInt32 { get { _builder.read(UInt32.self, at: 5) } nonmutating set { _builder.write(newValue, at: 5) } }
-        public var uint64Field: UInt64 { get { _builder.read(UInt64.self, at: 3) } nonmutating set { _builder.write(newValue, at: 3) } }
-        public var float32Field: Float { get { _builder.readFloat32(at: 8) } nonmutating set { _builder.writeFloat32(newValue, at: 8) } }
-        public var float64Field: Double { get { _builder.readFloat64(at: 5) } nonmutating set { _builder.writeFloat64(newValue, at: 5) } }
-        public var textField: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-        public var hasTextField: Bool { !_builder.pointer(0).isNull }
-        public var dataField: [UInt8] { get { _builder.pointer(1).readBytes(isText: false) ?? [] } nonmutating set { _builder.pointer(1).setData(newValue) } }
-        public var hasDataField: Bool { !_builder.pointer(1).isNull }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 6 }
+        @inlinable public static var pointerCount: Int { 30 }
+        @inlinable public var boolField: Bool { get { _builder.readBool(bit: 0) } nonmutating set { _builder.writeBool(newValue, bit: 0) } }
+        @inlinable public var int8Field: Int8 { get { _builder.read(Int8.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
+        @inlinable public var int16Field: Int16 { get { _builder.read(Int16.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
+        @inlinable public var int32Field: Int32 { get { _builder.read(Int32.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
+        @inlinable public var int64Field: Int64 { get { _builder.read(Int64.self, at: 1) } nonmutating set { _builder.write(newValue, at: 1) } }
+        @inlinable public var uint8Field: UInt8 { get { _builder.read(UInt8.self, at: 16) } nonmutating set { _builder.write(newValue, at: 16) } }
+        @inlinable public var uint16Field: UInt16 { get { _builder.read(UInt16.self, at: 9) } nonmutating set { _builder.write(newValue, at: 9) } }
+        @inlinable public var uint32Field: UInt32 { get { _builder.read(UInt32.self, at: 5) } nonmutating set { _builder.write(newValue, at: 5) } }
+        @inlinable public var uint64Field: UInt64 { get { _builder.read(UInt64.self, at: 3) } nonmutating set { _builder.write(newValue, at: 3) } }
+        @inlinable public var float32Field: Float { get { _builder.readFloat32(at: 8) } nonmutating set { _builder.writeFloat32(newValue, at: 8) } }
+        @inlinable public var float64Field: Double { get { _builder.readFloat64(at: 5) } nonmutating set { _builder.writeFloat64(newValue, at: 5) } }
+        @inlinable public var textField: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+        @inlinable public var hasTextField: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var dataField: [UInt8] { get { _builder.pointer(1).readBytes(isText: false) ?? [] } nonmutating set { _builder.pointer(1).setData(newValue) } }
+        @inlinable public var hasDataField: Bool { !_builder.pointer(1).isNull }
         /// The type refers to itself: arbitrarily deep nesting.
-        public var structField: TestAllTypes.Builder { return TestAllTypes.Builder(_builder.pointer(2).getStruct(dataWords: TestAllTypes.dataWordCount, pointerCount: TestAllTypes.pointerCount)) }
-        public func initStructField() -> TestAllTypes.Builder { return TestAllTypes.Builder(_builder.pointer(2).initStruct(dataWords: TestAllTypes.dataWordCount, pointerCount: TestAllTypes.pointerCount)) }
-        public func setStructField(_ value: TestAllTypes.Reader) throws { try _builder.pointer(2).setStruct(value._reader) }
-        public var hasStructField: Bool { !_builder.pointer(2).isNull }
-        public var enumField: TestEnum { get { TestEnum(rawValue: _builder.read(UInt16.self, at: 18)) } nonmutating set { _builder.write(newValue.rawValue, at: 18) } }
+        @inlinable public var structField: TestAllTypes.Builder { return TestAllTypes.Builder(_builder.pointer(2).getStruct(dataWords: TestAllTypes.Builder.dataWordCount, pointerCount: TestAllTypes.Builder.pointerCount)) }
+        @inlinable public func initStructField() -> TestAllTypes.Builder { return TestAllTypes.Builder(_builder.pointer(2).initStruct(dataWords: TestAllTypes.Builder.dataWordCount, pointerCount: TestAllTypes.Builder.pointerCount)) }
+        @inlinable public func setStructField(_ value: TestAllTypes.Reader) throws { try _builder.pointer(2).setStruct(value._reader) }
+        @inlinable public var hasStructField: Bool { !_builder.pointer(2).isNull }
+        @inlinable public var enumField: TestEnum { get { TestEnum(rawValue: _builder.read(UInt16.self, at: 18)) } nonmutating set { _builder.write(newValue.rawValue, at: 18) } }
         /// A capability; the text format cannot express one, so fixtures leave it null.
-        public var interfaceField: AnyPointerBuilder { return _builder.pointer(3) }
-        public var hasInterfaceField: Bool { !_builder.pointer(3).isNull }
+        @inlinable public var interfaceField: AnyPointerBuilder { return _builder.pointer(3) }
+        @inlinable public var hasInterfaceField: Bool { !_builder.pointer(3).isNull }
         /// Untyped pointer; left null by the text fixtures for the same reason.
-        public var anyPointerField: AnyPointerBuilder { return _builder.pointer(4) }
-        public var hasAnyPointerField: Bool { !_builder.pointer(4).isNull }
-        public func initVoidList(count: Int) -> ListBuilder { return _builder.pointer(5).initList(elementSize: .void, count: count) }
-        public func setVoidList(_ value: VoidList) throws { try _builder.pointer(5).setList(value._list) }
-        public var hasVoidList: Bool { !_builder.pointer(5).isNull }
-        public func initBoolList(count: Int) -> ScalarListBuilder<Bool> { return ScalarListBuilder(_builder.pointer(6).initList(elementSize: Bool.elementSize, count: count)) }
-        public func setBoolList(_ value: ScalarList<Bool>) throws { try _builder.pointer(6).setList(value._list) }
-        public func setBoolList(_ values: [Bool]) { _builder.pointer(6).setScalars(values) }
-        public var hasBoolList: Bool { !_builder.pointer(6).isNull }
-        public func initInt8List(count: Int) -> ScalarListBuilder<Int8> { return ScalarListBuilder(_builder.pointer(7).initList(elementSize: Int8.elementSize, count: count)) }
-        public func setInt8List(_ value: ScalarList<Int8>) throws { try _builder.pointer(7).setList(value._list) }
-        public func setInt8List(_ values: [Int8]) { _builder.pointer(7).setScalars(values) }
-        public var hasInt8List: Bool { !_builder.pointer(7).isNull }
-        public func initInt16List(count: Int) -> ScalarListBuilder<Int16> { return ScalarListBuilder(_builder.pointer(8).initList(elementSize: Int16.elementSize, count: count)) }
-        public func setInt16List(_ value: ScalarList<Int16>) throws { try _builder.pointer(8).setList(value._list) }
-        public func setInt16List(_ values: [Int16]) { _builder.pointer(8).setScalars(values) }
-        public var hasInt16List: Bool { !_builder.pointer(8).isNull }
-        public func initInt32List(count: Int) -> ScalarListBuilder<Int32> { return ScalarListBuilder(_builder.pointer(9).initList(elementSize: Int32.elementSize, count: count)) }
-        public func setInt32List(_ value: ScalarList<Int32>) throws { try _builder.pointer(9).setList(value._list) }
-        public func setInt32List(_ values: [Int32]) { _builder.pointer(9).setScalars(values) }
-        public var hasInt32List: Bool { !_builder.pointer(9).isNull }
-        public func initInt64List(count: Int) -> ScalarListBuilder<Int64> { return ScalarListBuilder(_builder.pointer(10).initList(elementSize: Int64.elementSize, count: count)) }
-        public func setInt64List(_ value: ScalarList<Int64>) throws { try _builder.pointer(10).setList(value._list) }
-        public func setInt64List(_ values: [Int64]) { _builder.pointer(10).setScalars(values) }
-        public var hasInt64List: Bool { !_builder.pointer(10).isNull }
-        public func initUint8List(count: Int) -> ScalarListBuilder<UInt8> { return ScalarListBuilder(_builder.pointer(11).initList(elementSize: UInt8.elementSize, count: count)) }
-        public func setUint8List(_ value: ScalarList<UInt8>) throws { try _builder.pointer(11).setList(value._list) }
-        public func setUint8List(_ values: [UInt8]) { _builder.pointer(11).setScalars(values) }
-        public var hasUint8List: Bool { !_builder.pointer(11).isNull }
-        public func initUint16List(count: Int) -> ScalarListBuilder<UInt16> { return ScalarListBuilder(_builder.pointer(12).initList(elementSize: UInt16.elementSize, count: count)) }
-        public func setUint16List(_ value: ScalarList<UInt16>) throws { try _builder.pointer(12).setList(value._list) }
-        public func setUint16List(_ values: [UInt16]) { _builder.pointer(12).setScalars(values) }
-        public var hasUint16List: Bool { !_builder.pointer(12).isNull }
-        public func initUint32List(count: Int) -> ScalarListBuilder<UInt32> { return ScalarListBuilder(_builder.pointer(13).initList(elementSize: UInt32.elementSize, count: count)) }
-        public func setUint32List(_ value: ScalarList<UInt32>) throws { try _builder.pointer(13).setList(value._list) }
-        public func setUint32List(_ values: [UInt32]) { _builder.pointer(13).setScalars(values) }
-        public var hasUint32List: Bool { !_builder.pointer(13).isNull }
-        public func initUint64List(count: Int) -> ScalarListBuilder<UInt64> { return ScalarListBuilder(_builder.pointer(14).initList(elementSize: UInt64.elementSize, count: count)) }
-        public func setUint64List(_ value: ScalarList<UInt64>) throws { try _builder.pointer(14).setList(value._list) }
-        public func setUint64List(_ values: [UInt64]) { _builder.pointer(14).setScalars(values) }
-        public var hasUint64List: Bool { !_builder.pointer(14).isNull }
-        public func initFloat32List(count: Int) -> ScalarListBuilder<Float> { return ScalarListBuilder(_builder.pointer(15).initList(elementSize: Float.elementSize, count: count)) }
-        public func setFloat32List(_ value: ScalarList<Float>) throws { try _builder.pointer(15).setList(value._list) }
-        public func setFloat32List(_ values: [Float]) { _builder.pointer(15).setScalars(values) }
-        public var hasFloat32List: Bool { !_builder.pointer(15).isNull }
-        public func initFloat64List(count: Int) -> ScalarListBuilder<Double> { return ScalarListBuilder(_builder.pointer(16).initList(elementSize: Double.elementSize, count: count)) }
-        public func setFloat64List(_ value: ScalarList<Double>) throws { try _builder.pointer(16).setList(value._list) }
-        public func setFloat64List(_ values: [Double]) { _builder.pointer(16).setScalars(values) }
-        public var hasFloat64List: Bool { !_builder.pointer(16).isNull }
-        public func initTextList(count: Int) -> PointerListBuilder { return PointerListBuilder(_builder.pointer(17).initList(elementSize: .pointer, count: count)) }
-        public func setTextList(_ value: PointerList<String>) throws { try _builder.pointer(17).setList(value._list) }
-        public func setTextList(_ values: [String]) { _builder.pointer(17).setTexts(values) }
-        public var hasTextList: Bool { !_builder.pointer(17).isNull }
-        public func initDataList(count: Int) -> PointerListBuilder { return PointerListBuilder(_builder.pointer(18).initList(elementSize: .pointer, count: count)) }
-        public func setDataList(_ value: PointerList<[UInt8]>) throws { try _builder.pointer(18).setList(value._list) }
-        public func setDataList(_ values: [[UInt8]]) { _builder.pointer(18).setDatas(values) }
-        public var hasDataList: Bool { !_builder.pointer(18).isNull }
-        public func initStructList(count: Int) -> StructListBuilder<TestSmall.Builder> { return StructListBuilder(_builder.pointer(19).initStructList(count: count, dataWords: TestSmall.dataWordCount, pointerCount: TestSmall.pointerCount)) }
-        public func setStructList(_ value: StructList<TestSmall.Reader>) throws { try _builder.pointer(19).setList(value._list) }
-        public var hasStructList: Bool { !_builder.pointer(19).isNull }
-        public func initEnumList(count: Int) -> EnumListBuilder<TestEnum> { return EnumListBuilder(_builder.pointer(20).initList(elementSize: .twoBytes, count: count)) }
-        public func setEnumList(_ value: EnumList<TestEnum>) throws { try _builder.pointer(20).setList(value._list) }
-        public func setEnumList(_ values: [TestEnum]) { _builder.pointer(20).setEnums(values) }
-        public var hasEnumList: Bool { !_builder.pointer(20).isNull }
+        @inlinable public var anyPointerField: AnyPointerBuilder { return _builder.pointer(4) }
+        @inlinable public var hasAnyPointerField: Bool { !_builder.pointer(4).isNull }
+        @inlinable public func initVoidList(count: Int) -> ListBuilder { return _builder.pointer(5).initList(elementSize: .void, count: count) }
+        @inlinable public func setVoidList(_ value: VoidList) throws { try _builder.pointer(5).setList(value._list) }
+        @inlinable public var hasVoidList: Bool { !_builder.pointer(5).isNull }
+        @inlinable public func initBoolList(count: Int) -> ScalarListBuilder<Bool> { return ScalarListBuilder(_builder.pointer(6).initList(elementSize: Bool.elementSize, count: count)) }
+        @inlinable public func setBoolList(_ value: ScalarList<Bool>) throws { try _builder.pointer(6).setList(value._list) }
+        @inlinable public func setBoolList(_ values: [Bool]) { _builder.pointer(6).setScalars(values) }
+        @inlinable public var hasBoolList: Bool { !_builder.pointer(6).isNull }
+        @inlinable public func initInt8List(count: Int) -> ScalarListBuilder<Int8> { return ScalarListBuilder(_builder.pointer(7).initList(elementSize: Int8.elementSize, count: count)) }
+        @inlinable public func setInt8List(_ value: ScalarList<Int8>) throws { try _builder.pointer(7).setList(value._list) }
+        @inlinable public func setInt8List(_ values: [Int8]) { _builder.pointer(7).setScalars(values) }
+        @inlinable public var hasInt8List: Bool { !_builder.pointer(7).isNull }
+        @inlinable public func initInt16List(count: Int) -> ScalarListBuilder<Int16> { return ScalarListBuilder(_builder.pointer(8).initList(elementSize: Int16.elementSize, count: count)) }
+        @inlinable public func setInt16List(_ value: ScalarList<Int16>) throws { try _builder.pointer(8).setList(value._list) }
+        @inlinable public func setInt16List(_ values: [Int16]) { _builder.pointer(8).setScalars(values) }
+        @inlinable public var hasInt16List: Bool { !_builder.pointer(8).isNull }
+        @inlinable public func initInt32List(count: Int) -> ScalarListBuilder<Int32> { return ScalarListBuilder(_builder.pointer(9).initList(elementSize: Int32.elementSize, count: count)) }
+        @inlinable public func setInt32List(_ value: ScalarList<Int32>) throws { try _builder.pointer(9).setList(value._list) }
+        @inlinable public func setInt32List(_ values: [Int32]) { _builder.pointer(9).setScalars(values) }
+        @inlinable public var hasInt32List: Bool { !_builder.pointer(9).isNull }
+        @inlinable public func initInt64List(count: Int) -> ScalarListBuilder<Int64> { return ScalarListBuilder(_builder.pointer(10).initList(elementSize: Int64.elementSize, count: count)) }
+        @inlinable public func setInt64List(_ value: ScalarList<Int64>) throws { try _builder.pointer(10).setList(value._list) }
+        @inlinable public func setInt64List(_ values: [Int64]) { _builder.pointer(10).setScalars(values) }
+        @inlinable public var hasInt64List: Bool { !_builder.pointer(10).isNull }
+        @inlinable public func initUint8List(count: Int) -> ScalarListBuilder<UInt8> { return ScalarListBuilder(_builder.pointer(11).initList(elementSize: UInt8.elementSize, count: count)) }
+        @inlinable public func setUint8List(_ value: ScalarList<UInt8>) throws { try _builder.pointer(11).setList(value._list) }
+        @inlinable public func setUint8List(_ values: [UInt8]) { _builder.pointer(11).setScalars(values) }
+        @inlinable public var hasUint8List: Bool { !_builder.pointer(11).isNull }
+        @inlinable public func initUint16List(count: Int) -> ScalarListBuilder<UInt16> { return ScalarListBuilder(_builder.pointer(12).initList(elementSize: UInt16.elementSize, count: count)) }
+        @inlinable public func setUint16List(_ value: ScalarList<UInt16>) throws { try _builder.pointer(12).setList(value._list) }
+        @inlinable public func setUint16List(_ values: [UInt16]) { _builder.pointer(12).setScalars(values) }
+        @inlinable public var hasUint16List: Bool { !_builder.pointer(12).isNull }
+        @inlinable public func initUint32List(count: Int) -> ScalarListBuilder<UInt32> { return ScalarListBuilder(_builder.pointer(13).initList(elementSize: UInt32.elementSize, count: count)) }
+        @inlinable public func setUint32List(_ value: ScalarList<UInt32>) throws { try _builder.pointer(13).setList(value._list) }
+        @inlinable public func setUint32List(_ values: [UInt32]) { _builder.pointer(13).setScalars(values) }
+        @inlinable public var hasUint32List: Bool { !_builder.pointer(13).isNull }
+        @inlinable public func initUint64List(count: Int) -> ScalarListBuilder<UInt64> { return ScalarListBuilder(_builder.pointer(14).initList(elementSize: UInt64.elementSize, count: count)) }
+        @inlinable public func setUint64List(_ value: ScalarList<UInt64>) throws { try _builder.pointer(14).setList(value._list) }
+        @inlinable public func setUint64List(_ values: [UInt64]) { _builder.pointer(14).setScalars(values) }
+        @inlinable public var hasUint64List: Bool { !_builder.pointer(14).isNull }
+        @inlinable public func initFloat32List(count: Int) -> ScalarListBuilder<Float> { return ScalarListBuilder(_builder.pointer(15).initList(elementSize: Float.elementSize, count: count)) }
+        @inlinable public func setFloat32List(_ value: ScalarList<Float>) throws { try _builder.pointer(15).setList(value._list) }
+        @inlinable public func setFloat32List(_ values: [Float]) { _builder.pointer(15).setScalars(values) }
+        @inlinable public var hasFloat32List: Bool { !_builder.pointer(15).isNull }
+        @inlinable public func initFloat64List(count: Int) -> ScalarListBuilder<Double> { return ScalarListBuilder(_builder.pointer(16).initList(elementSize: Double.elementSize, count: count)) }
+        @inlinable public func setFloat64List(_ value: ScalarList<Double>) throws { try _builder.pointer(16).setList(value._list) }
+        @inlinable public func setFloat64List(_ values: [Double]) { _builder.pointer(16).setScalars(values) }
+        @inlinable public var hasFloat64List: Bool { !_builder.pointer(16).isNull }
+        @inlinable public func initTextList(count: Int) -> PointerListBuilder { return PointerListBuilder(_builder.pointer(17).initList(elementSize: .pointer, count: count)) }
+        @inlinable public func setTextList(_ value: PointerList<String>) throws { try _builder.pointer(17).setList(value._list) }
+        @inlinable public func setTextList(_ values: [String]) { _builder.pointer(17).setTexts(values) }
+        @inlinable public var hasTextList: Bool { !_builder.pointer(17).isNull }
+        @inlinable public func initDataList(count: Int) -> PointerListBuilder { return PointerListBuilder(_builder.pointer(18).initList(elementSize: .pointer, count: count)) }
+        @inlinable public func setDataList(_ value: PointerList<[UInt8]>) throws { try _builder.pointer(18).setList(value._list) }
+        @inlinable public func setDataList(_ values: [[UInt8]]) { _builder.pointer(18).setDatas(values) }
+        @inlinable public var hasDataList: Bool { !_builder.pointer(18).isNull }
+        @inlinable public func initStructList(count: Int) -> StructListBuilder<TestSmall.Builder> { return StructListBuilder(_builder.pointer(19).initStructList(count: count, dataWords: TestSmall.Builder.dataWordCount, pointerCount: TestSmall.Builder.pointerCount)) }
+        @inlinable public func setStructList(_ value: StructList<TestSmall.Reader>) throws { try _builder.pointer(19).setList(value._list) }
+        @inlinable public var hasStructList: Bool { !_builder.pointer(19).isNull }
+        @inlinable public func initEnumList(count: Int) -> EnumListBuilder<TestEnum> { return EnumListBuilder(_builder.pointer(20).initList(elementSize: .twoBytes, count: count)) }
+        @inlinable public func setEnumList(_ value: EnumList<TestEnum>) throws { try _builder.pointer(20).setList(value._list) }
+        @inlinable public func setEnumList(_ values: [TestEnum]) { _builder.pointer(20).setEnums(values) }
+        @inlinable public var hasEnumList: Bool { !_builder.pointer(20).isNull }
         /// Capabilities in a list (null in the fixtures).
-        public func initInterfaceList(count: Int) -> PointerListBuilder { return PointerListBuilder(_builder.pointer(21).initList(elementSize: .pointer, count: count)) }
-        public func setInterfaceList(_ value: PointerList<AnyPointerReader>) throws { try _builder.pointer(21).setList(value._list) }
-        public var hasInterfaceList: Bool { !_builder.pointer(21).isNull }
+        @inlinable public func initInterfaceList(count: Int) -> PointerListBuilder { return PointerListBuilder(_builder.pointer(21).initList(elementSize: .pointer, count: count)) }
+        @inlinable public func setInterfaceList(_ value: PointerList<AnyPointerReader>) throws { try _builder.pointer(21).setList(value._list) }
+        @inlinable public var hasInterfaceList: Bool { !_builder.pointer(21).isNull }
         /// A list of lists; inner lists may differ in length.
-        public func initInt32ListList(count: Int) -> PointerListBuilder { return PointerListBuilder(_builder.pointer(22).initList(elementSize: .pointer, count: count)) }
-        public func setInt32ListList(_ value: PointerList<ScalarList<Int32>>) throws { try _builder.pointer(22).setList(value._list) }
-        public var hasInt32ListList: Bool { !_builder.pointer(22).isNull }
-        public func initTextListList(count: Int) -> PointerListBuilder { return PointerListBuilder(_builder.pointer(23).initList(elementSize: .pointer, count: count)) }
-        public func setTextListList(_ value: PointerList<PointerList<String>>) throws { try _builder.pointer(23).setList(value._list) }
-        public var hasTextListList: Bool { !_builder.pointer(23).isNull }
+        @inlinable public func initInt32ListList(count: Int) -> PointerListBuilder { return PointerListBuilder(_builder.pointer(22).initList(elementSize: .pointer, count: count)) }
+        @inlinable public func setInt32ListList(_ value: PointerList<ScalarList<Int32>>) throws { try _builder.pointer(22).setList(value._list) }
+        @inlinable public var hasInt32ListList: Bool { !_builder.pointer(22).isNull }
+        @inlinable public func initTextListList(count: Int) -> PointerListBuilder { return PointerListBuilder(_builder.pointer(23).initList(elementSize: .pointer, count: count)) }
+        @inlinable public func setTextListList(_ value: PointerList<PointerList<String>>) throws { try _builder.pointer(23).setList(value._list) }
+        @inlinable public var hasTextListList: Bool { !_builder.pointer(23).isNull }
         /// Elements of zero size.
-        public func initEmptyStructList(count: Int) -> StructListBuilder<TestEmpty.Builder> { return StructListBuilder(_builder.pointer(24).initStructList(count: count, dataWords: TestEmpty.dataWordCount, pointerCount: TestEmpty.pointerCount)) }
-        public func setEmptyStructList(_ value: StructList<TestEmpty.Reader>) throws { try _builder.pointer(24).setList(value._list) }
-        public var hasEmptyStructList: Bool { !_builder.pointer(24).isNull }
-        public var nestedStruct: TestAllTypes.Nested.Builder { return TestAllTypes.Nested.Builder(_builder.pointer(25).getStruct(dataWords: TestAllTypes.Nested.dataWordCount, pointerCount: TestAllTypes.Nested.pointerCount)) }
-        public func initNestedStruct() -> TestAllTypes.Nested.Builder { return TestAllTypes.Nested.Builder(_builder.pointer(25).initStruct(dataWords: TestAllTypes.Nested.dataWordCount, pointerCount: TestAllTypes.Nested.pointerCount)) }
-        public func setNestedStruct(_ value: TestAllTypes.Nested.Reader) throws { try _builder.pointer(25).setStruct(value._reader) }
-        public var hasNestedStruct: Bool { !_builder.pointer(25).isNull }
-        public var nestedEnum: TestAllTypes.NestedEnum { get { TestAllTypes.NestedEnum(rawValue: _builder.read(UInt16.self, at: 19)) } nonmutating set { _builder.write(newValue.rawValue, at: 19) } }
-        public func initNestedList(count: Int) -> StructListBuilder<TestAllTypes.Nested.Builder> { return StructListBuilder(_builder.pointer(26).initStructList(count: count, dataWords: TestAllTypes.Nested.dataWordCount, pointerCount: TestAllTypes.Nested.pointerCount)) }
-        public func setNestedList(_ value: StructList<TestAllTypes.Nested.Reader>) throws { try _builder.pointer(26).setList(value._list) }
-        public var hasNestedList: Bool { !_builder.pointer(26).isNull }
-        public var anyStructField: AnyPointerBuilder { return _builder.pointer(27) }
-        public var hasAnyStructField: Bool { !_builder.pointer(27).isNull }
-        public var anyListField: AnyPointerBuilder { return _builder.pointer(28) }
-        public var hasAnyListField: Bool { !_builder.pointer(28).isNull }
+        @inlinable public func initEmptyStructList(count: Int) -> StructListBuilder<TestEmpty.Builder> { return StructListBuilder(_builder.pointer(24).initStructList(count: count, dataWords: TestEmpty.Builder.dataWordCount, pointerCount: TestEmpty.Builder.pointerCount)) }
+        @inlinable public func setEmptyStructList(_ value: StructList<TestEmpty.Reader>) throws { try _builder.pointer(24).setList(value._list) }
+        @inlinable public var hasEmptyStructList: Bool { !_builder.pointer(24).isNull }
+        @inlinable public var nestedStruct: TestAllTypes.Nested.Builder { return TestAllTypes.Nested.Builder(_builder.pointer(25).getStruct(dataWords: TestAllTypes.Nested.Builder.dataWordCount, pointerCount: TestAllTypes.Nested.Builder.pointerCount)) }
+        @inlinable public func initNestedStruct() -> TestAllTypes.Nested.Builder { return TestAllTypes.Nested.Builder(_builder.pointer(25).initStruct(dataWords: TestAllTypes.Nested.Builder.dataWordCount, pointerCount: TestAllTypes.Nested.Builder.pointerCount)) }
+        @inlinable public func setNestedStruct(_ value: TestAllTypes.Nested.Reader) throws { try _builder.pointer(25).setStruct(value._reader) }
+        @inlinable public var hasNestedStruct: Bool { !_builder.pointer(25).isNull }
+        @inlinable public var nestedEnum: TestAllTypes.NestedEnum { get { TestAllTypes.NestedEnum(rawValue: _builder.read(UInt16.self, at: 19)) } nonmutating set { _builder.write(newValue.rawValue, at: 19) } }
+        @inlinable public func initNestedList(count: Int) -> StructListBuilder<TestAllTypes.Nested.Builder> { return StructListBuilder(_builder.pointer(26).initStructList(count: count, dataWords: TestAllTypes.Nested.Builder.dataWordCount, pointerCount: TestAllTypes.Nested.Builder.pointerCount)) }
+        @inlinable public func setNestedList(_ value: StructList<TestAllTypes.Nested.Reader>) throws { try _builder.pointer(26).setList(value._list) }
+        @inlinable public var hasNestedList: Bool { !_builder.pointer(26).isNull }
+        @inlinable public var anyStructField: AnyPointerBuilder { return _builder.pointer(27) }
+        @inlinable public var hasAnyStructField: Bool { !_builder.pointer(27).isNull }
+        @inlinable public var anyListField: AnyPointerBuilder { return _builder.pointer(28) }
+        @inlinable public var hasAnyListField: Bool { !_builder.pointer(28).isNull }
         /// Constrained AnyPointers (null in the fixtures).
-        public var capabilityField: AnyPointerBuilder { return _builder.pointer(29) }
-        public var hasCapabilityField: Bool { !_builder.pointer(29).isNull }
+        @inlinable public var capabilityField: AnyPointerBuilder { return _builder.pointer(29) }
+        @inlinable public var hasCapabilityField: Bool { !_builder.pointer(29).isNull }
     }
 }
 
@@ -407,192 +407,192 @@ public enum TestDefaults {
     public static let typeID: UInt64 = 0xc413c383eb2db577
     public static let dataWordCount = 6
     public static let pointerCount = 22
-    static let _default_structField = EmbeddedValue(segments: [[0x2000100000000, 0x1, 0x1200000005, 0x1300000005, 0x78, 0x14000a]])
-    static let _default_voidList = EmbeddedValue(segments: [[0x1800000001]])
-    static let _default_boolList = EmbeddedValue(segments: [[0x4900000001, 0x159]])
-    static let _default_int8List = EmbeddedValue(segments: [[0x1200000001, 0x916f]])
-    static let _default_int16List = EmbeddedValue(segments: [[0x1300000001, 0xa9322b67]])
-    static let _default_int32List = EmbeddedValue(segments: [[0x1c00000001, 0x200000001, 0x3]])
-    static let _default_int64List = EmbeddedValue(segments: [[0x1500000001, 0xf6b75ab2bc471c7, 0xf0948a54d43b8e39]])
-    static let _default_uint8List = EmbeddedValue(segments: [[0x1200000001, 0xff00]])
-    static let _default_uint16List = EmbeddedValue(segments: [[0x1300000001, 0xad9c8235]])
-    static let _default_uint32List = EmbeddedValue(segments: [[0xc00000001, 0xc6aea155]])
-    static let _default_uint64List = EmbeddedValue(segments: [[0xd00000001, 0x9a3298afb5ac71c7]])
-    static let _default_float32List = EmbeddedValue(segments: [[0x2400000001, 0x7f80000045ad9c00, 0x7fc00000ff800000]])
-    static let _default_float64List = EmbeddedValue(segments: [[0x2500000001, 0x40be61c000000000, 0x7ff0000000000000, 0xfff0000000000000, 0x7ff8000000000000]])
-    static let _default_textList = EmbeddedValue(segments: [[0x1e00000001, 0x3200000009, 0x3200000009, 0x2a00000009, 0x6867756c70, 0x797a7a7978, 0x64756874]])
-    static let _default_dataList = EmbeddedValue(segments: [[0x1e00000001, 0xa00000009, 0x1200000009, 0x200000009, 0x0, 0xfeff]])
-    static let _default_structList = EmbeddedValue(segments: [[0x4f00000001, 0x200010000000c, 0x1, 0x0, 0x0, 0x2, 0x2200000011, 0x0, 0x0, 0x0, 0xb00000005, 0x6f7774, 0x3]])
-    static let _default_enumList = EmbeddedValue(segments: [[0x1300000001, 0x70000]])
-    static let _default_int32ListList = EmbeddedValue(segments: [[0x1e00000001, 0x1400000009, 0x400000009, 0xc00000005, 0x200000001, 0x3]])
-    static let _default_nestedStruct = EmbeddedValue(segments: [[0x2000100000000, 0x2, 0x2a00000005, 0x100000004, 0x70656564, 0x63]])
+    @usableFromInline static let _default_structField = EmbeddedValue(segments: [[0x2000100000000, 0x1, 0x1200000005, 0x1300000005, 0x78, 0x14000a]])
+    @usableFromInline static let _default_voidList = EmbeddedValue(segments: [[0x1800000001]])
+    @usableFromInline static let _default_boolList = EmbeddedValue(segments: [[0x4900000001, 0x159]])
+    @usableFromInline static let _default_int8List = EmbeddedValue(segments: [[0x1200000001, 0x916f]])
+    @usableFromInline static let _default_int16List = EmbeddedValue(segments: [[0x1300000001, 0xa9322b67]])
+    @usableFromInline static let _default_int32List = EmbeddedValue(segments: [[0x1c00000001, 0x200000001, 0x3]])
+    @usableFromInline static let _default_int64List = EmbeddedValue(segments: [[0x1500000001, 0xf6b75ab2bc471c7, 0xf0948a54d43b8e39]])
+    @usableFromInline static let _default_uint8List = EmbeddedValue(segments: [[0x1200000001, 0xff00]])
+    @usableFromInline static let _default_uint16List = EmbeddedValue(segments: [[0x1300000001, 0xad9c8235]])
+    @usableFromInline static let _default_uint32List = EmbeddedValue(segments: [[0xc00000001, 0xc6aea155]])
+    @usableFromInline static let _default_uint64List = EmbeddedValue(segments: [[0xd00000001, 0x9a3298afb5ac71c7]])
+    @usableFromInline static let _default_float32List = EmbeddedValue(segments: [[0x2400000001, 0x7f80000045ad9c00, 0x7fc00000ff800000]])
+    @usableFromInline static let _default_float64List = EmbeddedValue(segments: [[0x2500000001, 0x40be61c000000000, 0x7ff0000000000000, 0xfff0000000000000, 0x7ff8000000000000]])
+    @usableFromInline static let _default_textList = EmbeddedValue(segments: [[0x1e00000001, 0x3200000009, 0x3200000009, 0x2a00000009, 0x6867756c70, 0x797a7a7978, 0x64756874]])
+    @usableFromInline static let _default_dataList = EmbeddedValue(segments: [[0x1e00000001, 0xa00000009, 0x1200000009, 0x200000009, 0x0, 0xfeff]])
+    @usableFromInline static let _default_structList = EmbeddedValue(segments: [[0x4f00000001, 0x200010000000c, 0x1, 0x0, 0x0, 0x2, 0x2200000011, 0x0, 0x0, 0x0, 0xb00000005, 0x6f7774, 0x3]])
+    @usableFromInline static let _default_enumList = EmbeddedValue(segments: [[0x1300000001, 0x70000]])
+    @usableFromInline static let _default_int32ListList = EmbeddedValue(segments: [[0x1e00000001, 0x1400000009, 0x400000009, 0xc00000005, 0x200000001, 0x3]])
+    @usableFromInline static let _default_nestedStruct = EmbeddedValue(segments: [[0x2000100000000, 0x2, 0x2a00000005, 0x100000004, 0x70656564, 0x63]])
 
     /// A constant declared inside a struct.
     public static let answer: Int32 = 42
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var boolField: Bool { !_reader.readBool(bit: 0) }
-        public var int8Field: Int8 { _reader.read(Int8.self, at: 1) ^ -123 }
-        public var int16Field: Int16 { _reader.read(Int16.self, at: 1) ^ -12345 }
-        public var int32Field: Int32 { _reader.read(Int32.self, at: 1) ^ -12345678 }
-        public var int64Field: Int64 { _reader.read(Int64.self, at: 1) ^ -123456789012345 }
-        public var uint8Field: UInt8 { _reader.read(UInt8.self, at: 16) ^ 234 }
-        public var uint16Field: UInt16 { _reader.read(UInt16.self, at: 9) ^ 45678 }
-        public var uint32Field: UInt32 { _reader.read(UInt32.self, at: 5) ^ 3456789012 }
-        public var uint64Field: UInt64 { _reader.read(UInt64.self, at: 3) ^ 12345678901234567890 }
-        public var float32Field: Float { _reader.readFloat32(at: 8, defaultBits: 0x449a5000) }
-        public var float64Field: Double { _reader.readFloat64(at: 5, defaultBits: 0xc9b58b82c0e0bb00) }
-        public var textField: String { get throws { try _reader.readText(0, default: "hello") } }
-        public var hasTextField: Bool { !_reader.isNull(0) }
-        public var dataField: [UInt8] { get throws { try _reader.readData(1, default: [0xab, 0xcd]) } }
-        public var hasDataField: Bool { !_reader.isNull(1) }
-        public var structField: TestSmall.Reader { get throws { TestSmall.Reader(try _reader.readStruct(2, default: TestDefaults._default_structField.structValue)) } }
-        public var hasStructField: Bool { !_reader.isNull(2) }
-        public var enumField: TestEnum { TestEnum(rawValue: _reader.read(UInt16.self, at: 18) ^ 5) }
-        public var voidList: VoidList { get throws { VoidList(try _reader.readList(3, expecting: VoidList.expectation, default: TestDefaults._default_voidList.list(expecting: VoidList.expectation))) } }
-        public var hasVoidList: Bool { !_reader.isNull(3) }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var boolField: Bool { !_reader.readBool(bit: 0) }
+        @inlinable @inline(__always) public var int8Field: Int8 { _reader.read(Int8.self, at: 1) ^ -123 }
+        @inlinable @inline(__always) public var int16Field: Int16 { _reader.read(Int16.self, at: 1) ^ -12345 }
+        @inlinable @inline(__always) public var int32Field: Int32 { _reader.read(Int32.self, at: 1) ^ -12345678 }
+        @inlinable @inline(__always) public var int64Field: Int64 { _reader.read(Int64.self, at: 1) ^ -123456789012345 }
+        @inlinable @inline(__always) public var uint8Field: UInt8 { _reader.read(UInt8.self, at: 16) ^ 234 }
+        @inlinable @inline(__always) public var uint16Field: UInt16 { _reader.read(UInt16.self, at: 9) ^ 45678 }
+        @inlinable @inline(__always) public var uint32Field: UInt32 { _reader.read(UInt32.self, at: 5) ^ 3456789012 }
+        @inlinable @inline(__always) public var uint64Field: UInt64 { _reader.read(UInt64.self, at: 3) ^ 12345678901234567890 }
+        @inlinable @inline(__always) public var float32Field: Float { _reader.readFloat32(at: 8, defaultBits: 0x449a5000) }
+        @inlinable @inline(__always) public var float64Field: Double { _reader.readFloat64(at: 5, defaultBits: 0xc9b58b82c0e0bb00) }
+        @inlinable @inline(__always) public var textField: String { get throws { try _reader.readText(0, default: "hello") } }
+        @inlinable @inline(__always) public var hasTextField: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var dataField: [UInt8] { get throws { try _reader.readData(1, default: [0xab, 0xcd]) } }
+        @inlinable @inline(__always) public var hasDataField: Bool { !_reader.isNull(1) }
+        @inlinable @inline(__always) public var structField: TestSmall.Reader { get throws { TestSmall.Reader(try _reader.readStruct(2, default: TestDefaults._default_structField.structValue)) } }
+        @inlinable @inline(__always) public var hasStructField: Bool { !_reader.isNull(2) }
+        @inlinable @inline(__always) public var enumField: TestEnum { TestEnum(rawValue: _reader.read(UInt16.self, at: 18) ^ 5) }
+        @inlinable @inline(__always) public var voidList: VoidList { get throws { VoidList(try _reader.readList(3, expecting: VoidList.expectation, default: TestDefaults._default_voidList.list(expecting: VoidList.expectation))) } }
+        @inlinable @inline(__always) public var hasVoidList: Bool { !_reader.isNull(3) }
         /// Nine bits: the list spills into a second byte.
-        public var boolList: ScalarList<Bool> { get throws { ScalarList<Bool>(try _reader.readList(4, expecting: ScalarList<Bool>.expectation, default: TestDefaults._default_boolList.list(expecting: ScalarList<Bool>.expectation))) } }
-        public var hasBoolList: Bool { !_reader.isNull(4) }
-        public var int8List: ScalarList<Int8> { get throws { ScalarList<Int8>(try _reader.readList(5, expecting: ScalarList<Int8>.expectation, default: TestDefaults._default_int8List.list(expecting: ScalarList<Int8>.expectation))) } }
-        public var hasInt8List: Bool { !_reader.isNull(5) }
-        public var int16List: ScalarList<Int16> { get throws { ScalarList<Int16>(try _reader.readList(6, expecting: ScalarList<Int16>.expectation, default: TestDefaults._default_int16List.list(expecting: ScalarList<Int16>.expectation))) } }
-        public var hasInt16List: Bool { !_reader.isNull(6) }
-        public var int32List: ScalarList<Int32> { get throws { ScalarList<Int32>(try _reader.readList(7, expecting: ScalarList<Int32>.expectation, default: TestDefaults._default_int32List.list(expecting: ScalarList<Int32>.expectation))) } }
-        public var hasInt32List: Bool { !_reader.isNull(7) }
-        public var int64List: ScalarList<Int64> { get throws { ScalarList<Int64>(try _reader.readList(8, expecting: ScalarList<Int64>.expectation, default: TestDefaults._default_int64List.list(expecting: ScalarList<Int64>.expectation))) } }
-        public var hasInt64List: Bool { !_reader.isNull(8) }
-        public var uint8List: ScalarList<UInt8> { get throws { ScalarList<UInt8>(try _reader.readList(9, expecting: ScalarList<UInt8>.expectation, default: TestDefaults._default_uint8List.list(expecting: ScalarList<UInt8>.expectation))) } }
-        public var hasUint8List: Bool { !_reader.isNull(9) }
-        public var uint16List: ScalarList<UInt16> { get throws { ScalarList<UInt16>(try _reader.readList(10, expecting: ScalarList<UInt16>.expectation, default: TestDefaults._default_uint16List.list(expecting: ScalarList<UInt16>.expectation))) } }
-        public var hasUint16List: Bool { !_reader.isNull(10) }
-        public var uint32List: ScalarList<UInt32> { get throws { ScalarList<UInt32>(try _reader.readList(11, expecting: ScalarList<UInt32>.expectation, default: TestDefaults._default_uint32List.list(expecting: ScalarList<UInt32>.expectation))) } }
-        public var hasUint32List: Bool { !_reader.isNull(11) }
-        public var uint64List: ScalarList<UInt64> { get throws { ScalarList<UInt64>(try _reader.readList(12, expecting: ScalarList<UInt64>.expectation, default: TestDefaults._default_uint64List.list(expecting: ScalarList<UInt64>.expectation))) } }
-        public var hasUint64List: Bool { !_reader.isNull(12) }
-        public var float32List: ScalarList<Float> { get throws { ScalarList<Float>(try _reader.readList(13, expecting: ScalarList<Float>.expectation, default: TestDefaults._default_float32List.list(expecting: ScalarList<Float>.expectation))) } }
-        public var hasFloat32List: Bool { !_reader.isNull(13) }
-        public var float64List: ScalarList<Double> { get throws { ScalarList<Double>(try _reader.readList(14, expecting: ScalarList<Double>.expectation, default: TestDefaults._default_float64List.list(expecting: ScalarList<Double>.expectation))) } }
-        public var hasFloat64List: Bool { !_reader.isNull(14) }
-        public var textList: PointerList<String> { get throws { PointerList<String>(try _reader.readList(15, expecting: PointerList<String>.expectation, default: TestDefaults._default_textList.list(expecting: PointerList<String>.expectation))) } }
-        public var hasTextList: Bool { !_reader.isNull(15) }
-        public var dataList: PointerList<[UInt8]> { get throws { PointerList<[UInt8]>(try _reader.readList(16, expecting: PointerList<[UInt8]>.expectation, default: TestDefaults._default_dataList.list(expecting: PointerList<[UInt8]>.expectation))) } }
-        public var hasDataList: Bool { !_reader.isNull(16) }
-        public var structList: StructList<TestSmall.Reader> { get throws { StructList<TestSmall.Reader>(try _reader.readList(17, expecting: StructList<TestSmall.Reader>.expectation, default: TestDefaults._default_structList.list(expecting: StructList<TestSmall.Reader>.expectation))) } }
-        public var hasStructList: Bool { !_reader.isNull(17) }
-        public var enumList: EnumList<TestEnum> { get throws { EnumList<TestEnum>(try _reader.readList(18, expecting: EnumList<TestEnum>.expectation, default: TestDefaults._default_enumList.list(expecting: EnumList<TestEnum>.expectation))) } }
-        public var hasEnumList: Bool { !_reader.isNull(18) }
-        public var int32ListList: PointerList<ScalarList<Int32>> { get throws { PointerList<ScalarList<Int32>>(try _reader.readList(19, expecting: PointerList<ScalarList<Int32>>.expectation, default: TestDefaults._default_int32ListList.list(expecting: PointerList<ScalarList<Int32>>.expectation))) } }
-        public var hasInt32ListList: Bool { !_reader.isNull(19) }
-        public var nestedStruct: TestAllTypes.Nested.Reader { get throws { TestAllTypes.Nested.Reader(try _reader.readStruct(20, default: TestDefaults._default_nestedStruct.structValue)) } }
-        public var hasNestedStruct: Bool { !_reader.isNull(20) }
-        public var nestedEnum: TestAllTypes.NestedEnum { TestAllTypes.NestedEnum(rawValue: _reader.read(UInt16.self, at: 19) ^ 1) }
+        @inlinable @inline(__always) public var boolList: ScalarList<Bool> { get throws { ScalarList<Bool>(try _reader.readList(4, expecting: ScalarList<Bool>.expectation, default: TestDefaults._default_boolList.list(expecting: ScalarList<Bool>.expectation))) } }
+        @inlinable @inline(__always) public var hasBoolList: Bool { !_reader.isNull(4) }
+        @inlinable @inline(__always) public var int8List: ScalarList<Int8> { get throws { ScalarList<Int8>(try _reader.readList(5, expecting: ScalarList<Int8>.expectation, default: TestDefaults._default_int8List.list(expecting: ScalarList<Int8>.expectation))) } }
+        @inlinable @inline(__always) public var hasInt8List: Bool { !_reader.isNull(5) }
+        @inlinable @inline(__always) public var int16List: ScalarList<Int16> { get throws { ScalarList<Int16>(try _reader.readList(6, expecting: ScalarList<Int16>.expectation, default: TestDefaults._default_int16List.list(expecting: ScalarList<Int16>.expectation))) } }
+        @inlinable @inline(__always) public var hasInt16List: Bool { !_reader.isNull(6) }
+        @inlinable @inline(__always) public var int32List: ScalarList<Int32> { get throws { ScalarList<Int32>(try _reader.readList(7, expecting: ScalarList<Int32>.expectation, default: TestDefaults._default_int32List.list(expecting: ScalarList<Int32>.expectation))) } }
+        @inlinable @inline(__always) public var hasInt32List: Bool { !_reader.isNull(7) }
+        @inlinable @inline(__always) public var int64List: ScalarList<Int64> { get throws { ScalarList<Int64>(try _reader.readList(8, expecting: ScalarList<Int64>.expectation, default: TestDefaults._default_int64List.list(expecting: ScalarList<Int64>.expectation))) } }
+        @inlinable @inline(__always) public var hasInt64List: Bool { !_reader.isNull(8) }
+        @inlinable @inline(__always) public var uint8List: ScalarList<UInt8> { get throws { ScalarList<UInt8>(try _reader.readList(9, expecting: ScalarList<UInt8>.expectation, default: TestDefaults._default_uint8List.list(expecting: ScalarList<UInt8>.expectation))) } }
+        @inlinable @inline(__always) public var hasUint8List: Bool { !_reader.isNull(9) }
+        @inlinable @inline(__always) public var uint16List: ScalarList<UInt16> { get throws { ScalarList<UInt16>(try _reader.readList(10, expecting: ScalarList<UInt16>.expectation, default: TestDefaults._default_uint16List.list(expecting: ScalarList<UInt16>.expectation))) } }
+        @inlinable @inline(__always) public var hasUint16List: Bool { !_reader.isNull(10) }
+        @inlinable @inline(__always) public var uint32List: ScalarList<UInt32> { get throws { ScalarList<UInt32>(try _reader.readList(11, expecting: ScalarList<UInt32>.expectation, default: TestDefaults._default_uint32List.list(expecting: ScalarList<UInt32>.expectation))) } }
+        @inlinable @inline(__always) public var hasUint32List: Bool { !_reader.isNull(11) }
+        @inlinable @inline(__always) public var uint64List: ScalarList<UInt64> { get throws { ScalarList<UInt64>(try _reader.readList(12, expecting: ScalarList<UInt64>.expectation, default: TestDefaults._default_uint64List.list(expecting: ScalarList<UInt64>.expectation))) } }
+        @inlinable @inline(__always) public var hasUint64List: Bool { !_reader.isNull(12) }
+        @inlinable @inline(__always) public var float32List: ScalarList<Float> { get throws { ScalarList<Float>(try _reader.readList(13, expecting: ScalarList<Float>.expectation, default: TestDefaults._default_float32List.list(expecting: ScalarList<Float>.expectation))) } }
+        @inlinable @inline(__always) public var hasFloat32List: Bool { !_reader.isNull(13) }
+        @inlinable @inline(__always) public var float64List: ScalarList<Double> { get throws { ScalarList<Double>(try _reader.readList(14, expecting: ScalarList<Double>.expectation, default: TestDefaults._default_float64List.list(expecting: ScalarList<Double>.expectation))) } }
+        @inlinable @inline(__always) public var hasFloat64List: Bool { !_reader.isNull(14) }
+        @inlinable @inline(__always) public var textList: PointerList<String> { get throws { PointerList<String>(try _reader.readList(15, expecting: PointerList<String>.expectation, default: TestDefaults._default_textList.list(expecting: PointerList<String>.expectation))) } }
+        @inlinable @inline(__always) public var hasTextList: Bool { !_reader.isNull(15) }
+        @inlinable @inline(__always) public var dataList: PointerList<[UInt8]> { get throws { PointerList<[UInt8]>(try _reader.readList(16, expecting: PointerList<[UInt8]>.expectation, default: TestDefaults._default_dataList.list(expecting: PointerList<[UInt8]>.expectation))) } }
+        @inlinable @inline(__always) public var hasDataList: Bool { !_reader.isNull(16) }
+        @inlinable @inline(__always) public var structList: StructList<TestSmall.Reader> { get throws { StructList<TestSmall.Reader>(try _reader.readList(17, expecting: StructList<TestSmall.Reader>.expectation, default: TestDefaults._default_structList.list(expecting: StructList<TestSmall.Reader>.expectation))) } }
+        @inlinable @inline(__always) public var hasStructList: Bool { !_reader.isNull(17) }
+        @inlinable @inline(__always) public var enumList: EnumList<TestEnum> { get throws { EnumList<TestEnum>(try _reader.readList(18, expecting: EnumList<TestEnum>.expectation, default: TestDefaults._default_enumList.list(expecting: EnumList<TestEnum>.expectation))) } }
+        @inlinable @inline(__always) public var hasEnumList: Bool { !_reader.isNull(18) }
+        @inlinable @inline(__always) public var int32ListList: PointerList<ScalarList<Int32>> { get throws { PointerList<ScalarList<Int32>>(try _reader.readList(19, expecting: PointerList<ScalarList<Int32>>.expectation, default: TestDefaults._default_int32ListList.list(expecting: PointerList<ScalarList<Int32>>.expectation))) } }
+        @inlinable @inline(__always) public var hasInt32ListList: Bool { !_reader.isNull(19) }
+        @inlinable @inline(__always) public var nestedStruct: TestAllTypes.Nested.Reader { get throws { TestAllTypes.Nested.Reader(try _reader.readStruct(20, default: TestDefaults._default_nestedStruct.structValue)) } }
+        @inlinable @inline(__always) public var hasNestedStruct: Bool { !_reader.isNull(20) }
+        @inlinable @inline(__always) public var nestedEnum: TestAllTypes.NestedEnum { TestAllTypes.NestedEnum(rawValue: _reader.read(UInt16.self, at: 19) ^ 1) }
         /// Capabilities can only default to null.
-        public var interfaceField: AnyPointerReader { _reader.pointer(21) }
-        public var hasInterfaceField: Bool { !_reader.isNull(21) }
+        @inlinable @inline(__always) public var interfaceField: AnyPointerReader { _reader.pointer(21) }
+        @inlinable @inline(__always) public var hasInterfaceField: Bool { !_reader.isNull(21) }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { TestDefaults.dataWordCount }
-        public static var pointerCount: Int { TestDefaults.pointerCount }
-        public var boolField: Bool { get { !_builder.readBool(bit: 0) } nonmutating set { _builder.writeBool(!newValue, bit: 0) } }
-        public var int8Field: Int8 { get { _builder.read(Int8.self, at: 1) ^ -123 } nonmutating set { _builder.write(newValue ^ -123, at: 1) } }
-        public var int16Field: Int16 { get { _builder.read(Int16.self, at: 1) ^ -12345 } nonmutating set { _builder.write(newValue ^ -12345, at: 1) } }
-        public var int32Field: Int32 { get { _builder.read(Int32.self, at: 1) ^ -12345678 } nonmutating set { _builder.write(newValue ^ -12345678, at: 1) } }
-        public var int64Field: Int64 { get { _builder.read(Int64.self, at: 1) ^ -123456789012345 } nonmutating set { _builder.write(newValue ^ -123456789012345, at: 1) } }
-        public var uint8Field: UInt8 { get { _builder.read(UInt8.self, at: 16) ^ 234 } nonmutating set { _builder.write(newValue ^ 234, at: 16) } }
-        public var uint16Field: UInt16 { get { _builder.read(UInt16.self, at: 9) ^ 45678 } nonmutating set { _builder.write(newValue ^ 45678, at: 9) } }
-        public var uint32Field: UInt32 { get { _builder.read(UInt32.self, at: 5) ^ 3456789012 } nonmutating set { _builder.write(newValue ^ 3456789012, at: 5) } }
-        public var uint64Field: UInt64 { get { _builder.read(UInt64.self, at: 3) ^ 12345678901234567890 } nonmutating set { _builder.write(newValue ^ 12345678901234567890, at: 3) } }
-        public var float32Field: Float { get { _builder.readFloat32(at: 8, defaultBits: 0x449a5000) } nonmutating set { _builder.writeFloat32(newValue, at: 8, defaultBits: 0x449a5000) } }
-        public var float64Field: Double { get { _builder.readFloat64(at: 5, defaultBits: 0xc9b58b82c0e0bb00) } nonmutating set { _builder.writeFloat64(newValue, at: 5, defaultBits: 0xc9b58b82c0e0bb00) } }
-        public var textField: String { get { _builder.pointer(0).readText(default: "hello") } nonmutating set { _builder.pointer(0).setText(newValue) } }
-        public var hasTextField: Bool { !_builder.pointer(0).isNull }
-        public var dataField: [UInt8] { get { _builder.pointer(1).readBytes(isText: false) ?? [0xab, 0xcd] } nonmutating set { _builder.pointer(1).setData(newValue) } }
-        public var hasDataField: Bool { !_builder.pointer(1).isNull }
-        public var structField: TestSmall.Builder { return TestSmall.Builder(_builder.pointer(2).getStruct(dataWords: TestSmall.dataWordCount, pointerCount: TestSmall.pointerCount, default: TestDefaults._default_structField.structValue)) }
-        public func initStructField() -> TestSmall.Builder { return TestSmall.Builder(_builder.pointer(2).initStruct(dataWords: TestSmall.dataWordCount, pointerCount: TestSmall.pointerCount)) }
-        public func setStructField(_ value: TestSmall.Reader) throws { try _builder.pointer(2).setStruct(value._reader) }
-        public var hasStructField: Bool { !_builder.pointer(2).isNull }
-        public var enumField: TestEnum { get { TestEnum(rawValue: _builder.read(UInt16.self, at: 18) ^ 5) } nonmutating set { _builder.write(newValue.rawValue ^ 5, at: 18) } }
-        public func initVoidList(count: Int) -> ListBuilder { return _builder.pointer(3).initList(elementSize: .void, count: count) }
-        public func setVoidList(_ value: VoidList) throws { try _builder.pointer(3).setList(value._list) }
-        public var hasVoidList: Bool { !_builder.pointer(3).isNull }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 6 }
+        @inlinable public static var pointerCount: Int { 22 }
+        @inlinable public var boolField: Bool { get { !_builder.readBool(bit: 0) } nonmutating set { _builder.writeBool(!newValue, bit: 0) } }
+        @inlinable public var int8Field: Int8 { get { _builder.read(Int8.self, at: 1) ^ -123 } nonmutating set { _builder.write(newValue ^ -123, at: 1) } }
+        @inlinable public var int16Field: Int16 { get { _builder.read(Int16.self, at: 1) ^ -12345 } nonmutating set { _builder.write(newValue ^ -12345, at: 1) } }
+        @inlinable public var int32Field: Int32 { get { _builder.read(Int32.self, at: 1) ^ -12345678 } nonmutating set { _builder.write(newValue ^ -12345678, at: 1) } }
+        @inlinable public var int64Field: Int64 { get { _builder.read(Int64.self, at: 1) ^ -123456789012345 } nonmutating set { _builder.write(newValue ^ -123456789012345, at: 1) } }
+        @inlinable public var uint8Field: UInt8 { get { _builder.read(UInt8.self, at: 16) ^ 234 } nonmutating set { _builder.write(newValue ^ 234, at: 16) } }
+        @inlinable public var uint16Field: UInt16 { get { _builder.read(UInt16.self, at: 9) ^ 45678 } nonmutating set { _builder.write(newValue ^ 45678, at: 9) } }
+        @inlinable public var uint32Field: UInt32 { get { _builder.read(UInt32.self, at: 5) ^ 3456789012 } nonmutating set { _builder.write(newValue ^ 3456789012, at: 5) } }
+        @inlinable public var uint64Field: UInt64 { get { _builder.read(UInt64.self, at: 3) ^ 12345678901234567890 } nonmutating set { _builder.write(newValue ^ 12345678901234567890, at: 3) } }
+        @inlinable public var float32Field: Float { get { _builder.readFloat32(at: 8, defaultBits: 0x449a5000) } nonmutating set { _builder.writeFloat32(newValue, at: 8, defaultBits: 0x449a5000) } }
+        @inlinable public var float64Field: Double { get { _builder.readFloat64(at: 5, defaultBits: 0xc9b58b82c0e0bb00) } nonmutating set { _builder.writeFloat64(newValue, at: 5, defaultBits: 0xc9b58b82c0e0bb00) } }
+        @inlinable public var textField: String { get { _builder.pointer(0).readText(default: "hello") } nonmutating set { _builder.pointer(0).setText(newValue) } }
+        @inlinable public var hasTextField: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var dataField: [UInt8] { get { _builder.pointer(1).readBytes(isText: false) ?? [0xab, 0xcd] } nonmutating set { _builder.pointer(1).setData(newValue) } }
+        @inlinable public var hasDataField: Bool { !_builder.pointer(1).isNull }
+        @inlinable public var structField: TestSmall.Builder { return TestSmall.Builder(_builder.pointer(2).getStruct(dataWords: TestSmall.Builder.dataWordCount, pointerCount: TestSmall.Builder.pointerCount, default: TestDefaults._default_structField.structValue)) }
+        @inlinable public func initStructField() -> TestSmall.Builder { return TestSmall.Builder(_builder.pointer(2).initStruct(dataWords: TestSmall.Builder.dataWordCount, pointerCount: TestSmall.Builder.pointerCount)) }
+        @inlinable public func setStructField(_ value: TestSmall.Reader) throws { try _builder.pointer(2).setStruct(value._reader) }
+        @inlinable public var hasStructField: Bool { !_builder.pointer(2).isNull }
+        @inlinable public var enumField: TestEnum { get { TestEnum(rawValue: _builder.read(UInt16.self, at: 18) ^ 5) } nonmutating set { _builder.write(newValue.rawValue ^ 5, at: 18) } }
+        @inlinable public func initVoidList(count: Int) -> ListBuilder { return _builder.pointer(3).initList(elementSize: .void, count: count) }
+        @inlinable public func setVoidList(_ value: VoidList) throws { try _builder.pointer(3).setList(value._list) }
+        @inlinable public var hasVoidList: Bool { !_builder.pointer(3).isNull }
         /// Nine bits: the list spills into a second byte.
-        public func initBoolList(count: Int) -> ScalarListBuilder<Bool> { return ScalarListBuilder(_builder.pointer(4).initList(elementSize: Bool.elementSize, count: count)) }
-        public func setBoolList(_ value: ScalarList<Bool>) throws { try _builder.pointer(4).setList(value._list) }
-        public func setBoolList(_ values: [Bool]) { _builder.pointer(4).setScalars(values) }
-        public var hasBoolList: Bool { !_builder.pointer(4).isNull }
-        public func initInt8List(count: Int) -> ScalarListBuilder<Int8> { return ScalarListBuilder(_builder.pointer(5).initList(elementSize: Int8.elementSize, count: count)) }
-        public func setInt8List(_ value: ScalarList<Int8>) throws { try _builder.pointer(5).setList(value._list) }
-        public func setInt8List(_ values: [Int8]) { _builder.pointer(5).setScalars(values) }
-        public var hasInt8List: Bool { !_builder.pointer(5).isNull }
-        public func initInt16List(count: Int) -> ScalarListBuilder<Int16> { return ScalarListBuilder(_builder.pointer(6).initList(elementSize: Int16.elementSize, count: count)) }
-        public func setInt16List(_ value: ScalarList<Int16>) throws { try _builder.pointer(6).setList(value._list) }
-        public func setInt16List(_ values: [Int16]) { _builder.pointer(6).setScalars(values) }
-        public var hasInt16List: Bool { !_builder.pointer(6).isNull }
-        public func initInt32List(count: Int) -> ScalarListBuilder<Int32> { return ScalarListBuilder(_builder.pointer(7).initList(elementSize: Int32.elementSize, count: count)) }
-        public func setInt32List(_ value: ScalarList<Int32>) throws { try _builder.pointer(7).setList(value._list) }
-        public func setInt32List(_ values: [Int32]) { _builder.pointer(7).setScalars(values) }
-        public var hasInt32List: Bool { !_builder.pointer(7).isNull }
-        public func initInt64List(count: Int) -> ScalarListBuilder<Int64> { return ScalarListBuilder(_builder.pointer(8).initList(elementSize: Int64.elementSize, count: count)) }
-        public func setInt64List(_ value: ScalarList<Int64>) throws { try _builder.pointer(8).setList(value._list) }
-        public func setInt64List(_ values: [Int64]) { _builder.pointer(8).setScalars(values) }
-        public var hasInt64List: Bool { !_builder.pointer(8).isNull }
-        public func initUint8List(count: Int) -> ScalarListBuilder<UInt8> { return ScalarListBuilder(_builder.pointer(9).initList(elementSize: UInt8.elementSize, count: count)) }
-        public func setUint8List(_ value: ScalarList<UInt8>) throws { try _builder.pointer(9).setList(value._list) }
-        public func setUint8List(_ values: [UInt8]) { _builder.pointer(9).setScalars(values) }
-        public var hasUint8List: Bool { !_builder.pointer(9).isNull }
-        public func initUint16List(count: Int) -> ScalarListBuilder<UInt16> { return ScalarListBuilder(_builder.pointer(10).initList(elementSize: UInt16.elementSize, count: count)) }
-        public func setUint16List(_ value: ScalarList<UInt16>) throws { try _builder.pointer(10).setList(value._list) }
-        public func setUint16List(_ values: [UInt16]) { _builder.pointer(10).setScalars(values) }
-        public var hasUint16List: Bool { !_builder.pointer(10).isNull }
-        public func initUint32List(count: Int) -> ScalarListBuilder<UInt32> { return ScalarListBuilder(_builder.pointer(11).initList(elementSize: UInt32.elementSize, count: count)) }
-        public func setUint32List(_ value: ScalarList<UInt32>) throws { try _builder.pointer(11).setList(value._list) }
-        public func setUint32List(_ values: [UInt32]) { _builder.pointer(11).setScalars(values) }
-        public var hasUint32List: Bool { !_builder.pointer(11).isNull }
-        public func initUint64List(count: Int) -> ScalarListBuilder<UInt64> { return ScalarListBuilder(_builder.pointer(12).initList(elementSize: UInt64.elementSize, count: count)) }
-        public func setUint64List(_ value: ScalarList<UInt64>) throws { try _builder.pointer(12).setList(value._list) }
-        public func setUint64List(_ values: [UInt64]) { _builder.pointer(12).setScalars(values) }
-        public var hasUint64List: Bool { !_builder.pointer(12).isNull }
-        public func initFloat32List(count: Int) -> ScalarListBuilder<Float> { return ScalarListBuilder(_builder.pointer(13).initList(elementSize: Float.elementSize, count: count)) }
-        public func setFloat32List(_ value: ScalarList<Float>) throws { try _builder.pointer(13).setList(value._list) }
-        public func setFloat32List(_ values: [Float]) { _builder.pointer(13).setScalars(values) }
-        public var hasFloat32List: Bool { !_builder.pointer(13).isNull }
-        public func initFloat64List(count: Int) -> ScalarListBuilder<Double> { return ScalarListBuilder(_builder.pointer(14).initList(elementSize: Double.elementSize, count: count)) }
-        public func setFloat64List(_ value: ScalarList<Double>) throws { try _builder.pointer(14).setList(value._list) }
-        public func setFloat64List(_ values: [Double]) { _builder.pointer(14).setScalars(values) }
-        public var hasFloat64List: Bool { !_builder.pointer(14).isNull }
-        public func initTextList(count: Int) -> PointerListBuilder { return PointerListBuilder(_builder.pointer(15).initList(elementSize: .pointer, count: count)) }
-        public func setTextList(_ value: PointerList<String>) throws { try _builder.pointer(15).setList(value._list) }
-        public func setTextList(_ values: [String]) { _builder.pointer(15).setTexts(values) }
-        public var hasTextList: Bool { !_builder.pointer(15).isNull }
-        public func initDataList(count: Int) -> PointerListBuilder { return PointerListBuilder(_builder.pointer(16).initList(elementSize: .pointer, count: count)) }
-        public func setDataList(_ value: PointerList<[UInt8]>) throws { try _builder.pointer(16).setList(value._list) }
-        public func setDataList(_ values: [[UInt8]]) { _builder.pointer(16).setDatas(values) }
-        public var hasDataList: Bool { !_builder.pointer(16).isNull }
-        public func initStructList(count: Int) -> StructListBuilder<TestSmall.Builder> { return StructListBuilder(_builder.pointer(17).initStructList(count: count, dataWords: TestSmall.dataWordCount, pointerCount: TestSmall.pointerCount)) }
-        public func setStructList(_ value: StructList<TestSmall.Reader>) throws { try _builder.pointer(17).setList(value._list) }
-        public var hasStructList: Bool { !_builder.pointer(17).isNull }
-        public func initEnumList(count: Int) -> EnumListBuilder<TestEnum> { return EnumListBuilder(_builder.pointer(18).initList(elementSize: .twoBytes, count: count)) }
-        public func setEnumList(_ value: EnumList<TestEnum>) throws { try _builder.pointer(18).setList(value._list) }
-        public func setEnumList(_ values: [TestEnum]) { _builder.pointer(18).setEnums(values) }
-        public var hasEnumList: Bool { !_builder.pointer(18).isNull }
-        public func initInt32ListList(count: Int) -> PointerListBuilder { return PointerListBuilder(_builder.pointer(19).initList(elementSize: .pointer, count: count)) }
-        public func setInt32ListList(_ value: PointerList<ScalarList<Int32>>) throws { try _builder.pointer(19).setList(value._list) }
-        public var hasInt32ListList: Bool { !_builder.pointer(19).isNull }
-        public var nestedStruct: TestAllTypes.Nested.Builder { return TestAllTypes.Nested.Builder(_builder.pointer(20).getStruct(dataWords: TestAllTypes.Nested.dataWordCount, pointerCount: TestAllTypes.Nested.pointerCount, default: TestDefaults._default_nestedStruct.structValue)) }
-        public func initNestedStruct() -> TestAllTypes.Nested.Builder { return TestAllTypes.Nested.Builder(_builder.pointer(20).initStruct(dataWords: TestAllTypes.Nested.dataWordCount, pointerCount: TestAllTypes.Nested.pointerCount)) }
-        public func setNestedStruct(_ value: TestAllTypes.Nested.Reader) throws { try _builder.pointer(20).setStruct(value._reader) }
-        public var hasNestedStruct: Bool { !_builder.pointer(20).isNull }
-        public var nestedEnum: TestAllTypes.NestedEnum { get { TestAllTypes.NestedEnum(rawValue: _builder.read(UInt16.self, at: 19) ^ 1) } nonmutating set { _builder.write(newValue.rawValue ^ 1, at: 19) } }
+        @inlinable public func initBoolList(count: Int) -> ScalarListBuilder<Bool> { return ScalarListBuilder(_builder.pointer(4).initList(elementSize: Bool.elementSize, count: count)) }
+        @inlinable public func setBoolList(_ value: ScalarList<Bool>) throws { try _builder.pointer(4).setList(value._list) }
+        @inlinable public func setBoolList(_ values: [Bool]) { _builder.pointer(4).setScalars(values) }
+        @inlinable public var hasBoolList: Bool { !_builder.pointer(4).isNull }
+        @inlinable public func initInt8List(count: Int) -> ScalarListBuilder<Int8> { return ScalarListBuilder(_builder.pointer(5).initList(elementSize: Int8.elementSize, count: count)) }
+        @inlinable public func setInt8List(_ value: ScalarList<Int8>) throws { try _builder.pointer(5).setList(value._list) }
+        @inlinable public func setInt8List(_ values: [Int8]) { _builder.pointer(5).setScalars(values) }
+        @inlinable public var hasInt8List: Bool { !_builder.pointer(5).isNull }
+        @inlinable public func initInt16List(count: Int) -> ScalarListBuilder<Int16> { return ScalarListBuilder(_builder.pointer(6).initList(elementSize: Int16.elementSize, count: count)) }
+        @inlinable public func setInt16List(_ value: ScalarList<Int16>) throws { try _builder.pointer(6).setList(value._list) }
+        @inlinable public func setInt16List(_ values: [Int16]) { _builder.pointer(6).setScalars(values) }
+        @inlinable public var hasInt16List: Bool { !_builder.pointer(6).isNull }
+        @inlinable public func initInt32List(count: Int) -> ScalarListBuilder<Int32> { return ScalarListBuilder(_builder.pointer(7).initList(elementSize: Int32.elementSize, count: count)) }
+        @inlinable public func setInt32List(_ value: ScalarList<Int32>) throws { try _builder.pointer(7).setList(value._list) }
+        @inlinable public func setInt32List(_ values: [Int32]) { _builder.pointer(7).setScalars(values) }
+        @inlinable public var hasInt32List: Bool { !_builder.pointer(7).isNull }
+        @inlinable public func initInt64List(count: Int) -> ScalarListBuilder<Int64> { return ScalarListBuilder(_builder.pointer(8).initList(elementSize: Int64.elementSize, count: count)) }
+        @inlinable public func setInt64List(_ value: ScalarList<Int64>) throws { try _builder.pointer(8).setList(value._list) }
+        @inlinable public func setInt64List(_ values: [Int64]) { _builder.pointer(8).setScalars(values) }
+        @inlinable public var hasInt64List: Bool { !_builder.pointer(8).isNull }
+        @inlinable public func initUint8List(count: Int) -> ScalarListBuilder<UInt8> { return ScalarListBuilder(_builder.pointer(9).initList(elementSize: UInt8.elementSize, count: count)) }
+        @inlinable public func setUint8List(_ value: ScalarList<UInt8>) throws { try _builder.pointer(9).setList(value._list) }
+        @inlinable public func setUint8List(_ values: [UInt8]) { _builder.pointer(9).setScalars(values) }
+        @inlinable public var hasUint8List: Bool { !_builder.pointer(9).isNull }
+        @inlinable public func initUint16List(count: Int) -> ScalarListBuilder<UInt16> { return ScalarListBuilder(_builder.pointer(10).initList(elementSize: UInt16.elementSize, count: count)) }
+        @inlinable public func setUint16List(_ value: ScalarList<UInt16>) throws { try _builder.pointer(10).setList(value._list) }
+        @inlinable public func setUint16List(_ values: [UInt16]) { _builder.pointer(10).setScalars(values) }
+        @inlinable public var hasUint16List: Bool { !_builder.pointer(10).isNull }
+        @inlinable public func initUint32List(count: Int) -> ScalarListBuilder<UInt32> { return ScalarListBuilder(_builder.pointer(11).initList(elementSize: UInt32.elementSize, count: count)) }
+        @inlinable public func setUint32List(_ value: ScalarList<UInt32>) throws { try _builder.pointer(11).setList(value._list) }
+        @inlinable public func setUint32List(_ values: [UInt32]) { _builder.pointer(11).setScalars(values) }
+        @inlinable public var hasUint32List: Bool { !_builder.pointer(11).isNull }
+        @inlinable public func initUint64List(count: Int) -> ScalarListBuilder<UInt64> { return ScalarListBuilder(_builder.pointer(12).initList(elementSize: UInt64.elementSize, count: count)) }
+        @inlinable public func setUint64List(_ value: ScalarList<UInt64>) throws { try _builder.pointer(12).setList(value._list) }
+        @inlinable public func setUint64List(_ values: [UInt64]) { _builder.pointer(12).setScalars(values) }
+        @inlinable public var hasUint64List: Bool { !_builder.pointer(12).isNull }
+        @inlinable public func initFloat32List(count: Int) -> ScalarListBuilder<Float> { return ScalarListBuilder(_builder.pointer(13).initList(elementSize: Float.elementSize, count: count)) }
+        @inlinable public func setFloat32List(_ value: ScalarList<Float>) throws { try _builder.pointer(13).setList(value._list) }
+        @inlinable public func setFloat32List(_ values: [Float]) { _builder.pointer(13).setScalars(values) }
+        @inlinable public var hasFloat32List: Bool { !_builder.pointer(13).isNull }
+        @inlinable public func initFloat64List(count: Int) -> ScalarListBuilder<Double> { return ScalarListBuilder(_builder.pointer(14).initList(elementSize: Double.elementSize, count: count)) }
+        @inlinable public func setFloat64List(_ value: ScalarList<Double>) throws { try _builder.pointer(14).setList(value._list) }
+        @inlinable public func setFloat64List(_ values: [Double]) { _builder.pointer(14).setScalars(values) }
+        @inlinable public var hasFloat64List: Bool { !_builder.pointer(14).isNull }
+        @inlinable public func initTextList(count: Int) -> PointerListBuilder { return PointerListBuilder(_builder.pointer(15).initList(elementSize: .pointer, count: count)) }
+        @inlinable public func setTextList(_ value: PointerList<String>) throws { try _builder.pointer(15).setList(value._list) }
+        @inlinable public func setTextList(_ values: [String]) { _builder.pointer(15).setTexts(values) }
+        @inlinable public var hasTextList: Bool { !_builder.pointer(15).isNull }
+        @inlinable public func initDataList(count: Int) -> PointerListBuilder { return PointerListBuilder(_builder.pointer(16).initList(elementSize: .pointer, count: count)) }
+        @inlinable public func setDataList(_ value: PointerList<[UInt8]>) throws { try _builder.pointer(16).setList(value._list) }
+        @inlinable public func setDataList(_ values: [[UInt8]]) { _builder.pointer(16).setDatas(values) }
+        @inlinable public var hasDataList: Bool { !_builder.pointer(16).isNull }
+        @inlinable public func initStructList(count: Int) -> StructListBuilder<TestSmall.Builder> { return StructListBuilder(_builder.pointer(17).initStructList(count: count, dataWords: TestSmall.Builder.dataWordCount, pointerCount: TestSmall.Builder.pointerCount)) }
+        @inlinable public func setStructList(_ value: StructList<TestSmall.Reader>) throws { try _builder.pointer(17).setList(value._list) }
+        @inlinable public var hasStructList: Bool { !_builder.pointer(17).isNull }
+        @inlinable public func initEnumList(count: Int) -> EnumListBuilder<TestEnum> { return EnumListBuilder(_builder.pointer(18).initList(elementSize: .twoBytes, count: count)) }
+        @inlinable public func setEnumList(_ value: EnumList<TestEnum>) throws { try _builder.pointer(18).setList(value._list) }
+        @inlinable public func setEnumList(_ values: [TestEnum]) { _builder.pointer(18).setEnums(values) }
+        @inlinable public var hasEnumList: Bool { !_builder.pointer(18).isNull }
+        @inlinable public func initInt32ListList(count: Int) -> PointerListBuilder { return PointerListBuilder(_builder.pointer(19).initList(elementSize: .pointer, count: count)) }
+        @inlinable public func setInt32ListList(_ value: PointerList<ScalarList<Int32>>) throws { try _builder.pointer(19).setList(value._list) }
+        @inlinable public var hasInt32ListList: Bool { !_builder.pointer(19).isNull }
+        @inlinable public var nestedStruct: TestAllTypes.Nested.Builder { return TestAllTypes.Nested.Builder(_builder.pointer(20).getStruct(dataWords: TestAllTypes.Nested.Builder.dataWordCount, pointerCount: TestAllTypes.Nested.Builder.pointerCount, default: TestDefaults._default_nestedStruct.structValue)) }
+        @inlinable public func initNestedStruct() -> TestAllTypes.Nested.Builder { return TestAllTypes.Nested.Builder(_builder.pointer(20).initStruct(dataWords: TestAllTypes.Nested.Builder.dataWordCount, pointerCount: TestAllTypes.Nested.Builder.pointerCount)) }
+        @inlinable public func setNestedStruct(_ value: TestAllTypes.Nested.Reader) throws { try _builder.pointer(20).setStruct(value._reader) }
+        @inlinable public var hasNestedStruct: Bool { !_builder.pointer(20).isNull }
+        @inlinable public var nestedEnum: TestAllTypes.NestedEnum { get { TestAllTypes.NestedEnum(rawValue: _builder.read(UInt16.self, at: 19) ^ 1) } nonmutating set { _builder.write(newValue.rawValue ^ 1, at: 19) } }
         /// Capabilities can only default to null.
-        public var interfaceField: AnyPointerBuilder { return _builder.pointer(21) }
-        public var hasInterfaceField: Bool { !_builder.pointer(21).isNull }
+        @inlinable public var interfaceField: AnyPointerBuilder { return _builder.pointer(21) }
+        @inlinable public var hasInterfaceField: Bool { !_builder.pointer(21).isNull }
     }
 }
 
@@ -610,18 +610,18 @@ public enum TestUnion {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var x: Double { _reader.readFloat64(at: 1) }
-            public var y: Double { _reader.readFloat64(at: 2) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var x: Double { _reader.readFloat64(at: 1) }
+            @inlinable @inline(__always) public var y: Double { _reader.readFloat64(at: 2) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestUnion.Point.dataWordCount }
-            public static var pointerCount: Int { TestUnion.Point.pointerCount }
-            public var x: Double { get { _builder.readFloat64(at: 1) } nonmutating set { _builder.writeFloat64(newValue, at: 1) } }
-            public var y: Double { get { _builder.readFloat64(at: 2) } nonmutating set { _builder.writeFloat64(newValue, at: 2) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 6 }
+            @inlinable public static var pointerCount: Int { 2 }
+            @inlinable public var x: Double { get { _builder.readFloat64(at: 1) } nonmutating set { _builder.writeFloat64(newValue, at: 1) } }
+            @inlinable public var y: Double { get { _builder.readFloat64(at: 2) } nonmutating set { _builder.writeFloat64(newValue, at: 2) } }
         }
     }
 
@@ -638,32 +638,32 @@ public enum TestUnion {
 
             public struct Reader: StructReaderView {
                 public let _reader: StructReader
-                public init(_ reader: StructReader) { _reader = reader }
-                public var width: Double { _reader.readFloat64(at: 3) }
-                public var height: Double { _reader.readFloat64(at: 4) }
+                @inlinable public init(_ reader: StructReader) { _reader = reader }
+                @inlinable @inline(__always) public var width: Double { _reader.readFloat64(at: 3) }
+                @inlinable @inline(__always) public var height: Double { _reader.readFloat64(at: 4) }
             }
 
             public struct Builder: StructBuilderView {
                 public let _builder: StructBuilder
-                public init(_ builder: StructBuilder) { _builder = builder }
-                public static var dataWordCount: Int { TestUnion.Shape.Rect.dataWordCount }
-                public static var pointerCount: Int { TestUnion.Shape.Rect.pointerCount }
-                public var width: Double { get { _builder.readFloat64(at: 3) } nonmutating set { _builder.writeFloat64(newValue, at: 3) } }
-                public var height: Double { get { _builder.readFloat64(at: 4) } nonmutating set { _builder.writeFloat64(newValue, at: 4) } }
+                @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+                @inlinable public static var dataWordCount: Int { 6 }
+                @inlinable public static var pointerCount: Int { 2 }
+                @inlinable public var width: Double { get { _builder.readFloat64(at: 3) } nonmutating set { _builder.writeFloat64(newValue, at: 3) } }
+                @inlinable public var height: Double { get { _builder.readFloat64(at: 4) } nonmutating set { _builder.writeFloat64(newValue, at: 4) } }
             }
         }
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
             /// Radius.
-            public var circle: Double { _reader.readFloat64(at: 3) }
-            public var rect: TestUnion.Shape.Rect.Reader { TestUnion.Shape.Rect.Reader(_reader) }
+            @inlinable @inline(__always) public var circle: Double { _reader.readFloat64(at: 3) }
+            @inlinable @inline(__always) public var rect: TestUnion.Shape.Rect.Reader { TestUnion.Shape.Rect.Reader(_reader) }
 
             /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
-            public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 1) }
+            @inlinable public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 1) }
             /// Which union arm is set, with its value.
-            public var which: Which {
+            @inlinable public var which: Which {
                 get throws {
                     switch _reader.read(UInt16.self, at: 1) {
                         case 0:
@@ -681,21 +681,21 @@ public enum TestUnion {
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestUnion.Shape.dataWordCount }
-            public static var pointerCount: Int { TestUnion.Shape.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 6 }
+            @inlinable public static var pointerCount: Int { 2 }
             /// The union arm last selected (its discriminant).
-            public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 1) }
+            @inlinable public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 1) }
             /// Radius.
-            public var circle: Double { get { _builder.readFloat64(at: 3) } nonmutating set { _builder.write(UInt16(0), at: 1); _builder.writeFloat64(newValue, at: 3) } }
-            public var rect: TestUnion.Shape.Rect.Builder { TestUnion.Shape.Rect.Builder(_builder) }
-            public func initRect() -> TestUnion.Shape.Rect.Builder {
+            @inlinable public var circle: Double { get { _builder.readFloat64(at: 3) } nonmutating set { _builder.write(UInt16(0), at: 1); _builder.writeFloat64(newValue, at: 3) } }
+            @inlinable public var rect: TestUnion.Shape.Rect.Builder { TestUnion.Shape.Rect.Builder(_builder) }
+            @inlinable public func initRect() -> TestUnion.Shape.Rect.Builder {
                 _builder.write(UInt16(1), at: 1)
                 _builder.write(UInt64(0), at: 3)
                 _builder.write(UInt64(0), at: 4)
                 return TestUnion.Shape.Rect.Builder(_builder)
             }
-            public func setEmpty() { _builder.write(UInt16(2), at: 1) }
+            @inlinable public func setEmpty() { _builder.write(UInt16(2), at: 1) }
         }
 
         /// The arms of the union, as read.
@@ -710,30 +710,30 @@ public enum TestUnion {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var i32: Int32 { _reader.read(Int32.self, at: 1) }
-        public var text: String { get throws { try _reader.readText(0) } }
-        public var hasText: Bool { !_reader.isNull(0) }
-        public var textView: BlobView { get throws { try _reader.pointer(0).textView() } }
-        public var small: TestSmall.Reader { get throws { TestSmall.Reader(try _reader.readStruct(0)) } }
-        public var hasSmall: Bool { !_reader.isNull(0) }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var i32: Int32 { _reader.read(Int32.self, at: 1) }
+        @inlinable @inline(__always) public var text: String { get throws { try _reader.readText(0) } }
+        @inlinable @inline(__always) public var hasText: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var textView: BlobView { get throws { try _reader.pointer(0).textView() } }
+        @inlinable @inline(__always) public var small: TestSmall.Reader { get throws { TestSmall.Reader(try _reader.readStruct(0)) } }
+        @inlinable @inline(__always) public var hasSmall: Bool { !_reader.isNull(0) }
         /// A group as a union member: several fields selected together.
-        public var point: TestUnion.Point.Reader { TestUnion.Point.Reader(_reader) }
-        public var flag: Bool { _reader.readBool(bit: 32) }
-        public var numbers: ScalarList<Int32> { get throws { ScalarList<Int32>(try _reader.readList(0, expecting: ScalarList<Int32>.expectation)) } }
-        public var hasNumbers: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var point: TestUnion.Point.Reader { TestUnion.Point.Reader(_reader) }
+        @inlinable @inline(__always) public var flag: Bool { _reader.readBool(bit: 32) }
+        @inlinable @inline(__always) public var numbers: ScalarList<Int32> { get throws { ScalarList<Int32>(try _reader.readList(0, expecting: ScalarList<Int32>.expectation)) } }
+        @inlinable @inline(__always) public var hasNumbers: Bool { !_reader.isNull(0) }
         /// A field outside both unions.
-        public var before: String { get throws { try _reader.readText(1) } }
-        public var hasBefore: Bool { !_reader.isNull(1) }
-        public var beforeView: BlobView { get throws { try _reader.pointer(1).textView() } }
+        @inlinable @inline(__always) public var before: String { get throws { try _reader.readText(1) } }
+        @inlinable @inline(__always) public var hasBefore: Bool { !_reader.isNull(1) }
+        @inlinable @inline(__always) public var beforeView: BlobView { get throws { try _reader.pointer(1).textView() } }
         /// A named union, reached as a group.
-        public var shape: TestUnion.Shape.Reader { TestUnion.Shape.Reader(_reader) }
-        public var after: UInt16 { _reader.read(UInt16.self, at: 20) }
+        @inlinable @inline(__always) public var shape: TestUnion.Shape.Reader { TestUnion.Shape.Reader(_reader) }
+        @inlinable @inline(__always) public var after: UInt16 { _reader.read(UInt16.self, at: 20) }
 
         /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
-        public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
+        @inlinable public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 0) }
         /// Which union arm is set, with its value.
-        public var which: Which {
+        @inlinable public var which: Which {
             get throws {
                 switch _reader.read(UInt16.self, at: 0) {
                     case 0:
@@ -759,39 +759,39 @@ public enum TestUnion {
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { TestUnion.dataWordCount }
-        public static var pointerCount: Int { TestUnion.pointerCount }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 6 }
+        @inlinable public static var pointerCount: Int { 2 }
         /// The union arm last selected (its discriminant).
-        public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 0) }
+        @inlinable public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 0) }
         /// The first member is the one a zeroed message holds.
-        public func setNone() { _builder.write(UInt16(0), at: 0) }
-        public var i32: Int32 { get { _builder.read(Int32.self, at: 1) } nonmutating set { _builder.write(UInt16(1), at: 0); _builder.write(newValue, at: 1) } }
-        public var text: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.write(UInt16(2), at: 0); _builder.pointer(0).setText(newValue) } }
-        public var hasText: Bool { !_builder.pointer(0).isNull }
-        public var small: TestSmall.Builder { _builder.write(UInt16(3), at: 0); return TestSmall.Builder(_builder.pointer(0).getStruct(dataWords: TestSmall.dataWordCount, pointerCount: TestSmall.pointerCount)) }
-        public func initSmall() -> TestSmall.Builder { _builder.write(UInt16(3), at: 0); return TestSmall.Builder(_builder.pointer(0).initStruct(dataWords: TestSmall.dataWordCount, pointerCount: TestSmall.pointerCount)) }
-        public func setSmall(_ value: TestSmall.Reader) throws { _builder.write(UInt16(3), at: 0); try _builder.pointer(0).setStruct(value._reader) }
-        public var hasSmall: Bool { !_builder.pointer(0).isNull }
+        @inlinable public func setNone() { _builder.write(UInt16(0), at: 0) }
+        @inlinable public var i32: Int32 { get { _builder.read(Int32.self, at: 1) } nonmutating set { _builder.write(UInt16(1), at: 0); _builder.write(newValue, at: 1) } }
+        @inlinable public var text: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.write(UInt16(2), at: 0); _builder.pointer(0).setText(newValue) } }
+        @inlinable public var hasText: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var small: TestSmall.Builder { _builder.write(UInt16(3), at: 0); return TestSmall.Builder(_builder.pointer(0).getStruct(dataWords: TestSmall.Builder.dataWordCount, pointerCount: TestSmall.Builder.pointerCount)) }
+        @inlinable public func initSmall() -> TestSmall.Builder { _builder.write(UInt16(3), at: 0); return TestSmall.Builder(_builder.pointer(0).initStruct(dataWords: TestSmall.Builder.dataWordCount, pointerCount: TestSmall.Builder.pointerCount)) }
+        @inlinable public func setSmall(_ value: TestSmall.Reader) throws { _builder.write(UInt16(3), at: 0); try _builder.pointer(0).setStruct(value._reader) }
+        @inlinable public var hasSmall: Bool { !_builder.pointer(0).isNull }
         /// A group as a union member: several fields selected together.
-        public var point: TestUnion.Point.Builder { TestUnion.Point.Builder(_builder) }
-        public func initPoint() -> TestUnion.Point.Builder {
+        @inlinable public var point: TestUnion.Point.Builder { TestUnion.Point.Builder(_builder) }
+        @inlinable public func initPoint() -> TestUnion.Point.Builder {
             _builder.write(UInt16(4), at: 0)
             _builder.write(UInt64(0), at: 1)
             _builder.write(UInt64(0), at: 2)
             return TestUnion.Point.Builder(_builder)
         }
-        public var flag: Bool { get { _builder.readBool(bit: 32) } nonmutating set { _builder.write(UInt16(5), at: 0); _builder.writeBool(newValue, bit: 32) } }
-        public func initNumbers(count: Int) -> ScalarListBuilder<Int32> { _builder.write(UInt16(6), at: 0); return ScalarListBuilder(_builder.pointer(0).initList(elementSize: Int32.elementSize, count: count)) }
-        public func setNumbers(_ value: ScalarList<Int32>) throws { _builder.write(UInt16(6), at: 0); try _builder.pointer(0).setList(value._list) }
-        public func setNumbers(_ values: [Int32]) { _builder.write(UInt16(6), at: 0); _builder.pointer(0).setScalars(values) }
-        public var hasNumbers: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var flag: Bool { get { _builder.readBool(bit: 32) } nonmutating set { _builder.write(UInt16(5), at: 0); _builder.writeBool(newValue, bit: 32) } }
+        @inlinable public func initNumbers(count: Int) -> ScalarListBuilder<Int32> { _builder.write(UInt16(6), at: 0); return ScalarListBuilder(_builder.pointer(0).initList(elementSize: Int32.elementSize, count: count)) }
+        @inlinable public func setNumbers(_ value: ScalarList<Int32>) throws { _builder.write(UInt16(6), at: 0); try _builder.pointer(0).setList(value._list) }
+        @inlinable public func setNumbers(_ values: [Int32]) { _builder.write(UInt16(6), at: 0); _builder.pointer(0).setScalars(values) }
+        @inlinable public var hasNumbers: Bool { !_builder.pointer(0).isNull }
         /// A field outside both unions.
-        public var before: String { get { _builder.pointer(1).readText() } nonmutating set { _builder.pointer(1).setText(newValue) } }
-        public var hasBefore: Bool { !_builder.pointer(1).isNull }
+        @inlinable public var before: String { get { _builder.pointer(1).readText() } nonmutating set { _builder.pointer(1).setText(newValue) } }
+        @inlinable public var hasBefore: Bool { !_builder.pointer(1).isNull }
         /// A named union, reached as a group.
-        public var shape: TestUnion.Shape.Builder { TestUnion.Shape.Builder(_builder) }
-        public var after: UInt16 { get { _builder.read(UInt16.self, at: 20) } nonmutating set { _builder.write(newValue, at: 20) } }
+        @inlinable public var shape: TestUnion.Shape.Builder { TestUnion.Shape.Builder(_builder) }
+        @inlinable public var after: UInt16 { get { _builder.read(UInt16.self, at: 20) } nonmutating set { _builder.write(newValue, at: 20) } }
     }
 
     /// The arms of the union, as read.
@@ -821,23 +821,23 @@ public enum TestGroups {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var lat: Double { _reader.readFloat64(at: 1) }
-            public var lon: Double { _reader.readFloat64(at: 2) }
-            public var label: String { get throws { try _reader.readText(0) } }
-            public var hasLabel: Bool { !_reader.isNull(0) }
-            public var labelView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var lat: Double { _reader.readFloat64(at: 1) }
+            @inlinable @inline(__always) public var lon: Double { _reader.readFloat64(at: 2) }
+            @inlinable @inline(__always) public var label: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasLabel: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var labelView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestGroups.Location.dataWordCount }
-            public static var pointerCount: Int { TestGroups.Location.pointerCount }
-            public var lat: Double { get { _builder.readFloat64(at: 1) } nonmutating set { _builder.writeFloat64(newValue, at: 1) } }
-            public var lon: Double { get { _builder.readFloat64(at: 2) } nonmutating set { _builder.writeFloat64(newValue, at: 2) } }
-            public var label: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasLabel: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 5 }
+            @inlinable public static var pointerCount: Int { 6 }
+            @inlinable public var lat: Double { get { _builder.readFloat64(at: 1) } nonmutating set { _builder.writeFloat64(newValue, at: 1) } }
+            @inlinable public var lon: Double { get { _builder.readFloat64(at: 2) } nonmutating set { _builder.writeFloat64(newValue, at: 2) } }
+            @inlinable public var label: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasLabel: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -854,18 +854,18 @@ public enum TestGroups {
 
             public struct Reader: StructReaderView {
                 public let _reader: StructReader
-                public init(_ reader: StructReader) { _reader = reader }
-                public var email: String { get throws { try _reader.readText(2) } }
-                public var hasEmail: Bool { !_reader.isNull(2) }
-                public var emailView: BlobView { get throws { try _reader.pointer(2).textView() } }
-                public var phone: String { get throws { try _reader.readText(2) } }
-                public var hasPhone: Bool { !_reader.isNull(2) }
-                public var phoneView: BlobView { get throws { try _reader.pointer(2).textView() } }
+                @inlinable public init(_ reader: StructReader) { _reader = reader }
+                @inlinable @inline(__always) public var email: String { get throws { try _reader.readText(2) } }
+                @inlinable @inline(__always) public var hasEmail: Bool { !_reader.isNull(2) }
+                @inlinable @inline(__always) public var emailView: BlobView { get throws { try _reader.pointer(2).textView() } }
+                @inlinable @inline(__always) public var phone: String { get throws { try _reader.readText(2) } }
+                @inlinable @inline(__always) public var hasPhone: Bool { !_reader.isNull(2) }
+                @inlinable @inline(__always) public var phoneView: BlobView { get throws { try _reader.pointer(2).textView() } }
 
                 /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
-                public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 12) }
+                @inlinable public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 12) }
                 /// Which union arm is set, with its value.
-                public var which: Which {
+                @inlinable public var which: Which {
                     get throws {
                         switch _reader.read(UInt16.self, at: 12) {
                             case 0:
@@ -883,16 +883,16 @@ public enum TestGroups {
 
             public struct Builder: StructBuilderView {
                 public let _builder: StructBuilder
-                public init(_ builder: StructBuilder) { _builder = builder }
-                public static var dataWordCount: Int { TestGroups.Owner.Contact.dataWordCount }
-                public static var pointerCount: Int { TestGroups.Owner.Contact.pointerCount }
+                @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+                @inlinable public static var dataWordCount: Int { 5 }
+                @inlinable public static var pointerCount: Int { 6 }
                 /// The union arm last selected (its discriminant).
-                public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 12) }
-                public func setNone() { _builder.write(UInt16(0), at: 12) }
-                public var email: String { get { _builder.pointer(2).readText() } nonmutating set { _builder.write(UInt16(1), at: 12); _builder.pointer(2).setText(newValue) } }
-                public var hasEmail: Bool { !_builder.pointer(2).isNull }
-                public var phone: String { get { _builder.pointer(2).readText() } nonmutating set { _builder.write(UInt16(2), at: 12); _builder.pointer(2).setText(newValue) } }
-                public var hasPhone: Bool { !_builder.pointer(2).isNull }
+                @inlinable public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 12) }
+                @inlinable public func setNone() { _builder.write(UInt16(0), at: 12) }
+                @inlinable public var email: String { get { _builder.pointer(2).readText() } nonmutating set { _builder.write(UInt16(1), at: 12); _builder.pointer(2).setText(newValue) } }
+                @inlinable public var hasEmail: Bool { !_builder.pointer(2).isNull }
+                @inlinable public var phone: String { get { _builder.pointer(2).readText() } nonmutating set { _builder.write(UInt16(2), at: 12); _builder.pointer(2).setText(newValue) } }
+                @inlinable public var hasPhone: Bool { !_builder.pointer(2).isNull }
             }
 
             /// The arms of the union, as read.
@@ -913,50 +913,50 @@ public enum TestGroups {
 
             public struct Reader: StructReaderView {
                 public let _reader: StructReader
-                public init(_ reader: StructReader) { _reader = reader }
-                public var street: String { get throws { try _reader.readText(3) } }
-                public var hasStreet: Bool { !_reader.isNull(3) }
-                public var streetView: BlobView { get throws { try _reader.pointer(3).textView() } }
-                public var city: String { get throws { try _reader.readText(4) } }
-                public var hasCity: Bool { !_reader.isNull(4) }
-                public var cityView: BlobView { get throws { try _reader.pointer(4).textView() } }
+                @inlinable public init(_ reader: StructReader) { _reader = reader }
+                @inlinable @inline(__always) public var street: String { get throws { try _reader.readText(3) } }
+                @inlinable @inline(__always) public var hasStreet: Bool { !_reader.isNull(3) }
+                @inlinable @inline(__always) public var streetView: BlobView { get throws { try _reader.pointer(3).textView() } }
+                @inlinable @inline(__always) public var city: String { get throws { try _reader.readText(4) } }
+                @inlinable @inline(__always) public var hasCity: Bool { !_reader.isNull(4) }
+                @inlinable @inline(__always) public var cityView: BlobView { get throws { try _reader.pointer(4).textView() } }
             }
 
             public struct Builder: StructBuilderView {
                 public let _builder: StructBuilder
-                public init(_ builder: StructBuilder) { _builder = builder }
-                public static var dataWordCount: Int { TestGroups.Owner.Address.dataWordCount }
-                public static var pointerCount: Int { TestGroups.Owner.Address.pointerCount }
-                public var street: String { get { _builder.pointer(3).readText() } nonmutating set { _builder.pointer(3).setText(newValue) } }
-                public var hasStreet: Bool { !_builder.pointer(3).isNull }
-                public var city: String { get { _builder.pointer(4).readText() } nonmutating set { _builder.pointer(4).setText(newValue) } }
-                public var hasCity: Bool { !_builder.pointer(4).isNull }
+                @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+                @inlinable public static var dataWordCount: Int { 5 }
+                @inlinable public static var pointerCount: Int { 6 }
+                @inlinable public var street: String { get { _builder.pointer(3).readText() } nonmutating set { _builder.pointer(3).setText(newValue) } }
+                @inlinable public var hasStreet: Bool { !_builder.pointer(3).isNull }
+                @inlinable public var city: String { get { _builder.pointer(4).readText() } nonmutating set { _builder.pointer(4).setText(newValue) } }
+                @inlinable public var hasCity: Bool { !_builder.pointer(4).isNull }
             }
         }
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var name: String { get throws { try _reader.readText(1) } }
-            public var hasName: Bool { !_reader.isNull(1) }
-            public var nameView: BlobView { get throws { try _reader.pointer(1).textView() } }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var name: String { get throws { try _reader.readText(1) } }
+            @inlinable @inline(__always) public var hasName: Bool { !_reader.isNull(1) }
+            @inlinable @inline(__always) public var nameView: BlobView { get throws { try _reader.pointer(1).textView() } }
             /// A union nested in a group.
-            public var contact: TestGroups.Owner.Contact.Reader { TestGroups.Owner.Contact.Reader(_reader) }
+            @inlinable @inline(__always) public var contact: TestGroups.Owner.Contact.Reader { TestGroups.Owner.Contact.Reader(_reader) }
             /// A group nested in a group.
-            public var address: TestGroups.Owner.Address.Reader { TestGroups.Owner.Address.Reader(_reader) }
+            @inlinable @inline(__always) public var address: TestGroups.Owner.Address.Reader { TestGroups.Owner.Address.Reader(_reader) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestGroups.Owner.dataWordCount }
-            public static var pointerCount: Int { TestGroups.Owner.pointerCount }
-            public var name: String { get { _builder.pointer(1).readText() } nonmutating set { _builder.pointer(1).setText(newValue) } }
-            public var hasName: Bool { !_builder.pointer(1).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 5 }
+            @inlinable public static var pointerCount: Int { 6 }
+            @inlinable public var name: String { get { _builder.pointer(1).readText() } nonmutating set { _builder.pointer(1).setText(newValue) } }
+            @inlinable public var hasName: Bool { !_builder.pointer(1).isNull }
             /// A union nested in a group.
-            public var contact: TestGroups.Owner.Contact.Builder { TestGroups.Owner.Contact.Builder(_builder) }
+            @inlinable public var contact: TestGroups.Owner.Contact.Builder { TestGroups.Owner.Contact.Builder(_builder) }
             /// A group nested in a group.
-            public var address: TestGroups.Owner.Address.Builder { TestGroups.Owner.Address.Builder(_builder) }
+            @inlinable public var address: TestGroups.Owner.Address.Builder { TestGroups.Owner.Address.Builder(_builder) }
         }
     }
 
@@ -967,21 +967,21 @@ public enum TestGroups {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var count: Int32 { _reader.read(Int32.self, at: 7) }
-            public var tag: String { get throws { try _reader.readText(5) } }
-            public var hasTag: Bool { !_reader.isNull(5) }
-            public var tagView: BlobView { get throws { try _reader.pointer(5).textView() } }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var count: Int32 { _reader.read(Int32.self, at: 7) }
+            @inlinable @inline(__always) public var tag: String { get throws { try _reader.readText(5) } }
+            @inlinable @inline(__always) public var hasTag: Bool { !_reader.isNull(5) }
+            @inlinable @inline(__always) public var tagView: BlobView { get throws { try _reader.pointer(5).textView() } }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestGroups.Alpha.dataWordCount }
-            public static var pointerCount: Int { TestGroups.Alpha.pointerCount }
-            public var count: Int32 { get { _builder.read(Int32.self, at: 7) } nonmutating set { _builder.write(newValue, at: 7) } }
-            public var tag: String { get { _builder.pointer(5).readText() } nonmutating set { _builder.pointer(5).setText(newValue) } }
-            public var hasTag: Bool { !_builder.pointer(5).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 5 }
+            @inlinable public static var pointerCount: Int { 6 }
+            @inlinable public var count: Int32 { get { _builder.read(Int32.self, at: 7) } nonmutating set { _builder.write(newValue, at: 7) } }
+            @inlinable public var tag: String { get { _builder.pointer(5).readText() } nonmutating set { _builder.pointer(5).setText(newValue) } }
+            @inlinable public var hasTag: Bool { !_builder.pointer(5).isNull }
         }
     }
 
@@ -992,34 +992,34 @@ public enum TestGroups {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var ratio: Float { _reader.readFloat32(at: 7) }
-            public var on: Bool { _reader.readBool(bit: 256) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var ratio: Float { _reader.readFloat32(at: 7) }
+            @inlinable @inline(__always) public var on: Bool { _reader.readBool(bit: 256) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestGroups.Beta.dataWordCount }
-            public static var pointerCount: Int { TestGroups.Beta.pointerCount }
-            public var ratio: Float { get { _builder.readFloat32(at: 7) } nonmutating set { _builder.writeFloat32(newValue, at: 7) } }
-            public var on: Bool { get { _builder.readBool(bit: 256) } nonmutating set { _builder.writeBool(newValue, bit: 256) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 5 }
+            @inlinable public static var pointerCount: Int { 6 }
+            @inlinable public var ratio: Float { get { _builder.readFloat32(at: 7) } nonmutating set { _builder.writeFloat32(newValue, at: 7) } }
+            @inlinable public var on: Bool { get { _builder.readBool(bit: 256) } nonmutating set { _builder.writeBool(newValue, bit: 256) } }
         }
     }
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var id: UInt64 { _reader.read(UInt64.self, at: 0) }
-        public var location: TestGroups.Location.Reader { TestGroups.Location.Reader(_reader) }
-        public var owner: TestGroups.Owner.Reader { TestGroups.Owner.Reader(_reader) }
-        public var alpha: TestGroups.Alpha.Reader { TestGroups.Alpha.Reader(_reader) }
-        public var beta: TestGroups.Beta.Reader { TestGroups.Beta.Reader(_reader) }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var id: UInt64 { _reader.read(UInt64.self, at: 0) }
+        @inlinable @inline(__always) public var location: TestGroups.Location.Reader { TestGroups.Location.Reader(_reader) }
+        @inlinable @inline(__always) public var owner: TestGroups.Owner.Reader { TestGroups.Owner.Reader(_reader) }
+        @inlinable @inline(__always) public var alpha: TestGroups.Alpha.Reader { TestGroups.Alpha.Reader(_reader) }
+        @inlinable @inline(__always) public var beta: TestGroups.Beta.Reader { TestGroups.Beta.Reader(_reader) }
 
         /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
-        public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 13) }
+        @inlinable public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 13) }
         /// Which union arm is set, with its value.
-        public var which: Which {
+        @inlinable public var which: Which {
             get throws {
                 switch _reader.read(UInt16.self, at: 13) {
                     case 0:
@@ -1035,23 +1035,23 @@ public enum TestGroups {
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { TestGroups.dataWordCount }
-        public static var pointerCount: Int { TestGroups.pointerCount }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 5 }
+        @inlinable public static var pointerCount: Int { 6 }
         /// The union arm last selected (its discriminant).
-        public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 13) }
-        public var id: UInt64 { get { _builder.read(UInt64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
-        public var location: TestGroups.Location.Builder { TestGroups.Location.Builder(_builder) }
-        public var owner: TestGroups.Owner.Builder { TestGroups.Owner.Builder(_builder) }
-        public var alpha: TestGroups.Alpha.Builder { TestGroups.Alpha.Builder(_builder) }
-        public func initAlpha() -> TestGroups.Alpha.Builder {
+        @inlinable public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 13) }
+        @inlinable public var id: UInt64 { get { _builder.read(UInt64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+        @inlinable public var location: TestGroups.Location.Builder { TestGroups.Location.Builder(_builder) }
+        @inlinable public var owner: TestGroups.Owner.Builder { TestGroups.Owner.Builder(_builder) }
+        @inlinable public var alpha: TestGroups.Alpha.Builder { TestGroups.Alpha.Builder(_builder) }
+        @inlinable public func initAlpha() -> TestGroups.Alpha.Builder {
             _builder.write(UInt16(0), at: 13)
             _builder.write(UInt32(0), at: 7)
             _builder.pointer(5).clear()
             return TestGroups.Alpha.Builder(_builder)
         }
-        public var beta: TestGroups.Beta.Builder { TestGroups.Beta.Builder(_builder) }
-        public func initBeta() -> TestGroups.Beta.Builder {
+        @inlinable public var beta: TestGroups.Beta.Builder { TestGroups.Beta.Builder(_builder) }
+        @inlinable public func initBeta() -> TestGroups.Beta.Builder {
             _builder.write(UInt16(1), at: 13)
             _builder.write(UInt32(0), at: 7)
             _builder.writeBool(false, bit: 256)
@@ -1121,16 +1121,16 @@ public enum TestKeywords {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var value: Int32 { _reader.read(Int32.self, at: 0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var value: Int32 { _reader.read(Int32.self, at: 0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestKeywords.Protocol_.dataWordCount }
-            public static var pointerCount: Int { TestKeywords.Protocol_.pointerCount }
-            public var value: Int32 { get { _builder.read(Int32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 0 }
+            @inlinable public var value: Int32 { get { _builder.read(Int32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         }
     }
 
@@ -1141,16 +1141,16 @@ public enum TestKeywords {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var value: Int32 { _reader.read(Int32.self, at: 0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var value: Int32 { _reader.read(Int32.self, at: 0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestKeywords.Self_.dataWordCount }
-            public static var pointerCount: Int { TestKeywords.Self_.pointerCount }
-            public var value: Int32 { get { _builder.read(Int32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 0 }
+            @inlinable public var value: Int32 { get { _builder.read(Int32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         }
     }
 
@@ -1161,84 +1161,84 @@ public enum TestKeywords {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var value: Int32 { _reader.read(Int32.self, at: 0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var value: Int32 { _reader.read(Int32.self, at: 0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestKeywords.Any_.dataWordCount }
-            public static var pointerCount: Int { TestKeywords.Any_.pointerCount }
-            public var value: Int32 { get { _builder.read(Int32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 0 }
+            @inlinable public var value: Int32 { get { _builder.read(Int32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         }
     }
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var `class`: Int32 { _reader.read(Int32.self, at: 0) }
-        public var `struct`: String { get throws { try _reader.readText(0) } }
-        public var hasStruct: Bool { !_reader.isNull(0) }
-        public var structView: BlobView { get throws { try _reader.pointer(0).textView() } }
-        public var `protocol`: Bool { _reader.readBool(bit: 32) }
-        public var self_: Int32 { _reader.read(Int32.self, at: 2) }
-        public var init_: Int32 { _reader.read(Int32.self, at: 3) }
-        public var `default`: Int32 { _reader.read(Int32.self, at: 4) }
-        public var `in`: Int32 { _reader.read(Int32.self, at: 5) }
-        public var `is`: Bool { _reader.readBool(bit: 33) }
-        public var `return`: String { get throws { try _reader.readText(1) } }
-        public var hasReturn: Bool { !_reader.isNull(1) }
-        public var returnView: BlobView { get throws { try _reader.pointer(1).textView() } }
-        public var `where`: Int32 { _reader.read(Int32.self, at: 6) }
-        public var `let`: Int32 { _reader.read(Int32.self, at: 7) }
-        public var `var`: Int32 { _reader.read(Int32.self, at: 8) }
-        public var `func`: Int32 { _reader.read(Int32.self, at: 9) }
-        public var `enum`: TestKeywords.Type_ { TestKeywords.Type_(rawValue: _reader.read(UInt16.self, at: 3)) }
-        public var `case`: Int32 { _reader.read(Int32.self, at: 10) }
-        public var `switch`: Int32 { _reader.read(Int32.self, at: 11) }
-        public var `if`: Int32 { _reader.read(Int32.self, at: 12) }
-        public var `for`: ScalarList<Int32> { get throws { ScalarList<Int32>(try _reader.readList(2, expecting: ScalarList<Int32>.expectation)) } }
-        public var hasFor: Bool { !_reader.isNull(2) }
-        public var `import`: String { get throws { try _reader.readText(3) } }
-        public var hasImport: Bool { !_reader.isNull(3) }
-        public var importView: BlobView { get throws { try _reader.pointer(3).textView() } }
-        public var `true`: Bool { _reader.readBool(bit: 34) }
-        public var `false`: Bool { _reader.readBool(bit: 35) }
-        public var `nil`: Int32 { _reader.read(Int32.self, at: 13) }
-        public var super_: Int32 { _reader.read(Int32.self, at: 14) }
-        public var `throws`: Int32 { _reader.read(Int32.self, at: 15) }
-        public var `try`: Int32 { _reader.read(Int32.self, at: 16) }
-        public var `async`: Int32 { _reader.read(Int32.self, at: 17) }
-        public var `await`: Int32 { _reader.read(Int32.self, at: 18) }
-        public var `operator`: Int32 { _reader.read(Int32.self, at: 19) }
-        public var `extension`: Int32 { _reader.read(Int32.self, at: 20) }
-        public var `typealias`: Int32 { _reader.read(Int32.self, at: 21) }
-        public var `internal`: Int32 { _reader.read(Int32.self, at: 22) }
-        public var `public`: Int32 { _reader.read(Int32.self, at: 23) }
-        public var `static`: Int32 { _reader.read(Int32.self, at: 24) }
-        public var `inout`: Int32 { _reader.read(Int32.self, at: 25) }
-        public var subscript_: Int32 { _reader.read(Int32.self, at: 26) }
-        public var description: String { get throws { try _reader.readText(4) } }
-        public var hasDescription: Bool { !_reader.isNull(4) }
-        public var descriptionView: BlobView { get throws { try _reader.pointer(4).textView() } }
-        public var hashValue_: Int32 { _reader.read(Int32.self, at: 27) }
-        public var type: Int32 { _reader.read(Int32.self, at: 28) }
-        public var protocolField: TestKeywords.Protocol_.Reader { get throws { TestKeywords.Protocol_.Reader(try _reader.readStruct(5)) } }
-        public var hasProtocolField: Bool { !_reader.isNull(5) }
-        public var selfField: TestKeywords.Self_.Reader { get throws { TestKeywords.Self_.Reader(try _reader.readStruct(6)) } }
-        public var hasSelfField: Bool { !_reader.isNull(6) }
-        public var `any`: TestKeywords.Any_.Reader { get throws { TestKeywords.Any_.Reader(try _reader.readStruct(7)) } }
-        public var hasAny: Bool { !_reader.isNull(7) }
-        public var `repeat`: Int32 { _reader.read(Int32.self, at: 30) }
-        public var `guard`: String { get throws { try _reader.readText(8) } }
-        public var hasGuard: Bool { !_reader.isNull(8) }
-        public var guardView: BlobView { get throws { try _reader.pointer(8).textView() } }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var `class`: Int32 { _reader.read(Int32.self, at: 0) }
+        @inlinable @inline(__always) public var `struct`: String { get throws { try _reader.readText(0) } }
+        @inlinable @inline(__always) public var hasStruct: Bool { !_reader.isNull(0) }
+        @inlinable @inline(__always) public var structView: BlobView { get throws { try _reader.pointer(0).textView() } }
+        @inlinable @inline(__always) public var `protocol`: Bool { _reader.readBool(bit: 32) }
+        @inlinable @inline(__always) public var self_: Int32 { _reader.read(Int32.self, at: 2) }
+        @inlinable @inline(__always) public var init_: Int32 { _reader.read(Int32.self, at: 3) }
+        @inlinable @inline(__always) public var `default`: Int32 { _reader.read(Int32.self, at: 4) }
+        @inlinable @inline(__always) public var `in`: Int32 { _reader.read(Int32.self, at: 5) }
+        @inlinable @inline(__always) public var `is`: Bool { _reader.readBool(bit: 33) }
+        @inlinable @inline(__always) public var `return`: String { get throws { try _reader.readText(1) } }
+        @inlinable @inline(__always) public var hasReturn: Bool { !_reader.isNull(1) }
+        @inlinable @inline(__always) public var returnView: BlobView { get throws { try _reader.pointer(1).textView() } }
+        @inlinable @inline(__always) public var `where`: Int32 { _reader.read(Int32.self, at: 6) }
+        @inlinable @inline(__always) public var `let`: Int32 { _reader.read(Int32.self, at: 7) }
+        @inlinable @inline(__always) public var `var`: Int32 { _reader.read(Int32.self, at: 8) }
+        @inlinable @inline(__always) public var `func`: Int32 { _reader.read(Int32.self, at: 9) }
+        @inlinable @inline(__always) public var `enum`: TestKeywords.Type_ { TestKeywords.Type_(rawValue: _reader.read(UInt16.self, at: 3)) }
+        @inlinable @inline(__always) public var `case`: Int32 { _reader.read(Int32.self, at: 10) }
+        @inlinable @inline(__always) public var `switch`: Int32 { _reader.read(Int32.self, at: 11) }
+        @inlinable @inline(__always) public var `if`: Int32 { _reader.read(Int32.self, at: 12) }
+        @inlinable @inline(__always) public var `for`: ScalarList<Int32> { get throws { ScalarList<Int32>(try _reader.readList(2, expecting: ScalarList<Int32>.expectation)) } }
+        @inlinable @inline(__always) public var hasFor: Bool { !_reader.isNull(2) }
+        @inlinable @inline(__always) public var `import`: String { get throws { try _reader.readText(3) } }
+        @inlinable @inline(__always) public var hasImport: Bool { !_reader.isNull(3) }
+        @inlinable @inline(__always) public var importView: BlobView { get throws { try _reader.pointer(3).textView() } }
+        @inlinable @inline(__always) public var `true`: Bool { _reader.readBool(bit: 34) }
+        @inlinable @inline(__always) public var `false`: Bool { _reader.readBool(bit: 35) }
+        @inlinable @inline(__always) public var `nil`: Int32 { _reader.read(Int32.self, at: 13) }
+        @inlinable @inline(__always) public var super_: Int32 { _reader.read(Int32.self, at: 14) }
+        @inlinable @inline(__always) public var `throws`: Int32 { _reader.read(Int32.self, at: 15) }
+        @inlinable @inline(__always) public var `try`: Int32 { _reader.read(Int32.self, at: 16) }
+        @inlinable @inline(__always) public var `async`: Int32 { _reader.read(Int32.self, at: 17) }
+        @inlinable @inline(__always) public var `await`: Int32 { _reader.read(Int32.self, at: 18) }
+        @inlinable @inline(__always) public var `operator`: Int32 { _reader.read(Int32.self, at: 19) }
+        @inlinable @inline(__always) public var `extension`: Int32 { _reader.read(Int32.self, at: 20) }
+        @inlinable @inline(__always) public var `typealias`: Int32 { _reader.read(Int32.self, at: 21) }
+        @inlinable @inline(__always) public var `internal`: Int32 { _reader.read(Int32.self, at: 22) }
+        @inlinable @inline(__always) public var `public`: Int32 { _reader.read(Int32.self, at: 23) }
+        @inlinable @inline(__always) public var `static`: Int32 { _reader.read(Int32.self, at: 24) }
+        @inlinable @inline(__always) public var `inout`: Int32 { _reader.read(Int32.self, at: 25) }
+        @inlinable @inline(__always) public var subscript_: Int32 { _reader.read(Int32.self, at: 26) }
+        @inlinable @inline(__always) public var description: String { get throws { try _reader.readText(4) } }
+        @inlinable @inline(__always) public var hasDescription: Bool { !_reader.isNull(4) }
+        @inlinable @inline(__always) public var descriptionView: BlobView { get throws { try _reader.pointer(4).textView() } }
+        @inlinable @inline(__always) public var hashValue_: Int32 { _reader.read(Int32.self, at: 27) }
+        @inlinable @inline(__always) public var type: Int32 { _reader.read(Int32.self, at: 28) }
+        @inlinable @inline(__always) public var protocolField: TestKeywords.Protocol_.Reader { get throws { TestKeywords.Protocol_.Reader(try _reader.readStruct(5)) } }
+        @inlinable @inline(__always) public var hasProtocolField: Bool { !_reader.isNull(5) }
+        @inlinable @inline(__always) public var selfField: TestKeywords.Self_.Reader { get throws { TestKeywords.Self_.Reader(try _reader.readStruct(6)) } }
+        @inlinable @inline(__always) public var hasSelfField: Bool { !_reader.isNull(6) }
+        @inlinable @inline(__always) public var `any`: TestKeywords.Any_.Reader { get throws { TestKeywords.Any_.Reader(try _reader.readStruct(7)) } }
+        @inlinable @inline(__always) public var hasAny: Bool { !_reader.isNull(7) }
+        @inlinable @inline(__always) public var `repeat`: Int32 { _reader.read(Int32.self, at: 30) }
+        @inlinable @inline(__always) public var `guard`: String { get throws { try _reader.readText(8) } }
+        @inlinable @inline(__always) public var hasGuard: Bool { !_reader.isNull(8) }
+        @inlinable @inline(__always) public var guardView: BlobView { get throws { try _reader.pointer(8).textView() } }
 
         /// The discriminant of the union arm that is set (cheaper than `which`, which reads its value).
-        public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 58) }
+        @inlinable public var _discriminant: UInt16 { _reader.read(UInt16.self, at: 58) }
         /// Which union arm is set, with its value.
-        public var which: Which {
+        @inlinable public var which: Which {
             get throws {
                 switch _reader.read(UInt16.self, at: 58) {
                     case 0:
@@ -1256,72 +1256,72 @@ public enum TestKeywords {
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { TestKeywords.dataWordCount }
-        public static var pointerCount: Int { TestKeywords.pointerCount }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 16 }
+        @inlinable public static var pointerCount: Int { 9 }
         /// The union arm last selected (its discriminant).
-        public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 58) }
-        public var `class`: Int32 { get { _builder.read(Int32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
-        public var `struct`: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-        public var hasStruct: Bool { !_builder.pointer(0).isNull }
-        public var `protocol`: Bool { get { _builder.readBool(bit: 32) } nonmutating set { _builder.writeBool(newValue, bit: 32) } }
-        public var self_: Int32 { get { _builder.read(Int32.self, at: 2) } nonmutating set { _builder.write(newValue, at: 2) } }
-        public var init_: Int32 { get { _builder.read(Int32.self, at: 3) } nonmutating set { _builder.write(newValue, at: 3) } }
-        public var `default`: Int32 { get { _builder.read(Int32.self, at: 4) } nonmutating set { _builder.write(newValue, at: 4) } }
-        public var `in`: Int32 { get { _builder.read(Int32.self, at: 5) } nonmutating set { _builder.write(newValue, at: 5) } }
-        public var `is`: Bool { get { _builder.readBool(bit: 33) } nonmutating set { _builder.writeBool(newValue, bit: 33) } }
-        public var `return`: String { get { _builder.pointer(1).readText() } nonmutating set { _builder.pointer(1).setText(newValue) } }
-        public var hasReturn: Bool { !_builder.pointer(1).isNull }
-        public var `where`: Int32 { get { _builder.read(Int32.self, at: 6) } nonmutating set { _builder.write(newValue, at: 6) } }
-        public var `let`: Int32 { get { _builder.read(Int32.self, at: 7) } nonmutating set { _builder.write(newValue, at: 7) } }
-        public var `var`: Int32 { get { _builder.read(Int32.self, at: 8) } nonmutating set { _builder.write(newValue, at: 8) } }
-        public var `func`: Int32 { get { _builder.read(Int32.self, at: 9) } nonmutating set { _builder.write(newValue, at: 9) } }
-        public var `enum`: TestKeywords.Type_ { get { TestKeywords.Type_(rawValue: _builder.read(UInt16.self, at: 3)) } nonmutating set { _builder.write(newValue.rawValue, at: 3) } }
-        public var `case`: Int32 { get { _builder.read(Int32.self, at: 10) } nonmutating set { _builder.write(newValue, at: 10) } }
-        public var `switch`: Int32 { get { _builder.read(Int32.self, at: 11) } nonmutating set { _builder.write(newValue, at: 11) } }
-        public var `if`: Int32 { get { _builder.read(Int32.self, at: 12) } nonmutating set { _builder.write(newValue, at: 12) } }
-        public func initFor(count: Int) -> ScalarListBuilder<Int32> { return ScalarListBuilder(_builder.pointer(2).initList(elementSize: Int32.elementSize, count: count)) }
-        public func setFor(_ value: ScalarList<Int32>) throws { try _builder.pointer(2).setList(value._list) }
-        public func setFor(_ values: [Int32]) { _builder.pointer(2).setScalars(values) }
-        public var hasFor: Bool { !_builder.pointer(2).isNull }
-        public var `import`: String { get { _builder.pointer(3).readText() } nonmutating set { _builder.pointer(3).setText(newValue) } }
-        public var hasImport: Bool { !_builder.pointer(3).isNull }
-        public var `true`: Bool { get { _builder.readBool(bit: 34) } nonmutating set { _builder.writeBool(newValue, bit: 34) } }
-        public var `false`: Bool { get { _builder.readBool(bit: 35) } nonmutating set { _builder.writeBool(newValue, bit: 35) } }
-        public var `nil`: Int32 { get { _builder.read(Int32.self, at: 13) } nonmutating set { _builder.write(newValue, at: 13) } }
-        public var super_: Int32 { get { _builder.read(Int32.self, at: 14) } nonmutating set { _builder.write(newValue, at: 14) } }
-        public var `throws`: Int32 { get { _builder.read(Int32.self, at: 15) } nonmutating set { _builder.write(newValue, at: 15) } }
-        public var `try`: Int32 { get { _builder.read(Int32.self, at: 16) } nonmutating set { _builder.write(newValue, at: 16) } }
-        public var `async`: Int32 { get { _builder.read(Int32.self, at: 17) } nonmutating set { _builder.write(newValue, at: 17) } }
-        public var `await`: Int32 { get { _builder.read(Int32.self, at: 18) } nonmutating set { _builder.write(newValue, at: 18) } }
-        public var `operator`: Int32 { get { _builder.read(Int32.self, at: 19) } nonmutating set { _builder.write(newValue, at: 19) } }
-        public var `extension`: Int32 { get { _builder.read(Int32.self, at: 20) } nonmutating set { _builder.write(newValue, at: 20) } }
-        public var `typealias`: Int32 { get { _builder.read(Int32.self, at: 21) } nonmutating set { _builder.write(newValue, at: 21) } }
-        public var `internal`: Int32 { get { _builder.read(Int32.self, at: 22) } nonmutating set { _builder.write(newValue, at: 22) } }
-        public var `public`: Int32 { get { _builder.read(Int32.self, at: 23) } nonmutating set { _builder.write(newValue, at: 23) } }
-        public var `static`: Int32 { get { _builder.read(Int32.self, at: 24) } nonmutating set { _builder.write(newValue, at: 24) } }
-        public var `inout`: Int32 { get { _builder.read(Int32.self, at: 25) } nonmutating set { _builder.write(newValue, at: 25) } }
-        public var subscript_: Int32 { get { _builder.read(Int32.self, at: 26) } nonmutating set { _builder.write(newValue, at: 26) } }
-        public var description: String { get { _builder.pointer(4).readText() } nonmutating set { _builder.pointer(4).setText(newValue) } }
-        public var hasDescription: Bool { !_builder.pointer(4).isNull }
-        public var hashValue_: Int32 { get { _builder.read(Int32.self, at: 27) } nonmutating set { _builder.write(newValue, at: 27) } }
-        public var type: Int32 { get { _builder.read(Int32.self, at: 28) } nonmutating set { _builder.write(newValue, at: 28) } }
-        public var protocolField: TestKeywords.Protocol_.Builder { return TestKeywords.Protocol_.Builder(_builder.pointer(5).getStruct(dataWords: TestKeywords.Protocol_.dataWordCount, pointerCount: TestKeywords.Protocol_.pointerCount)) }
-        public func initProtocolField() -> TestKeywords.Protocol_.Builder { return TestKeywords.Protocol_.Builder(_builder.pointer(5).initStruct(dataWords: TestKeywords.Protocol_.dataWordCount, pointerCount: TestKeywords.Protocol_.pointerCount)) }
-        public func setProtocolField(_ value: TestKeywords.Protocol_.Reader) throws { try _builder.pointer(5).setStruct(value._reader) }
-        public var hasProtocolField: Bool { !_builder.pointer(5).isNull }
-        public var selfField: TestKeywords.Self_.Builder { return TestKeywords.Self_.Builder(_builder.pointer(6).getStruct(dataWords: TestKeywords.Self_.dataWordCount, pointerCount: TestKeywords.Self_.pointerCount)) }
-        public func initSelfField() -> TestKeywords.Self_.Builder { return TestKeywords.Self_.Builder(_builder.pointer(6).initStruct(dataWords: TestKeywords.Self_.dataWordCount, pointerCount: TestKeywords.Self_.pointerCount)) }
-        public func setSelfField(_ value: TestKeywords.Self_.Reader) throws { try _builder.pointer(6).setStruct(value._reader) }
-        public var hasSelfField: Bool { !_builder.pointer(6).isNull }
-        public var `any`: TestKeywords.Any_.Builder { return TestKeywords.Any_.Builder(_builder.pointer(7).getStruct(dataWords: TestKeywords.Any_.dataWordCount, pointerCount: TestKeywords.Any_.pointerCount)) }
-        public func initAny() -> TestKeywords.Any_.Builder { return TestKeywords.Any_.Builder(_builder.pointer(7).initStruct(dataWords: TestKeywords.Any_.dataWordCount, pointerCount: TestKeywords.Any_.pointerCount)) }
-        public func setAny(_ value: TestKeywords.Any_.Reader) throws { try _builder.pointer(7).setStruct(value._reader) }
-        public var hasAny: Bool { !_builder.pointer(7).isNull }
-        public func setDeinit() { _builder.write(UInt16(0), at: 58) }
-        public var `repeat`: Int32 { get { _builder.read(Int32.self, at: 30) } nonmutating set { _builder.write(UInt16(1), at: 58); _builder.write(newValue, at: 30) } }
-        public var `guard`: String { get { _builder.pointer(8).readText() } nonmutating set { _builder.write(UInt16(2), at: 58); _builder.pointer(8).setText(newValue) } }
-        public var hasGuard: Bool { !_builder.pointer(8).isNull }
+        @inlinable public var _discriminant: UInt16 { _builder.read(UInt16.self, at: 58) }
+        @inlinable public var `class`: Int32 { get { _builder.read(Int32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+        @inlinable public var `struct`: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+        @inlinable public var hasStruct: Bool { !_builder.pointer(0).isNull }
+        @inlinable public var `protocol`: Bool { get { _builder.readBool(bit: 32) } nonmutating set { _builder.writeBool(newValue, bit: 32) } }
+        @inlinable public var self_: Int32 { get { _builder.read(Int32.self, at: 2) } nonmutating set { _builder.write(newValue, at: 2) } }
+        @inlinable public var init_: Int32 { get { _builder.read(Int32.self, at: 3) } nonmutating set { _builder.write(newValue, at: 3) } }
+        @inlinable public var `default`: Int32 { get { _builder.read(Int32.self, at: 4) } nonmutating set { _builder.write(newValue, at: 4) } }
+        @inlinable public var `in`: Int32 { get { _builder.read(Int32.self, at: 5) } nonmutating set { _builder.write(newValue, at: 5) } }
+        @inlinable public var `is`: Bool { get { _builder.readBool(bit: 33) } nonmutating set { _builder.writeBool(newValue, bit: 33) } }
+        @inlinable public var `return`: String { get { _builder.pointer(1).readText() } nonmutating set { _builder.pointer(1).setText(newValue) } }
+        @inlinable public var hasReturn: Bool { !_builder.pointer(1).isNull }
+        @inlinable public var `where`: Int32 { get { _builder.read(Int32.self, at: 6) } nonmutating set { _builder.write(newValue, at: 6) } }
+        @inlinable public var `let`: Int32 { get { _builder.read(Int32.self, at: 7) } nonmutating set { _builder.write(newValue, at: 7) } }
+        @inlinable public var `var`: Int32 { get { _builder.read(Int32.self, at: 8) } nonmutating set { _builder.write(newValue, at: 8) } }
+        @inlinable public var `func`: Int32 { get { _builder.read(Int32.self, at: 9) } nonmutating set { _builder.write(newValue, at: 9) } }
+        @inlinable public var `enum`: TestKeywords.Type_ { get { TestKeywords.Type_(rawValue: _builder.read(UInt16.self, at: 3)) } nonmutating set { _builder.write(newValue.rawValue, at: 3) } }
+        @inlinable public var `case`: Int32 { get { _builder.read(Int32.self, at: 10) } nonmutating set { _builder.write(newValue, at: 10) } }
+        @inlinable public var `switch`: Int32 { get { _builder.read(Int32.self, at: 11) } nonmutating set { _builder.write(newValue, at: 11) } }
+        @inlinable public var `if`: Int32 { get { _builder.read(Int32.self, at: 12) } nonmutating set { _builder.write(newValue, at: 12) } }
+        @inlinable public func initFor(count: Int) -> ScalarListBuilder<Int32> { return ScalarListBuilder(_builder.pointer(2).initList(elementSize: Int32.elementSize, count: count)) }
+        @inlinable public func setFor(_ value: ScalarList<Int32>) throws { try _builder.pointer(2).setList(value._list) }
+        @inlinable public func setFor(_ values: [Int32]) { _builder.pointer(2).setScalars(values) }
+        @inlinable public var hasFor: Bool { !_builder.pointer(2).isNull }
+        @inlinable public var `import`: String { get { _builder.pointer(3).readText() } nonmutating set { _builder.pointer(3).setText(newValue) } }
+        @inlinable public var hasImport: Bool { !_builder.pointer(3).isNull }
+        @inlinable public var `true`: Bool { get { _builder.readBool(bit: 34) } nonmutating set { _builder.writeBool(newValue, bit: 34) } }
+        @inlinable public var `false`: Bool { get { _builder.readBool(bit: 35) } nonmutating set { _builder.writeBool(newValue, bit: 35) } }
+        @inlinable public var `nil`: Int32 { get { _builder.read(Int32.self, at: 13) } nonmutating set { _builder.write(newValue, at: 13) } }
+        @inlinable public var super_: Int32 { get { _builder.read(Int32.self, at: 14) } nonmutating set { _builder.write(newValue, at: 14) } }
+        @inlinable public var `throws`: Int32 { get { _builder.read(Int32.self, at: 15) } nonmutating set { _builder.write(newValue, at: 15) } }
+        @inlinable public var `try`: Int32 { get { _builder.read(Int32.self, at: 16) } nonmutating set { _builder.write(newValue, at: 16) } }
+        @inlinable public var `async`: Int32 { get { _builder.read(Int32.self, at: 17) } nonmutating set { _builder.write(newValue, at: 17) } }
+        @inlinable public var `await`: Int32 { get { _builder.read(Int32.self, at: 18) } nonmutating set { _builder.write(newValue, at: 18) } }
+        @inlinable public var `operator`: Int32 { get { _builder.read(Int32.self, at: 19) } nonmutating set { _builder.write(newValue, at: 19) } }
+        @inlinable public var `extension`: Int32 { get { _builder.read(Int32.self, at: 20) } nonmutating set { _builder.write(newValue, at: 20) } }
+        @inlinable public var `typealias`: Int32 { get { _builder.read(Int32.self, at: 21) } nonmutating set { _builder.write(newValue, at: 21) } }
+        @inlinable public var `internal`: Int32 { get { _builder.read(Int32.self, at: 22) } nonmutating set { _builder.write(newValue, at: 22) } }
+        @inlinable public var `public`: Int32 { get { _builder.read(Int32.self, at: 23) } nonmutating set { _builder.write(newValue, at: 23) } }
+        @inlinable public var `static`: Int32 { get { _builder.read(Int32.self, at: 24) } nonmutating set { _builder.write(newValue, at: 24) } }
+        @inlinable public var `inout`: Int32 { get { _builder.read(Int32.self, at: 25) } nonmutating set { _builder.write(newValue, at: 25) } }
+        @inlinable public var subscript_: Int32 { get { _builder.read(Int32.self, at: 26) } nonmutating set { _builder.write(newValue, at: 26) } }
+        @inlinable public var description: String { get { _builder.pointer(4).readText() } nonmutating set { _builder.pointer(4).setText(newValue) } }
+        @inlinable public var hasDescription: Bool { !_builder.pointer(4).isNull }
+        @inlinable public var hashValue_: Int32 { get { _builder.read(Int32.self, at: 27) } nonmutating set { _builder.write(newValue, at: 27) } }
+        @inlinable public var type: Int32 { get { _builder.read(Int32.self, at: 28) } nonmutating set { _builder.write(newValue, at: 28) } }
+        @inlinable public var protocolField: TestKeywords.Protocol_.Builder { return TestKeywords.Protocol_.Builder(_builder.pointer(5).getStruct(dataWords: TestKeywords.Protocol_.Builder.dataWordCount, pointerCount: TestKeywords.Protocol_.Builder.pointerCount)) }
+        @inlinable public func initProtocolField() -> TestKeywords.Protocol_.Builder { return TestKeywords.Protocol_.Builder(_builder.pointer(5).initStruct(dataWords: TestKeywords.Protocol_.Builder.dataWordCount, pointerCount: TestKeywords.Protocol_.Builder.pointerCount)) }
+        @inlinable public func setProtocolField(_ value: TestKeywords.Protocol_.Reader) throws { try _builder.pointer(5).setStruct(value._reader) }
+        @inlinable public var hasProtocolField: Bool { !_builder.pointer(5).isNull }
+        @inlinable public var selfField: TestKeywords.Self_.Builder { return TestKeywords.Self_.Builder(_builder.pointer(6).getStruct(dataWords: TestKeywords.Self_.Builder.dataWordCount, pointerCount: TestKeywords.Self_.Builder.pointerCount)) }
+        @inlinable public func initSelfField() -> TestKeywords.Self_.Builder { return TestKeywords.Self_.Builder(_builder.pointer(6).initStruct(dataWords: TestKeywords.Self_.Builder.dataWordCount, pointerCount: TestKeywords.Self_.Builder.pointerCount)) }
+        @inlinable public func setSelfField(_ value: TestKeywords.Self_.Reader) throws { try _builder.pointer(6).setStruct(value._reader) }
+        @inlinable public var hasSelfField: Bool { !_builder.pointer(6).isNull }
+        @inlinable public var `any`: TestKeywords.Any_.Builder { return TestKeywords.Any_.Builder(_builder.pointer(7).getStruct(dataWords: TestKeywords.Any_.Builder.dataWordCount, pointerCount: TestKeywords.Any_.Builder.pointerCount)) }
+        @inlinable public func initAny() -> TestKeywords.Any_.Builder { return TestKeywords.Any_.Builder(_builder.pointer(7).initStruct(dataWords: TestKeywords.Any_.Builder.dataWordCount, pointerCount: TestKeywords.Any_.Builder.pointerCount)) }
+        @inlinable public func setAny(_ value: TestKeywords.Any_.Reader) throws { try _builder.pointer(7).setStruct(value._reader) }
+        @inlinable public var hasAny: Bool { !_builder.pointer(7).isNull }
+        @inlinable public func setDeinit() { _builder.write(UInt16(0), at: 58) }
+        @inlinable public var `repeat`: Int32 { get { _builder.read(Int32.self, at: 30) } nonmutating set { _builder.write(UInt16(1), at: 58); _builder.write(newValue, at: 30) } }
+        @inlinable public var `guard`: String { get { _builder.pointer(8).readText() } nonmutating set { _builder.write(UInt16(2), at: 58); _builder.pointer(8).setText(newValue) } }
+        @inlinable public var hasGuard: Bool { !_builder.pointer(8).isNull }
     }
 
     /// The arms of the union, as read.
@@ -1359,18 +1359,18 @@ public enum TestInterface {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var i: UInt32 { _reader.read(UInt32.self, at: 0) }
-            public var j: Bool { _reader.readBool(bit: 32) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var i: UInt32 { _reader.read(UInt32.self, at: 0) }
+            @inlinable @inline(__always) public var j: Bool { _reader.readBool(bit: 32) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestInterface.FooParams.dataWordCount }
-            public static var pointerCount: Int { TestInterface.FooParams.pointerCount }
-            public var i: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
-            public var j: Bool { get { _builder.readBool(bit: 32) } nonmutating set { _builder.writeBool(newValue, bit: 32) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 0 }
+            @inlinable public var i: UInt32 { get { _builder.read(UInt32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public var j: Bool { get { _builder.readBool(bit: 32) } nonmutating set { _builder.writeBool(newValue, bit: 32) } }
         }
     }
 
@@ -1381,19 +1381,19 @@ public enum TestInterface {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var x: String { get throws { try _reader.readText(0) } }
-            public var hasX: Bool { !_reader.isNull(0) }
-            public var xView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var x: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasX: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var xView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestInterface.FooResults.dataWordCount }
-            public static var pointerCount: Int { TestInterface.FooResults.pointerCount }
-            public var x: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasX: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var x: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasX: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -1404,14 +1404,14 @@ public enum TestInterface {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestInterface.BarParams.dataWordCount }
-            public static var pointerCount: Int { TestInterface.BarParams.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -1422,14 +1422,14 @@ public enum TestInterface {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestInterface.BarResults.dataWordCount }
-            public static var pointerCount: Int { TestInterface.BarResults.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -1440,16 +1440,16 @@ public enum TestInterface {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var n: Int32 { _reader.read(Int32.self, at: 0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var n: Int32 { _reader.read(Int32.self, at: 0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestInterface.GetSmallParams.dataWordCount }
-            public static var pointerCount: Int { TestInterface.GetSmallParams.pointerCount }
-            public var n: Int32 { get { _builder.read(Int32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 0 }
+            @inlinable public var n: Int32 { get { _builder.read(Int32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         }
     }
 
@@ -1460,23 +1460,23 @@ public enum TestInterface {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var cap: AnyPointerReader { _reader.pointer(0) }
-            public var hasCap: Bool { !_reader.isNull(0) }
-            public var data: [UInt8] { get throws { try _reader.readData(1) } }
-            public var hasData: Bool { !_reader.isNull(1) }
-            public var dataView: BlobView { get throws { try _reader.pointer(1).dataView() } }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var cap: AnyPointerReader { _reader.pointer(0) }
+            @inlinable @inline(__always) public var hasCap: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var data: [UInt8] { get throws { try _reader.readData(1) } }
+            @inlinable @inline(__always) public var hasData: Bool { !_reader.isNull(1) }
+            @inlinable @inline(__always) public var dataView: BlobView { get throws { try _reader.pointer(1).dataView() } }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestInterface.EchoParams.dataWordCount }
-            public static var pointerCount: Int { TestInterface.EchoParams.pointerCount }
-            public var cap: AnyPointerBuilder { return _builder.pointer(0) }
-            public var hasCap: Bool { !_builder.pointer(0).isNull }
-            public var data: [UInt8] { get { _builder.pointer(1).readBytes(isText: false) ?? [] } nonmutating set { _builder.pointer(1).setData(newValue) } }
-            public var hasData: Bool { !_builder.pointer(1).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 2 }
+            @inlinable public var cap: AnyPointerBuilder { return _builder.pointer(0) }
+            @inlinable public var hasCap: Bool { !_builder.pointer(0).isNull }
+            @inlinable public var data: [UInt8] { get { _builder.pointer(1).readBytes(isText: false) ?? [] } nonmutating set { _builder.pointer(1).setData(newValue) } }
+            @inlinable public var hasData: Bool { !_builder.pointer(1).isNull }
         }
     }
 
@@ -1487,23 +1487,23 @@ public enum TestInterface {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var cap: AnyPointerReader { _reader.pointer(0) }
-            public var hasCap: Bool { !_reader.isNull(0) }
-            public var data: [UInt8] { get throws { try _reader.readData(1) } }
-            public var hasData: Bool { !_reader.isNull(1) }
-            public var dataView: BlobView { get throws { try _reader.pointer(1).dataView() } }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var cap: AnyPointerReader { _reader.pointer(0) }
+            @inlinable @inline(__always) public var hasCap: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var data: [UInt8] { get throws { try _reader.readData(1) } }
+            @inlinable @inline(__always) public var hasData: Bool { !_reader.isNull(1) }
+            @inlinable @inline(__always) public var dataView: BlobView { get throws { try _reader.pointer(1).dataView() } }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestInterface.EchoResults.dataWordCount }
-            public static var pointerCount: Int { TestInterface.EchoResults.pointerCount }
-            public var cap: AnyPointerBuilder { return _builder.pointer(0) }
-            public var hasCap: Bool { !_builder.pointer(0).isNull }
-            public var data: [UInt8] { get { _builder.pointer(1).readBytes(isText: false) ?? [] } nonmutating set { _builder.pointer(1).setData(newValue) } }
-            public var hasData: Bool { !_builder.pointer(1).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 2 }
+            @inlinable public var cap: AnyPointerBuilder { return _builder.pointer(0) }
+            @inlinable public var hasCap: Bool { !_builder.pointer(0).isNull }
+            @inlinable public var data: [UInt8] { get { _builder.pointer(1).readBytes(isText: false) ?? [] } nonmutating set { _builder.pointer(1).setData(newValue) } }
+            @inlinable public var hasData: Bool { !_builder.pointer(1).isNull }
         }
     }
 
@@ -1514,16 +1514,16 @@ public enum TestInterface {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var x: Int32 { _reader.read(Int32.self, at: 0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var x: Int32 { _reader.read(Int32.self, at: 0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestInterface.NotedParams.dataWordCount }
-            public static var pointerCount: Int { TestInterface.NotedParams.pointerCount }
-            public var x: Int32 { get { _builder.read(Int32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 0 }
+            @inlinable public var x: Int32 { get { _builder.read(Int32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         }
     }
 
@@ -1534,14 +1534,14 @@ public enum TestInterface {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestInterface.NotedResults.dataWordCount }
-            public static var pointerCount: Int { TestInterface.NotedResults.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -1646,19 +1646,19 @@ public enum TestExtended {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var s: String { get throws { try _reader.readText(0) } }
-            public var hasS: Bool { !_reader.isNull(0) }
-            public var sView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var s: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasS: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var sView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestExtended.BazParams.dataWordCount }
-            public static var pointerCount: Int { TestExtended.BazParams.pointerCount }
-            public var s: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasS: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var s: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasS: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -1669,16 +1669,16 @@ public enum TestExtended {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var n: UInt64 { _reader.read(UInt64.self, at: 0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var n: UInt64 { _reader.read(UInt64.self, at: 0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestExtended.BazResults.dataWordCount }
-            public static var pointerCount: Int { TestExtended.BazResults.pointerCount }
-            public var n: UInt64 { get { _builder.read(UInt64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 0 }
+            @inlinable public var n: UInt64 { get { _builder.read(UInt64.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
         }
     }
 
@@ -1788,21 +1788,21 @@ public enum TestKeywordInterface {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var self_: Int32 { _reader.read(Int32.self, at: 0) }
-            public var `in`: String { get throws { try _reader.readText(0) } }
-            public var hasIn: Bool { !_reader.isNull(0) }
-            public var inView: BlobView { get throws { try _reader.pointer(0).textView() } }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var self_: Int32 { _reader.read(Int32.self, at: 0) }
+            @inlinable @inline(__always) public var `in`: String { get throws { try _reader.readText(0) } }
+            @inlinable @inline(__always) public var hasIn: Bool { !_reader.isNull(0) }
+            @inlinable @inline(__always) public var inView: BlobView { get throws { try _reader.pointer(0).textView() } }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestKeywordInterface.ClassParams.dataWordCount }
-            public static var pointerCount: Int { TestKeywordInterface.ClassParams.pointerCount }
-            public var self_: Int32 { get { _builder.read(Int32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
-            public var `in`: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
-            public var hasIn: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var self_: Int32 { get { _builder.read(Int32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public var `in`: String { get { _builder.pointer(0).readText() } nonmutating set { _builder.pointer(0).setText(newValue) } }
+            @inlinable public var hasIn: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -1813,18 +1813,18 @@ public enum TestKeywordInterface {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var `return`: Int32 { _reader.read(Int32.self, at: 0) }
-            public var `where`: Bool { _reader.readBool(bit: 32) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var `return`: Int32 { _reader.read(Int32.self, at: 0) }
+            @inlinable @inline(__always) public var `where`: Bool { _reader.readBool(bit: 32) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestKeywordInterface.ClassResults.dataWordCount }
-            public static var pointerCount: Int { TestKeywordInterface.ClassResults.pointerCount }
-            public var `return`: Int32 { get { _builder.read(Int32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
-            public var `where`: Bool { get { _builder.readBool(bit: 32) } nonmutating set { _builder.writeBool(newValue, bit: 32) } }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 1 }
+            @inlinable public static var pointerCount: Int { 0 }
+            @inlinable public var `return`: Int32 { get { _builder.read(Int32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+            @inlinable public var `where`: Bool { get { _builder.readBool(bit: 32) } nonmutating set { _builder.writeBool(newValue, bit: 32) } }
         }
     }
 
@@ -1835,20 +1835,20 @@ public enum TestKeywordInterface {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
-            public var `default`: TestKeywords.Reader { get throws { TestKeywords.Reader(try _reader.readStruct(0)) } }
-            public var hasDefault: Bool { !_reader.isNull(0) }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
+            @inlinable @inline(__always) public var `default`: TestKeywords.Reader { get throws { TestKeywords.Reader(try _reader.readStruct(0)) } }
+            @inlinable @inline(__always) public var hasDefault: Bool { !_reader.isNull(0) }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestKeywordInterface.InitParams.dataWordCount }
-            public static var pointerCount: Int { TestKeywordInterface.InitParams.pointerCount }
-            public var `default`: TestKeywords.Builder { return TestKeywords.Builder(_builder.pointer(0).getStruct(dataWords: TestKeywords.dataWordCount, pointerCount: TestKeywords.pointerCount)) }
-            public func initDefault() -> TestKeywords.Builder { return TestKeywords.Builder(_builder.pointer(0).initStruct(dataWords: TestKeywords.dataWordCount, pointerCount: TestKeywords.pointerCount)) }
-            public func setDefault(_ value: TestKeywords.Reader) throws { try _builder.pointer(0).setStruct(value._reader) }
-            public var hasDefault: Bool { !_builder.pointer(0).isNull }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 1 }
+            @inlinable public var `default`: TestKeywords.Builder { return TestKeywords.Builder(_builder.pointer(0).getStruct(dataWords: TestKeywords.Builder.dataWordCount, pointerCount: TestKeywords.Builder.pointerCount)) }
+            @inlinable public func initDefault() -> TestKeywords.Builder { return TestKeywords.Builder(_builder.pointer(0).initStruct(dataWords: TestKeywords.Builder.dataWordCount, pointerCount: TestKeywords.Builder.pointerCount)) }
+            @inlinable public func setDefault(_ value: TestKeywords.Reader) throws { try _builder.pointer(0).setStruct(value._reader) }
+            @inlinable public var hasDefault: Bool { !_builder.pointer(0).isNull }
         }
     }
 
@@ -1859,14 +1859,14 @@ public enum TestKeywordInterface {
 
         public struct Reader: StructReaderView {
             public let _reader: StructReader
-            public init(_ reader: StructReader) { _reader = reader }
+            @inlinable public init(_ reader: StructReader) { _reader = reader }
         }
 
         public struct Builder: StructBuilderView {
             public let _builder: StructBuilder
-            public init(_ builder: StructBuilder) { _builder = builder }
-            public static var dataWordCount: Int { TestKeywordInterface.InitResults.dataWordCount }
-            public static var pointerCount: Int { TestKeywordInterface.InitResults.pointerCount }
+            @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+            @inlinable public static var dataWordCount: Int { 0 }
+            @inlinable public static var pointerCount: Int { 0 }
         }
     }
 
@@ -1943,18 +1943,18 @@ public enum TestAnnotated {
 
     public struct Reader: StructReaderView {
         public let _reader: StructReader
-        public init(_ reader: StructReader) { _reader = reader }
-        public var field: Int32 { _reader.read(Int32.self, at: 0) }
-        public var kind: TestAnnotated.Kind { TestAnnotated.Kind(rawValue: _reader.read(UInt16.self, at: 2)) }
+        @inlinable public init(_ reader: StructReader) { _reader = reader }
+        @inlinable @inline(__always) public var field: Int32 { _reader.read(Int32.self, at: 0) }
+        @inlinable @inline(__always) public var kind: TestAnnotated.Kind { TestAnnotated.Kind(rawValue: _reader.read(UInt16.self, at: 2)) }
     }
 
     public struct Builder: StructBuilderView {
         public let _builder: StructBuilder
-        public init(_ builder: StructBuilder) { _builder = builder }
-        public static var dataWordCount: Int { TestAnnotated.dataWordCount }
-        public static var pointerCount: Int { TestAnnotated.pointerCount }
-        public var field: Int32 { get { _builder.read(Int32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
-        public var kind: TestAnnotated.Kind { get { TestAnnotated.Kind(rawValue: _builder.read(UInt16.self, at: 2)) } nonmutating set { _builder.write(newValue.rawValue, at: 2) } }
+        @inlinable public init(_ builder: StructBuilder) { _builder = builder }
+        @inlinable public static var dataWordCount: Int { 1 }
+        @inlinable public static var pointerCount: Int { 0 }
+        @inlinable public var field: Int32 { get { _builder.read(Int32.self, at: 0) } nonmutating set { _builder.write(newValue, at: 0) } }
+        @inlinable public var kind: TestAnnotated.Kind { get { TestAnnotated.Kind(rawValue: _builder.read(UInt16.self, at: 2)) } nonmutating set { _builder.write(newValue.rawValue, at: 2) } }
     }
 }
 
