@@ -82,6 +82,16 @@ import Testing
         #expect(error?.code == .segmentTooLarge)
     }
 
+    /// A frame decoded from an array is read in place; changing or dropping the caller's array
+    /// afterwards (which copies it or leaves the reader the only owner) does not reach the reader.
+    @Test func arrayFramesSurviveTheCallersArray() throws {
+        var bytes = RawSchema.sampleMessage().serialize()
+        let reader = try Framing.decode(bytes)
+        for index in bytes.indices { bytes[index] = 0xFF }
+        bytes = []
+        try RawSchema.expectSample(try reader.root())
+    }
+
     @Test func borrowedSegmentsReadInPlace() throws {
         let message = RawSchema.sampleMessage(firstSegmentWords: 3, growth: .fixed)
         let reader = message.withSegments { MessageReader(borrowing: $0, owner: message) }

@@ -76,6 +76,54 @@ import Testing
         }
     }
 
+    /// The packer against a byte-at-a-time statement of the C++ algorithm.
+    @Test(arguments: 0..<50)
+    func packMatchesReference(seed: UInt64) {
+        var generator = SplitMix64(seed: seed)
+        var bytes = Self.randomWords(Int(generator.next() % 700), using: &generator)
+        // Long runs too, to reach the 255-word limits.
+        if seed % 5 == 0 { bytes += [UInt8](repeating: 0, count: 8 * 300) + [UInt8](repeating: 9, count: 8 * 300) }
+        #expect(Packing.pack(bytes) == Self.referencePack(bytes))
+    }
+
+    static func referencePack(_ bytes: [UInt8]) -> [UInt8] {
+        let words = (0..<bytes.count / 8).map { Array(bytes[($0 * 8)..<($0 * 8 + 8)]) }
+        var out: [UInt8] = []
+        var index = 0
+        while index < words.count {
+            let word = words[index]
+            index += 1
+            var tag: UInt8 = 0
+            for (bit, byte) in word.enumerated() where byte != 0 { tag |= 1 << UInt8(bit) }
+            out.append(tag)
+            out += word.filter { $0 != 0 }
+            if tag == 0 {
+                var run = 0
+                while index < words.count, run < 255, words[index].allSatisfy({ $0 == 0 }) {
+                    run += 1
+                    index += 1
+                }
+                out.append(UInt8(run))
+            } else if tag == 0xFF {
+                var run = 0
+                while index + run < words.count, run < 255, words[index + run].filter({ $0 == 0 }).count < 2 {
+                    run += 1
+                }
+                out.append(UInt8(run))
+                for word in words[index..<(index + run)] { out += word }
+                index += run
+            }
+        }
+        return out
+    }
+
+    /// `serializePacked` packs the segments where they lie: the same bytes as packing the frame.
+    @Test(arguments: [1, 2, 5, 64, 1024])
+    func serializePackedEqualsPackedFrame(firstSegmentWords: Int) {
+        let message = RawSchema.sampleMessage(firstSegmentWords: firstSegmentWords, growth: .fixed)
+        #expect(message.serializePacked() == Packing.pack(message.serialize()))
+    }
+
     @Test func zeroRunBombIsBounded() throws {
         // Two bytes expand to 2 KiB; the bound stops the expansion instead of allocating it.
         let bomb: [UInt8] = (0..<4096).map { $0 % 2 == 0 ? 0 : 255 }
