@@ -4,61 +4,42 @@
 import CapnProto
 import CapnProtoRPC
 import NIOCore
+import Synchronization
 
 /// An ``RPCTransport`` over one TCP or Unix connection (with or without TLS).
 ///
-/// Made by ``VatConnection/run(_:)`` inside the connection's `executeThenClose` scope, so it
-/// is valid only until the closure given to ``VatNetwork/connect(to:_:)`` or
-/// ``VatListener/run(handler:)`` returns; then the connection is closed. Reading `incoming`
-/// pulls frames straight from the channel, so a slow reader exerts backpressure on the peer.
+/// Made by ``VatConnection/run(_:)``, and valid only until the closure given to
+/// ``VatNetwork/connect(to:_:)`` or ``VatListener/run(handler:)`` returns; then the connection
+/// is closed. Reading `incoming` takes frames the event loop has decoded; while 32 wait
+/// untaken the connection stops reading the socket, so a slow reader exerts backpressure on
+/// the peer.
 public struct NIORPCTransport: RPCTransport {
     /// The peer's frames, in order. Ends when the peer closes (or hangs up without TLS
     /// `close_notify`); fails with a ``NetworkError`` on a malformed frame or broken connection.
-    /// Like any `AsyncThrowingStream`, it supports a single consumer.
-    public let incoming: AsyncThrowingStream<MessageReader, any Error>
+    /// Supports one consumer at a time.
+    public let incoming: IncomingMessages
     /// Who the peer is: its key digest under TLS (the server's pinned key, or the client's
     /// certificate key), or ``SturdyRef/Authentication/insecure``.
     public let peer: SturdyRef.Authentication
-    private let outbound: NIOAsyncChannelOutboundWriter<[UInt8]>
-    private let channel: any Channel
+    let writer: FrameWriter
+    private var channel: any Channel { writer.channel }
 
-    init(
-        inbound: NIOAsyncChannelInboundStream<MessageReader>,
-        outbound: NIOAsyncChannelOutboundWriter<[UInt8]>,
-        channel: any Channel,
-        peer: SturdyRef.Authentication
-    ) {
-        let box = IteratorBox(inbound.makeAsyncIterator())
-        self.incoming = AsyncThrowingStream {
-            do {
-                return try await box.next()
-            } catch let error as NetworkError {
-                throw error
-            } catch {
-                throw NetworkError(.connectionClosed, "connection broken: \(error)", cause: error)
-            }
-        }
-        self.outbound = outbound
-        self.channel = channel
+    init(incoming: IncomingMessages, writer: FrameWriter, peer: SturdyRef.Authentication) {
+        self.incoming = incoming
+        self.writer = writer
         self.peer = peer
     }
 
-    /// Sends one frame (segment table included).
+    /// Queues one frame (segment table included) without waiting; see ``FrameWriter``.
     ///
     /// - Throws: ``NetworkError/Code/connectionClosed`` once the connection is closed.
-    public func send(frame: [UInt8]) async throws {
-        do {
-            try await outbound.write(frame)
-        } catch {
-            throw NetworkError(.connectionClosed, "cannot send: the connection is closed", cause: error)
-        }
+    public func send(frame: [UInt8]) throws {
+        try writer.send(frame)
     }
 
-    /// Closes the connection: later sends fail and `incoming` ends.
+    /// Sends what is queued, then closes the connection: later sends fail and `incoming` ends.
     public func close() async {
-        outbound.finish()
-        channel.close(promise: nil)
-        try? await channel.closeFuture.get()
+        await writer.close()
     }
 
     /// The local and remote addresses, for logs.
@@ -67,18 +48,67 @@ public struct NIORPCTransport: RPCTransport {
     }
 }
 
-/// Holds the inbound iterator for the `incoming` stream's unfolding closure.
+/// Queues outgoing frames and writes them on the event loop, several per system call.
 ///
-/// `@unchecked Sendable`: `AsyncThrowingStream` allows one consumer and calls its unfolding
-/// closure for one element at a time, so `iterator` is never used concurrently.
-private final class IteratorBox: @unchecked Sendable {
-    private var iterator: NIOAsyncChannelInboundStream<MessageReader>.AsyncIterator
-
-    init(_ iterator: NIOAsyncChannelInboundStream<MessageReader>.AsyncIterator) {
-        self.iterator = iterator
+/// A send from off the event loop appends the frame to one pending buffer; only the first
+/// frame of a batch schedules a task on the event loop, which writes and flushes the whole
+/// buffer. Frames sent while that task is pending (a burst of pipelined calls, a Return and
+/// its Finish) thus share one wake-up and one `write`. Frames keep the order of `send`.
+///
+/// Sends never wait. What the socket does not take yet stays in NIO's write queue, without a
+/// bound, as in libcapnp: the engine produces messages only for its callers and for the calls
+/// it reads, and reading stops while the reader is behind (see ``InboundFrameHandler``).
+final class FrameWriter: Sendable {
+    private struct State {
+        var pending: ByteBuffer?
+        var closed = false
     }
 
-    func next() async throws -> MessageReader? {
-        try await iterator.next()
+    let channel: any Channel
+    private let state = Mutex(State())
+
+    init(channel: any Channel) {
+        self.channel = channel
+        channel.closeFuture.whenComplete { _ in self.state.withLock { $0.closed = true } }
+    }
+
+    func send(_ frame: [UInt8]) throws {
+        let first = try state.withLock { state throws(NetworkError) -> Bool in
+            guard !state.closed else {
+                throw NetworkError(.connectionClosed, "cannot send: the connection is closed")
+            }
+            if var buffer = state.pending {
+                // Drop the state's reference first so the append does not copy the buffer.
+                state.pending = nil
+                buffer.writeBytes(frame)
+                state.pending = buffer
+                return false
+            }
+            var buffer = channel.allocator.buffer(capacity: max(frame.count, 512))
+            buffer.writeBytes(frame)
+            state.pending = buffer
+            return true
+        }
+        if first { channel.eventLoop.execute { self.flush() } }
+    }
+
+    /// On the event loop: writes the pending frames in one go.
+    private func flush() {
+        let buffer = state.withLock { state in
+            defer { state.pending = nil }
+            return state.pending
+        }
+        if let buffer { channel.writeAndFlush(buffer, promise: nil) }
+    }
+
+    /// Refuses later sends, writes what is queued, closes the connection and waits for it.
+    func close() async {
+        state.withLock { $0.closed = true }
+        let channel = channel
+        channel.eventLoop.execute {
+            self.flush()
+            channel.close(promise: nil)
+        }
+        try? await channel.closeFuture.get()
     }
 }

@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import CapnProto
+import CapnProtoRPC
 import NIOCore
 import NIOSSL
 
@@ -11,7 +12,8 @@ import NIOSSL
 /// dial. ``run(_:)`` waits for the handshake, hands the body an ``NIORPCTransport`` and closes
 /// the connection when the body returns or throws.
 public struct VatConnection: Sendable {
-    let channel: NIOAsyncChannel<MessageReader, [UInt8]>
+    let channel: any Channel
+    let incoming: IncomingMessages
     let handshake: EventLoopFuture<SturdyRef.Authentication>
     /// The peer's socket address as it was when the connection opened, for logs.
     public let remoteAddress: String
@@ -27,12 +29,18 @@ public struct VatConnection: Sendable {
         do {
             peer = try await handshake.get()
         } catch {
-            channel.channel.close(promise: nil)
-            try? await channel.channel.closeFuture.get()
+            channel.close(promise: nil)
+            try? await channel.closeFuture.get()
             throw error
         }
-        return try await channel.executeThenClose { inbound, outbound in
-            try await body(NIORPCTransport(inbound: inbound, outbound: outbound, channel: channel.channel, peer: peer))
+        let transport = NIORPCTransport(incoming: incoming, writer: FrameWriter(channel: channel), peer: peer)
+        do {
+            let result = try await body(transport)
+            await transport.close()
+            return result
+        } catch {
+            await transport.close()
+            throw error
         }
     }
 
@@ -57,14 +65,13 @@ public struct VatConnection: Sendable {
         } else {
             handshake = channel.eventLoop.makeSucceededFuture(.insecure)
         }
-        try pipeline.addHandlers(
-            ByteToMessageHandler(FrameDecoder(options: options)),
-            MessageToByteHandler(FrameEncoder()),
-            CloseOnErrorHandler()
-        )
-        let asyncChannel = try NIOAsyncChannel<MessageReader, [UInt8]>(wrappingChannelSynchronously: channel)
+        // After CloseOnErrorHandler, which turns a TLS hang-up without close_notify into an
+        // ordinary end of stream.
+        let (inbound, incoming) = InboundFrameHandler.make(eventLoop: channel.eventLoop)
+        try pipeline.addHandlers(ByteToMessageHandler(FrameDecoder(options: options)), CloseOnErrorHandler(), inbound)
         return VatConnection(
-            channel: asyncChannel,
+            channel: channel,
+            incoming: incoming,
             handshake: handshake,
             remoteAddress: channel.remoteAddress.map { "\($0)" } ?? "?"
         )

@@ -10,13 +10,63 @@ import CapnProto
 /// segment table included) and come in as readers over frames already checked by
 /// ``Framing``.
 public protocol RPCTransport: Sendable {
-    /// Sends one framed message. Throws once the transport is closed or broken.
-    func send(frame: [UInt8]) async throws
+    /// Queues one framed message for the peer and returns at once; frames go out in the order
+    /// they were queued. Never waits: like libcapnp, a transport queues what the peer has not
+    /// yet taken (the engine only produces messages on behalf of its callers and of the calls
+    /// it has read, and reading is what the peer's backpressure limits).
+    ///
+    /// Not `async`, so the engine sends from inside its actor without a hop to another task.
+    /// Throws once the transport is closed or broken.
+    func send(frame: [UInt8]) throws
 
     /// The messages the peer sends, in order. Ends normally when the peer closes the
     /// connection, and with an error when it breaks or sends a malformed frame.
-    var incoming: AsyncThrowingStream<MessageReader, any Error> { get }
+    var incoming: IncomingMessages { get }
 
-    /// Closes the connection; pending and later `send`s fail, `incoming` ends.
+    /// Sends what is queued, then closes the connection; later `send`s fail, `incoming` ends.
     func close() async
+}
+
+/// The messages a transport receives, in order, for one consumer at a time.
+///
+/// An `AsyncThrowingStream` with a hook the transport uses to learn that a message has been
+/// taken (to resume reading from a socket it stopped reading when too many were waiting). Its
+/// iterator passes the caller's isolation through, so an actor that reads it is resumed
+/// directly on its own executor, not first on the global one.
+public struct IncomingMessages: AsyncSequence, Sendable {
+    public typealias Element = MessageReader
+    public typealias Failure = any Error
+
+    private let base: AsyncThrowingStream<MessageReader, any Error>
+    private let taken: (@Sendable () -> Void)?
+
+    /// - Parameters:
+    ///   - base: the messages.
+    ///   - taken: called after each message a consumer takes.
+    public init(_ base: AsyncThrowingStream<MessageReader, any Error>, taken: (@Sendable () -> Void)? = nil) {
+        self.base = base
+        self.taken = taken
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: base.makeAsyncIterator(), taken: taken)
+    }
+
+    /// Iterates over the messages.
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: AsyncThrowingStream<MessageReader, any Error>.Iterator
+        let taken: (@Sendable () -> Void)?
+
+        public mutating func next(
+            isolation actor: isolated (any Actor)? = #isolation
+        ) async throws(any Error) -> MessageReader? {
+            let message = try await base.next(isolation: actor)
+            if message != nil { taken?() }
+            return message
+        }
+
+        public mutating func next() async throws -> MessageReader? {
+            try await next(isolation: nil)
+        }
+    }
 }

@@ -15,7 +15,7 @@ public final class InMemoryTransport: RPCTransport {
         public var description: String { "the in-memory link was broken" }
     }
 
-    public let incoming: AsyncThrowingStream<MessageReader, any Error>
+    public let incoming: IncomingMessages
     private let inbox: AsyncThrowingStream<MessageReader, any Error>.Continuation
     private let peer = Mutex<InMemoryTransport?>(nil)
     private let closed = Mutex(false)
@@ -23,7 +23,8 @@ public final class InMemoryTransport: RPCTransport {
     public let sentFrames = Mutex<Int>(0)
 
     private init() {
-        (incoming, inbox) = AsyncThrowingStream.makeStream(of: MessageReader.self)
+        let (stream, inbox) = AsyncThrowingStream.makeStream(of: MessageReader.self)
+        (incoming, self.inbox) = (IncomingMessages(stream), inbox)
     }
 
     /// Two connected ends.
@@ -35,7 +36,7 @@ public final class InMemoryTransport: RPCTransport {
         return (left, right)
     }
 
-    public func send(frame: [UInt8]) async throws {
+    public func send(frame: [UInt8]) throws {
         guard !closed.withLock({ $0 }), let peer = peer.withLock({ $0 }) else { throw LinkBroken() }
         sentFrames.withLock { $0 += 1 }
         peer.deliver(try Framing.decode(frame))

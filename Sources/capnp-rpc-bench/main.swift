@@ -114,7 +114,7 @@ func transportRoundTrips(seconds: Double) async throws -> Double {
                     try message.root().read(UInt64.self, at: 0),
                     at: 0
                 )
-                try await transport.send(frame: builder.serialize())
+                try transport.send(frame: builder.serialize())
             }
         }
     }
@@ -128,7 +128,7 @@ func transportRoundTrips(seconds: Double) async throws -> Double {
         while secondsIn(clock.now - start) < seconds {
             let builder = MessageBuilder()
             builder.initRoot(dataWords: 1, pointerCount: 0).write(UInt64(count), at: 0)
-            try await transport.send(frame: builder.serialize())
+            try transport.send(frame: builder.serialize())
             guard let reply = try await iterator.next(), try reply.root().read(UInt64.self, at: 0) == UInt64(count)
             else {
                 throw CppPeer.Failure("the echo went wrong")

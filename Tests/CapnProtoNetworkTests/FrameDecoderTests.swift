@@ -13,7 +13,6 @@ import Testing
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandlers(
             ByteToMessageHandler(FrameDecoder(options: options)),
-            MessageToByteHandler(FrameEncoder()),
             CloseOnErrorHandler()
         )
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
@@ -54,13 +53,6 @@ import Testing
         let channel = try makeChannel()
         try channel.writeInbound(ByteBuffer(bytes: Framing.encode(segments: [segment0, segment1])))
         #expect(try readValues(channel) == [7])
-    }
-
-    @Test func encoderWritesFramesAsIs() throws {
-        let channel = try makeChannel()
-        try channel.writeOutbound(frame(9))
-        let written = try #require(try channel.readOutbound(as: ByteBuffer.self))
-        #expect(Array(written.readableBytesView) == frame(9))
     }
 
     @Test func tooManySegmentsClosesTheConnection() throws {

@@ -33,9 +33,9 @@ import Testing
                                 case .insecure: 1
                                 case .sha256(let digest): digest == (try Self.clientKey.get()).publicKeyDigest ? 2 : 3
                                 }
-                            try await transport.send(frame: frame(peer))
+                            try transport.send(frame: frame(peer))
                         } else {
-                            try await transport.send(frame: frame(value + 1000))
+                            try transport.send(frame: frame(value + 1000))
                         }
                     }
                 }
@@ -46,7 +46,7 @@ import Testing
     }
 
     private func exchange(_ transport: some RPCTransport, values: [UInt64]) async throws -> [UInt64] {
-        for value in values { try await transport.send(frame: frame(value)) }
+        for value in values { try transport.send(frame: frame(value)) }
         var received: [UInt64] = []
         for try await message in transport.incoming {
             received.append(try value(of: message))
@@ -150,8 +150,8 @@ import Testing
         try await withEchoServer(serveTLS: false) { listener in
             try await VatNetwork().connect(to: listener.sturdyRef(for: .empty)) { transport, _ in
                 await transport.close()
-                await #expect(throws: NetworkError(.connectionClosed, "")) {
-                    try await transport.send(frame: frame(1))
+                #expect(throws: NetworkError(.connectionClosed, "")) {
+                    try transport.send(frame: frame(1))
                 }
                 var count = 0
                 for try await _ in transport.incoming { count += 1 }
