@@ -9,7 +9,7 @@ import Logging
 /// Keeps the four tables — questions (our calls), answers (the peer's calls), exports (our
 /// capabilities the peer holds) and imports (the peer's capabilities we hold) — and turns
 /// ``Capability`` calls into messages and messages into calls on local servers. Messages go
-/// out in the order the actor produces them, through one writer task.
+/// out in the order the actor produces them.
 public actor RPCConnection {
     let transport: any RPCTransport
     let logger: Logger
@@ -28,9 +28,7 @@ public actor RPCConnection {
     var brokenBy: RPCError?
     private let closed = PromiseCell<RPCError>()
 
-    private let outbound: AsyncStream<[UInt8]>.Continuation
-    private let outboundFrames: AsyncStream<[UInt8]>
-    private var tasks: [Task<Void, Never>] = []
+    private var reader: Task<Void, Never>?
 
     /// - Parameters:
     ///   - transport: the message channel to the peer.
@@ -50,35 +48,20 @@ public actor RPCConnection {
             if let found = services?(serviceId) { return found }
             return serviceId.isEmpty ? bootstrap : nil
         }
-        (outboundFrames, outbound) = AsyncStream.makeStream(of: [UInt8].self)
     }
 
-    /// Starts reading and writing. Call once.
+    /// Starts reading. Call once.
     public func start() {
-        let frames = outboundFrames
         let transport = transport
-        // The writer runs off the actor, so sending does not compete with handling messages.
-        tasks.append(
-            Task.detached { [weak self] in
-                do {
-                    for await frame in frames { try await transport.send(frame: frame) }
-                } catch {
-                    await self?.disconnect(RPCError(.disconnected, "cannot send: \(error)"))
-                }
-                // Everything queued (an Abort included) has gone out.
-                await transport.close()
+        // The loop runs on the actor, and the transport's stream resumes it there directly.
+        reader = Task {
+            do {
+                for try await message in transport.incoming { self.handle(message) }
+                self.disconnect(RPCError(.disconnected, "the peer closed the connection"))
+            } catch {
+                self.disconnect(RPCError(.disconnected, "connection failed: \(error)"))
             }
-        )
-        tasks.append(
-            Task {
-                do {
-                    for try await message in transport.incoming { self.handle(message) }
-                    self.disconnect(RPCError(.disconnected, "the peer closed the connection"))
-                } catch {
-                    self.disconnect(RPCError(.disconnected, "connection failed: \(error)"))
-                }
-            }
-        )
+        }
     }
 
     /// The peer's bootstrap capability, or the service `serviceId` names (sturdy refs).
@@ -115,9 +98,15 @@ public actor RPCConnection {
 
     // MARK: - Sending
 
+    /// Hands a message to the transport, which queues it without waiting (so messages keep
+    /// the order the actor makes them in, with no writer task to wake for each).
     func transmit(_ message: MessageBuilder) {
         guard brokenBy == nil else { return }
-        outbound.yield(message.serialize())
+        do {
+            try transport.send(frame: message.serialize())
+        } catch {
+            disconnect(RPCError(.disconnected, "cannot send: \(error)"))
+        }
     }
 
     /// Where an outgoing call is aimed.
@@ -268,9 +257,10 @@ public actor RPCConnection {
         exportByCapability = [:]
         imports = [:]
         embargoes = [:]
-        outbound.finish()
-        // The writer ends by itself once the queue drains; the reader stops now.
-        tasks.last?.cancel()
+        // The transport sends what is queued (an Abort included) before it closes.
+        let transport = transport
+        Task { await transport.close() }
+        reader?.cancel()
         closed.resolve(error)
     }
 
