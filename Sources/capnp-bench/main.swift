@@ -74,7 +74,7 @@ func readJob(_ job: JobDescr.Reader) throws -> UInt64 {
         sum += try docker.pushTargetView.count + docker.pushUserView.count + docker.pushPasswordView.count
         let args = try docker.buildArgs
         sum += args.count
-        for index in 0..<args.count { sum += try args._list.pointerElement(index).textView().count }
+        for index in 0..<args.count { sum += try args.view(index).count }
         sum += (docker.squash ? 1 : 0) + (docker.buildkit ? 1 : 0) + (docker.includeGit ? 1 : 0)
     case 1: sum += try action.obuilder.specView.count
     default: sum += try action.custom.kindView.count
@@ -82,7 +82,7 @@ func readJob(_ job: JobDescr.Reader) throws -> UInt64 {
     sum += try job.cacheHintView.count + job.repositoryView.count
     let commits = try job.commits
     sum += commits.count
-    for index in 0..<commits.count { sum += try commits._list.pointerElement(index).textView().count }
+    for index in 0..<commits.count { sum += try commits.view(index).count }
     let secrets = try job.secrets
     sum += secrets.count
     for secret in secrets { sum += try secret.idView.count + secret.valueView.count }

@@ -177,3 +177,15 @@ public struct PointerList<Element: PointerValue>: ListReaderView {
     /// Reads every element.
     public func toArray() throws -> [Element] { try (0..<count).map(get) }
 }
+
+extension PointerList where Element == String {
+    /// Element `index` as a view of its bytes, without copying them (see ``BlobView``).
+    @inlinable @inline(__always)
+    public func view(_ index: Int) throws -> BlobView { try _list.pointerElement(index).textView() }
+}
+
+extension PointerList where Element == [UInt8] {
+    /// Element `index` as a view of its bytes, without copying them (see ``BlobView``).
+    @inlinable @inline(__always)
+    public func view(_ index: Int) throws -> BlobView { try _list.pointerElement(index).dataView() }
+}
