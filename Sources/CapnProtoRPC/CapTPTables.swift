@@ -1,30 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
-/// Hands out the smallest free id, as C++ capnp does, so ids stay small and reuse is visible
-/// in tests.
-struct IDAllocator {
-    private var next: UInt32 = 0
-    private var free: [UInt32] = []
-
-    mutating func allocate() -> UInt32 {
-        if let id = free.popLast() { return id }
-        defer { next += 1 }
-        return next
-    }
-
-    mutating func release(_ id: UInt32) {
-        free.append(id)
-        free.sort(by: >)
-    }
-
-    /// Ids currently handed out.
-    var inUse: Int { Int(next) - free.count }
-}
+import Synchronization
 
 /// A call we made and the peer has not finished answering, or whose results we still use.
 struct QuestionEntry {
     let result: PromiseCell<Result<RPCPayload, RPCError>>
+    /// The user-side handle, while anyone holds it (to redirect its pipelined capabilities).
+    weak var ref: QuestionRef?
     var returned = false
     /// We sent Finish (every user reference to the question is gone).
     var finished = false
@@ -89,6 +72,8 @@ final class QuestionRef: Sendable {
     let connection: RPCConnection
     let id: UInt32
     let result: PromiseCell<Result<RPCPayload, RPCError>>
+    /// The pipelined capabilities made on this question, to redirect when it returns.
+    private let pipelines = Mutex<[WeakCapability]>([])
 
     init(connection: RPCConnection, id: UInt32, result: PromiseCell<Result<RPCPayload, RPCError>>) {
         self.connection = connection
@@ -96,11 +81,28 @@ final class QuestionRef: Sendable {
         self.result = result
     }
 
-    deinit {
-        let connection = connection
-        let id = id
-        Task { await connection.finish(question: id) }
+    func register(_ capability: Capability) {
+        pipelines.withLock { list in
+            // Drop entries whose capability is gone, so a long-lived question's list stays short.
+            if list.count >= 8, list.count.nonzeroBitCount == 1 { list.removeAll { $0.value == nil } }
+            list.append(WeakCapability(value: capability))
+        }
     }
+
+    /// The live pipelined capabilities; the list is emptied (each is redirected at most once).
+    func takePipelines() -> [Capability] {
+        pipelines.withLock { list in
+            defer { list = [] }
+            return list.compactMap(\.value)
+        }
+    }
+
+    deinit { connection.enqueue(.finishQuestion(id)) }
+}
+
+/// A pipelined capability, not kept alive by its question.
+struct WeakCapability: Sendable {
+    weak var value: Capability?
 }
 
 /// The user-side handle of an import; when the last one goes, the import is released.
@@ -113,9 +115,5 @@ final class ImportRef: Sendable {
         self.id = id
     }
 
-    deinit {
-        let connection = connection
-        let id = id
-        Task { await connection.releaseImport(id) }
-    }
+    deinit { connection.enqueue(.releaseImport(id)) }
 }

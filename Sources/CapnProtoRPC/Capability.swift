@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import Synchronization
+
 /// A reference to an object that can be called: local, on the other side of a connection,
 /// or not yet known (the promised result of a call still in flight).
 ///
@@ -16,17 +18,48 @@ public final class Capability: Sendable {
         case broken(RPCError)
     }
 
-    let target: Target
+    /// A pipelined capability can be pointed elsewhere once its question returns (see
+    /// ``redirect(to:)``); every other target is fixed.
+    private enum Storage: Sendable {
+        case fixed(Target)
+        case movable(MovableTarget)
+    }
+
+    private let storage: Storage
     /// Where calls on a local server run, so they start in the order they were made.
     let executor: SerialCallExecutor?
 
     init(target: Target) {
-        self.target = target
-        if case .local = target {
+        switch target {
+        case .local:
+            storage = .fixed(target)
             executor = SerialCallExecutor()
-        } else {
+        case .pipelined(let question, _):
+            let movable = MovableTarget(target)
+            storage = .movable(movable)
+            executor = nil
+            question.register(self)
+        default:
+            storage = .fixed(target)
             executor = nil
         }
+    }
+
+    /// Where calls go now.
+    var target: Target {
+        switch storage {
+        case .fixed(let target): target
+        case .movable(let movable): movable.current
+        }
+    }
+
+    /// Points a pipelined capability straight at `target`, which the question's results hold, so that it
+    /// stops holding the question: once no one else does, the question is finished, as C++ and OCaml
+    /// capnp do, and the peer can drop its answer. Only for targets that keep call order (an import from
+    /// the same peer, or a broken capability).
+    func redirect(to target: Target) {
+        guard case .movable(let movable) = storage else { return }
+        movable.set(target)
     }
 
     /// A capability served by `server` in this process.
@@ -90,6 +123,25 @@ public final class Capability: Sendable {
     public func whenResolved() async -> Capability {
         if case .promise(let cell) = target { return await cell.wait().whenResolved() }
         return self
+    }
+}
+
+/// The mutable target of a pipelined capability.
+final class MovableTarget: Sendable {
+    private let state: Mutex<Capability.Target>
+
+    init(_ target: Capability.Target) { state = Mutex(target) }
+
+    var current: Capability.Target { state.withLock { $0 } }
+
+    func set(_ target: Capability.Target) {
+        // The old target (and the question it holds) is released outside the lock.
+        let old = state.withLock { state in
+            let old = state
+            state = target
+            return old
+        }
+        _ = old
     }
 }
 

@@ -158,7 +158,7 @@ extension RPCConnection {
         case .success(let results) where entry.resultsSentElsewhere:
             // Kept whole for the Return.takeFromOtherQuestion that the caller will send us.
             entry.result.resolve(.success(results.payload.asPayload()))
-            let message = MessageBuilder()
+            let message = MessageBuilder.rpcControl()
             let ret = message.initRoot(Message.Builder.self).initReturn()
             ret.answerId = id
             ret.releaseParamCaps = false
@@ -175,7 +175,7 @@ extension RPCConnection {
             entry.result.resolve(.success(kept))
             transmit(results.payload.message)
         case .failure(let error):
-            let message = MessageBuilder()
+            let message = MessageBuilder.rpcControl()
             let ret = message.initRoot(Message.Builder.self).initReturn()
             ret.answerId = id
             ret.releaseParamCaps = false
@@ -246,6 +246,30 @@ extension RPCConnection {
         }
         entry.result.resolve(result)
         finishReturn(id, entry)
+        if let ref = entry.ref { redirectPipelines(of: ref, to: result) }
+    }
+
+    /// Points the question's pipelined capabilities at what they resolved to, where that keeps call
+    /// order without an embargo, so they stop holding the question.
+    private func redirectPipelines(of question: QuestionRef, to result: Result<RPCPayload, RPCError>) {
+        for capability in question.takePipelines() {
+            guard case .pipelined(_, let path) = capability.target else { continue }
+            switch result {
+            case .failure(let error):
+                capability.redirect(to: .broken(error))
+            case .success(let payload):
+                let resolved = payload.capability(at: path).target
+                switch resolved {
+                case .imported(let ref) where ref.connection === self && imports[ref.id]?.resolution == nil:
+                    capability.redirect(to: resolved)
+                case .broken:
+                    capability.redirect(to: resolved)
+                default:
+                    // Local or elsewhere: `send` decides about an embargo on first use.
+                    break
+                }
+            }
+        }
     }
 
     /// Forgets a returned question once it is finished too.
@@ -309,7 +333,7 @@ extension RPCConnection {
             let embargoId = embargoIds.allocate()
             embargoes[embargoId] = cell
             entry.embargo = cell
-            let message = MessageBuilder()
+            let message = MessageBuilder.rpcControl()
             let disembargo = message.initRoot(Message.Builder.self).initDisembargo()
             disembargo.initTarget().importedCap = id
             disembargo.context.senderLoopback = embargoId
@@ -331,7 +355,7 @@ extension RPCConnection {
             guard let target, case .imported(let ref) = target.target, ref.connection === self else {
                 return abort("Disembargo target does not point back to its sender")
             }
-            let message = MessageBuilder()
+            let message = MessageBuilder.rpcControl()
             let reply = message.initRoot(Message.Builder.self).initDisembargo()
             reply.initTarget().importedCap = ref.id
             reply.context.receiverLoopback = embargoId
@@ -343,7 +367,7 @@ extension RPCConnection {
             embargoIds.release(embargoId)
             cell.resolve(())
         default:
-            let message = MessageBuilder()
+            let message = MessageBuilder.rpcControl()
             try message.initRoot(Message.Builder.self).setUnimplemented(Message.Reader(disembargoMessage(disembargo)))
             transmit(message)
         }
@@ -370,7 +394,7 @@ extension RPCConnection {
     }
 
     private func replyUnimplemented(_ original: Message.Reader) {
-        let message = MessageBuilder()
+        let message = MessageBuilder.rpcControl()
         do {
             try message.initRoot(Message.Builder.self).setUnimplemented(original)
             transmit(message)

@@ -27,6 +27,8 @@ public actor RPCConnection {
     /// Why the connection ended, once it has.
     var brokenBy: RPCError?
     private let closed = PromiseCell<RPCError>()
+    /// Releases and finishes queued by handles being destroyed.
+    let releaseQueue = DeinitQueue<HandleRelease>()
 
     private var reader: Task<Void, Never>?
 
@@ -71,7 +73,7 @@ public actor RPCConnection {
         let id = questionIds.allocate()
         let cell = PromiseCell<Result<RPCPayload, RPCError>>()
         questions[id] = QuestionEntry(result: cell)
-        let message = MessageBuilder()
+        let message = MessageBuilder.rpcControl()
         let bootstrap = message.initRoot(Message.Builder.self).initBootstrap()
         bootstrap.questionId = id
         // capnp-rpc reads the id as Text (NUL-terminated bytes); an empty id stays null.
@@ -79,7 +81,9 @@ public actor RPCConnection {
             serviceId.withUnsafeBytes { bootstrap.deprecatedObjectId.setBytes($0, terminator: true) }
         }
         transmit(message)
-        return Capability(target: .pipelined(QuestionRef(connection: self, id: id, result: cell), []))
+        let ref = QuestionRef(connection: self, id: id, result: cell)
+        questions[id]?.ref = ref
+        return Capability(target: .pipelined(ref, []))
     }
 
     /// Ends the connection: outstanding calls fail as disconnected.
@@ -177,9 +181,11 @@ public actor RPCConnection {
         outgoing.call.questionId = id
         var entry = QuestionEntry(result: cell)
         entry.paramExports = writeCapTable(outgoing.payload)
+        let ref = QuestionRef(connection: self, id: id, result: cell)
+        entry.ref = ref
         questions[id] = entry
         transmit(outgoing.payload.message)
-        return RPCCall(source: .question(QuestionRef(connection: self, id: id, result: cell)))
+        return RPCCall(source: .question(ref))
     }
 
     func writeTransform(_ path: [UInt16], to answer: PromisedAnswer.Builder) {
@@ -198,7 +204,7 @@ public actor RPCConnection {
         questions[question.id]?.embargoes[path] = cell
         let id = embargoIds.allocate()
         embargoes[id] = cell
-        let message = MessageBuilder()
+        let message = MessageBuilder.rpcControl()
         let disembargo = message.initRoot(Message.Builder.self).initDisembargo()
         let answer = disembargo.initTarget().initPromisedAnswer()
         answer.questionId = question.id
@@ -212,7 +218,7 @@ public actor RPCConnection {
     func finish(question id: UInt32) {
         guard var entry = questions[id], !entry.finished else { return }
         entry.finished = true
-        let message = MessageBuilder()
+        let message = MessageBuilder.rpcControl()
         let finish = message.initRoot(Message.Builder.self).initFinish()
         finish.questionId = id
         // Results not yet received will never be imported: let the peer drop them itself.
@@ -231,7 +237,7 @@ public actor RPCConnection {
         guard let entry = imports[id], entry.ref == nil else { return }
         imports[id] = nil
         guard brokenBy == nil else { return }
-        let message = MessageBuilder()
+        let message = MessageBuilder.rpcControl()
         let release = message.initRoot(Message.Builder.self).initRelease()
         release.id = id
         release.referenceCount = entry.received
@@ -267,7 +273,7 @@ public actor RPCConnection {
     /// Tells the peer it broke the protocol, then ends the connection.
     func abort(_ reason: String) {
         let error = RPCError(.failed, "protocol error: \(reason)")
-        let message = MessageBuilder()
+        let message = MessageBuilder.rpcControl()
         error.write(to: message.initRoot(Message.Builder.self).initAbort())
         transmit(message)
         disconnect(error)

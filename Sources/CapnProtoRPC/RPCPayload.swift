@@ -64,7 +64,7 @@ public final class RPCPayloadBuilder {
 
     /// A builder for the parameters of a call.
     static func call(interfaceId: UInt64, methodId: UInt16) -> (RPCPayloadBuilder, Call.Builder) {
-        let message = MessageBuilder()
+        let message = MessageBuilder.rpcPayload()
         let call = message.initRoot(Message.Builder.self).initCall()
         call.interfaceId = interfaceId
         call.methodId = methodId
@@ -73,7 +73,7 @@ public final class RPCPayloadBuilder {
 
     /// A builder for the results of a call.
     static func results() -> (RPCPayloadBuilder, Return.Builder) {
-        let message = MessageBuilder()
+        let message = MessageBuilder.rpcPayload()
         let ret = message.initRoot(Message.Builder.self).initReturn()
         return (RPCPayloadBuilder(message: message, payload: ret.initResults()), ret)
     }

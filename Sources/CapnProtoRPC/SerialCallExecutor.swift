@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import Dispatch
+import Synchronization
 
 /// Runs the calls made on one local capability one job at a time, in the order they were
 /// started.
@@ -13,13 +14,21 @@ import Dispatch
 /// is queued when the call arrives, so calls start in arrival order and each runs until it
 /// first suspends before the next starts. Calls that suspend (awaiting another call, a
 /// timer, an actor) still overlap, as in C++.
-final class SerialCallExecutor: TaskExecutor, @unchecked Sendable {
-    // Sendable: the only state is a serial queue, which is thread safe.
-    private let queue = DispatchQueue(label: "capnp.rpc.local-capability")
+///
+/// The queue is made on the first call: many local capabilities are handed out and never called
+/// (a scheduler holds one per queued job's ticket), and a dispatch queue costs a few hundred bytes.
+final class SerialCallExecutor: TaskExecutor, Sendable {
+    private let queue = Mutex<DispatchQueue?>(nil)
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         let executor = asUnownedTaskExecutor()
+        let queue = queue.withLock { queue in
+            if let queue { return queue }
+            let made = DispatchQueue(label: "capnp.rpc.local-capability")
+            queue = made
+            return made
+        }
         queue.async { job.runSynchronously(on: executor) }
     }
 }

@@ -7,10 +7,8 @@ import OClusterAPI
 
 extension Scheduler {
     /// What ``submit(client:pool:descr:urgent:)`` returns: the handle the client's `Ticket` keeps.
-    struct Submitted: Sendable {
-        let key: UInt64
-        let promise: JobPromise
-    }
+    /// What a client's ticket holds.
+    typealias Submitted = SchedulerItem
 
     /// Whether a submission endpoint is still registered (ocluster checks this on every submit, so a
     /// removed client's `.cap` stops working at once). Answers from memory after the first look-up.
@@ -31,37 +29,51 @@ extension Scheduler {
         -> Submitted
     {
         guard pools[name] != nil else { throw SchedulerError(.unknownPool, unknownPoolMessage(name)) }
-        nextKey += 1
-        let promise = JobPromise()
         let item = SchedulerItem(
-            key: nextKey,
             descr: descr,
+            pool: name,
             cacheHint: (try? descr.cacheHint) ?? "",
             urgent: urgent,
-            costEstimate: configuration.cost,
-            promise: promise
+            costEstimate: configuration.cost
         )
-        let ticket = pools[name]!.pool.submit(client: client, item: item, urgent: urgent)
-        tickets[nextKey] = TicketEntry(pool: name, ticket: ticket, client: client, urgent: urgent)
+        item.ticket = pools[name]!.pool.submit(client: client, item: item, urgent: urgent)
         metrics.clientQueued(client: client, pool: name, urgent: urgent, by: 1)
         settle(name)
-        return Submitted(key: nextKey, promise: promise)
+        return item
+    }
+
+    /// Cancels the job of a ticket the client has released, if it is still queued ("Ticket released
+    /// (cancelled)"). Called from `deinit`, so it queues the work: a client that drops many tickets at once
+    /// costs one task, not one each.
+    nonisolated func ticketReleased(_ submitted: Submitted) {
+        guard submitted.promise.result == nil, releasedTickets.push(submitted) else { return }
+        Task { await self.cancelReleasedTickets() }
+    }
+
+    private func cancelReleasedTickets() {
+        while true {
+            let batch = releasedTickets.take()
+            if batch.isEmpty { return }
+            for submitted in batch {
+                _ = cancelQueued(submitted, reason: "Ticket released (cancelled)")
+            }
+        }
     }
 
     /// Removes a job that is still queued and fails its ticket's job with `reason`. Returns false if a worker
     /// already has it (or it was already cancelled).
-    func cancelQueued(key: UInt64, promise: JobPromise, reason: String) -> Bool {
-        guard let entry = tickets[key], pools[entry.pool] != nil else { return false }
+    func cancelQueued(_ item: Submitted, reason: String) -> Bool {
+        let name = item.pool
+        guard item.promise.result == nil, let client = pools[name]?.pool.client(of: item.ticket) else { return false }
         do {
-            try pools[entry.pool]!.pool.cancel(entry.ticket)
+            try pools[name]!.pool.cancel(item.ticket)
         } catch {
             return false
         }
-        tickets[key] = nil
-        if promise.resolve(.failure(RPCError(.failed, reason))) {
-            metrics.clientQueued(client: entry.client, pool: entry.pool, urgent: entry.urgent, by: -1)
+        if item.promise.resolve(.failure(RPCError(.failed, reason))) {
+            metrics.clientQueued(client: client, pool: name, urgent: item.urgent, by: -1)
         }
-        settle(entry.pool)
+        settle(name)
         return true
     }
 

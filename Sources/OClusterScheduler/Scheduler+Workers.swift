@@ -114,7 +114,6 @@ extension Scheduler {
     /// ``JobProxy``), and the job counts as running until its `result` call settles.
     func assign(_ taken: PoolJob<SchedulerItem>, to worker: WorkerID, job: Capability, in name: String) -> PopAnswer {
         let item = taken.item
-        tickets[item.key] = nil
         let workerName = pools[name]!.pool.name(of: worker) ?? "?"
         let proxy = JobProxy(worker: Job.Client(job), workerName: workerName)
         if item.promise.resolve(.success(Capability(proxy))) {
@@ -128,8 +127,7 @@ extension Scheduler {
     func requeue(_ taken: PoolJob<SchedulerItem>, from worker: WorkerID, in name: String) {
         pools[name]!.pool.jobFinished(worker)
         let item = taken.item
-        let ticket = pools[name]!.pool.submit(client: taken.client, item: item, urgent: item.urgent)
-        tickets[item.key] = TicketEntry(pool: name, ticket: ticket, client: taken.client, urgent: item.urgent)
+        item.ticket = pools[name]!.pool.submit(client: taken.client, item: item, urgent: item.urgent)
         logger.info("Re-queued a job whose worker stopped waiting for it", metadata: ["pool": "\(name)"])
     }
 

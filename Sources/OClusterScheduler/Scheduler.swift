@@ -32,13 +32,6 @@ public actor Scheduler {
         let worker: WorkerID
     }
 
-    struct TicketEntry {
-        let pool: String
-        var ticket: TicketID
-        let client: String
-        let urgent: Bool
-    }
-
     struct PoolState {
         var pool: Pool<SchedulerItem, WallClock>
         /// The `Worker` capability of each connected registration.
@@ -58,13 +51,14 @@ public actor Scheduler {
     var pools: [String: PoolState] = [:]
     /// The pool names in byte order (ocluster's `String.Map` order).
     public nonisolated let poolNames: [String]
-    /// Queued submissions by key (they leave when a worker takes them, or on cancel).
-    var tickets: [UInt64: TicketEntry] = [:]
     /// Submission endpoints known to be valid: SHA-256 of the service ID → client id.
     var validEndpoints: [[UInt8]: String] = [:]
+    /// The last waiter id handed out (see `nextWaiterID`).
     var nextKey: UInt64 = 0
     /// Pools with a batched write of cache-hint records pending.
     var flushScheduled: Set<String> = []
+    /// Tickets released by their clients while perhaps still queued (see ``ticketReleased(_:)``).
+    nonisolated let releasedTickets = DeinitQueue<Submitted>()
 
     /// Creates the scheduler for `pools`, loading each pool's durable state from `store`.
     ///

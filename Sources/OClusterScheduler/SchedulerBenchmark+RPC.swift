@@ -9,18 +9,11 @@ import OClusterAPI
 import Synchronization
 
 extension SchedulerBenchmark {
-    /// The whole scheduler over loopback TCP (plain, no TLS): `workers` simulated workers on `connections`
-    /// connections pop jobs whose `Job.result` returns at once; one client keeps `queued` jobs queued by
-    /// submitting a new job for each one assigned. The RSS includes the client and workers (same process).
-    public static func rpc(
-        workers: Int,
-        queued: Int,
-        hints: Int,
-        connections: Int,
-        assignments: Int
-    ) async throws
-        -> Result
-    {
+    /// The serving half of ``rpc(workers:queued:hints:connections:assignments:serverCommand:)``, run in a child
+    /// process so that its RSS is the scheduler's alone: a scheduler with pool `bench` and client `bench` on
+    /// loopback TCP (plain, no TLS). Prints `submission URI` and `pool URI` lines, then serves until standard
+    /// input closes.
+    public static func serve() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ocluster-bench-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try SchedulerStore(stateDirectory: directory)
@@ -31,18 +24,49 @@ extension SchedulerBenchmark {
         server.setFallbackRestorer { services.restore($0.bytes) }
         try await server.start()
         services.setSturdyRefMaker { try? server.sturdyRef(for: $0) }
+        let clientID = try await scheduler.addClient("bench")
+        guard let poolID = services.poolIDs["bench"] else { throw BenchmarkError("the bench pool has no service id") }
+        print("submission \(try server.sturdyRef(for: ServiceID(bytes: clientID)).uri)")
+        print("pool \(try server.sturdyRef(for: poolID).uri)")
+        fflush(nil)
+        let serving = Task { try await server.run() }
+        // The parent closes our standard input when it is done (or dies); the process then ends with its state
+        // as it is, so that a heap profiler reports what was live.
+        await Task.detached { while FileHandle.standardInput.availableData.count > 0 {} }.value
+        withExtendedLifetime((serving, store)) {}
+        exit(0)
+    }
+
+    /// The whole scheduler over loopback TCP (plain, no TLS): `serverCommand` starts ``serve()`` in a child
+    /// process; `workers` simulated workers on `connections` connections pop jobs whose `Job.result` returns at
+    /// once; one client keeps `queued` jobs queued by submitting a new job for each one assigned. The RSS is the
+    /// child's: the scheduler process alone.
+    public static func rpc(
+        workers: Int,
+        queued: Int,
+        hints: Int,
+        connections: Int,
+        assignments: Int,
+        serverCommand: [String]
+    ) async throws
+        -> Result
+    {
+        let child = try BenchChild(command: serverCommand)
+        defer { child.stop() }
+        let submissionRef = try SturdyRef(parsing: try child.value(after: "submission"))
+        let poolRef = try SturdyRef(parsing: try child.value(after: "pool"))
         let client = Vat()
         let counter = BenchCounter(target: assignments)
-        let clientID = try await scheduler.addClient("bench")
-        let submission = Submission.Client(
-            try await client.connect(try server.sturdyRef(for: ServiceID(bytes: clientID)))
-        )
+        let submission = Submission.Client(try await client.connect(submissionRef))
         let submitter = BenchSubmitter(submission: submission, hints: hints)
+        var resident = 0.0
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run() }
-            for _ in 0..<queued { await submitter.submit() }
+            // Submitted as many clients would, a window at a time, not all 100k calls in flight at once.
+            for index in 0..<queued {
+                await submitter.submit()
+                if index % 1000 == 999 { try await submitter.flush() }
+            }
             try await submitter.flush()
-            let poolRef = try server.sturdyRef(for: services.poolIDs["bench"]!)
             var queues: [Queue.Client] = []
             for connection in 0..<connections {
                 let registration = Registration.Client(try await client.connect(poolRef))
@@ -60,7 +84,8 @@ extension SchedulerBenchmark {
                 group.addTask {
                     while !counter.finished {
                         do {
-                            _ = try await queue.pop(job: Job.client(BenchJob()))
+                            let response = try await queue.pop(job: Job.client(BenchJob()))
+                            await submitter.taken(try response.results.descr)
                         } catch {
                             return
                         }
@@ -70,9 +95,12 @@ extension SchedulerBenchmark {
                 }
             }
             await counter.wait()
-            await client.shutdown()
-            await server.shutdown()
+            try await submitter.flush()
+            resident = child.residentMiB()
+            // The scheduler exits at once, with its state as measured (for a heap profiler's leak report).
+            child.stop()
             group.cancelAll()
+            await client.shutdown()
             while let next = await group.nextResult() { _ = next }
         }
         return Result(
@@ -81,8 +109,74 @@ extension SchedulerBenchmark {
             queued: queued,
             assignments: counter.done,
             seconds: counter.seconds,
-            residentMiB: residentMiB()
+            residentMiB: resident
         )
+    }
+}
+
+/// A benchmark set-up failure.
+struct BenchmarkError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The scheduler process of an RPC benchmark run: started with a pipe on each of standard input and output.
+final class BenchChild: Sendable {
+    private let process: Process
+    private let input: Pipe
+    private let lines: LineReader
+
+    init(command: [String]) throws {
+        guard let executable = command.first else { throw BenchmarkError("no command to start the scheduler") }
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = Array(command.dropFirst())
+        input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        lines = LineReader(output.fileHandleForReading)
+    }
+
+    /// The rest of the first output line that starts with `key` and a space.
+    func value(after key: String) throws -> String {
+        while let line = lines.next() {
+            if line.hasPrefix(key + " ") { return String(line.dropFirst(key.count + 1)) }
+        }
+        throw BenchmarkError("the scheduler process ended without printing its \(key) sturdy ref")
+    }
+
+    /// The child's resident set size in MiB (`VmRSS`).
+    func residentMiB() -> Double {
+        SchedulerBenchmark.residentMiB(statusFile: "/proc/\(process.processIdentifier)/status")
+    }
+
+    /// Closes the child's standard input (it then shuts down) and waits for it.
+    func stop() {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+}
+
+/// Reads a pipe line by line (only from the benchmark's own task, so unchecked).
+final class LineReader: @unchecked Sendable {
+    private let handle: FileHandle
+    private var buffer: [UInt8] = []
+
+    init(_ handle: FileHandle) { self.handle = handle }
+
+    func next() -> String? {
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                buffer.removeSubrange(...newline)
+                return line
+            }
+            let chunk = handle.availableData
+            guard !chunk.isEmpty else { return nil }
+            buffer.append(contentsOf: chunk)
+        }
     }
 }
 
@@ -112,11 +206,14 @@ final class BenchCounter: Sendable {
     func wait() async { await reached.wait() }
 }
 
-/// Submits jobs and keeps their tickets (a released ticket would cancel its job).
+/// Submits jobs and keeps the ticket of each until a worker has taken its job (as a client keeps a ticket while
+/// its job runs; releasing it earlier would cancel the job).
 actor BenchSubmitter {
+    static let repositoryPrefix = "https://example.org/bench/"
+
     let submission: Submission.Client
     let hints: Int
-    var tickets: [Ticket.Client] = []
+    var tickets: [Int: Ticket.Client] = [:]
     var last: RPCCall?
     var next = 0
 
@@ -127,13 +224,27 @@ actor BenchSubmitter {
 
     func submit() async {
         next += 1
-        let hint = "hint-\(next % hints)"
+        let index = next
+        let hint = "hint-\(index % hints)"
         let call = await submission.submit { params, _ in
             params.pool = "bench"
-            params.initDescr().cacheHint = hint
+            let descr = params.initDescr()
+            descr.cacheHint = hint
+            // The job's index, so the worker that takes it can have its ticket released.
+            descr.repository = "\(Self.repositoryPrefix)\(index).git"
+            descr.setCommits(["0123456789abcdef0123456789abcdef01234567"])
+            descr.action.initDockerBuild().dockerfile.path = "Dockerfile"
         }
-        tickets.append(Ticket.Client(call.pipeline(0)))
+        tickets[index] = Ticket.Client(call.pipeline(0))
         last = call.call
+    }
+
+    /// Drops the ticket of the job a worker took (its `repository` names it).
+    func taken(_ descr: JobDescr.Reader) {
+        guard let repository = try? descr.repository, repository.hasPrefix(Self.repositoryPrefix),
+            let index = Int(repository.dropFirst(Self.repositoryPrefix.count).dropLast(4))
+        else { return }
+        tickets[index] = nil
     }
 
     /// Waits until every submission so far has been answered (calls on one capability return in order).

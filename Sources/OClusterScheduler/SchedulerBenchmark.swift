@@ -101,8 +101,8 @@ public enum SchedulerBenchmark {
     }
 
     /// The process's resident set size (Linux `/proc/self/status`), in MiB; 0 where unknown.
-    public static func residentMiB() -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    public static func residentMiB(statusFile: String = "/proc/self/status") -> Double {
+        guard let status = try? String(contentsOfFile: statusFile, encoding: .utf8) else { return 0 }
         for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
             let kilobytes = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
             return kilobytes / 1024

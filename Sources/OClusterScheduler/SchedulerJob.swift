@@ -6,16 +6,34 @@ import Foundation
 import OClusterAPI
 import Synchronization
 
-/// A submitted job as the scheduler queues it: the description (kept as received, copied to the worker
-/// on `pop`) and the promise the client's `Ticket.job` waits on.
-struct SchedulerItem: PoolItem {
-    /// Identifies the submission across re-queueing (the pool's ticket id can change).
-    let key: UInt64
+/// A submitted job as the scheduler queues it: the description (copied to the worker on `pop`), where it is
+/// queued, and the promise the client's `Ticket.job` waits on. The client's ticket holds it too.
+///
+/// A class, so that the pool's tables hold one reference per job rather than the whole record: hash tables
+/// keep spare buckets, and spare buckets of a pointer cost far less than spare buckets of ~120 bytes.
+final class SchedulerItem: PoolItem {
     let descr: JobDescr.Reader
+    let pool: String
     let cacheHint: String
     let urgent: Bool
     let costEstimate: PoolCost
-    let promise: JobPromise
+    let promise = JobPromise()
+    /// The pool's current ticket for the job (a job put back in the queue gets a new one). Written only by
+    /// the scheduler actor; atomic so that the class can be shared with the client's ticket.
+    private let ticketNumber = Atomic<UInt64>(0)
+
+    init(descr: JobDescr.Reader, pool: String, cacheHint: String, urgent: Bool, costEstimate: PoolCost) {
+        self.descr = descr
+        self.pool = pool
+        self.cacheHint = cacheHint
+        self.urgent = urgent
+        self.costEstimate = costEstimate
+    }
+
+    var ticket: TicketID {
+        get { TicketID(ticketNumber.load(ordering: .relaxed)) }
+        set { ticketNumber.store(newValue.rawValue, ordering: .relaxed) }
+    }
 
     var dumpLabel: String { cacheHint.isEmpty ? "(no cache hint)" : cacheHint }
 }

@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import ArgumentParser
+import Foundation
 import OClusterScheduler
 
 /// `ocluster-scheduler bench`: not shown in `--help`; prints benchmark figures (build with `-c release`).
@@ -18,14 +19,26 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Assignments measured per RPC run.") var rpcAssignments = 20000
     @Option(help: "Worker connections for the RPC runs.") var connections = 10
     @Flag(help: "Only the pool algorithm.") var poolOnly = false
+    @Flag(help: "Only the RPC runs.") var rpcOnly = false
+    @Flag(help: .hidden) var serve = false
+    @Option(help: "Command that starts the RPC runs' scheduler process, space-separated (e.g. under a profiler).")
+    var serverCommand: String?
+
+    /// This program's path, to start the benchmark's scheduler process.
+    static var executable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
 
     func run() async throws {
+        if serve { return try await SchedulerBenchmark.serve() }
         let sizes = queued.split(separator: ",").compactMap { Int($0) }
-        for size in sizes {
+        for size in sizes where !rpcOnly {
             print(SchedulerBenchmark.pool(workers: workers, queued: size, hints: hints, assignments: assignments))
         }
-        let grown = try await SchedulerBenchmark.memory(workers: workers, queued: sizes.max() ?? 0, hints: hints)
-        print("memory: workers=\(workers) queued=\(sizes.max() ?? 0) scheduler state RSS growth \(Int(grown)) MiB")
+        if !rpcOnly {
+            let grown = try await SchedulerBenchmark.memory(workers: workers, queued: sizes.max() ?? 0, hints: hints)
+            print("memory: workers=\(workers) queued=\(sizes.max() ?? 0) scheduler state RSS growth \(Int(grown)) MiB")
+        }
         guard !poolOnly else { return }
         for size in sizes {
             let result = try await SchedulerBenchmark.rpc(
@@ -33,7 +46,9 @@ struct BenchCommand: AsyncParsableCommand {
                 queued: size,
                 hints: hints,
                 connections: connections,
-                assignments: rpcAssignments
+                assignments: rpcAssignments,
+                serverCommand: serverCommand.map { $0.split(separator: " ").map(String.init) }
+                    ?? [Self.executable, "bench", "--serve"]
             )
             print(result)
         }

@@ -149,4 +149,7 @@ public struct Pool<Item: PoolItem, Clock: PoolClock>: Sendable {
 
     /// Whether the ticket is still waiting in a queue (and so can be cancelled here).
     public func isQueued(_ ticket: TicketID) -> Bool { tickets[ticket] != nil }
+
+    /// The client that submitted a ticket still in a queue.
+    public func client(of ticket: TicketID) -> String? { tickets[ticket]?.client }
 }

@@ -19,18 +19,7 @@ final class TicketService: Ticket.Server {
         self.submitted = submitted
     }
 
-    deinit {
-        let scheduler = scheduler
-        let submitted = submitted
-        guard submitted.promise.result == nil else { return }
-        Task {
-            _ = await scheduler.cancelQueued(
-                key: submitted.key,
-                promise: submitted.promise,
-                reason: "Ticket released (cancelled)"
-            )
-        }
-    }
+    deinit { scheduler.ticketReleased(submitted) }
 
     func job(_ params: Ticket.JobParams.Reader, _ results: Ticket.JobResults.Builder, _ call: ServerCall) async throws {
         let job = try await submitted.promise.wait().get()
@@ -44,7 +33,7 @@ final class TicketService: Ticket.Server {
     )
         async throws
     {
-        if await scheduler.cancelQueued(key: submitted.key, promise: submitted.promise, reason: "Ticket cancelled") {
+        if await scheduler.cancelQueued(submitted, reason: "Ticket cancelled") {
             return
         }
         switch submitted.promise.result {

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+/// What a user handle being destroyed asks its connection to do.
+enum HandleRelease: Sendable {
+    /// An ``ImportRef`` went: send Release.
+    case releaseImport(UInt32)
+    /// A ``QuestionRef`` went: send Finish.
+    case finishQuestion(UInt32)
+}
+
+extension RPCConnection {
+    /// Queues a release or finish from a handle's `deinit` (see ``DeinitQueue``).
+    nonisolated func enqueue(_ item: HandleRelease) {
+        guard releaseQueue.push(item) else { return }
+        Task { await self.drainReleases() }
+    }
+
+    private func drainReleases() {
+        while true {
+            let items = releaseQueue.take()
+            if items.isEmpty { return }
+            for item in items {
+                switch item {
+                case .releaseImport(let id): releaseImport(id)
+                case .finishQuestion(let id): finish(question: id)
+                }
+            }
+        }
+    }
+}
