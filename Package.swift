@@ -123,6 +123,9 @@ let package = Package(
             dependencies: ["CapnProtoRPC", "CapnProtoNetwork", "CapnProtoTestSupport", "CapnProto"]
         ),
 
+        // Release-mode OBuilder benchmark: cold vs cached builds (scripts/obuilder-bench.sh).
+        .executableTarget(name: "obuilder-bench", dependencies: ["OClusterWorker"]),
+
         .testTarget(name: "CapnProtoTests", dependencies: ["CapnProto"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "CapnProtoCodeGenTests",

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+// Benchmarks OBuilder builds through the public `OBuilderBuilder` API: the same multi-step spec
+// (copy, env, workdir, user and three run steps on the busybox base) built cold, in a fresh
+// snapshot store each time, and cached, in a store that already holds every step.
+//
+//   obuilder-bench --base-images DIR [--runs N] [--backend overlay|copy] [--work DIR]
+//
+// DIR holds a `busybox` image made by scripts/make-base-image.sh; --work (default: the system
+// temporary directory) is where stores are made and removed. Needs root and runc.
+// Build in release mode and make the base image with: scripts/obuilder-bench.sh.
+
+import Foundation
+import OClusterWorker
+
+/// A failed set-up or check; the benchmark stops.
+struct BenchFailure: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// The command line.
+struct Options {
+    var baseImages = ""
+    var runs = 10
+    var backend = SnapshotStore.Backend.overlay
+    var work = NSTemporaryDirectory()
+
+    static func parse(_ arguments: [String]) -> Options {
+        var options = Options()
+        var rest = arguments.dropFirst()[...]
+        func usage() -> Never {
+            print("usage: obuilder-bench --base-images DIR [--runs N] [--backend overlay|copy] [--work DIR]")
+            exit(2)
+        }
+        while let flag = rest.popFirst() {
+            guard let value = rest.popFirst() else { usage() }
+            switch flag {
+            case "--base-images": options.baseImages = value
+            case "--runs":
+                guard let runs = Int(value), runs > 0 else { usage() }
+                options.runs = runs
+            case "--backend":
+                guard let backend = SnapshotStore.Backend(rawValue: value) else { usage() }
+                options.backend = backend
+            case "--work": options.work = value
+            default: usage()
+            }
+        }
+        if options.baseImages.isEmpty { usage() }
+        return options
+    }
+}
+
+/// Four kinds of operation, seven steps: a copy from the source directory, env, workdir and
+/// user changes, and run steps that read what earlier steps made.
+let spec = """
+    ((from busybox)
+     (shell /bin/sh -c)
+     (env GREETING hello)
+     (workdir /work)
+     (copy (src a.txt b.txt) (dst ./))
+     (run (shell "cat a.txt b.txt > both.txt && echo $GREETING >> both.txt"))
+     (workdir sub)
+     (run (shell "ls -l /work > listing.txt && sha256sum /bin/busybox > sum.txt"))
+     (user (uid 1000) (gid 1000))
+     (run (shell "id -u > /tmp/uid && wc -l ../both.txt")))
+    """
+
+/// Seconds as a Double.
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+}
+
+/// Builds the spec once in `store` and returns the final snapshot id and the time taken.
+func timedBuild(
+    store: SnapshotStore,
+    sandbox: RuncSandbox,
+    images: BaseImageStore,
+    source: String
+) async throws -> (id: String, seconds: Double) {
+    let builder = OBuilderBuilder(store: store, sandbox: sandbox, baseImages: images, defaultShell: ["/bin/sh", "-c"])
+    let clock = ContinuousClock()
+    let start = clock.now
+    let id = try await builder.build(specText: spec, sourceDirectory: source) { _ in }
+    return (id, seconds(start.duration(to: clock.now)))
+}
+
+/// Median, minimum and maximum, formatted.
+func summary(_ samples: [Double]) -> (median: Double, text: String) {
+    let sorted = samples.sorted()
+    let middle = sorted.count / 2
+    let median = sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    func ms(_ value: Double) -> String { String(format: "%.1f ms", value * 1000) }
+    let first = sorted.first ?? 0
+    let last = sorted.last ?? 0
+    return (median, "median \(ms(median)), min \(ms(first)), max \(ms(last))")
+}
+
+func main() async throws {
+    let options = Options.parse(CommandLine.arguments)
+    let images = BaseImageStore(directory: options.baseImages)
+    _ = try images.image(named: "busybox")
+    let root = options.work + "/obuilder-bench-\(UUID().uuidString.prefix(8))"
+    let files = FileManager.default
+    try files.createDirectory(atPath: root + "/source", withIntermediateDirectories: true)
+    defer { try? files.removeItem(atPath: root) }
+    try Data("first file\n".utf8).write(to: URL(fileURLWithPath: root + "/source/a.txt"))
+    try Data("second file\n".utf8).write(to: URL(fileURLWithPath: root + "/source/b.txt"))
+    let sandbox = try await RuncSandbox(stateDirectory: root + "/sandbox")
+    print("runc: \(try await sandbox.version().split(separator: "\n").first ?? "?")")
+    print("store backend: \(options.backend.rawValue), runs: \(options.runs)")
+
+    // Cold: every step is built, starting with the copy of the base image into the store.
+    var cold: [Double] = []
+    var coldID = ""
+    for run in 0..<options.runs {
+        let path = root + "/cold-\(run)"
+        let store = try await SnapshotStore(root: path, backend: options.backend)
+        let result = try await timedBuild(store: store, sandbox: sandbox, images: images, source: root + "/source")
+        guard await store.cacheMisses == 5, coldID.isEmpty || coldID == result.id else {
+            throw BenchFailure(
+                description: "cold build \(run): \(await store.cacheMisses) steps built, id \(result.id)"
+            )
+        }
+        coldID = result.id
+        cold.append(result.seconds)
+        try files.removeItem(atPath: path)
+    }
+
+    // Cached: one warm-up build fills the store; then every step is a cache hit.
+    let store = try await SnapshotStore(root: root + "/cached", backend: options.backend)
+    _ = try await timedBuild(store: store, sandbox: sandbox, images: images, source: root + "/source")
+    var cached: [Double] = []
+    for run in 0..<options.runs {
+        let result = try await timedBuild(store: store, sandbox: sandbox, images: images, source: root + "/source")
+        guard result.id == coldID, await store.cacheMisses == 5 else {
+            throw BenchFailure(description: "cached build \(run) rebuilt a step or gave id \(result.id)")
+        }
+        cached.append(result.seconds)
+    }
+
+    let coldSummary = summary(cold)
+    let cachedSummary = summary(cached)
+    print("cold   (fresh store, 5 steps built): \(coldSummary.text)")
+    print("cached (all 5 steps from the store): \(cachedSummary.text)")
+    print(String(format: "cold/cached (medians): %.0f×", coldSummary.median / max(cachedSummary.median, 1e-9)))
+}
+
+do {
+    try await main()
+} catch {
+    print("obuilder-bench: \(error)")
+    exit(1)
+}
