@@ -11,7 +11,11 @@
 # after this script exits, so later test runs reuse it; stop it with
 #   kill "$(cat DIR/dockerd.pid)"
 #
-# Needs: docker.io (dockerd + docker CLI), busybox-static (a static /bin/busybox), util-linux (flock).
+# With OCLUSTER_DOCKERD_NETNS=1 the new dockerd runs in a network namespace of its own (only `lo`),
+# so that what it does to networking (swarm mode's docker_gwbridge, for one) stays off the host.
+#
+# Needs: docker.io (dockerd + docker CLI), busybox-static (a static /bin/busybox), util-linux (flock,
+# unshare).
 #
 # Usage: scripts/start-dockerd.sh [DIR]
 set -eu
@@ -46,9 +50,12 @@ if ! "$DOCKER" version >/dev/null 2>&1; then
     fi
     rm -f "$DIR/docker.sock"
     # fd 9 (the lock) must not stay open in the daemon.
-    nohup dockerd --storage-driver=vfs --iptables=false --bridge=none \
-        --data-root="$DIR/data" --exec-root="$DIR/exec" --pidfile="$DIR/dockerd.pid" \
-        -H "$DOCKER_HOST" >"$DIR/dockerd.log" 2>&1 </dev/null 9>&- &
+    set -- dockerd --storage-driver=vfs --iptables=false --bridge=none \
+        --data-root="$DIR/data" --exec-root="$DIR/exec" --pidfile="$DIR/dockerd.pid" -H "$DOCKER_HOST"
+    if [ "${OCLUSTER_DOCKERD_NETNS:-0}" = 1 ]; then
+        set -- unshare --net --fork sh -c '/bin/busybox ip link set lo up && exec "$@"' sh "$@"
+    fi
+    nohup "$@" >"$DIR/dockerd.log" 2>&1 </dev/null 9>&- &
     tries=0
     until "$DOCKER" version >/dev/null 2>&1; do
         tries=$((tries + 1))

@@ -18,17 +18,28 @@ public struct DockerPruner: Sendable {
         case imagesLargerThan(gigabytes: Double)
     }
 
+    /// Measures free blocks and free inodes (percent) of the file system holding a directory.
+    public typealias FreeSpaceMeasure = @Sendable (String) async throws -> (blocks: Double, files: Double)
+
     public let policy: Policy
     public let configuration: DockerConfiguration
+    /// How ``Policy/freePercentBelow(_:)`` measures Docker's root directory: `statvfs` unless
+    /// replaced (tests replace it to make a real engine's disk look full).
+    public let measureFreeSpace: FreeSpaceMeasure
     static let logger = Logger(label: "ocluster.worker.prune")
 
     /// - Throws: ``WorkerError/Code/invalidRequest`` for a percentage outside 0–100.
-    public init(policy: Policy, configuration: DockerConfiguration) throws {
+    public init(
+        policy: Policy,
+        configuration: DockerConfiguration,
+        measureFreeSpace: @escaping FreeSpaceMeasure = { try DockerPruner.freePercent(of: $0) }
+    ) throws {
         if case .freePercentBelow(let percent) = policy, !(0...100).contains(percent) {
             throw WorkerError(.invalidRequest, "prune_threshold must be in the range 0 to 100")
         }
         self.policy = policy
         self.configuration = configuration
+        self.measureFreeSpace = measureFreeSpace
     }
 
     /// Whether the disk is short of space now. Failures to measure count as "not short"
@@ -42,7 +53,7 @@ public struct DockerPruner: Sendable {
                 let root = try await ChildProcess.output(
                     configuration.command("docker-info", ["info", "-f", "{{.DockerRootDir}}"])
                 ).trimmingCharacters(in: .whitespacesAndNewlines)
-                let free = try Self.freePercent(of: root)
+                let free = try await measureFreeSpace(root)
                 Self.logger.info("Docker partition: \(Int(free.blocks))% free blocks, \(Int(free.files))% free files")
                 return min(free.blocks, free.files) < threshold
             } catch {

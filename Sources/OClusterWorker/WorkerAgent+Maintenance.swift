@@ -9,34 +9,34 @@ import Synchronization
 extension WorkerAgent {
     /// Before each pop: if Docker is short of space, pause the worker (`Queue.setActive(false)`),
     /// let running jobs finish, prune, and resume once there is room again (ocluster's
-    /// `maybe_prune`).
+    /// `maybe_prune`). Unlike ocluster, the worker is also resumed when the space comes back
+    /// during a retry delay rather than through a prune.
     func maybePrune(_ queue: Queue.Client) async throws {
-        guard let pruner = configuration.pruner else { return }
-        while await pruner.isSpaceLow() {
-            logger.info("Disk-space low. Will finish current jobs and then prune.")
-            try await setActive(queue, false)
-            try await wait { $0.inUse == 0 ? () : nil }
+        guard let pruner = configuration.pruner, await pruner.isSpaceLow() else { return }
+        logger.info("Disk-space low. Will finish current jobs and then prune.")
+        try await setActive(queue, false)
+        try await wait { $0.inUse == 0 ? () : nil }
+        repeat {
             logger.info("All jobs finished. Pruning…")
             let clock = ContinuousClock()
             let started = clock.now
             do {
                 try await pruner.prune()
                 let elapsed = started.duration(to: clock.now)
-                metrics.dockerPruned(seconds: Double(elapsed.components.seconds))
+                metrics.dockerPruned(
+                    seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                )
             } catch {
                 logger.warning("docker prune command failed! Will retry in one hour.")
                 try await Task.sleep(for: configuration.pruneRetryDelay)
                 continue
             }
-            if await pruner.isSpaceLow() {
-                logger.warning("Disk-space still low after pruning! Will retry in one hour.")
-                try await Task.sleep(for: configuration.pruneRetryDelay)
-                continue
-            }
-            logger.info("Prune complete. Re-activating queue…")
-            try await setActive(queue, true)
-            return
-        }
+            guard await pruner.isSpaceLow() else { break }
+            logger.warning("Disk-space still low after pruning! Will retry in one hour.")
+            try await Task.sleep(for: configuration.pruneRetryDelay)
+        } while await pruner.isSpaceLow()
+        logger.info("Prune complete. Re-activating queue…")
+        try await setActive(queue, true)
     }
 
     /// Before each pop, when a health check is due: run the OBuilder health check; while it

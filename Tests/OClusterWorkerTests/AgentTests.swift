@@ -19,7 +19,13 @@ struct AgentTests {
         let state: TemporaryDirectory
         let running: Task<WorkerAgent.Outcome, any Error>
 
-        init(capacity: Int = 2, builder: any JobBuilder, additionalMetrics: [String: String] = [:]) throws {
+        init(
+            capacity: Int = 2,
+            builder: any JobBuilder,
+            additionalMetrics: [String: String] = [:],
+            pruner: DockerPruner? = nil,
+            selfUpdate: SelfUpdate = .restartOnly
+        ) throws {
             connector = InMemoryConnector(scheduler: scheduler)
             state = try TemporaryDirectory()
             agent = WorkerAgent(
@@ -32,8 +38,11 @@ struct AgentTests {
                         jitter: 0
                     ),
                     minimumReconnectInterval: .zero,
+                    pruner: pruner,
+                    pruneRetryDelay: .milliseconds(10),
                     additionalMetrics: additionalMetrics,
                     extraAgentMetrics: { "# extra\n" },
+                    selfUpdate: selfUpdate,
                     selfUpdateGracePeriod: .milliseconds(300)
                 ),
                 connector: connector,
