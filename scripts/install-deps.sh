@@ -8,8 +8,9 @@
 #   git                      job sources
 #   runc, bubblewrap, busybox-static   the OBuilder sandbox and its base image
 #   docker.io                real Docker builds (the tests start their own dockerd)
+#   docker-registry          a local registry for the docker login/push tests
 set -euo pipefail
-packages=(capnproto libcapnp-dev g++ pkg-config python3 openssl sqlite3 git runc bubblewrap busybox-static docker.io)
+packages=(capnproto libcapnp-dev g++ pkg-config python3 openssl sqlite3 git runc bubblewrap busybox-static docker.io docker-registry)
 need=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || need+=("$package")

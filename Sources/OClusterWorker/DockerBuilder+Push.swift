@@ -35,9 +35,12 @@ extension DockerBuilder {
                 configuration.command(label, ["--config", configDirectory] + arguments, stdin: stdin)
             }
             if let credentials {
+                // ocluster logs in to Docker Hub only; naming the target's registry (when it has
+                // one) lets credentials work with other registries too.
                 let login = docker(
                     "docker-login",
-                    ["login", "--password-stdin", "--username", credentials.user],
+                    ["login", "--password-stdin", "--username", credentials.user]
+                        + (target.registry.map { [$0] } ?? []),
                     Array(credentials.password.utf8)
                 )
                 guard try await ChildProcess.run(login, log: log, cancel: cancel) == .exited(0) else {
