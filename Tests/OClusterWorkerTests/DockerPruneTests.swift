@@ -90,7 +90,7 @@ struct DockerPruneTests {
         // A fake docker client that records its arguments.
         let bin = try TemporaryDirectory()
         defer { bin.remove() }
-        try bin.write(
+        let docker = try await bin.writeExecutable(
             "docker",
             """
             #!/bin/sh
@@ -102,11 +102,10 @@ struct DockerPruneTests {
 
             """
         )
-        chmod(bin.path + "/docker", 0o755)
         let checks = Mutex<[String]>([])
         let pruner = try DockerPruner(
             policy: .freePercentBelow(10),
-            configuration: DockerConfiguration(executable: bin.path + "/docker")
+            configuration: DockerConfiguration(executable: docker)
         ) { root in
             let count = checks.withLock {
                 $0.append(root)

@@ -43,3 +43,14 @@ func eventually(
     }
     return try await condition()
 }
+
+extension TemporaryDirectory {
+    /// Writes an executable script to `relative` and returns its path. It is written under
+    /// another name and installed by `install(1)`: a write descriptor of ours that a concurrently
+    /// spawned child inherits would make running the script fail with "Text file busy".
+    func writeExecutable(_ relative: String, _ text: String) async throws -> String {
+        try write(relative + ".source", text)
+        try await shell(["install", "-m", "755", path + "/" + relative + ".source", path + "/" + relative])
+        return path + "/" + relative
+    }
+}

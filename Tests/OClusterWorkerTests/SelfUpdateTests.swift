@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import CapnProtoRPC
+import Foundation
+import OClusterAPI
+import OClusterWorker
+import Testing
+
+/// `--self-update docker-service` up to the docker CLI: a fake `docker` records its command
+/// lines and answers `image inspect` with canned RepoDigests.
+@Suite("Self-update through docker service")
+struct SelfUpdateTests {
+    /// A fake docker client in a temporary directory; `calls` lists its command lines.
+    struct FakeDocker {
+        let directory: TemporaryDirectory
+        var path: String { directory.path + "/docker" }
+
+        /// - Parameters:
+        ///   - repoDigests: what `docker image inspect` prints.
+        ///   - pullStatus: the exit status of `docker pull`.
+        init(repoDigests: String, pullStatus: Int = 0) async throws {
+            directory = try TemporaryDirectory()
+            _ = try await directory.writeExecutable(
+                "docker",
+                """
+                #!/bin/sh
+                echo "$*" >> \(directory.path)/calls
+                case "$1" in
+                pull) exit \(pullStatus) ;;
+                image) echo "\(repoDigests)" ;;
+                esac
+
+                """
+            )
+        }
+
+        var calls: [String] {
+            let text = (try? String(contentsOfFile: directory.path + "/calls", encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").map(String.init)
+        }
+    }
+
+    static let inspect =
+        "image inspect -f {{ range index .RepoDigests }}{{ . }} {{ end }} -- ocurrent/ocluster-worker:live"
+
+    @Test("Pulls and finds the new digest at once; updates the service only when finishing (ocluster's commands)")
+    func commandLines() async throws {
+        let docker = try await FakeDocker(
+            repoDigests: "other/image@sha256:0000 ocurrent/ocluster-worker@sha256:1234 "
+        )
+        defer { docker.directory.remove() }
+        let update = SelfUpdate.dockerService(docker: DockerConfiguration(executable: docker.path))
+        let finish = try await update.prepare()
+        #expect(docker.calls == ["pull ocurrent/ocluster-worker:live", Self.inspect])
+        try await finish()
+        #expect(
+            docker.calls.last == "service update --image ocurrent/ocluster-worker@sha256:1234 builder_agent"
+        )
+        #expect(docker.calls.count == 3)
+    }
+
+    @Test("No RepoDigest for the repository: the request fails and no service update runs")
+    func noDigest() async throws {
+        let docker = try await FakeDocker(repoDigests: "other/image@sha256:0000 ")
+        defer { docker.directory.remove() }
+        let update = SelfUpdate.dockerService(docker: DockerConfiguration(executable: docker.path))
+        let error = await #expect(throws: WorkerError.self) { try await update.prepare() }
+        #expect(error?.code == .docker)
+        #expect(error?.message == "No new image starts with \"ocurrent/ocluster-worker@\"!")
+        #expect(docker.calls == ["pull ocurrent/ocluster-worker:live", Self.inspect])
+    }
+
+    @Test("A failed pull fails the request before anything else runs")
+    func failedPull() async throws {
+        let docker = try await FakeDocker(repoDigests: "", pullStatus: 1)
+        defer { docker.directory.remove() }
+        let update = SelfUpdate.dockerService(docker: DockerConfiguration(executable: docker.path))
+        await #expect(throws: WorkerError(.commandFailed, "")) { try await update.prepare() }
+        #expect(docker.calls == ["pull ocurrent/ocluster-worker:live"])
+    }
+
+    @Test("Through the agent: Worker.selfUpdate pulls, the agent stops taking jobs, updates the service and exits")
+    func throughTheAgent() async throws {
+        let docker = try await FakeDocker(repoDigests: "ocurrent/ocluster-worker@sha256:5678")
+        defer { docker.directory.remove() }
+        let harness = try AgentTests.Harness(
+            builder: ScriptedBuilder(immediate: .output("")),
+            selfUpdate: .dockerService(docker: DockerConfiguration(executable: docker.path))
+        )
+        let job = await harness.scheduler.submit(AgentTests.dockerJob())
+        _ = try await job.result()
+        let worker = try #require(harness.scheduler.lastWorker)
+        let update = Task { try await worker.selfUpdate() }
+        #expect(try await harness.running.value == .selfUpdate)
+        #expect(
+            docker.calls == [
+                "pull ocurrent/ocluster-worker:live", Self.inspect,
+                "service update --image ocurrent/ocluster-worker@sha256:5678 builder_agent",
+            ]
+        )
+        await #expect(throws: RPCError.self) { try await update.value }
+        harness.state.remove()
+    }
+
+    @Test("Through the agent: a failed pull is returned to the admin and the worker keeps running")
+    func failedUpdateKeepsRunning() async throws {
+        let docker = try await FakeDocker(repoDigests: "", pullStatus: 1)
+        defer { docker.directory.remove() }
+        let harness = try AgentTests.Harness(
+            builder: ScriptedBuilder(immediate: .output("still here")),
+            selfUpdate: .dockerService(docker: DockerConfiguration(executable: docker.path))
+        )
+        _ = try await harness.scheduler.submit(AgentTests.dockerJob()).result()
+        let worker = try #require(harness.scheduler.lastWorker)
+        let error = await #expect(throws: RPCError.self) { try await worker.selfUpdate() }
+        #expect(error?.reason.contains("docker-pull failed with exit-code 1") == true, "\(String(describing: error))")
+        let job = await harness.scheduler.submit(AgentTests.dockerJob())
+        #expect(try await job.result().results.output == "still here")
+        try await harness.stop()
+    }
+}
