@@ -62,7 +62,7 @@ let package = Package(
         .target(
             name: "OClusterScheduler",
             dependencies: [
-                "OClusterAPI", "CapnProtoRPC", "CapnProtoNetwork",
+                "OClusterAPI", "CapnProtoRPC", "CapnProtoNetwork", "CapnProto",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "OClusterWorker",
             dependencies: [
-                "OClusterAPI", "CapnProtoRPC", "CapnProtoNetwork",
+                "OClusterAPI", "CapnProtoRPC", "CapnProtoNetwork", "CapnProto",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -83,7 +83,7 @@ let package = Package(
         .target(
             name: "OClusterCLISupport",
             dependencies: [
-                "CapnProtoNetwork", "CapnProtoRPC", "OClusterAPI",
+                "CapnProtoNetwork", "CapnProtoRPC", "OClusterAPI", "CapnProto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -92,6 +92,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -126,15 +127,22 @@ let package = Package(
         // Release-mode OBuilder benchmark: cold vs cached builds (scripts/obuilder-bench.sh).
         .executableTarget(name: "obuilder-bench", dependencies: ["OClusterWorker"]),
 
-        .testTarget(name: "CapnProtoTests", dependencies: ["CapnProto"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "CapnProtoTests",
+            dependencies: ["CapnProto", "CapnProtoTestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "CapnProtoCodeGenTests",
             dependencies: ["CapnProtoCodeGen", "CapnProto"],
             resources: [.copy("Fixtures")]
         ),
         // Generated bindings for schema/test/*.capnp checked against the real `capnp` tool.
-        .testTarget(name: "CapnProtoConformanceTests", dependencies: ["CapnProto", "CapnProtoRPC"]),
-        .testTarget(name: "OClusterAPITests", dependencies: ["OClusterAPI", "CapnProto"]),
+        .testTarget(
+            name: "CapnProtoConformanceTests",
+            dependencies: ["CapnProto", "CapnProtoRPC", "CapnProtoTestSupport"]
+        ),
+        .testTarget(name: "OClusterAPITests", dependencies: ["OClusterAPI", "CapnProto", "CapnProtoTestSupport"]),
         .testTarget(
             name: "OClusterSchedulerTests",
             dependencies: [
