@@ -19,6 +19,30 @@ extension Scheduler {
         return true
     }
 
+    /// A client's submission endpoint, as its `Submission` service knows it.
+    struct Endpoint: Sendable {
+        /// SHA-256 of the service ID.
+        let digest: [UInt8]
+        let client: String
+        let serviceID: [UInt8]
+    }
+
+    /// Queues a job through a client's endpoint, if the endpoint has not been revoked ("Access has been
+    /// revoked" otherwise).
+    func submit(
+        endpoint: Endpoint,
+        pool name: String,
+        descr: JobDescr.Reader,
+        urgent: Bool
+    ) throws(SchedulerError)
+        -> Submitted
+    {
+        guard isEndpointValid(digest: endpoint.digest, client: endpoint.client, serviceID: endpoint.serviceID) else {
+            throw SchedulerError(.revoked, "Access has been revoked")
+        }
+        return try submit(client: endpoint.client, pool: name, descr: descr, urgent: urgent)
+    }
+
     /// Queues a job for `client` in `pool`.
     func submit(
         client: String,

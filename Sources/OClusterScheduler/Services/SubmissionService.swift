@@ -56,21 +56,17 @@ final class SubmissionService: Submission.Server {
         async throws
     {
         let ticket: Capability
-        if await scheduler.isEndpointValid(digest: digest, client: client, serviceID: serviceID) {
-            do {
-                let pool = try params.pool
-                let submitted = try await scheduler.submit(
-                    client: client,
-                    pool: pool,
-                    descr: try Self.detachedDescr(params),
-                    urgent: params.urgent
-                )
-                ticket = Capability(TicketService(scheduler: scheduler, submitted: submitted))
-            } catch let error as SchedulerError {
-                ticket = .broken(error.rpcError)
-            }
-        } else {
-            ticket = .broken(RPCError(.failed, "Access has been revoked"))
+        do {
+            // One trip to the scheduler actor for the access check and the submission.
+            let submitted = try await scheduler.submit(
+                endpoint: Scheduler.Endpoint(digest: digest, client: client, serviceID: serviceID),
+                pool: try params.pool,
+                descr: try Self.detachedDescr(params),
+                urgent: params.urgent
+            )
+            ticket = Capability(TicketService(scheduler: scheduler, submitted: submitted))
+        } catch let error as SchedulerError {
+            ticket = .broken(error.rpcError)
         }
         call.results.setCapability(ticket, in: results.ticket)
     }
