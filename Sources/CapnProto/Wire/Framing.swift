@@ -45,12 +45,11 @@ public enum Framing {
         }
     }
 
-    /// Reads the segment table at the start of `bytes`.
+    /// The segment count and the table's length in bytes, once the table has arrived (`nil` before).
     ///
-    /// - Returns: the layout, or `nil` when `bytes` does not yet hold the whole frame.
-    /// - Throws: ``CapnProtoError`` when the table is hostile (too many segments, a message
-    ///   larger than the traversal limit allows).
-    public static func layout(of bytes: UnsafeRawBufferPointer, options: ReaderOptions = .default) throws -> Layout? {
+    /// - Throws: ``CapnProtoError/Code/tooManySegments`` beyond `options.segmentLimit`.
+    @inline(__always)
+    static func segmentTable(_ bytes: UnsafeRawBufferPointer, options: ReaderOptions) throws -> (Int, Int)? {
         guard bytes.count >= 4 else { return nil }
         let count = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt32.self))) + 1
         guard count <= options.segmentLimit else {
@@ -60,7 +59,27 @@ public enum Framing {
             )
         }
         let tableBytes = ((count + 2) / 2) * 8
-        guard bytes.count >= tableBytes else { return nil }
+        return bytes.count >= tableBytes ? (count, tableBytes) : nil
+    }
+
+    /// Refuses a frame whose segments add up to more words than the traversal limit.
+    @inline(__always)
+    static func checkSize(_ totalWords: Int, options: ReaderOptions) throws {
+        guard totalWords <= options.traversalLimitWords else {
+            throw CapnProtoError(
+                .segmentTooLarge,
+                "frame of over \(totalWords) words exceeds the limit of \(options.traversalLimitWords)"
+            )
+        }
+    }
+
+    /// Reads the segment table at the start of `bytes`.
+    ///
+    /// - Returns: the layout, or `nil` when `bytes` does not yet hold the whole frame.
+    /// - Throws: ``CapnProtoError`` when the table is hostile (too many segments, a message
+    ///   larger than the traversal limit allows).
+    public static func layout(of bytes: UnsafeRawBufferPointer, options: ReaderOptions = .default) throws -> Layout? {
+        guard let (count, tableBytes) = try segmentTable(bytes, options: options) else { return nil }
         var segments: [(start: Int, length: Int)] = []
         segments.reserveCapacity(count)
         var at = tableBytes
@@ -68,12 +87,7 @@ public enum Framing {
         for index in 0..<count {
             let words = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 + index * 4, as: UInt32.self)))
             totalWords += words
-            guard totalWords <= options.traversalLimitWords else {
-                throw CapnProtoError(
-                    .segmentTooLarge,
-                    "frame of over \(totalWords) words exceeds the limit of \(options.traversalLimitWords)"
-                )
-            }
+            try checkSize(totalWords, options: options)
             segments.append((at, words * 8))
             at += words * 8
         }
@@ -140,25 +154,13 @@ public enum Framing {
         -> (MessageReader, Int)?
     {
         // The same checks as `layout(of:)`, without building a layout: this is every decode's path.
-        guard bytes.count >= 4, let base = bytes.baseAddress else { return nil }
-        let count = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt32.self))) + 1
-        guard count <= options.segmentLimit else {
-            throw CapnProtoError(
-                .tooManySegments,
-                "frame declares \(count) segments; the limit is \(options.segmentLimit)"
-            )
+        guard let base = bytes.baseAddress, let (count, tableBytes) = try segmentTable(bytes, options: options) else {
+            return nil
         }
-        let tableBytes = ((count + 2) / 2) * 8
-        guard bytes.count >= tableBytes else { return nil }
         var totalWords = 0
         for index in 0..<count {
             totalWords += Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 + index * 4, as: UInt32.self)))
-            guard totalWords <= options.traversalLimitWords else {
-                throw CapnProtoError(
-                    .segmentTooLarge,
-                    "frame of over \(totalWords) words exceeds the limit of \(options.traversalLimitWords)"
-                )
-            }
+            try checkSize(totalWords, options: options)
         }
         let frameLength = tableBytes + totalWords * 8
         guard bytes.count >= frameLength else { return nil }
