@@ -83,8 +83,8 @@ import Testing
             let error = try await #require(throws: RPCError.self) { try await old.echo(text: "lost") }
             #expect(error.kind == .disconnected)
             let port = try #require(first.port)
-            let second = try VatTests.serverVat(key: key, port: port)
-            try await withServing(second) {
+            let second = try await restartedVat(key: key, port: port)
+            try await withServing(second, started: true) {
                 try second.add(service: TestServiceServer.make().1, name: "admin")
                 // The broken connection is forgotten once it ends; a new connect dials again.
                 #expect(await waitUntil { client.openConnectionCount == 0 })
@@ -144,8 +144,8 @@ func waitUntil(_ condition: () -> Bool) async -> Bool {
 }
 
 /// Starts `vat`, runs `body`, then shuts the vat down and waits for `run()` to return.
-func withServing<R: Sendable>(_ vat: Vat, _ body: () async throws -> R) async throws -> R {
-    try await vat.start()
+func withServing<R: Sendable>(_ vat: Vat, started: Bool = false, _ body: () async throws -> R) async throws -> R {
+    if !started { try await vat.start() }
     let running = Task { try await vat.run() }
     let result: Result<R, any Error>
     do {
@@ -156,4 +156,20 @@ func withServing<R: Sendable>(_ vat: Vat, _ body: () async throws -> R) async th
     await vat.shutdown()
     try await running.value
     return try result.get()
+}
+
+/// A vat listening on `port` again after another closed it. Until it is bound, any connection made meanwhile
+/// (by a test running in parallel) may have been given the port as its local one, so binding is retried.
+func restartedVat(key: SecretKey, port: Int) async throws -> Vat {
+    var attempt = 0
+    while true {
+        let vat = try VatTests.serverVat(key: key, port: port)
+        do {
+            try await vat.start()
+            return vat
+        } catch let error as NetworkError where error.code == .connectionFailed && attempt < 50 {
+            attempt += 1
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
 }
