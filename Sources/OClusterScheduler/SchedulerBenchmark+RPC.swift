@@ -60,6 +60,7 @@ extension SchedulerBenchmark {
         let submission = Submission.Client(try await client.connect(submissionRef))
         let submitter = BenchSubmitter(submission: submission, hints: hints)
         var resident = 0.0
+        var anonymous = 0.0
         try await withThrowingTaskGroup(of: Void.self) { group in
             // Submitted as many clients would, a window at a time, not all 100k calls in flight at once.
             for index in 0..<queued {
@@ -97,6 +98,7 @@ extension SchedulerBenchmark {
             await counter.wait()
             try await submitter.flush()
             resident = child.residentMiB()
+            anonymous = child.residentMiB(field: "RssAnon")
             // The scheduler exits at once, with its state as measured (for a heap profiler's leak report).
             child.stop()
             group.cancelAll()
@@ -109,7 +111,8 @@ extension SchedulerBenchmark {
             queued: queued,
             assignments: counter.done,
             seconds: counter.seconds,
-            residentMiB: resident
+            residentMiB: resident,
+            anonymousMiB: anonymous
         )
     }
 }
@@ -148,8 +151,8 @@ final class BenchChild: Sendable {
     }
 
     /// The child's resident set size in MiB (`VmRSS`).
-    func residentMiB() -> Double {
-        SchedulerBenchmark.residentMiB(statusFile: "/proc/\(process.processIdentifier)/status")
+    func residentMiB(field: String = "VmRSS") -> Double {
+        SchedulerBenchmark.residentMiB(statusFile: "/proc/\(process.processIdentifier)/status", field: field)
     }
 
     /// Closes the child's standard input (it then shuts down) and waits for it.

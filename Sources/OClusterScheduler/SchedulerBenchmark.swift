@@ -20,6 +20,8 @@ public enum SchedulerBenchmark {
         public var seconds: Double
         /// Resident set size at the end, in MiB.
         public var residentMiB: Double
+        /// The anonymous part of it (heap, stacks), without the mapped executable and libraries, in MiB.
+        public var anonymousMiB: Double?
 
         /// Assignments per second.
         public var rate: Double { Double(assignments) / seconds }
@@ -30,6 +32,7 @@ public enum SchedulerBenchmark {
         public var description: String {
             "\(name): workers=\(workers) queued=\(queued) assignments=\(assignments) "
                 + String(format: "%.0f/s %.2f µs/decision RSS %.1f MiB", rate, microsecondsPerDecision, residentMiB)
+                + (anonymousMiB.map { String(format: " (anonymous %.1f MiB)", $0) } ?? "")
         }
     }
 
@@ -101,9 +104,9 @@ public enum SchedulerBenchmark {
     }
 
     /// The process's resident set size (Linux `/proc/self/status`), in MiB; 0 where unknown.
-    public static func residentMiB(statusFile: String = "/proc/self/status") -> Double {
+    public static func residentMiB(statusFile: String = "/proc/self/status", field: String = "VmRSS") -> Double {
         guard let status = try? String(contentsOfFile: statusFile, encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
             let kilobytes = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
             return kilobytes / 1024
         }
