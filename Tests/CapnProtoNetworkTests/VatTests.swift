@@ -146,11 +146,11 @@ import Testing
                 try CapFile.save(try first.add(service: TestServiceServer.make().1, name: "admin"), to: capPath)
                 return try #require(first.port)
             }
-            let second = try Self.serverVat(
+            let second = try await restartedVat(
                 key: SecretKey.loadOrGenerate(path: keyPath, logger: Self.logger),
                 port: port
             )
-            try await withServing(second) {
+            try await withServing(second, started: true) {
                 let ref = try second.add(service: TestServiceServer.make().1, name: "admin")
                 #expect(try CapFile.load(from: capPath) == ref)
                 let client = Vat(logger: Self.logger)

@@ -37,7 +37,8 @@ final class ClusterHarness: @unchecked Sendable {
             at: directory.appendingPathComponent("secrets"),
             withIntermediateDirectories: true
         )
-        port = Int.random(in: 20000..<40000)
+        // Below the kernel's ephemeral range (32768 and up), so no outgoing connection can hold it.
+        port = Int.random(in: 20000..<32000)
         try Self.makeBaseImage(into: directory.appendingPathComponent("images"))
     }
 

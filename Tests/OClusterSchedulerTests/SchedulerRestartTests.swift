@@ -47,7 +47,8 @@ struct SchedulerRestartTests {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("scheduler-restart-\(UUID().uuidString)")
         .path
     /// The same address on both runs, so that the client's `.cap` written before the restart still works.
-    let port = Int.random(in: 30000..<60000)
+    /// Below the kernel's ephemeral range (32768 and up), so no outgoing connection can hold it.
+    let port = Int.random(in: 10000..<20000)
 
     func startScheduler() async throws -> ChildProcess {
         let admin = root + "/secrets/admin.cap"
