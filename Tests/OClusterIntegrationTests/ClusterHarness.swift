@@ -222,13 +222,15 @@ extension ClusterHarness {
     func superviseWorker(_ name: String) throws -> WorkerSupervisor {
         let supervisor = WorkerSupervisor()
         try startWorker(name)
+        // The thread holds the harness only between waits: holding it while blocked on the worker
+        // kept the harness (whose deinit kills every process) alive, and the cluster outlived the test.
         let thread = Thread { [weak self] in
-            while let self, !supervisor.stopped {
-                guard let process = self.process(name) else { return }
+            while !supervisor.stopped {
+                guard let process = self?.process(name) else { return }
                 process.waitUntilExit()
                 if supervisor.stopped { return }
                 supervisor.recordRestart()
-                try? self.startWorker(name)
+                try? self?.startWorker(name)
             }
         }
         thread.start()

@@ -98,6 +98,7 @@ import Testing
         defer {
             first.stop()
             second.stop()
+            cluster.stopAll()
         }
         try cluster.waitForWorker("worker-1")
         try cluster.waitForWorker("worker-2")
