@@ -16,7 +16,9 @@ extension RPCConnection {
         Task { await self.drainReleases() }
     }
 
-    private func drainReleases() {
+    /// Sends the queued Release and Finish messages. Also run before each outgoing call, so that the
+    /// Finish of the call before goes out in the same write as the next call.
+    func drainReleases() {
         while true {
             let items = releaseQueue.take()
             if items.isEmpty { return }

@@ -123,6 +123,7 @@ public actor RPCConnection {
     /// wherever it now points).
     func send(_ outgoing: sending OutgoingCall, to target: CallTarget) async -> RPCCall {
         if let brokenBy { return RPCCall(failed: brokenBy) }
+        drainReleases()
         switch target {
         case .imported(let ref):
             if let entry = imports[ref.id], let resolution = entry.resolution {
