@@ -88,7 +88,7 @@ extension Vat {
     /// - Parameter shared: the digest under which the connection is shared and the ID of that
     ///   entry, removed again when the connection ends.
     private func open(_ ref: SturdyRef, shared: (digest: KeyDigest, id: Int)?) async throws -> RPCConnection {
-        let ready = OneShot<RPCConnection>()
+        let ready = PromiseCell<Result<RPCConnection, any Error>>()
         let (network, restorer, logger) = (network, services.restorer, logger)
         try state.withLock { state in
             guard !state.shutDown else { throw Self.shutDownError }
@@ -106,17 +106,17 @@ extension Vat {
                             throw Self.shutDownError
                         }
                         await rpc.start()
-                        ready.resume(.success(rpc))
+                        ready.resolve(.success(rpc))
                         let reason = await rpc.closedReason()
                         logger.debug("Connection to \(ref.address) ended: \(reason)")
                     }
                 } catch {
-                    ready.resume(.failure(error))
+                    ready.resolve(.failure(error))
                 }
                 self.connectionEnded(runnerID: runnerID, liveID: liveID, shared: shared)
             }
         }
-        return try await ready.value()
+        return try await ready.wait().get()
     }
 
     private func connectionEnded(runnerID: Int, liveID: Int?, shared: (digest: KeyDigest, id: Int)?) {
@@ -127,36 +127,6 @@ extension Vat {
             if let shared, state.outgoing[shared.digest]?.id == shared.id {
                 state.outgoing[shared.digest] = nil
             }
-        }
-    }
-}
-
-/// A value delivered once, to one waiter, from another task.
-final class OneShot<Value: Sendable>: Sendable {
-    private let state = Mutex<(result: Result<Value, any Error>?, waiter: CheckedContinuation<Value, any Error>?)>(
-        (nil, nil)
-    )
-
-    /// Delivers `result`; later calls are ignored.
-    func resume(_ result: Result<Value, any Error>) {
-        let waiter: CheckedContinuation<Value, any Error>? = state.withLock { state in
-            guard case .none = state.result else { return nil }
-            state.result = result
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume(with: result)
-    }
-
-    /// Waits for the value.
-    func value() async throws -> Value {
-        try await withCheckedThrowingContinuation { continuation in
-            let result: Result<Value, any Error>? = state.withLock { state in
-                if let result = state.result { return result }
-                state.waiter = continuation
-                return nil
-            }
-            if let result { continuation.resume(with: result) }
         }
     }
 }

@@ -8,7 +8,7 @@ import Synchronization
 /// A `deinit` cannot await an actor, and a task per object is costly when many objects go at
 /// once (a client dropping 100k tickets, a connection closing): each task holds its own stack.
 /// Objects ``push(_:)`` here instead, and only the push that finds the queue idle starts a task,
-/// which ``take()``s batches until the queue is empty.
+/// which ``drain(_:)``s it until it is empty.
 public final class DeinitQueue<Item: Sendable>: Sendable {
     private struct State {
         var items: [Item] = []
@@ -28,8 +28,18 @@ public final class DeinitQueue<Item: Sendable>: Sendable {
         }
     }
 
+    /// Hands every queued item to `body`, batch by batch, until the queue is empty; that ends the
+    /// drain, and the next push starts another.
+    public func drain(_ body: (Item) -> Void) {
+        while true {
+            let items = take()
+            if items.isEmpty { return }
+            for item in items { body(item) }
+        }
+    }
+
     /// Takes everything queued. An empty result ends the drain: the next push starts another.
-    public func take() -> [Item] {
+    func take() -> [Item] {
         state.withLock { state in
             if state.items.isEmpty { state.draining = false }
             defer { state.items = [] }

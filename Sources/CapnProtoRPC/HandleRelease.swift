@@ -19,14 +19,10 @@ extension RPCConnection {
     /// Sends the queued Release and Finish messages. Also run before each outgoing call, so that the
     /// Finish of the call before goes out in the same write as the next call.
     func drainReleases() {
-        while true {
-            let items = releaseQueue.take()
-            if items.isEmpty { return }
-            for item in items {
-                switch item {
-                case .releaseImport(let id): releaseImport(id)
-                case .finishQuestion(let id): finish(question: id)
-                }
+        releaseQueue.drain { item in
+            switch item {
+            case .releaseImport(let id): releaseImport(id)
+            case .finishQuestion(let id): finish(question: id)
             }
         }
     }

@@ -5,7 +5,7 @@ import Synchronization
 
 /// A value that arrives later, awaited by any number of tasks; waiters resume in the order
 /// they started waiting.
-final class PromiseCell<Value: Sendable>: Sendable {
+public final class PromiseCell<Value: Sendable>: Sendable {
     private enum State {
         case pending([CheckedContinuation<Value, Never>])
         case resolved(Value)
@@ -13,14 +13,14 @@ final class PromiseCell<Value: Sendable>: Sendable {
 
     private let state = Mutex<State>(.pending([]))
 
-    init() {}
+    public init() {}
 
-    init(resolved value: Value) {
+    public init(resolved value: Value) {
         state.withLock { $0 = .resolved(value) }
     }
 
     /// Resolves the cell; later resolutions are ignored.
-    func resolve(_ value: Value) {
+    public func resolve(_ value: Value) {
         let waiters: [CheckedContinuation<Value, Never>] = state.withLock { state in
             guard case .pending(let waiters) = state else { return [] }
             state = .resolved(value)
@@ -30,7 +30,7 @@ final class PromiseCell<Value: Sendable>: Sendable {
     }
 
     /// The value, if it has arrived.
-    var current: Value? {
+    public var current: Value? {
         state.withLock { state in
             if case .resolved(let value) = state { return value }
             return nil
@@ -38,7 +38,7 @@ final class PromiseCell<Value: Sendable>: Sendable {
     }
 
     /// Waits for the value.
-    func wait() async -> Value {
+    public func wait() async -> Value {
         await withCheckedContinuation { continuation in
             let value: Value? = state.withLock { state in
                 switch state {

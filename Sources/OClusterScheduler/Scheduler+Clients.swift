@@ -75,13 +75,7 @@ extension Scheduler {
     }
 
     private func cancelReleasedTickets() {
-        while true {
-            let batch = releasedTickets.take()
-            if batch.isEmpty { return }
-            for submitted in batch {
-                _ = cancelQueued(submitted, reason: "Ticket released (cancelled)")
-            }
-        }
+        releasedTickets.drain { _ = cancelQueued($0, reason: "Ticket released (cancelled)") }
     }
 
     /// Removes a job that is still queued and fails its ticket's job with `reason`. Returns false if a worker

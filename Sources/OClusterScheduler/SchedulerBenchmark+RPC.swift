@@ -186,7 +186,7 @@ final class LineReader: @unchecked Sendable {
 /// Counts assignments and times the measured ones.
 final class BenchCounter: Sendable {
     private let state = Mutex<(count: Int, start: UInt64, end: UInt64)>((0, 0, 0))
-    private let reached = OneShot<Void>()
+    private let reached = PromiseCell<Void>()
     let target: Int
 
     init(target: Int) { self.target = target }
@@ -199,7 +199,7 @@ final class BenchCounter: Sendable {
             if state.count == target { state.end = DispatchTime.now().uptimeNanoseconds }
             return state.count == target
         }
-        if hit { reached.set(()) }
+        if hit { reached.resolve(()) }
     }
 
     var finished: Bool { state.withLock { $0.count >= target } }

@@ -65,18 +65,18 @@ final class JobProxy: Job.Server {
 /// Runs `operation` in its own task and waits for it, but returns (throwing `CancellationError`) as soon as
 /// the calling task is cancelled, leaving the operation to finish on its own.
 func cancellable<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    let outcome = OneShot<Result<T, any Error>>()
+    let outcome = PromiseCell<Result<T, any Error>>()
     let task = Task {
         do {
-            outcome.set(.success(try await operation()))
+            outcome.resolve(.success(try await operation()))
         } catch {
-            outcome.set(.failure(error))
+            outcome.resolve(.failure(error))
         }
     }
     _ = task
     return try await withTaskCancellationHandler {
         try await outcome.wait().get()
     } onCancel: {
-        outcome.set(.failure(CancellationError()))
+        outcome.resolve(.failure(CancellationError()))
     }
 }
