@@ -6,15 +6,18 @@ import CapnProtoRPC
 import NIOCore
 import Synchronization
 
-/// Hands the frames ``FrameDecoder`` cuts to the connection's reader as ``IncomingMessages``,
-/// and stops reading from the socket while too many wait to be taken, so a slow reader exerts
-/// backpressure on the peer (its TCP window fills) instead of buffering without bound.
+/// Hands the frames ``FrameDecoder`` cuts to the connection's reader, in one of two ways:
 ///
-/// It replaces `NIOAsyncChannel`'s inbound stream: that one's iterator always resumes on the
-/// global executor, so an actor reading it paid a second thread hop per message.
+/// - straight to an ``RPCFrameReceiver`` running on this event loop (an ``RPCConnection``
+///   whose actor runs here), with no queue and no thread switch, as C++ does;
+/// - or as ``IncomingMessages``, stopping reading from the socket while too many wait to be
+///   taken, so a slow reader exerts backpressure on the peer (its TCP window fills) instead of
+///   buffering without bound.
 ///
-/// `@unchecked Sendable`: `readPending` and `context` are used on the event loop only; the
-/// counters are atomics and the continuation is thread safe. `taken()`, called by the reader
+/// Until a consumer picks one, frames are held here (reading stops at the same limit).
+///
+/// `@unchecked Sendable`: `mode`, `readPending` and `context` are used on the event loop only;
+/// the counters are atomics and the continuation is thread safe. `taken()`, called by the reader
 /// on any thread, only touches the atomics and schedules work on the event loop.
 final class InboundFrameHandler: ChannelDuplexHandler, @unchecked Sendable {
     typealias InboundIn = MessageReader
@@ -26,12 +29,21 @@ final class InboundFrameHandler: ChannelDuplexHandler, @unchecked Sendable {
     static let highWater = 32
     static let lowWater = 8
 
+    private enum Mode {
+        /// No consumer yet: frames and the end wait here.
+        case undecided([MessageReader], end: (any Error)??)
+        case stream
+        case direct(any RPCFrameReceiver)
+        case finished
+    }
+
     private let continuation: AsyncThrowingStream<MessageReader, any Error>.Continuation
     private let waiting = Atomic<Int>(0)
     /// Set before `read` checks `waiting`, so a reader that drains to `lowWater` after the
     /// check sees it (sequentially consistent, paired with the reader's decrement).
     private let paused = Atomic<Bool>(false)
-    private let eventLoop: any EventLoop
+    let eventLoop: any EventLoop
+    private var mode = Mode.undecided([], end: nil)
     private var readPending = false
     private var context: ChannelHandlerContext?
 
@@ -40,14 +52,37 @@ final class InboundFrameHandler: ChannelDuplexHandler, @unchecked Sendable {
         self.continuation = continuation
     }
 
-    /// A handler for a channel on `eventLoop`, and the frames it will deliver.
+    /// A handler for a channel on `eventLoop`, and the frames it will deliver if iterated.
     static func make(eventLoop: any EventLoop) -> (InboundFrameHandler, IncomingMessages) {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: MessageReader.self)
         let handler = InboundFrameHandler(eventLoop: eventLoop, continuation: continuation)
-        return (handler, IncomingMessages(stream) { [weak handler] in handler?.taken() })
+        let incoming = IncomingMessages(
+            stream,
+            // Strong: a handler already removed from its pipeline still holds frames to pass on.
+            started: { handler.eventLoop.execute { handler.choose(.stream) } },
+            taken: { [weak handler] in handler?.taken() }
+        )
+        return (handler, incoming)
     }
 
-    /// Called by the reader after each frame it takes.
+    /// From now on, calls `receiver` on the event loop with each frame. Any thread.
+    func deliver(to receiver: any RPCFrameReceiver) {
+        eventLoop.execute { self.choose(.direct(receiver)) }
+    }
+
+    /// On the event loop: settles how frames go out, and passes on those held so far.
+    private func choose(_ chosen: Mode) {
+        guard case .undecided(let held, let end) = mode else { return }
+        mode = chosen
+        for message in held { pass(message) }
+        if let end { finish(end) }
+        if case .direct = chosen {
+            waiting.store(0, ordering: .sequentiallyConsistent)
+            resume()
+        }
+    }
+
+    /// Called by a stream reader after each frame it takes.
     private func taken() {
         let left = waiting.subtract(1, ordering: .sequentiallyConsistent).newValue
         guard left == Self.lowWater, paused.load(ordering: .sequentiallyConsistent) else { return }
@@ -62,22 +97,54 @@ final class InboundFrameHandler: ChannelDuplexHandler, @unchecked Sendable {
         context.read()
     }
 
+    private func pass(_ message: MessageReader) {
+        switch mode {
+        case .undecided(var held, let end):
+            waiting.add(1, ordering: .sequentiallyConsistent)
+            mode = .finished  // drops the array's other reference so the append does not copy
+            held.append(message)
+            mode = .undecided(held, end: end)
+        case .stream:
+            continuation.yield(message)
+        case .direct(let receiver):
+            receiver.receive(message)
+        case .finished:
+            break
+        }
+    }
+
+    /// Ends delivery: `error` is nil for a clean end.
+    private func finish(_ error: (any Error)?) {
+        switch mode {
+        case .undecided(let held, let end):
+            if end == nil { mode = .undecided(held, end: .some(error)) }
+        case .stream:
+            mode = .finished
+            continuation.finish(throwing: error)
+        case .direct(let receiver):
+            mode = .finished
+            receiver.receiveEnd(error)
+        case .finished:
+            break
+        }
+    }
+
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
-        continuation.finish()
+        finish(nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        waiting.add(1, ordering: .sequentiallyConsistent)
-        continuation.yield(unwrapInboundIn(data))
+        if case .stream = mode { waiting.add(1, ordering: .sequentiallyConsistent) }
+        pass(unwrapInboundIn(data))
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        continuation.finish()
+        finish(nil)
         context.fireChannelInactive()
     }
 
@@ -85,11 +152,12 @@ final class InboundFrameHandler: ChannelDuplexHandler, @unchecked Sendable {
         let failure =
             error as? NetworkError
             ?? NetworkError(.connectionClosed, "connection broken: \(error)", cause: error)
-        continuation.finish(throwing: failure)
+        finish(failure)
         context.fireErrorCaught(error)
     }
 
     func read(context: ChannelHandlerContext) {
+        if case .direct = mode { return context.read() }
         paused.store(true, ordering: .sequentiallyConsistent)
         if waiting.load(ordering: .sequentiallyConsistent) >= Self.highWater {
             readPending = true

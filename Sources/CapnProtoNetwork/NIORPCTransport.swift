@@ -24,10 +24,30 @@ public struct NIORPCTransport: RPCTransport {
     let writer: FrameWriter
     private var channel: any Channel { writer.channel }
 
-    init(incoming: IncomingMessages, writer: FrameWriter, peer: SturdyRef.Authentication) {
+    let inbound: InboundFrameHandler
+    /// Whether the engine runs on the event loop: see ``executor``.
+    let engineOnEventLoop: Bool
+
+    init(
+        incoming: IncomingMessages,
+        inbound: InboundFrameHandler,
+        writer: FrameWriter,
+        peer: SturdyRef.Authentication,
+        engineOnEventLoop: Bool
+    ) {
         self.incoming = incoming
+        self.inbound = inbound
         self.writer = writer
         self.peer = peer
+        self.engineOnEventLoop = engineOnEventLoop
+    }
+
+    /// Hands each frame to `receiver` on the event loop as it is decoded, when the engine runs
+    /// there (see ``executor``).
+    public func deliver(to receiver: any RPCFrameReceiver) -> Bool {
+        guard engineOnEventLoop else { return false }
+        inbound.deliver(to: receiver)
+        return true
     }
 
     /// Queues one frame (segment table included) without waiting; see ``FrameWriter``.
@@ -40,6 +60,15 @@ public struct NIORPCTransport: RPCTransport {
     /// Sends what is queued, then closes the connection: later sends fail and `incoming` ends.
     public func close() async {
         await writer.close()
+    }
+
+    /// For a connection a listener accepted, the channel's event loop: the engine reads each
+    /// frame, runs the call it carries and queues the reply there, with no thread switch, as
+    /// C++ does; a server mostly answers calls. A dialed connection mostly carries calls made
+    /// by its own tasks, which reach a pool-run actor without waking another thread (an event
+    /// loop must be woken for each), so it has none and the engine picks its own.
+    public var executor: (any RPCExecutor)? {
+        engineOnEventLoop ? EventLoopRPCExecutor(channel.eventLoop) : nil
     }
 
     /// The local and remote addresses, for logs.

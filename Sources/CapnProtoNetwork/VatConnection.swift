@@ -14,6 +14,9 @@ import NIOSSL
 public struct VatConnection: Sendable {
     let channel: any Channel
     let incoming: IncomingMessages
+    let inbound: InboundFrameHandler
+    /// Whether a listener accepted it (we serve) rather than we dialed it (we call).
+    let accepted: Bool
     let handshake: EventLoopFuture<SturdyRef.Authentication>
     /// The peer's socket address as it was when the connection opened, for logs.
     public let remoteAddress: String
@@ -33,7 +36,13 @@ public struct VatConnection: Sendable {
             try? await channel.closeFuture.get()
             throw error
         }
-        let transport = NIORPCTransport(incoming: incoming, writer: FrameWriter(channel: channel), peer: peer)
+        let transport = NIORPCTransport(
+            incoming: incoming,
+            inbound: inbound,
+            writer: FrameWriter(channel: channel),
+            peer: peer,
+            engineOnEventLoop: accepted
+        )
         do {
             let result = try await body(transport)
             await transport.close()
@@ -50,7 +59,8 @@ public struct VatConnection: Sendable {
         tls: NIOSSLHandler?,
         verdict: VerificationVerdict,
         options: ReaderOptions,
-        handshakeTimeout: TimeAmount
+        handshakeTimeout: TimeAmount,
+        accepted: Bool
     ) throws -> VatConnection {
         let handshake: EventLoopFuture<SturdyRef.Authentication>
         let pipeline = channel.pipeline.syncOperations
@@ -72,6 +82,8 @@ public struct VatConnection: Sendable {
         return VatConnection(
             channel: channel,
             incoming: incoming,
+            inbound: inbound,
+            accepted: accepted,
             handshake: handshake,
             remoteAddress: channel.remoteAddress.map { "\($0)" } ?? "?"
         )

@@ -98,7 +98,8 @@ public final class VatNetwork: Sendable {
                     tls: tls,
                     verdict: verdict,
                     options: options,
-                    handshakeTimeout: timeout
+                    handshakeTimeout: timeout,
+                    accepted: false
                 )
             }
         }
@@ -158,7 +159,8 @@ public final class VatNetwork: Sendable {
                     tls: tls,
                     verdict: verdict,
                     options: options,
-                    handshakeTimeout: timeout
+                    handshakeTimeout: timeout,
+                    accepted: true
                 )
             }
         }

@@ -77,7 +77,9 @@ extension RPCConnection {
             answers[id]?.task = Task { self.complete(id, await Self.collect(call)) }
             return
         }
-        // Calls on a local server start in arrival order on its executor (E-order).
+        // Calls on a local server start in arrival order on its executor (E-order), here on
+        // this connection's thread if the capability is idle.
+        if let callHome { target.executor?.prefer(callHome) }
         answers[id]?.task = Task(executorPreference: target.executor) {
             let result = await Self.perform(incoming, on: target)
             await self.complete(id, result)

@@ -10,7 +10,7 @@ import Logging
 /// capabilities the peer holds) and imports (the peer's capabilities we hold) — and turns
 /// ``Capability`` calls into messages and messages into calls on local servers. Messages go
 /// out in the order the actor produces them.
-public actor RPCConnection {
+public actor RPCConnection: RPCFrameReceiver {
     let transport: any RPCTransport
     let logger: Logger
     let restorer: @Sendable ([UInt8]) -> Capability?
@@ -31,6 +31,13 @@ public actor RPCConnection {
     let releaseQueue = DeinitQueue<HandleRelease>()
 
     private var reader: Task<Void, Never>?
+    /// The transport's thread, when the actor runs there: incoming calls start on it too.
+    let callHome: (any RPCExecutor)?
+    private let serialExecutor: UnownedSerialExecutor
+    /// Lends its default-actor executor when the transport offers none (see ``ExecutorDonor``).
+    private let donor: ExecutorDonor?
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { serialExecutor }
 
     /// - Parameters:
     ///   - transport: the message channel to the peer.
@@ -45,6 +52,16 @@ public actor RPCConnection {
         logger: Logger = Logger(label: "capnp.rpc")
     ) {
         self.transport = transport
+        if let home = transport.executor {
+            callHome = home
+            serialExecutor = home.serialExecutor
+            donor = nil
+        } else {
+            let donor = ExecutorDonor()
+            callHome = nil
+            serialExecutor = donor.unownedExecutor
+            self.donor = donor
+        }
         self.logger = logger
         self.restorer = { serviceId in
             if let found = services?(serviceId) { return found }
@@ -55,7 +72,9 @@ public actor RPCConnection {
     /// Starts reading. Call once.
     public func start() {
         let transport = transport
-        // The loop runs on the actor, and the transport's stream resumes it there directly.
+        // On the transport's thread, frames come straight to `receive(_:)`; elsewhere a task on
+        // the actor reads them.
+        if callHome != nil, transport.deliver(to: self) { return }
         reader = Task {
             do {
                 for try await message in transport.incoming { self.handle(message) }
@@ -98,6 +117,23 @@ public actor RPCConnection {
     /// Sizes of the four tables, for leak checks.
     public var tableSizes: (questions: Int, answers: Int, exports: Int, imports: Int) {
         (questions.count, answers.count, exports.count, imports.count)
+    }
+
+    // MARK: - Receiving
+
+    /// A message from a transport that delivers straight to the actor's executor (see ``start()``).
+    public nonisolated func receive(_ message: MessageReader) {
+        assumeIsolated { $0.handle(message) }
+    }
+
+    public nonisolated func receiveEnd(_ error: (any Error)?) {
+        assumeIsolated { connection in
+            if let error {
+                connection.disconnect(RPCError(.disconnected, "connection failed: \(error)"))
+            } else {
+                connection.disconnect(RPCError(.disconnected, "the peer closed the connection"))
+            }
+        }
     }
 
     // MARK: - Sending

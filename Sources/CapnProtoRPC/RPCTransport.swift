@@ -25,6 +25,30 @@ public protocol RPCTransport: Sendable {
 
     /// Sends what is queued, then closes the connection; later `send`s fail, `incoming` ends.
     func close() async
+
+    /// Asks the transport to call `receiver` with each incoming message instead of queueing them
+    /// in ``incoming``, on ``executor``'s thread, where the receiver's actor runs. Returns false if
+    /// the transport cannot; then the engine reads ``incoming``. Messages that arrived before
+    /// are delivered first.
+    func deliver(to receiver: any RPCFrameReceiver) -> Bool
+
+    /// Where the connection's engine should run: the thread that reads the socket, so that a
+    /// frame is handled and its replies are queued without a hop to another thread (as in C++,
+    /// where one event loop does all of it). `nil` lets the engine pick a queue of its own.
+    var executor: (any RPCExecutor)? { get }
+}
+
+extension RPCTransport {
+    public var executor: (any RPCExecutor)? { nil }
+    public func deliver(to receiver: any RPCFrameReceiver) -> Bool { false }
+}
+
+/// Takes a transport's incoming messages as they arrive, on the transport's ``RPCTransport/executor``.
+public protocol RPCFrameReceiver: AnyObject, Sendable {
+    /// One message from the peer.
+    func receive(_ message: MessageReader)
+    /// The end of the messages: `nil` when the peer closed the connection, else why it broke.
+    func receiveEnd(_ error: (any Error)?)
 }
 
 /// The messages a transport receives, in order, for one consumer at a time.
@@ -38,18 +62,26 @@ public struct IncomingMessages: AsyncSequence, Sendable {
     public typealias Failure = any Error
 
     private let base: AsyncThrowingStream<MessageReader, any Error>
+    private let started: (@Sendable () -> Void)?
     private let taken: (@Sendable () -> Void)?
 
     /// - Parameters:
     ///   - base: the messages.
+    ///   - started: called when a consumer starts iterating.
     ///   - taken: called after each message a consumer takes.
-    public init(_ base: AsyncThrowingStream<MessageReader, any Error>, taken: (@Sendable () -> Void)? = nil) {
+    public init(
+        _ base: AsyncThrowingStream<MessageReader, any Error>,
+        started: (@Sendable () -> Void)? = nil,
+        taken: (@Sendable () -> Void)? = nil
+    ) {
         self.base = base
+        self.started = started
         self.taken = taken
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: base.makeAsyncIterator(), taken: taken)
+        started?()
+        return AsyncIterator(base: base.makeAsyncIterator(), taken: taken)
     }
 
     /// Iterates over the messages.

@@ -15,32 +15,91 @@ import Synchronization
 /// first suspends before the next starts. Calls that suspend (awaiting another call, a
 /// timer, an actor) still overlap, as in C++.
 ///
-/// The queue is made on the first call: many local capabilities are handed out and never called
-/// (a scheduler holds one per queued job's ticket), and a dispatch queue costs a few hundred bytes.
+/// Where the jobs run: while the capability is idle, a job goes to the thread of the connection
+/// that last read a call for it (its event loop; see ``prefer(_:)``), so a call, its reply and
+/// the write happen without a thread switch, as in C++, and a call resuming after awaiting an
+/// actor goes straight back there too. A capability no connection has called (local callers
+/// only) uses one shared serial queue, so the nonisolated parts of server methods do not run on
+/// many threads at once. While a job runs, later jobs of the same capability wait in a list and
+/// the thread running it takes them in turn. A method must therefore not block its thread: slow
+/// work goes to an actor, a subprocess or `await`.
 ///
-/// Every capability's queue targets one shared serial queue, so the nonisolated parts of server
-/// methods run one at a time, as on C++'s event loop (actors they await still run in parallel).
-/// A queue of its own per capability woke a thread for each call; a thread already draining the
-/// shared queue runs the next capability's job at once, and the scheduler's assignments per second
-/// nearly doubled (5 800 to 10 000 in `ocluster-scheduler bench`). A method must therefore not block
-/// its thread: slow work goes to an actor, a subprocess or `await`.
+/// Cheap when unused: a scheduler holds one capability per queued job's ticket and most are never
+/// called, so the waiting list is made only when two jobs meet.
 final class SerialCallExecutor: TaskExecutor, Sendable {
-    private let queue = Mutex<DispatchQueue?>(nil)
+    private struct State: ~Copyable {
+        var running = false
+        /// Weak: once its connection is gone, jobs go back to the shared queue (its event loop
+        /// may be shut down by then, and would drop them).
+        weak var home: (any RPCExecutor)?
+        var waiting: WaitingJobs?
+    }
+
+    private let state = Mutex(State())
+
+    /// Makes `home` where jobs that find the capability idle run: the connection that read a call
+    /// is about to start it.
+    func prefer(_ home: any RPCExecutor) {
+        state.withLock { $0.home = home }
+    }
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        let executor = asUnownedTaskExecutor()
-        let queue = queue.withLock { queue in
-            if let queue { return queue }
-            let made = DispatchQueue(label: "capnp.rpc.local-capability", target: SharedCallQueue.queue)
-            queue = made
-            return made
+        let start: (any RPCExecutor)?? = state.withLock { state in
+            if state.running {
+                if state.waiting == nil { state.waiting = WaitingJobs() }
+                state.waiting?.append(job)
+                return nil
+            }
+            state.running = true
+            return .some(state.home)
         }
-        queue.async { job.runSynchronously(on: executor) }
+        guard let start else { return }
+        if let home = start {
+            home.execute { self.run(first: job) }
+        } else {
+            SharedCallQueue.queue.async { self.run(first: job) }
+        }
+    }
+
+    /// Runs `first`, then whatever queued up behind it, until the capability is idle.
+    private func run(first: UnownedJob) {
+        let executor = asUnownedTaskExecutor()
+        var job = first
+        while true {
+            job.runSynchronously(on: executor)
+            let next: UnownedJob? = state.withLock { state in
+                if let taken = state.waiting?.take() { return taken }
+                state.running = false
+                return nil
+            }
+            guard let next else { return }
+            job = next
+        }
     }
 }
 
-/// The queue every capability's call queue targets.
+/// Jobs waiting for a busy capability, first in first out.
+private final class WaitingJobs: @unchecked Sendable {
+    // Sendable: only touched under SerialCallExecutor's lock.
+    private var jobs: [UnownedJob] = []
+    private var head = 0
+
+    func append(_ job: UnownedJob) { jobs.append(job) }
+
+    func take() -> UnownedJob? {
+        guard head < jobs.count else { return nil }
+        let job = jobs[head]
+        head += 1
+        if head == jobs.count {
+            jobs.removeAll(keepingCapacity: true)
+            head = 0
+        }
+        return job
+    }
+}
+
+/// The queue every capability's jobs run on when no connection's thread is preferred.
 enum SharedCallQueue {
     static let queue = DispatchQueue(label: "capnp.rpc.calls")
 }

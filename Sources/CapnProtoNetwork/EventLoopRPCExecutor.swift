@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import CapnProtoRPC
+import NIOCore
+
+/// A connection's event loop as the place its RPC engine and the calls it reads run.
+final class EventLoopRPCExecutor: RPCExecutor {
+    private let loop: any EventLoop
+    /// The loop's own executor: NIO runs the jobs it is given as this one, so the actor must
+    /// use the very same, not a wrapper.
+    private let loopExecutor: any SerialExecutor
+
+    init(_ loop: any EventLoop) {
+        self.loop = loop
+        loopExecutor = loop.executor
+    }
+
+    var serialExecutor: UnownedSerialExecutor { loopExecutor.asUnownedSerialExecutor() }
+
+    func execute(_ work: @escaping @Sendable () -> Void) {
+        loop.execute(work)
+    }
+}
