@@ -18,6 +18,17 @@ import Testing
         try RawSchema.expectSample(try reader.root())
     }
 
+    @Test(arguments: [1, 2, 3, 5, 13])
+    func aBuildersReaderCopiesEverySegment(firstSegmentWords: Int) throws {
+        let message = RawSchema.sampleMessage(firstSegmentWords: firstSegmentWords, growth: .fixed)
+        let reader = message.reader()
+        #expect(reader.segmentCount == message.segmentCount)
+        try RawSchema.expectSample(try reader.root())
+        // A copy: writing to the builder afterwards leaves the reader as it was.
+        message.initRoot(dataWords: 1, pointerCount: 0).write(UInt64(7), at: 0)
+        try RawSchema.expectSample(try reader.root())
+    }
+
     @Test(
         .enabled(if: CapnpTool.isAvailable, "needs the capnp tool"),
         arguments: [1, 2, 3, 4, 5, 8, 13, 20]

@@ -194,8 +194,15 @@ public final class MessageBuilder {
     /// Words in use across all segments (what the message costs on the wire, without framing).
     public var usedWords: Int { (0..<segmentCount).reduce(0) { $0 + table[$1].used } }
 
-    /// A reader over a copy of the message as it stands.
+    /// A reader over a copy of the message as it stands (one copy, straight from the segments).
     public func reader(options: ReaderOptions = .default) -> MessageReader {
-        MessageReader(segments: segmentBytes(), options: options)
+        let words = (0..<segmentCount).map { table[$0].used }
+        return MessageReader(segmentWords: words, options: options) { destination in
+            var at = destination
+            for index in 0..<segmentCount {
+                at.copyMemory(from: table[index].base, byteCount: words[index] * 8)
+                at += words[index] * 8
+            }
+        }
     }
 }
