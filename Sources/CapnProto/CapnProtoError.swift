@@ -6,7 +6,7 @@
 /// Every malformed message, hostile pointer or exhausted limit surfaces as a `CapnProtoError`
 /// with a stable ``Code`` (for programs) and a message (for people). Equality looks at the code
 /// only, so tests can match on the kind of failure without pinning its wording.
-public struct CapnProtoError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct CapnProtoError: CodedError {
     /// A kind of failure. A struct over a private enum so new kinds are not a breaking change.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Wrapped: Hashable, Sendable {
@@ -68,7 +68,4 @@ public struct CapnProtoError: Error, Hashable, Sendable, CustomStringConvertible
     }
 
     public var description: String { "CapnProtoError.\(code): \(message)" }
-
-    public static func == (lhs: CapnProtoError, rhs: CapnProtoError) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }

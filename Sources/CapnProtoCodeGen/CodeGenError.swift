@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
+
 /// A request the generator cannot turn into Swift.
-public struct CodeGenError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct CodeGenError: CodedError {
     /// What went wrong, for programs.
     public struct Code: Hashable, Sendable {
         private let name: String
@@ -22,6 +24,4 @@ public struct CodeGenError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "capnpc-swift: \(message)" }
-    public static func == (lhs: CodeGenError, rhs: CodeGenError) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }

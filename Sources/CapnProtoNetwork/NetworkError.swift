@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
+
 /// The one error type of the vat network.
 ///
 /// Every bad sturdy ref, unreadable key or cap file, refused TLS peer and malformed frame
 /// surfaces as a `NetworkError` with a stable ``Code`` (for programs) and a message (for
 /// people). Equality looks at the code only, so tests can match on the kind of failure without
 /// pinning its wording.
-public struct NetworkError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct NetworkError: CodedError {
     /// A kind of failure. A struct over a private enum so new kinds are not a breaking change.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Wrapped: Hashable, Sendable {
@@ -70,7 +72,4 @@ public struct NetworkError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "NetworkError.\(code): \(message)" }
-
-    public static func == (lhs: NetworkError, rhs: NetworkError) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import CapnProtoRPC
 import Foundation
 
 /// A request the scheduler refused, with the message ocluster gives for the same case.
 ///
 /// The RPC services turn it into a capnp exception of type `failed` whose reason is ``message``.
-public struct SchedulerError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct SchedulerError: CodedError {
     /// What kind of failure this is.
     public enum Code: String, Sendable, Hashable {
         /// No pool has that name.
@@ -52,12 +53,6 @@ public struct SchedulerError: Error, Sendable, Hashable, CustomStringConvertible
 
     /// The capnp exception a client sees.
     public var rpcError: RPCError { RPCError(.failed, message) }
-
-    /// Equal when the codes are (the message is for people).
-    public static func == (lhs: SchedulerError, rhs: SchedulerError) -> Bool { lhs.code == rhs.code }
-
-    /// Hashes the code only.
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 
     init(_ error: PoolError) {
         switch error.code {

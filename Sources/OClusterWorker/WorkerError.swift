@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
+
 /// Why a worker operation failed: a job step, a git or docker command, or a bad request.
 ///
 /// `message` is the sentence that ends up in the job's log (ocluster writes the failure
 /// message there and answers `Job.result` with "Build failed"), so it is written for the
 /// person who submitted the job.
-public struct WorkerError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct WorkerError: CodedError {
     /// A kind of failure. A struct over a private enum so new kinds are not a breaking change.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Wrapped: Hashable, Sendable {
@@ -66,7 +68,4 @@ public struct WorkerError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
-
-    public static func == (lhs: WorkerError, rhs: WorkerError) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }

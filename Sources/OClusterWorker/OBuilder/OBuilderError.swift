@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
+
 /// The one error type of OBuilder jobs: spec parsing, the sandbox, the snapshot store and builds.
 ///
 /// Every failure has a stable ``Code`` (for programs) and a message (for people). Equality looks
 /// at the code only, so tests can match on the kind of failure without pinning its wording.
-public struct OBuilderError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct OBuilderError: CodedError {
     /// A kind of failure. A struct over a private enum so new kinds are not a breaking change.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Wrapped: Hashable, Sendable {
@@ -69,7 +71,4 @@ public struct OBuilderError: Error, Hashable, Sendable, CustomStringConvertible 
         if let position { return "\(position): \(message)" }
         return message
     }
-
-    public static func == (lhs: OBuilderError, rhs: OBuilderError) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }
