@@ -26,23 +26,26 @@ public final class Capability: Sendable {
     }
 
     private let storage: Storage
-    /// Where calls on a local server run, so they start in the order they were made.
-    let executor: SerialCallExecutor?
+    /// See ``executor``: made on the first call, since most local capabilities handed out are
+    /// never called (a scheduler holds one per queued job's ticket).
+    private let madeExecutor = AtomicLazyReference<SerialCallExecutor>()
 
     init(target: Target) {
         switch target {
-        case .local:
-            storage = .fixed(target)
-            executor = SerialCallExecutor()
         case .pipelined(let question, _):
             let movable = MovableTarget(target)
             storage = .movable(movable)
-            executor = nil
             question.register(self)
         default:
             storage = .fixed(target)
-            executor = nil
         }
+    }
+
+    /// Where calls on a local server run, so they start in the order they were made; nil for
+    /// any other target.
+    var executor: SerialCallExecutor? {
+        guard case .fixed(.local) = storage else { return nil }
+        return madeExecutor.load() ?? madeExecutor.storeIfNil(SerialCallExecutor())
     }
 
     /// Where calls go now.
