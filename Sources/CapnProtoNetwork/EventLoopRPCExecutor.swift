@@ -8,7 +8,8 @@ import NIOCore
 final class EventLoopRPCExecutor: RPCExecutor {
     private let loop: any EventLoop
     /// The loop's own executor: NIO runs the jobs it is given as this one, so the actor must
-    /// use the very same, not a wrapper.
+    /// use the very same, not a wrapper. Kept here because the actor holds it unowned, and some
+    /// event loops make a new executor object on each `executor` read.
     private let loopExecutor: any SerialExecutor
 
     init(_ loop: any EventLoop) {

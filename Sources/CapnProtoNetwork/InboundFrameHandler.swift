@@ -74,12 +74,12 @@ final class InboundFrameHandler: ChannelDuplexHandler, @unchecked Sendable {
     private func choose(_ chosen: Mode) {
         guard case .undecided(let held, let end) = mode else { return }
         mode = chosen
+        // The held frames were counted as waiting; passing them on counts them again if they
+        // wait in the stream.
+        waiting.store(0, ordering: .sequentiallyConsistent)
         for message in held { pass(message) }
         if let end { finish(end) }
-        if case .direct = chosen {
-            waiting.store(0, ordering: .sequentiallyConsistent)
-            resume()
-        }
+        if case .direct = chosen { resume() }
     }
 
     /// Called by a stream reader after each frame it takes.
@@ -105,6 +105,7 @@ final class InboundFrameHandler: ChannelDuplexHandler, @unchecked Sendable {
             held.append(message)
             mode = .undecided(held, end: end)
         case .stream:
+            waiting.add(1, ordering: .sequentiallyConsistent)
             continuation.yield(message)
         case .direct(let receiver):
             receiver.receive(message)
@@ -139,7 +140,6 @@ final class InboundFrameHandler: ChannelDuplexHandler, @unchecked Sendable {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .stream = mode { waiting.add(1, ordering: .sequentiallyConsistent) }
         pass(unwrapInboundIn(data))
     }
 

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
-import Dispatch
-
 /// Where a connection's engine runs (a serial executor), and a way to run plain closures in the
 /// same place: the server calls the connection reads start there (see ``SerialCallExecutor``).
 public protocol RPCExecutor: AnyObject, Sendable {

@@ -34,7 +34,7 @@ public protocol RPCTransport: Sendable {
 
     /// Where the connection's engine should run: the thread that reads the socket, so that a
     /// frame is handled and its replies are queued without a hop to another thread (as in C++,
-    /// where one event loop does all of it). `nil` lets the engine pick a queue of its own.
+    /// where one event loop does all of it). `nil` runs the engine on Swift's cooperative pool.
     var executor: (any RPCExecutor)? { get }
 }
 
