@@ -165,6 +165,7 @@ let package = Package(
             dependencies: [
                 "CapnProtoNetwork", "CapnProtoRPC", "CapnProto", "CapnProtoTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -26,7 +26,7 @@ public struct NIORPCTransport: RPCTransport {
 
     let inbound: InboundFrameHandler
     /// Whether the engine runs on the event loop: see ``executor``.
-    let engineOnEventLoop: Bool
+    private(set) var engineOnEventLoop: Bool
 
     init(
         incoming: IncomingMessages,
@@ -69,6 +69,21 @@ public struct NIORPCTransport: RPCTransport {
     /// loop must be woken for each), so it has none and the engine picks its own.
     public var executor: (any RPCExecutor)? {
         engineOnEventLoop ? EventLoopRPCExecutor(channel.eventLoop) : nil
+    }
+
+    /// Runs `body` on the connection's event loop, with a transport whose engine runs there too:
+    /// the way a C++ client works. A call made in `body` is written, and its reply read and
+    /// handed back, with no thread switch at all; an engine on the loop with callers elsewhere
+    /// would wake a thread both ways. Tasks `body` starts in a task group run there as well.
+    /// `body` must not block: the loop serves its other connections in between.
+    public func onEventLoop<Result: Sendable>(
+        _ body: (NIORPCTransport) async throws -> Result
+    ) async throws -> Result {
+        var local = self
+        local.engineOnEventLoop = true
+        return try await withTaskExecutorPreference(EventLoopRPCExecutor(channel.eventLoop)) {
+            try await body(local)
+        }
     }
 
     /// The local and remote addresses, for logs.

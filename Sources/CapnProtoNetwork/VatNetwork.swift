@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import CapnProto
+import CapnProtoRPC
 import Logging
 import NIOCore
 import NIOPosix
@@ -53,6 +54,27 @@ public final class VatNetwork: Sendable {
         self.readerOptions = readerOptions
         self.handshakeTimeout = handshakeTimeout
         self.logger = logger
+    }
+
+    /// A network whose sockets all run on one event loop thread, shared by every network made this
+    /// way in the process: for a server whose calls all meet in one actor (placed there with
+    /// ``makeExecutor()``), which then costs no thread switch per call. libcapnp and capnp-rpc
+    /// servers run on one thread in the same way.
+    public static func singleThreaded(
+        clientKey: SecretKey? = nil,
+        readerOptions: ReaderOptions = .default,
+        logger: Logger = Logger(label: "capnp-rpc.network")
+    ) -> VatNetwork {
+        VatNetwork(clientKey: clientKey, eventLoopGroup: oneThread, readerOptions: readerOptions, logger: logger)
+    }
+
+    private static let oneThread = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
+    /// One of the network's event loops as an ``RPCExecutor``: where an actor that serves calls from
+    /// many connections can run so that reaching it costs them no thread switch (with a
+    /// one-thread ``eventLoopGroup``, the thread every connection runs on).
+    public func makeExecutor() -> any RPCExecutor {
+        EventLoopRPCExecutor(eventLoopGroup.next())
     }
 
     /// Connects to the vat `ref` names and runs `body` with the transport and the service ID

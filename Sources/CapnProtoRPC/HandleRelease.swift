@@ -13,7 +13,12 @@ extension RPCConnection {
     /// Queues a release or finish from a handle's `deinit` (see ``DeinitQueue``).
     nonisolated func enqueue(_ item: HandleRelease) {
         guard releaseQueue.push(item) else { return }
-        Task { await self.drainReleases() }
+        // On the engine's own thread a queued closure does it, with no task to start and no wake-up.
+        if let callHome {
+            callHome.execute { self.assumeIsolated { $0.drainReleases() } }
+        } else {
+            Task { await self.drainReleases() }
+        }
     }
 
     /// Sends the queued Release and Finish messages. Also run before each outgoing call, so that the

@@ -39,7 +39,9 @@ public final class PromiseCell<Value: Sendable>: Sendable {
 
     /// Waits for the value.
     public func wait() async -> Value {
-        await withCheckedContinuation { continuation in
+        // Settled already: no continuation to make and resume.
+        if let value = current { return value }
+        return await withCheckedContinuation { continuation in
             let value: Value? = state.withLock { state in
                 switch state {
                 case .resolved(let value):

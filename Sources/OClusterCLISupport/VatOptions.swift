@@ -41,10 +41,12 @@ public struct VatOptions: ParsableArguments, Sendable {
     /// Creates the options (for ArgumentParser).
     public init() {}
 
-    /// Reads or creates the key and builds the (not yet started) vat, logging as `label`.
+    /// Reads or creates the key and builds the (not yet started) vat, logging as `label`. With
+    /// `singleThreaded`, every connection runs on one event loop thread (see
+    /// ``VatNetwork/singleThreaded(clientKey:readerOptions:logger:)``).
     ///
     /// - Throws: ``NetworkError`` for a bad address or an unreadable key.
-    public func makeVat(logLabel label: String = "capnp-rpc") throws -> Vat {
+    public func makeVat(logLabel label: String = "capnp-rpc", singleThreaded: Bool = false) throws -> Vat {
         let logger = Logger(label: label)
         let key =
             secretKeyFile.isEmpty
@@ -55,6 +57,9 @@ public struct VatOptions: ParsableArguments, Sendable {
             listenAddress: try VatAddress(parsing: listenAddress),
             publicAddress: try publicAddress.map { try VatAddress(parsing: $0) },
             serveTLS: !disableTLS,
+            network: singleThreaded
+                ? VatNetwork.singleThreaded(clientKey: key, logger: logger)
+                : VatNetwork(clientKey: key, logger: logger),
             logger: logger
         )
     }

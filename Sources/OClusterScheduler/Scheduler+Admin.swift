@@ -116,6 +116,9 @@ extension Scheduler {
         logger.info("Restarting \(ocamlQuoted(worker))")
         // Registering for the reconnection before asking avoids missing a quick one.
         let waiterID = nextWaiterID()
+        let registered = PromiseCell<Bool>()
+        pools[name]!.registrationWaiters[worker, default: [:]][waiterID] = registered
+        defer { _ = removeRegistrationWaiter(pool: name, worker: worker, waiterID: waiterID) }
         do {
             _ = try await capability.selfUpdate()
         } catch let error as RPCError where error.kind == .disconnected {
@@ -125,7 +128,7 @@ extension Scheduler {
         }
         logger.info("Waiting for \(ocamlQuoted(worker)) to reconnect after update")
         if let current = pools[name]!.pool.worker(named: worker), current != id { return }
-        try await waitForRegistration(pool: name, worker: worker, waiterID: waiterID)
+        try await waitForRegistration(registered, pool: name, worker: worker, waiterID: waiterID)
     }
 
     private func nextWaiterID() -> UInt64 {
@@ -141,30 +144,30 @@ extension Scheduler {
         return pools[name]?.pool.runningJobs(worker) ?? 0
     }
 
-    private func waitForRegistration(pool name: String, worker: String, waiterID: UInt64) async throws(SchedulerError) {
+    private func waitForRegistration(
+        _ registered: PromiseCell<Bool>,
+        pool name: String,
+        worker: String,
+        waiterID: UInt64
+    ) async throws(SchedulerError) {
         let timeout = configuration.restartTimeout
         let timer = Task {
             try? await Task.sleep(for: timeout)
             self.timeOutRegistration(pool: name, worker: worker, waiterID: waiterID)
         }
         defer { timer.cancel() }
-        let registered: Bool = await withCheckedContinuation { continuation in
-            pools[name]!.registrationWaiters[worker, default: [:]][waiterID] = RegistrationWaiter(continuation)
+        guard await registered.wait() else {
+            throw SchedulerError(.timeout, "Timeout waiting for worker to reconnect!")
         }
-        guard registered else { throw SchedulerError(.timeout, "Timeout waiting for worker to reconnect!") }
     }
 
     private func timeOutRegistration(pool name: String, worker: String, waiterID: UInt64) {
-        guard let waiter = pools[name]?.registrationWaiters[worker]?.removeValue(forKey: waiterID) else { return }
-        waiter.resume(false)
+        removeRegistrationWaiter(pool: name, worker: worker, waiterID: waiterID)?.resolve(false)
     }
-}
 
-/// Someone waiting for a worker name to register: resumed with true when it does, false on timeout.
-struct RegistrationWaiter {
-    let continuation: CheckedContinuation<Bool, Never>
-
-    init(_ continuation: CheckedContinuation<Bool, Never>) { self.continuation = continuation }
-
-    func resume(_ registered: Bool) { continuation.resume(returning: registered) }
+    private func removeRegistrationWaiter(pool name: String, worker: String, waiterID: UInt64) -> PromiseCell<Bool>? {
+        guard let waiter = pools[name]?.registrationWaiters[worker]?.removeValue(forKey: waiterID) else { return nil }
+        if pools[name]!.registrationWaiters[worker]?.isEmpty == true { pools[name]!.registrationWaiters[worker] = nil }
+        return waiter
+    }
 }

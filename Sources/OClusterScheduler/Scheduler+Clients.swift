@@ -71,7 +71,7 @@ extension Scheduler {
     /// costs one task, not one each.
     nonisolated func ticketReleased(_ submitted: Submitted) {
         guard submitted.promise.result == nil, releasedTickets.push(submitted) else { return }
-        Task { await self.cancelReleasedTickets() }
+        onActor { $0.cancelReleasedTickets() }
     }
 
     private func cancelReleasedTickets() {

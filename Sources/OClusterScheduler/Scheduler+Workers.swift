@@ -30,7 +30,7 @@ extension Scheduler {
         pools[name]!.workerCaps[id] = capability
         logger.info("Registered new worker \(ocamlQuoted(worker))", metadata: ["pool": "\(name)"])
         if let waiters = pools[name]!.registrationWaiters.removeValue(forKey: worker) {
-            for waiter in waiters.values { waiter.resume(true) }
+            for waiter in waiters.values { waiter.resolve(true) }
         }
         settle(name)
         return id
@@ -65,34 +65,47 @@ extension Scheduler {
 
     /// A worker asks for a job (`Queue.pop`), passing the `Job` object it will run it with. Returns when a
     /// job is assigned, the worker disconnects, or the call is cancelled.
-    func pop(pool name: String, worker: WorkerID, job: Capability) async -> PopAnswer {
-        guard pools[name] != nil else { return .disconnected }
+    ///
+    /// Nonisolated: the wait happens off the actor, so the actor's part is one synchronous step with no
+    /// suspension point inside it.
+    nonisolated func pop(pool name: String, worker: WorkerID, job: Capability) async -> PopAnswer {
+        let (answer, request) = await startPop(pool: name, worker: worker, job: job)
+        guard let request else { return await answer.wait() }
+        return await withTaskCancellationHandler {
+            await answer.wait()
+        } onCancel: {
+            onActor { $0.abandonPop(pool: name, request: request) }
+        }
+    }
+
+    /// The actor's part of ``pop(pool:worker:job:)``: the answer (already settled unless the pop is left
+    /// pending), and the pending request's id.
+    private func startPop(
+        pool name: String,
+        worker: WorkerID,
+        job: Capability
+    ) -> (PromiseCell<PopAnswer>, PopRequestID?) {
+        guard pools[name] != nil else { return (PromiseCell(resolved: .disconnected), nil) }
         switch pools[name]!.pool.pop(worker) {
         case .done(.finished):
             settle(name)
-            return .disconnected
+            return (PromiseCell(resolved: .disconnected), nil)
         case .done(.job(let taken)):
             let answer = assign(taken, to: worker, job: job, in: name)
             settle(name)
-            return answer
+            return (PromiseCell(resolved: answer), nil)
         case .pending(let request):
-            return await withTaskCancellationHandler {
-                await withCheckedContinuation { continuation in
-                    pools[name]!.pops[request] = PopWaiter(continuation: continuation, job: job, worker: worker)
-                    settle(name)
-                }
-            } onCancel: {
-                Task { await self.abandonPop(pool: name, request: request) }
-            }
+            let answer = PromiseCell<PopAnswer>()
+            pools[name]!.pops[request] = PopWaiter(answer: answer, job: job, worker: worker)
+            settle(name)
+            return (answer, request)
         }
     }
 
     /// The worker gave up a pending pop (its call was finished or its connection dropped). The pool still
     /// holds the request; a job that later reaches it is put back in the queue.
     func abandonPop(pool name: String, request: PopRequestID) {
-        guard let continuation = pools[name]?.pops[request]?.continuation else { return }
-        pools[name]!.pops[request]!.continuation = nil
-        continuation.resume(returning: .cancelled)
+        pools[name]?.pops[request]?.answer.resolve(.cancelled)
     }
 
     /// The pool answered a pending pop.
@@ -100,13 +113,13 @@ extension Scheduler {
         let waiter = pools[name]!.pops.removeValue(forKey: completion.request)
         switch completion.outcome {
         case .finished:
-            waiter?.continuation?.resume(returning: .disconnected)
+            waiter?.answer.resolve(.disconnected)
         case .job(let taken):
-            guard let waiter, let continuation = waiter.continuation else {
+            guard let waiter, waiter.answer.current == nil else {
                 requeue(taken, from: completion.worker, in: name)
                 return
             }
-            continuation.resume(returning: assign(taken, to: completion.worker, job: waiter.job, in: name))
+            waiter.answer.resolve(assign(taken, to: completion.worker, job: waiter.job, in: name))
         }
     }
 
@@ -134,7 +147,7 @@ extension Scheduler {
     /// Counts the job as finished when its `Job.result` settles (any outcome, lost connection included), as
     /// ocluster does. The task keeps no reference to the job itself, so a client dropping it still cancels it.
     nonisolated func watch(job box: CapabilityBox, pool name: String, worker: WorkerID) {
-        Task {
+        Task(executorPreference: home) {
             if let call = await Self.startResult(box) { _ = try? await call.response() }
             await self.jobFinished(pool: name, worker: worker)
         }
@@ -155,14 +168,15 @@ extension Scheduler {
 
     func wakeRunningWaiters(pool name: String, worker: WorkerID) {
         guard let waiters = pools[name]?.runningWaiters.removeValue(forKey: worker) else { return }
-        for waiter in waiters { waiter.resume() }
+        for waiter in waiters { waiter.resolve(()) }
     }
 
-    /// Waits until the worker's running-job count may have changed.
+    /// Waits until the worker's running-job count may have changed. The waiter is registered before the
+    /// caller suspends, so a change made meanwhile is not missed.
     func runningJobsChanged(pool name: String, worker: WorkerID) async {
         guard pools[name] != nil else { return }
-        await withCheckedContinuation { continuation in
-            pools[name]!.runningWaiters[worker, default: []].append(continuation)
-        }
+        let changed = PromiseCell<Void>()
+        pools[name]!.runningWaiters[worker, default: []].append(changed)
+        await changed.wait()
     }
 }

@@ -26,22 +26,33 @@ public actor Scheduler {
         public init() {}
     }
 
+    /// A pending `pop`. Registered before the caller first awaits, since any `await` may let other work on
+    /// the actor run first (the pool may answer the request in between).
     struct PopWaiter {
-        var continuation: CheckedContinuation<PopAnswer, Never>?
+        /// Settled once: with the answer, or with `.cancelled` when the worker gave up first.
+        let answer: PromiseCell<PopAnswer>
         let job: Capability
         let worker: WorkerID
     }
 
-    struct PoolState {
+    /// A class: the actor reads its pool's state several times per operation, and a struct of this size would
+    /// be copied (a retain and release per field) by every read through the dictionary.
+    final class PoolState {
         var pool: Pool<SchedulerItem, WallClock>
         /// The `Worker` capability of each connected registration.
         var workerCaps: [WorkerID: Worker.Client] = [:]
         var pops: [PopRequestID: PopWaiter] = [:]
         /// Waiting for a worker's running-job count to change (drain, update).
-        var runningWaiters: [WorkerID: [CheckedContinuation<Void, Never>]] = [:]
-        /// Waiting for a worker of some name to register (update).
-        var registrationWaiters: [String: [UInt64: RegistrationWaiter]] = [:]
+        var runningWaiters: [WorkerID: [PromiseCell<Void>]] = [:]
+        /// Waiting for a worker of some name to register (update): resolved with true when it does, false on
+        /// timeout.
+        var registrationWaiters: [String: [UInt64: PromiseCell<Bool>]] = [:]
         var metrics: PoolMetricsExporter
+
+        init(pool: Pool<SchedulerItem, WallClock>, metrics: PoolMetricsExporter) {
+            self.pool = pool
+            self.metrics = metrics
+        }
     }
 
     let configuration: Configuration
@@ -59,8 +70,19 @@ public actor Scheduler {
     var flushScheduled: Set<String> = []
     /// Tickets released by their clients while perhaps still queued (see ``ticketReleased(_:)``).
     nonisolated let releasedTickets = DeinitQueue<Submitted>()
+    /// The thread the actor runs on, if it was given one (see ``init(pools:store:configuration:logger:metrics:executor:)``);
+    /// the tasks it starts run there too.
+    nonisolated let home: (any RPCExecutor)?
+    private nonisolated let serialExecutor: UnownedSerialExecutor
+    private nonisolated let donor: ExecutorDonor?
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { serialExecutor }
 
     /// Creates the scheduler for `pools`, loading each pool's durable state from `store`.
+    ///
+    /// `executor` places the actor on a thread: the event loop its services' connections run on, so that
+    /// a call reaches it, and its answer goes back, with no thread switch. By default it runs on the
+    /// cooperative pool.
     ///
     /// - Throws: ``SchedulerError`` if the pool list is empty or the store cannot be read.
     public init(
@@ -68,8 +90,18 @@ public actor Scheduler {
         store: SchedulerStore,
         configuration: Configuration = Configuration(),
         logger: Logger = Logger(label: "ocluster.scheduler"),
-        metrics: SchedulerMetrics = SchedulerMetrics()
+        metrics: SchedulerMetrics = SchedulerMetrics(),
+        executor: (any RPCExecutor)? = nil
     ) throws(SchedulerError) {
+        home = executor
+        if let executor {
+            serialExecutor = executor.serialExecutor
+            donor = nil
+        } else {
+            let donor = ExecutorDonor()
+            serialExecutor = donor.unownedExecutor
+            self.donor = donor
+        }
         let unique = Array(Set(names)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         guard !unique.isEmpty else { throw SchedulerError(.invalidArgument, "At least one pool is needed") }
         self.configuration = configuration
@@ -99,6 +131,16 @@ public actor Scheduler {
     /// ocluster's message for a submission to a pool that does not exist.
     nonisolated func unknownPoolMessage(_ name: String) -> String {
         "Pool ID \(ocamlQuoted(name)) not one of {\(poolNames.joined(separator: ", "))}"
+    }
+
+    /// Runs `body` on the actor soon: straight on its thread when it has one (no task, no wake-up), else in a
+    /// task. For work queued from `deinit`s and callbacks.
+    nonisolated func onActor(_ body: @escaping @Sendable (isolated Scheduler) -> Void) {
+        if let home {
+            home.execute { self.assumeIsolated { body($0) } }
+        } else {
+            Task { await body(self) }
+        }
     }
 
     /// After every operation on a pool: answer the pops it woke, then persist its changes.

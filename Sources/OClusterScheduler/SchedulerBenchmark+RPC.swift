@@ -17,10 +17,16 @@ extension SchedulerBenchmark {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ocluster-bench-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try SchedulerStore(stateDirectory: directory)
-        let scheduler = try Scheduler(pools: ["bench"], store: store)
         let key = try SecretKey.generate()
+        let network = VatNetwork.singleThreaded(clientKey: key)
+        let scheduler = try Scheduler(pools: ["bench"], store: store, executor: network.makeExecutor())
         let services = SchedulerServices(scheduler: scheduler, hashedSecret: key.hashedSecret)
-        let server = Vat(secretKey: key, listenAddress: .tcp(host: "127.0.0.1", port: 0), serveTLS: false)
+        let server = Vat(
+            secretKey: key,
+            listenAddress: .tcp(host: "127.0.0.1", port: 0),
+            serveTLS: false,
+            network: network
+        )
         server.setFallbackRestorer { services.restore($0.bytes) }
         try await server.start()
         services.setSturdyRefMaker { try? server.sturdyRef(for: $0) }
@@ -32,7 +38,13 @@ extension SchedulerBenchmark {
         let serving = Task { try await server.run() }
         // The parent closes our standard input when it is done (or dies); the process then ends with its state
         // as it is, so that a heap profiler reports what was live.
-        await Task.detached { while FileHandle.standardInput.availableData.count > 0 {} }.value
+        // A thread of its own blocks on the read, not one of the cooperative pool's few.
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                while FileHandle.standardInput.availableData.count > 0 {}
+                done.resume()
+            }
+        }
         withExtendedLifetime((serving, store)) {}
         exit(0)
     }

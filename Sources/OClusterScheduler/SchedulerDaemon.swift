@@ -72,7 +72,9 @@ public final class SchedulerDaemon: Sendable {
             pools: configuration.pools,
             store: store,
             configuration: configuration.scheduler,
-            logger: logger
+            logger: logger,
+            // On one of the vat's event loops, so calls read there reach it without a thread switch.
+            executor: vat.network.makeExecutor()
         )
         let services = SchedulerServices(scheduler: scheduler, hashedSecret: key.hashedSecret, logger: logger)
         vat.setFallbackRestorer { id in services.restore(id.bytes) }

@@ -30,7 +30,8 @@ struct Figures {
 func swiftClient(port: Int, seconds: Double) async throws -> Figures {
     let ref = SturdyRef(address: .tcp(host: "127.0.0.1", port: port), authentication: .insecure, serviceID: .empty)
     return try await VatNetwork().connect(to: ref) { transport, _ in
-        try await swiftClient(transport: transport, seconds: seconds)
+        // As the C++ client does, the calls are made on the connection's event loop.
+        try await transport.onEventLoop { transport in try await swiftClient(transport: transport, seconds: seconds) }
     }
 }
 

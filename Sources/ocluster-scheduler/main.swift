@@ -72,7 +72,12 @@ struct SchedulerCommand: AsyncParsableCommand {
             pools: poolList,
             defaultClients: defaultClients.split(separator: ",").map(String.init).filter { !$0.isEmpty }
         )
-        let daemon = try await SchedulerDaemon.start(vat: try vat.makeVat(), configuration: configuration)
+        // One thread for every connection and the scheduler itself: a call then reaches the scheduler, and its
+        // answer goes out, with no thread switch (as ocluster's single Lwt thread does it).
+        let daemon = try await SchedulerDaemon.start(
+            vat: try vat.makeVat(singleThreaded: true),
+            configuration: configuration
+        )
         var services = [LifecycleService(run: daemon.run, shutdown: daemon.shutdown)]
         if let port = listenPrometheus, let exporter {
             let http = SchedulerHTTP(scheduler: daemon.scheduler) {

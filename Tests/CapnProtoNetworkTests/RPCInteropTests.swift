@@ -5,6 +5,7 @@ import CapnProto
 import CapnProtoNetwork
 import CapnProtoRPC
 import CapnProtoTestSupport
+import NIOPosix
 import Testing
 
 /// The Swift RPC engine against the reference C++ implementation (libcapnp's RpcSystem in
@@ -14,8 +15,16 @@ import Testing
 @Suite(.timeLimit(.minutes(2))) struct RPCInteropTests {
     static let serverKey = Result { try SecretKey.generate() }
 
+    /// Where the Swift client's engine and calls run: on the cooperative pool (the default), or all on the
+    /// connection's event loop (``NIORPCTransport/onEventLoop(_:)``, as a C++ client does).
+    enum ClientMode: String, CaseIterable, Sendable {
+        case pool
+        case eventLoop
+    }
+
     /// Runs `body` with a Swift client connected to a fresh `rpc-peer serve`.
     private func withCppServer<R: Sendable>(
+        _ mode: ClientMode,
         _ body: (TestService.Client, RPCConnection, CppPeer.Server) async throws -> R
     ) async throws -> R {
         let server = try await CppPeer.Server()
@@ -26,19 +35,32 @@ import Testing
             serviceID: .empty
         )
         return try await VatNetwork().connect(to: ref) { transport, serviceID in
-            let connection = RPCConnection(transport: transport)
-            await connection.start()
-            let service = TestService.Client(await connection.bootstrap(serviceId: serviceID.bytes))
-            let result = try await body(service, connection, server)
-            await connection.close()
-            return result
+            func run(_ transport: NIORPCTransport) async throws -> R {
+                let connection = RPCConnection(transport: transport)
+                await connection.start()
+                let service = TestService.Client(await connection.bootstrap(serviceId: serviceID.bytes))
+                let result = try await body(service, connection, server)
+                await connection.close()
+                return result
+            }
+            switch mode {
+            case .pool: return try await run(transport)
+            case .eventLoop:
+                return try await transport.onEventLoop { transport in
+                    try #require(transport.executor != nil, "the engine is not on the event loop")
+                    let result = try await run(transport)
+                    // The replies resumed this task on the loop, not on the cooperative pool.
+                    #expect(MultiThreadedEventLoopGroup.currentEventLoop != nil)
+                    return result
+                }
+            }
         }
     }
 
     // MARK: - Swift client, C++ server
 
-    @Test func echo() async throws {
-        try await withCppServer { (service, _, _) async throws in
+    @Test(arguments: ClientMode.allCases) func echo(_ mode: ClientMode) async throws {
+        try await withCppServer(mode) { (service, _, _) async throws in
             for text in ["hello", "", "héllo wörld ✓"] {
                 #expect(try await service.echo(text: text).results.text == text)
             }
@@ -47,8 +69,8 @@ import Testing
         }
     }
 
-    @Test func add() async throws {
-        try await withCppServer { (service, _, _) async throws in
+    @Test(arguments: ClientMode.allCases) func add(_ mode: ClientMode) async throws {
+        try await withCppServer(mode) { (service, _, _) async throws in
             #expect(try await service.add(a: 2, b: 3).results.sum == 5)
             #expect(try await service.add(a: -7, b: 4).results.sum == -3)
             #expect(try await service.add(a: 1 << 40, b: 1).results.sum == (1 << 40) + 1)
@@ -56,8 +78,8 @@ import Testing
         }
     }
 
-    @Test func failCarriesKindAndReason() async throws {
-        try await withCppServer { (service, _, _) async throws in
+    @Test(arguments: ClientMode.allCases) func failCarriesKindAndReason(_ mode: ClientMode) async throws {
+        try await withCppServer(mode) { (service, _, _) async throws in
             let error = await #expect(throws: RPCError.self) {
                 try await service.fail(message: "deliberate failure 42")
             }
@@ -67,8 +89,8 @@ import Testing
         }
     }
 
-    @Test func callbackPassedAsParameterIsCalledBack() async throws {
-        try await withCppServer { (service, _, _) async throws in
+    @Test(arguments: ClientMode.allCases) func callbackPassedAsParameterIsCalledBack(_ mode: ClientMode) async throws {
+        try await withCppServer(mode) { (service, _, _) async throws in
             let live = LiveCount()
             do {
                 let callback = Callback.client(DoublingCallback(live: live))
@@ -80,8 +102,8 @@ import Testing
         }
     }
 
-    @Test func returnedCounterIsCalled() async throws {
-        try await withCppServer { (service, _, _) async throws in
+    @Test(arguments: ClientMode.allCases) func returnedCounterIsCalled(_ mode: ClientMode) async throws {
+        try await withCppServer(mode) { (service, _, _) async throws in
             let made = try await service.makeCounter(start: 5)
             let counter = Counter.Client(try made.capability(made.results.counter))
             #expect(try await counter.increment(by: 2).results.value == 7)
@@ -89,8 +111,8 @@ import Testing
         }
     }
 
-    @Test func pipelinedCallsOnAnUnresolvedResult() async throws {
-        try await withCppServer { (service, _, _) async throws in
+    @Test(arguments: ClientMode.allCases) func pipelinedCallsOnAnUnresolvedResult(_ mode: ClientMode) async throws {
+        try await withCppServer(mode) { (service, _, _) async throws in
             let pending = await service.makeCounter { params, _ in params.start = 100 }
             let counter = Counter.Client(pending.pipeline(0))
             #expect(try await counter.increment(by: 1).results.value == 101)
@@ -107,8 +129,8 @@ import Testing
         }
     }
 
-    @Test func droppedCounterIsReleased() async throws {
-        try await withCppServer { (service, _, _) async throws in
+    @Test(arguments: ClientMode.allCases) func droppedCounterIsReleased(_ mode: ClientMode) async throws {
+        try await withCppServer(mode) { (service, _, _) async throws in
             #expect(try await service.liveCounters().results.count == 0)
             do {
                 let made = try await service.makeCounter(start: 1)
@@ -125,8 +147,8 @@ import Testing
         }
     }
 
-    @Test func heldCallbackIsReleasedByCpp() async throws {
-        try await withCppServer { (service, _, _) async throws in
+    @Test(arguments: ClientMode.allCases) func heldCallbackIsReleasedByCpp(_ mode: ClientMode) async throws {
+        try await withCppServer(mode) { (service, _, _) async throws in
             let live = LiveCount()
             do {
                 let callback = Callback.client(DoublingCallback(live: live))
@@ -139,8 +161,8 @@ import Testing
         }
     }
 
-    @Test func selfCapability() async throws {
-        try await withCppServer { (service, _, _) async throws in
+    @Test(arguments: ClientMode.allCases) func selfCapability(_ mode: ClientMode) async throws {
+        try await withCppServer(mode) { (service, _, _) async throws in
             let pending = await service.getSelf { _, _ in }
             let this = TestService.Client(pending.pipeline(0))
             #expect(try await this.echo(text: "x").results.text == "x")
@@ -151,8 +173,9 @@ import Testing
         }
     }
 
-    @Test func crashDisconnectsOutstandingAndLaterCalls() async throws {
-        try await withCppServer { (service, connection, server) async throws in
+    @Test(arguments: ClientMode.allCases)
+    func crashDisconnectsOutstandingAndLaterCalls(_ mode: ClientMode) async throws {
+        try await withCppServer(mode) { (service, connection, server) async throws in
             #expect(try await service.echo(text: "up").results.text == "up")
             let slow = await service.slowEcho { params, _ in
                 params.text = "never"
