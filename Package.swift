@@ -146,8 +146,8 @@ let package = Package(
         .testTarget(
             name: "OClusterSchedulerTests",
             dependencies: [
-                "OClusterScheduler", "OClusterAPI", "CapnProtoRPC", "CapnProto", "CapnProtoTestSupport",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "OClusterScheduler", "OClusterAPI", "CapnProtoRPC", "CapnProtoNetwork", "CapnProto",
+                "CapnProtoTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(

@@ -150,11 +150,10 @@ public actor Scheduler {
             let completions = pools[name]!.pool.runWakeups()
             for completion in completions { complete(completion, in: name) }
         }
-        let changes = pools[name]!.pool.changes
-        guard !changes.isEmpty else { return }
+        guard !pools[name]!.pool.changes.isEmpty else { return }
         // Cache-hint records come with every assignment; writing them a moment later, in batches, keeps a
         // database transaction off each decision. Anything else (pauses, rates, workers) is written at once.
-        if changes.contains(where: { if case .markCached = $0 { false } else { true } }) {
+        if pools[name]!.pool.promptChanges > 0 {
             persist(name)
         } else if !flushScheduled.contains(name) {
             flushScheduled.insert(name)

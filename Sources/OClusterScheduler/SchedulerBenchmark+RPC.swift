@@ -53,6 +53,10 @@ extension SchedulerBenchmark {
     /// process; `workers` simulated workers on `connections` connections pop jobs whose `Job.result` returns at
     /// once; one client keeps `queued` jobs queued by submitting a new job for each one assigned. The RSS is the
     /// child's: the scheduler process alone.
+    ///
+    /// The simulated workers and the client share one event loop thread, their calls made on it as a C++ or
+    /// OCaml client makes them (see ``NIORPCTransport/onEventLoop(_:)``): they stand for many machines, and
+    /// should take as little as they can of the CPU the scheduler is measured on.
     public static func rpc(
         workers: Int,
         queued: Int,
@@ -67,55 +71,67 @@ extension SchedulerBenchmark {
         defer { child.stop() }
         let submissionRef = try SturdyRef(parsing: try child.value(after: "submission"))
         let poolRef = try SturdyRef(parsing: try child.value(after: "pool"))
-        let client = Vat()
+        let network = VatNetwork.singleThreaded()
         let counter = BenchCounter(target: assignments)
-        let submission = Submission.Client(try await client.connect(submissionRef))
-        let submitter = BenchSubmitter(submission: submission, hints: hints)
+        let registered = BenchCounter(target: workers)
         var resident = 0.0
         var anonymous = 0.0
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        try await Self.session(network, submissionRef) { capability in
+            let submitter = BenchSubmitter(submission: Submission.Client(capability), hints: hints)
             // Submitted as many clients would, a window at a time, not all 100k calls in flight at once.
             for index in 0..<queued {
                 await submitter.submit()
                 if index % 1000 == 999 { try await submitter.flush() }
             }
             try await submitter.flush()
-            var queues: [Queue.Client] = []
-            for connection in 0..<connections {
-                let registration = Registration.Client(try await client.connect(poolRef))
-                for index in stride(from: connection, to: workers, by: connections) {
-                    let response = try await registration.register(
-                        name: "worker-\(index)",
-                        worker: Worker.client(BenchWorker()),
-                        capacity: 1
-                    )
-                    queues.append(Queue.Client(try response.capability(response.results.queue)))
-                }
-            }
-            await counter.start()
-            for queue in queues {
-                group.addTask {
-                    while !counter.finished {
-                        do {
-                            let response = try await queue.pop(job: Job.client(BenchJob()))
-                            await submitter.taken(try response.results.descr)
-                        } catch {
-                            return
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for connection in 0..<connections {
+                    group.addTask {
+                        try await Self.session(network, poolRef) { capability in
+                            let registration = Registration.Client(capability)
+                            var queues: [Queue.Client] = []
+                            for index in stride(from: connection, to: workers, by: connections) {
+                                let response = try await registration.register(
+                                    name: "worker-\(index)",
+                                    worker: Worker.client(BenchWorker()),
+                                    capacity: 1
+                                )
+                                queues.append(Queue.Client(try response.capability(response.results.queue)))
+                                registered.add()
+                            }
+                            await registered.wait()
+                            await withTaskGroup(of: Void.self) { workerGroup in
+                                for queue in queues {
+                                    workerGroup.addTask {
+                                        do {
+                                            while !counter.finished {
+                                                let response = try await queue.pop(job: Job.client(BenchJob()))
+                                                submitter.taken(try response.results.descr)
+                                                counter.add()
+                                                await submitter.submit()
+                                            }
+                                        } catch {
+                                            // The scheduler is gone (stopped once the figures were taken).
+                                        }
+                                    }
+                                }
+                                await counter.wait()
+                                workerGroup.cancelAll()
+                            }
                         }
-                        counter.add()
-                        await submitter.submit()
                     }
                 }
+                await registered.wait()
+                await counter.start()
+                await counter.wait()
+                try await submitter.flush()
+                resident = child.residentMiB()
+                anonymous = child.residentMiB(field: "RssAnon")
+                // The scheduler exits at once, with its state as measured (for a heap profiler's leak report).
+                child.stop()
+                group.cancelAll()
+                while let next = await group.nextResult() { _ = next }
             }
-            await counter.wait()
-            try await submitter.flush()
-            resident = child.residentMiB()
-            anonymous = child.residentMiB(field: "RssAnon")
-            // The scheduler exits at once, with its state as measured (for a heap profiler's leak report).
-            child.stop()
-            group.cancelAll()
-            await client.shutdown()
-            while let next = await group.nextResult() { _ = next }
         }
         return Result(
             name: "rpc",
@@ -126,6 +142,22 @@ extension SchedulerBenchmark {
             residentMiB: resident,
             anonymousMiB: anonymous
         )
+    }
+
+    /// Connects to `ref` and runs `body` with its service, all on the connection's event loop.
+    private static func session(
+        _ network: VatNetwork,
+        _ ref: SturdyRef,
+        _ body: (Capability) async throws -> Void
+    ) async throws {
+        try await network.connect(to: ref) { transport, serviceID in
+            try await transport.onEventLoop { transport in
+                let connection = RPCConnection(transport: transport)
+                await connection.start()
+                try await body(await connection.bootstrap(serviceId: serviceID.bytes))
+                await connection.close()
+            }
+        }
     }
 }
 
@@ -223,14 +255,18 @@ final class BenchCounter: Sendable {
 
 /// Submits jobs and keeps the ticket of each until a worker has taken its job (as a client keeps a ticket while
 /// its job runs; releasing it earlier would cancel the job).
-actor BenchSubmitter {
+final class BenchSubmitter: Sendable {
     static let repositoryPrefix = "https://example.org/bench/"
+
+    private struct State {
+        var tickets: [Int: Ticket.Client] = [:]
+        var last: RPCCall?
+        var next = 0
+    }
 
     let submission: Submission.Client
     let hints: Int
-    var tickets: [Int: Ticket.Client] = [:]
-    var last: RPCCall?
-    var next = 0
+    private let state = Mutex(State())
 
     init(submission: Submission.Client, hints: Int) {
         self.submission = submission
@@ -238,8 +274,10 @@ actor BenchSubmitter {
     }
 
     func submit() async {
-        next += 1
-        let index = next
+        let index = state.withLock { state in
+            state.next += 1
+            return state.next
+        }
         let hint = "hint-\(index % hints)"
         let call = await submission.submit { params, _ in
             params.pool = "bench"
@@ -250,8 +288,10 @@ actor BenchSubmitter {
             descr.setCommits(["0123456789abcdef0123456789abcdef01234567"])
             descr.action.initDockerBuild().dockerfile.path = "Dockerfile"
         }
-        tickets[index] = Ticket.Client(call.pipeline(0))
-        last = call.call
+        state.withLock { state in
+            state.tickets[index] = Ticket.Client(call.pipeline(0))
+            state.last = call.call
+        }
     }
 
     /// Drops the ticket of the job a worker took (its `repository` names it).
@@ -259,12 +299,14 @@ actor BenchSubmitter {
         guard let repository = try? descr.repository, repository.hasPrefix(Self.repositoryPrefix),
             let index = Int(repository.dropFirst(Self.repositoryPrefix.count).dropLast(4))
         else { return }
-        tickets[index] = nil
+        // Released outside the lock: the ticket's release runs engine code.
+        let ticket = state.withLock { $0.tickets.removeValue(forKey: index) }
+        _ = ticket
     }
 
     /// Waits until every submission so far has been answered (calls on one capability return in order).
     func flush() async throws {
-        _ = try await last?.response()
+        _ = try await state.withLock { $0.last }?.response()
     }
 }
 

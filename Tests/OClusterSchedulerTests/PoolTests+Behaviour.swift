@@ -44,6 +44,40 @@ extension PoolTests {
         #expect(h.pool.rate(client: "u1") == 1)
     }
 
+    /// Cache-hint records may wait for a batched write; the pool counts the changes that may not, as they come
+    /// and as written ones are dropped.
+    @Test func promptChangesAreCounted() throws {
+        var h = Harness("prompt")
+        func prompt(_ changes: [PoolChange]) -> Int {
+            changes.count(where: { if case .markCached = $0 { false } else { true } })
+        }
+        let worker = try h.connect("worker-1")
+        #expect(h.pool.promptChanges == prompt(h.pool.changes))
+        #expect(h.pool.changes.contains(.addWorker(name: "worker-1")))
+        _ = h.pool.drainChanges()
+        #expect(h.pool.promptChanges == 0)
+        h.submit("u1", "j1", hint: "a")
+        _ = h.pop(worker)
+        #expect(h.pool.changes.contains(.markCached(hint: "a", worker: "worker-1")))
+        #expect(h.pool.promptChanges == 0)
+        try h.pool.setRate(client: "u1", 2)
+        #expect(h.pool.promptChanges == 1)
+        h.pool.jobFinished(worker)
+        h.submit("u1", "j2", hint: "b")
+        _ = h.pop(worker)
+        #expect(h.pool.changes.contains(.markCached(hint: "b", worker: "worker-1")))
+        #expect(h.pool.promptChanges == 1)
+        // Dropping written changes recounts what is left.
+        while !h.pool.changes.isEmpty {
+            h.pool.dropChanges(1)
+            #expect(h.pool.promptChanges == prompt(h.pool.changes))
+        }
+        try h.pool.setRate(client: "u2", 3)
+        #expect(h.pool.promptChanges == 1)
+        #expect(h.pool.drainChanges() == [.setRate(client: "u2", rate: 3)])
+        #expect(h.pool.promptChanges == 0)
+    }
+
     /// Start times are spaced cost/rate apart; removing a client resets its rate and its clock.
     @Test func ratesAndClientRemoval() throws {
         var h = Harness("rates")

@@ -2,12 +2,20 @@
 // Copyright the swift-ocluster authors.
 
 import CapnProto
+import CapnProtoNetwork
 import CapnProtoRPC
 import CapnProtoTestSupport
 import Foundation
 import OClusterAPI
 import OClusterScheduler
 import Synchronization
+
+/// Where the scheduler actor runs: the cooperative pool, or an event loop as the daemon places it (its callers
+/// here being on other threads, every call is a real hop, and any await inside it a point where other work runs).
+enum SchedulerPlacement: String, CaseIterable, Sendable {
+    case pool
+    case eventLoop
+}
 
 /// A scheduler on a fresh state directory, reached over in-memory RPC connections (one per "vat").
 final class ServiceHarness: Sendable {
@@ -16,7 +24,11 @@ final class ServiceHarness: Sendable {
     let services: SchedulerServices
     private let connections = Mutex<[(RPCConnection, RPCConnection, InMemoryTransport)]>([])
 
-    init(pools: [String] = ["pool"], configuration: Scheduler.Configuration = Scheduler.Configuration()) throws {
+    init(
+        pools: [String] = ["pool"],
+        configuration: Scheduler.Configuration = Scheduler.Configuration(),
+        placement: SchedulerPlacement = .pool
+    ) throws {
         directory =
             FileManager.default.temporaryDirectory.appendingPathComponent("scheduler-services-\(UUID().uuidString)")
             .path
@@ -24,7 +36,12 @@ final class ServiceHarness: Sendable {
         let store = try SchedulerStore(stateDirectory: directory + "/state")
         var costs = configuration
         costs.cost = PoolCost(cached: 2, nonCached: 10)
-        scheduler = try Scheduler(pools: pools, store: store, configuration: costs)
+        scheduler = try Scheduler(
+            pools: pools,
+            store: store,
+            configuration: costs,
+            executor: placement == .eventLoop ? VatNetwork.singleThreaded().makeExecutor() : nil
+        )
         services = SchedulerServices(scheduler: scheduler, hashedSecret: Array(repeating: 7, count: 32))
     }
 

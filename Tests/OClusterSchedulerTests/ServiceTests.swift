@@ -12,8 +12,9 @@ import Testing
 /// The scheduler's RPC services, with clients and workers on in-memory connections.
 @Suite(.timeLimit(.minutes(1)))
 struct ServiceTests {
-    @Test func submitPopLogAndResult() async throws {
-        let harness = try ServiceHarness()
+    @Test(arguments: SchedulerPlacement.allCases)
+    func submitPopLogAndResult(_ placement: SchedulerPlacement) async throws {
+        let harness = try ServiceHarness(placement: placement)
         let submission = try await harness.submission(client: "alice")
         let worker = try await SimulatedWorker.register(harness, name: "worker-1")
         let (fake, pop) = await worker.pop(log: "Building on worker-1\nBuilding example\n")
@@ -26,8 +27,9 @@ struct ServiceTests {
         await harness.close()
     }
 
-    @Test func jobSubmittedBeforeAnyWorkerStillRuns() async throws {
-        let harness = try ServiceHarness()
+    @Test(arguments: SchedulerPlacement.allCases)
+    func jobSubmittedBeforeAnyWorkerStillRuns(_ placement: SchedulerPlacement) async throws {
+        let harness = try ServiceHarness(placement: placement)
         let submission = try await harness.submission(client: "alice")
         let (_, job) = await submit(submission, hint: "")
         let worker = try await SimulatedWorker.register(harness, name: "worker-1")
@@ -38,8 +40,9 @@ struct ServiceTests {
         await harness.close()
     }
 
-    @Test func cacheHintAffinityThroughRPC() async throws {
-        let harness = try ServiceHarness()
+    @Test(arguments: SchedulerPlacement.allCases)
+    func cacheHintAffinityThroughRPC(_ placement: SchedulerPlacement) async throws {
+        let harness = try ServiceHarness(placement: placement)
         let submission = try await harness.submission(client: "alice")
         let w1 = try await SimulatedWorker.register(harness, name: "worker-1")
         let w2 = try await SimulatedWorker.register(harness, name: "worker-2")
@@ -64,8 +67,9 @@ struct ServiceTests {
         await harness.close()
     }
 
-    @Test func pauseStopsAssignmentUntilUnpaused() async throws {
-        let harness = try ServiceHarness()
+    @Test(arguments: SchedulerPlacement.allCases)
+    func pauseStopsAssignmentUntilUnpaused(_ placement: SchedulerPlacement) async throws {
+        let harness = try ServiceHarness(placement: placement)
         let submission = try await harness.submission(client: "alice")
         let admin = await harness.admin()
         let pool = PoolAdmin.Client(await admin.pool { params, _ in params.name = "pool" }.pipeline(0))
@@ -84,8 +88,9 @@ struct ServiceTests {
         await harness.close()
     }
 
-    @Test func ticketCancelWhileQueued() async throws {
-        let harness = try ServiceHarness()
+    @Test(arguments: SchedulerPlacement.allCases)
+    func ticketCancelWhileQueued(_ placement: SchedulerPlacement) async throws {
+        let harness = try ServiceHarness(placement: placement)
         let submission = try await harness.submission(client: "alice")
         let (ticket, job) = await submit(submission, hint: "a")
         _ = try await ticket.cancel()
@@ -94,8 +99,9 @@ struct ServiceTests {
         await harness.close()
     }
 
-    @Test func ticketCancelAfterAssignmentCancelsTheJob() async throws {
-        let harness = try ServiceHarness()
+    @Test(arguments: SchedulerPlacement.allCases)
+    func ticketCancelAfterAssignmentCancelsTheJob(_ placement: SchedulerPlacement) async throws {
+        let harness = try ServiceHarness(placement: placement)
         let submission = try await harness.submission(client: "alice")
         let worker = try await SimulatedWorker.register(harness, name: "worker-1")
         let (fake, pop) = await worker.pop()
@@ -107,8 +113,9 @@ struct ServiceTests {
         await harness.close()
     }
 
-    @Test func workerDisconnectRequeuesQueuedJobsAndFailsRunningOnes() async throws {
-        let harness = try ServiceHarness()
+    @Test(arguments: SchedulerPlacement.allCases)
+    func workerDisconnectRequeuesQueuedJobsAndFailsRunningOnes(_ placement: SchedulerPlacement) async throws {
+        let harness = try ServiceHarness(placement: placement)
         let submission = try await harness.submission(client: "alice")
         let w1 = try await SimulatedWorker.register(harness, name: "worker-1")
         let w2 = try await SimulatedWorker.register(harness, name: "worker-2")
@@ -135,8 +142,9 @@ struct ServiceTests {
         await harness.close()
     }
 
-    @Test func drainReportsRunningJobs() async throws {
-        let harness = try ServiceHarness()
+    @Test(arguments: SchedulerPlacement.allCases)
+    func drainReportsRunningJobs(_ placement: SchedulerPlacement) async throws {
+        let harness = try ServiceHarness(placement: placement)
         let submission = try await harness.submission(client: "alice")
         let worker = try await SimulatedWorker.register(harness, name: "worker-1", capacity: 2)
         let (fake, pop) = await worker.pop()
@@ -155,8 +163,9 @@ struct ServiceTests {
         await harness.close()
     }
 
-    @Test func adminWorkersAndForget() async throws {
-        let harness = try ServiceHarness()
+    @Test(arguments: SchedulerPlacement.allCases)
+    func adminWorkersAndForget(_ placement: SchedulerPlacement) async throws {
+        let harness = try ServiceHarness(placement: placement)
         let admin = await harness.admin()
         #expect(try await admin.pools().results.names.toArray() == ["pool"])
         let pool = PoolAdmin.Client(await admin.pool { params, _ in params.name = "pool" }.pipeline(0))
@@ -175,8 +184,9 @@ struct ServiceTests {
         await harness.close()
     }
 
-    @Test func clientsAndRates() async throws {
-        let harness = try ServiceHarness()
+    @Test(arguments: SchedulerPlacement.allCases)
+    func clientsAndRates(_ placement: SchedulerPlacement) async throws {
+        let harness = try ServiceHarness(placement: placement)
         let admin = await harness.admin()
         _ = try await admin.addClient(id: "client1")
         let client2 = try await harness.submission(client: "client2")

@@ -95,7 +95,11 @@ public struct Pool<Item: PoolItem, Clock: PoolClock>: Sendable {
     var wokenHead = 0
     /// The durable state, kept in memory so that no decision needs a database query.
     public private(set) var persisted: PoolPersistedState
-    var changes: [PoolChange] = []
+    /// Durable changes not yet written, oldest first (see ``drainChanges()`` and ``dropChanges(_:)``).
+    public private(set) var changes: [PoolChange] = []
+    /// How many of `changes` are not cache-hint records, which alone may wait for a batched write: kept as
+    /// changes come and go, so that the scheduler need not scan a growing batch after every decision.
+    public private(set) var promptChanges = 0
     var counters = PoolMetrics.Counters()
     var nextTicket: UInt64 = 0
     var nextWorker: UInt64 = 0
@@ -111,13 +115,20 @@ public struct Pool<Item: PoolItem, Clock: PoolClock>: Sendable {
 
     /// Returns and forgets the durable changes made since the last call, oldest first.
     public mutating func drainChanges() -> [PoolChange] {
-        defer { changes.removeAll() }
+        defer { dropChanges(changes.count) }
         return changes
+    }
+
+    /// Forgets the oldest `count` changes (once written).
+    public mutating func dropChanges(_ count: Int) {
+        changes.removeFirst(count)
+        promptChanges = changes.count(where: { !$0.canWait })
     }
 
     mutating func record(_ change: PoolChange) {
         persisted.apply(change)
         changes.append(change)
+        if !change.canWait { promptChanges += 1 }
     }
 
     /// The sum of the capacities of the connected workers.

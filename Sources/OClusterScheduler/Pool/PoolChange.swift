@@ -20,3 +20,12 @@ public enum PoolChange: Sendable, Hashable {
     /// A disconnected worker was forgotten: `DELETE FROM workers` (its cache rows stay).
     case forgetWorker(name: String)
 }
+
+extension PoolChange {
+    /// Whether the change may wait for a batched write: cache-hint records come with every assignment, and a
+    /// database transaction for each would cost more than the decision itself.
+    var canWait: Bool {
+        if case .markCached = self { return true }
+        return false
+    }
+}

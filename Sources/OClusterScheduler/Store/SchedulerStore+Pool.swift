@@ -60,7 +60,7 @@ extension SchedulerStore {
     public func save<Item, Clock>(_ pool: inout Pool<Item, Clock>) throws(SchedulerStoreError) {
         let pending = pool.changes
         try apply(pending, toPool: pool.name)
-        pool.changes.removeFirst(pending.count)
+        pool.dropChanges(pending.count)
     }
 
     /// Writes changes for several pools in one transaction (e.g. the rate deletions of a removed client).
