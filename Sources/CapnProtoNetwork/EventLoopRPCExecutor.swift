@@ -25,6 +25,8 @@ final class EventLoopRPCExecutor: RPCExecutor, TaskExecutor {
         loop.execute(work)
     }
 
+    var isCurrent: Bool { loop.inEventLoop }
+
     /// Runs a task's nonisolated code on the loop. Queued from the loop's own thread (a reply
     /// resuming its caller), it runs in the same turn's task queue, with no wake-up.
     func enqueue(_ job: consuming ExecutorJob) {

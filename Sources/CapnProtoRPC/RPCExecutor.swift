@@ -11,6 +11,8 @@ public protocol RPCExecutor: TaskExecutor {
     var serialExecutor: UnownedSerialExecutor { get }
     /// Runs `work` soon, after what is already queued, on the serial executor's thread.
     func execute(_ work: @escaping @Sendable () -> Void)
+    /// Whether the caller is on the serial executor's thread (so an actor placed there is isolated now).
+    var isCurrent: Bool { get }
 }
 
 /// An actor that exists only to lend its executor: an actor that can be placed on an

@@ -32,7 +32,8 @@ extension Scheduler {
     func submit(
         endpoint: Endpoint,
         pool name: String,
-        descr: JobDescr.Reader,
+        descr: StoredJobDescr,
+        cacheHint: String,
         urgent: Bool
     ) throws(SchedulerError)
         -> Submitted
@@ -40,14 +41,15 @@ extension Scheduler {
         guard isEndpointValid(digest: endpoint.digest, client: endpoint.client, serviceID: endpoint.serviceID) else {
             throw SchedulerError(.revoked, "Access has been revoked")
         }
-        return try submit(client: endpoint.client, pool: name, descr: descr, urgent: urgent)
+        return try submit(client: endpoint.client, pool: name, descr: descr, cacheHint: cacheHint, urgent: urgent)
     }
 
-    /// Queues a job for `client` in `pool`.
+    /// Queues a job for `client` in `pool`; `cacheHint` is the description's.
     func submit(
         client: String,
         pool name: String,
-        descr: JobDescr.Reader,
+        descr: StoredJobDescr,
+        cacheHint: String,
         urgent: Bool
     ) throws(SchedulerError)
         -> Submitted
@@ -56,7 +58,7 @@ extension Scheduler {
         let item = SchedulerItem(
             descr: descr,
             pool: name,
-            cacheHint: (try? descr.cacheHint) ?? "",
+            cacheHint: cacheHint,
             urgent: urgent,
             costEstimate: configuration.cost
         )

@@ -69,7 +69,7 @@ extension Scheduler {
     /// Nonisolated: the wait happens off the actor, so the actor's part is one synchronous step with no
     /// suspension point inside it.
     nonisolated func pop(pool name: String, worker: WorkerID, job: Capability) async -> PopAnswer {
-        let (answer, request) = await startPop(pool: name, worker: worker, job: job)
+        let (answer, request) = await perform { $0.startPop(pool: name, worker: worker, job: job) }
         guard let request else { return await answer.wait() }
         return await withTaskCancellationHandler {
             await answer.wait()
@@ -149,7 +149,7 @@ extension Scheduler {
     nonisolated func watch(job box: CapabilityBox, pool name: String, worker: WorkerID) {
         Task(executorPreference: home) {
             if let call = await Self.startResult(box) { _ = try? await call.response() }
-            await self.jobFinished(pool: name, worker: worker)
+            await self.perform { $0.jobFinished(pool: name, worker: worker) }
         }
     }
 

@@ -143,6 +143,24 @@ public actor Scheduler {
         }
     }
 
+    /// Runs `body` on the actor and returns its result: synchronously when the caller is on the actor's
+    /// thread already (a call read by a connection on the scheduler's event loop), with no hop there and
+    /// back, else as an ordinary call. `body` is one synchronous step, as every actor method without an
+    /// `await` is.
+    nonisolated func perform<T: Sendable, Failure: Error>(
+        _ body: @Sendable (isolated Scheduler) throws(Failure) -> T
+    ) async throws(Failure) -> T {
+        if let home, home.isCurrent { return try performHere(body).get() }
+        return try await body(self)
+    }
+
+    /// On the actor's thread nothing else of the actor runs: it is isolated here.
+    private nonisolated func performHere<T: Sendable, Failure: Error>(
+        _ body: @Sendable (isolated Scheduler) throws(Failure) -> T
+    ) -> Result<T, Failure> {
+        assumeIsolated { scheduler in Result { () throws(Failure) -> T in try body(scheduler) } }
+    }
+
     /// After every operation on a pool: answer the pops it woke, then persist its changes.
     func settle(_ name: String) {
         guard pools[name] != nil else { return }
@@ -196,7 +214,7 @@ public actor Scheduler {
 
 /// What a worker's pending `Queue.pop` is answered with.
 enum PopAnswer: Sendable {
-    case job(JobDescr.Reader)
+    case job(StoredJobDescr)
     case disconnected
     case cancelled
 }

@@ -344,9 +344,16 @@ extension SchedulerBenchmark {
         var kept: [Scheduler.Submitted] = []
         kept.reserveCapacity(queued)
         for index in 0..<queued {
-            let descr = JobDescr.descr(hint: "hint-\(index % hints)")
+            let hint = "hint-\(index % hints)"
+            let descr = try StoredJobDescr(copying: JobDescr.descr(hint: hint))
             kept.append(
-                try await scheduler.submit(client: "client-\(index % 10)", pool: "bench", descr: descr, urgent: false)
+                try await scheduler.submit(
+                    client: "client-\(index % 10)",
+                    pool: "bench",
+                    descr: descr,
+                    cacheHint: hint,
+                    urgent: false
+                )
             )
         }
         let grown = residentMiB() - before

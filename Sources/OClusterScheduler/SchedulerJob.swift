@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import CapnProtoRPC
 import Foundation
 import OClusterAPI
@@ -10,19 +11,20 @@ import Synchronization
 /// queued, and the promise the client's `Ticket.job` waits on. The client's ticket holds it too.
 ///
 /// A class, so that the pool's tables hold one reference per job rather than the whole record: hash tables
-/// keep spare buckets, and spare buckets of a pointer cost far less than spare buckets of ~120 bytes.
-final class SchedulerItem: PoolItem {
-    let descr: JobDescr.Reader
+/// keep spare buckets, and spare buckets of a pointer cost far less than spare buckets of ~120 bytes. It is
+/// its own promise (a subclass rather than a second object: one allocation less per queued job).
+final class SchedulerItem: JobPromise, PoolItem, @unchecked Sendable {
+    // Sendable: every stored property is a constant or an atomic; the promise state is under its lock.
+    let descr: StoredJobDescr
     let pool: String
     let cacheHint: String
     let urgent: Bool
     let costEstimate: PoolCost
-    let promise = JobPromise()
     /// The pool's current ticket for the job (a job put back in the queue gets a new one). Written only by
     /// the scheduler actor; atomic so that the class can be shared with the client's ticket.
     private let ticketNumber = Atomic<UInt64>(0)
 
-    init(descr: JobDescr.Reader, pool: String, cacheHint: String, urgent: Bool, costEstimate: PoolCost) {
+    init(descr: StoredJobDescr, pool: String, cacheHint: String, urgent: Bool, costEstimate: PoolCost) {
         self.descr = descr
         self.pool = pool
         self.cacheHint = cacheHint
@@ -30,12 +32,42 @@ final class SchedulerItem: PoolItem {
         self.costEstimate = costEstimate
     }
 
+    /// The promise of the job capability the client's ticket stands for.
+    var promise: JobPromise { self }
+
     var ticket: TicketID {
         get { TicketID(ticketNumber.load(ordering: .relaxed)) }
         set { ticketNumber.store(newValue.rawValue, ordering: .relaxed) }
     }
 
     var dumpLabel: String { cacheHint.isEmpty ? "(no cache hint)" : cacheHint }
+}
+
+/// A job description as a queued job keeps it: one framed message of exactly its size, copied out of the
+/// call that submitted it (keeping the Call message would hold its RPC header and parameters too), and read
+/// again only when a worker takes the job. A reader kept all along would cost a `MessageReader` object more
+/// per queued job.
+struct StoredJobDescr: Sendable {
+    let frame: [UInt8]
+
+    /// Copies the struct `pointer` points to, unknown fields included.
+    init(copying pointer: AnyPointerReader) throws {
+        let message = MessageBuilder(firstSegmentWords: 64)
+        try message.rootPointer.set(pointer)
+        frame = message.serialize()
+    }
+
+    /// Copies `descr`.
+    init(copying descr: JobDescr.Reader) throws {
+        let message = MessageBuilder(firstSegmentWords: 64)
+        try message.rootPointer.setStruct(descr._reader)
+        frame = message.serialize()
+    }
+
+    /// The description, read in place.
+    var reader: JobDescr.Reader {
+        get throws { try Framing.decode(frame).root(as: JobDescr.Reader.self) }
+    }
 }
 
 /// The scheduler's clock: wall-clock seconds, as ocluster's `Unix.gettimeofday`.
@@ -47,7 +79,8 @@ struct WallClock: PoolClock {
 ///
 /// Resolved with the (proxied) worker `Job` once a worker takes the job, or with an error when the ticket is
 /// cancelled or released first. Waiters can be cancelled (their call was finished by the client).
-final class JobPromise: Sendable {
+class JobPromise: @unchecked Sendable {
+    // Sendable: the only state is under the lock; a class open to ``SchedulerItem`` alone.
     private struct State {
         var result: Result<Capability, RPCError>?
         var waiters: [UInt64: CheckedContinuation<Result<Capability, RPCError>, Never>] = [:]

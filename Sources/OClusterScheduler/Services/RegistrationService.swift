@@ -71,7 +71,7 @@ final class QueueService: Queue.Server {
         else { throw RPCError(.failed, "Missing job!") }
         switch await scheduler.pop(pool: pool, worker: worker, job: job) {
         case .job(let descr):
-            try results.setDescr(descr)
+            try results.setDescr(try descr.reader)
         case .disconnected:
             throw RPCError(.failed, "Worker disconnected")
         case .cancelled:

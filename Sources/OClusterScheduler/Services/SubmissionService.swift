@@ -38,16 +38,6 @@ final class SubmissionService: Submission.Server {
         call.results.content.initStruct(dataWords: 0, pointerCount: 1).pointer(0).setText(uri)
     }
 
-    /// The job description in a message of its own, exactly its size. A queued job keeps its description
-    /// until a worker takes it; keeping the received Call message instead would hold its RPC header and
-    /// parameters too (about 60% more for a typical job).
-    static func detachedDescr(_ params: Submission.SubmitParams.Reader) throws -> JobDescr.Reader {
-        let message = MessageBuilder(firstSegmentWords: 64)
-        // SubmitParams: pool @0, descr @1 (pointer 1), urgent @2. Copied whole, unknown fields included.
-        try message.rootPointer.set(params._reader.pointer(1))
-        return try message.reader().root(as: JobDescr.Reader.self)
-    }
-
     func submit(
         _ params: Submission.SubmitParams.Reader,
         _ results: Submission.SubmitResults.Builder,
@@ -58,12 +48,15 @@ final class SubmissionService: Submission.Server {
         let ticket: Capability
         do {
             // One trip to the scheduler actor for the access check and the submission.
-            let submitted = try await scheduler.submit(
-                endpoint: Scheduler.Endpoint(digest: digest, client: client, serviceID: serviceID),
-                pool: try params.pool,
-                descr: try Self.detachedDescr(params),
-                urgent: params.urgent
-            )
+            let endpoint = Scheduler.Endpoint(digest: digest, client: client, serviceID: serviceID)
+            let pool = try params.pool
+            // SubmitParams: pool @0, descr @1 (pointer 1), urgent @2. Copied whole, unknown fields included.
+            let descr = try StoredJobDescr(copying: params._reader.pointer(1))
+            let cacheHint = (try? params.descr.cacheHint) ?? ""
+            let urgent = params.urgent
+            let submitted = try await scheduler.perform { (scheduler) throws(SchedulerError) in
+                try scheduler.submit(endpoint: endpoint, pool: pool, descr: descr, cacheHint: cacheHint, urgent: urgent)
+            }
             ticket = Capability(TicketService(scheduler: scheduler, submitted: submitted))
         } catch let error as SchedulerError {
             ticket = .broken(error.rpcError)
