@@ -4,7 +4,11 @@
 import Synchronization
 
 /// A call we made and the peer has not finished answering, or whose results we still use.
-struct QuestionEntry {
+///
+/// This entry and ``AnswerEntry`` are classes: the engine reads and updates them several times per call,
+/// and each read of a struct out of the table would copy it (a retain and a release for every reference
+/// it holds).
+final class QuestionEntry {
     let result: PromiseCell<Result<RPCPayload, RPCError>>
     /// The user-side handle, while anyone holds it (to redirect its pipelined capabilities).
     weak var ref: QuestionRef?
@@ -18,10 +22,12 @@ struct QuestionEntry {
     var pipelinedPaths: Set<[UInt16]> = []
     /// Paths whose loopback embargo is over (or in progress, with its cell).
     var embargoes: [[UInt16]: PromiseCell<Void>] = [:]
+
+    init(result: PromiseCell<Result<RPCPayload, RPCError>>) { self.result = result }
 }
 
 /// A call the peer made to us.
-struct AnswerEntry {
+final class AnswerEntry {
     let result = PromiseCell<Result<RPCPayload, RPCError>>()
     var returned = false
     var finishReceived = false

@@ -155,7 +155,7 @@ extension RPCConnection {
 
     /// Sends the Return for answer `id` and runs the calls that were waiting on it.
     func complete(_ id: UInt32, _ result: Result<ServerResults, RPCError>) {
-        guard var entry = answers[id], !entry.returned else { return }
+        guard let entry = answers[id], !entry.returned else { return }
         switch result {
         case .success(let results) where entry.resultsSentElsewhere:
             // Kept whole for the Return.takeFromOtherQuestion that the caller will send us.
@@ -201,8 +201,6 @@ extension RPCConnection {
                 for export in entry.resultExports { releaseExport(export, count: 1) }
             }
             answers[id] = nil
-        } else {
-            answers[id] = entry
         }
         for call in queued {
             let target: Capability
@@ -217,7 +215,7 @@ extension RPCConnection {
 
     private func receiveReturn(_ ret: Return.Reader) throws {
         let id = ret.answerId
-        guard var entry = questions[id], !entry.returned else { return abort("Return for unknown question \(id)") }
+        guard let entry = questions[id], !entry.returned else { return abort("Return for unknown question \(id)") }
         entry.returned = true
         if ret.releaseParamCaps {
             for export in entry.paramExports { releaseExport(export, count: 1) }
@@ -279,14 +277,12 @@ extension RPCConnection {
         if entry.finished {
             questions[id] = nil
             questionIds.release(id)
-        } else {
-            questions[id] = entry
         }
     }
 
     private func receiveFinish(_ finish: Finish.Reader) {
         let id = finish.questionId
-        guard var entry = answers[id] else { return }
+        guard let entry = answers[id] else { return }
         entry.finishReceived = true
         if entry.returned {
             if finish.releaseResultCaps {
@@ -296,7 +292,6 @@ extension RPCConnection {
         } else {
             entry.releaseResultsOnReturn = finish.releaseResultCaps
             entry.task?.cancel()
-            answers[id] = entry
         }
     }
 
@@ -380,12 +375,14 @@ extension RPCConnection {
     private func receiveUnimplemented(_ echoed: Message.Reader) throws {
         switch try echoed.which {
         case .call(let call):
-            guard var entry = questions[call.questionId], !entry.returned else { return }
+            guard let entry = questions[call.questionId], !entry.returned else { return }
             entry.returned = true
             for export in entry.paramExports { releaseExport(export, count: 1) }
             entry.result.resolve(.failure(RPCError(.unimplemented, "the peer does not implement calls of this kind")))
-            questions[call.questionId] = entry.finished ? nil : entry
-            if entry.finished { questionIds.release(call.questionId) }
+            if entry.finished {
+                questions[call.questionId] = nil
+                questionIds.release(call.questionId)
+            }
         case .bootstrap(let bootstrap):
             questions[bootstrap.questionId]?.result.resolve(
                 .failure(RPCError(.unimplemented, "the peer does not implement Bootstrap"))

@@ -216,7 +216,7 @@ public actor RPCConnection: RPCFrameReceiver {
         let id = questionIds.allocate()
         let cell = PromiseCell<Result<RPCPayload, RPCError>>()
         outgoing.call.questionId = id
-        var entry = QuestionEntry(result: cell)
+        let entry = QuestionEntry(result: cell)
         entry.paramExports = writeCapTable(outgoing.payload)
         let ref = QuestionRef(connection: self, id: id, result: cell)
         entry.ref = ref
@@ -253,7 +253,7 @@ public actor RPCConnection: RPCFrameReceiver {
 
     /// Called when the last user reference to a question goes.
     func finish(question id: UInt32) {
-        guard var entry = questions[id], !entry.finished else { return }
+        guard let entry = questions[id], !entry.finished else { return }
         entry.finished = true
         let message = MessageBuilder.rpcControl()
         let finish = message.initRoot(Message.Builder.self).initFinish()
@@ -264,8 +264,6 @@ public actor RPCConnection: RPCFrameReceiver {
         if entry.returned {
             questions[id] = nil
             questionIds.release(id)
-        } else {
-            questions[id] = entry
         }
     }
 

@@ -59,7 +59,6 @@ extension Scheduler {
             descr: descr,
             pool: name,
             cacheHint: cacheHint,
-            urgent: urgent,
             costEstimate: configuration.cost
         )
         item.ticket = pools[name]!.pool.submit(client: client, item: item, urgent: urgent)
@@ -84,14 +83,15 @@ extension Scheduler {
     /// already has it (or it was already cancelled).
     func cancelQueued(_ item: Submitted, reason: String) -> Bool {
         let name = item.pool
-        guard item.promise.result == nil, let client = pools[name]?.pool.client(of: item.ticket) else { return false }
+        guard item.promise.result == nil, pools[name] != nil else { return false }
+        let cancelled: PoolJob<SchedulerItem>
         do {
-            try pools[name]!.pool.cancel(item.ticket)
+            cancelled = try pools[name]!.pool.cancel(item.ticket)
         } catch {
             return false
         }
         if item.promise.resolve(.failure(RPCError(.failed, reason))) {
-            metrics.clientQueued(client: client, pool: name, urgent: item.urgent, by: -1)
+            metrics.clientQueued(client: cancelled.client, pool: name, urgent: cancelled.urgent, by: -1)
         }
         settle(name)
         return true

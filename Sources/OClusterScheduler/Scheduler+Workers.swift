@@ -40,7 +40,7 @@ extension Scheduler {
     /// its pending pops end. Jobs it was running are not re-queued (see ``JobProxy``).
     public func release(pool name: String, worker: WorkerID) {
         guard pools[name] != nil else { return }
-        let workerName = pools[name]!.pool.name(of: worker) ?? "?"
+        let workerName = pools[name]!.inspect { $0.name(of: worker) } ?? "?"
         do {
             try pools[name]!.pool.release(worker)
             logger.info("Worker \(ocamlQuoted(workerName)) disconnected", metadata: ["pool": "\(name)"])
@@ -127,10 +127,10 @@ extension Scheduler {
     /// ``JobProxy``), and the job counts as running until its `result` call settles.
     func assign(_ taken: PoolJob<SchedulerItem>, to worker: WorkerID, job: Capability, in name: String) -> PopAnswer {
         let item = taken.item
-        let workerName = pools[name]!.pool.name(of: worker) ?? "?"
+        let workerName = pools[name]!.inspect { $0.name(of: worker) } ?? "?"
         let proxy = JobProxy(worker: Job.Client(job), workerName: workerName)
         if item.promise.resolve(.success(Capability(proxy))) {
-            metrics.clientQueued(client: taken.client, pool: name, urgent: item.urgent, by: -1)
+            metrics.clientQueued(client: taken.client, pool: name, urgent: taken.urgent, by: -1)
         }
         watch(job: CapabilityBox(job), pool: name, worker: worker)
         return .job(item.descr)
@@ -140,7 +140,7 @@ extension Scheduler {
     func requeue(_ taken: PoolJob<SchedulerItem>, from worker: WorkerID, in name: String) {
         pools[name]!.pool.jobFinished(worker)
         let item = taken.item
-        item.ticket = pools[name]!.pool.submit(client: taken.client, item: item, urgent: item.urgent)
+        item.ticket = pools[name]!.pool.submit(client: taken.client, item: item, urgent: taken.urgent)
         logger.info("Re-queued a job whose worker stopped waiting for it", metadata: ["pool": "\(name)"])
     }
 

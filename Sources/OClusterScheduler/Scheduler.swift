@@ -53,6 +53,10 @@ public actor Scheduler {
             self.pool = pool
             self.metrics = metrics
         }
+
+        /// Reads the pool where it lies. A plain read of `pool` copies the whole struct (a retain and a
+        /// release for each of its tables), where an inout access does not: for reads on every decision.
+        func inspect<T>(_ body: (inout Pool<SchedulerItem, WallClock>) -> T) -> T { body(&pool) }
     }
 
     let configuration: Configuration
@@ -163,15 +167,15 @@ public actor Scheduler {
 
     /// After every operation on a pool: answer the pops it woke, then persist its changes.
     func settle(_ name: String) {
-        guard pools[name] != nil else { return }
-        while pools[name]!.pool.hasWakeups {
-            let completions = pools[name]!.pool.runWakeups()
+        guard let state = pools[name] else { return }
+        while state.inspect({ $0.hasWakeups }) {
+            let completions = state.pool.runWakeups()
             for completion in completions { complete(completion, in: name) }
         }
-        guard !pools[name]!.pool.changes.isEmpty else { return }
+        guard !state.inspect({ $0.changes.isEmpty }) else { return }
         // Cache-hint records come with every assignment; writing them a moment later, in batches, keeps a
         // database transaction off each decision. Anything else (pauses, rates, workers) is written at once.
-        if pools[name]!.pool.promptChanges > 0 {
+        if state.inspect({ $0.promptChanges > 0 }) {
             persist(name)
         } else if !flushScheduled.contains(name) {
             flushScheduled.insert(name)

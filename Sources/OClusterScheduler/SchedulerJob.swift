@@ -18,19 +18,23 @@ final class SchedulerItem: JobPromise, PoolItem, @unchecked Sendable {
     let descr: StoredJobDescr
     let pool: String
     let cacheHint: String
-    let urgent: Bool
-    let costEstimate: PoolCost
+    /// ``PoolCost`` narrowed to 32 bits a side: with the urgency left to the pool's ticket, this keeps the
+    /// object within a 128-byte allocation (one per queued job).
+    private let cachedCost: Int32
+    private let nonCachedCost: Int32
     /// The pool's current ticket for the job (a job put back in the queue gets a new one). Written only by
     /// the scheduler actor; atomic so that the class can be shared with the client's ticket.
     private let ticketNumber = Atomic<UInt64>(0)
 
-    init(descr: StoredJobDescr, pool: String, cacheHint: String, urgent: Bool, costEstimate: PoolCost) {
+    init(descr: StoredJobDescr, pool: String, cacheHint: String, costEstimate: PoolCost) {
         self.descr = descr
         self.pool = pool
         self.cacheHint = cacheHint
-        self.urgent = urgent
-        self.costEstimate = costEstimate
+        cachedCost = Int32(clamping: costEstimate.cached)
+        nonCachedCost = Int32(clamping: costEstimate.nonCached)
     }
+
+    var costEstimate: PoolCost { PoolCost(cached: Int(cachedCost), nonCached: Int(nonCachedCost)) }
 
     /// The promise of the job capability the client's ticket stands for.
     var promise: JobPromise { self }

@@ -52,8 +52,10 @@ extension Pool {
     /// Removes a job that is still waiting, from the backlog or from a worker's local queue.
     ///
     /// Fails with `.notQueued` once a worker has taken it; the caller must then cancel the running job on
-    /// the worker instead. The cache-hint record made when it was placed on a worker is kept.
-    public mutating func cancel(_ ticketID: TicketID) throws(PoolError) {
+    /// the worker instead. The cache-hint record made when it was placed on a worker is kept. Returns the job
+    /// as it was queued.
+    @discardableResult
+    public mutating func cancel(_ ticketID: TicketID) throws(PoolError) -> PoolJob<Item> {
         guard let ticket = tickets.removeValue(forKey: ticketID) else {
             throw PoolError(.notQueued, "Job is no longer queued")
         }
@@ -66,6 +68,7 @@ extension Pool {
             workers[workerID]?.workload -= ticket.cost
         }
         counters.jobsCancelled += 1
+        return PoolJob(ticket: ticketID, item: ticket.item, client: ticket.client, urgent: ticket.urgent)
     }
 
     /// Sets the number of jobs the client can expect to run at once when the pool is busy. Clients may

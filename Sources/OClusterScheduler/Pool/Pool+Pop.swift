@@ -109,7 +109,7 @@ extension Pool {
         workers[workerID]?.running += 1
         counters.jobsAccepted += 1
         decrementPending(ticket.item.cacheHint)
-        return PoolJob(ticket: ticketID, item: ticket.item, client: ticket.client)
+        return PoolJob(ticket: ticketID, item: ticket.item, client: ticket.client, urgent: ticket.urgent)
     }
 
     /// Places a ticket that is in no queue (ocluster's `add`).

@@ -9,6 +9,8 @@ public struct PoolJob<Item: PoolItem>: Sendable {
     public let item: Item
     /// The client that submitted it.
     public let client: String
+    /// Whether it was submitted as urgent.
+    public let urgent: Bool
 }
 
 /// The answer to a worker's `pop`.

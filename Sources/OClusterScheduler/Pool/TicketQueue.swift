@@ -21,7 +21,8 @@ struct TicketPriority: Comparable, Sendable {
 /// remove. The urgent count is kept so that queue-length metrics need no scan.
 struct TicketQueue: Sendable {
     private var heap: [TicketPriority] = []
-    private var positions: [TicketID: Int] = [:]
+    /// Heap index by ticket, 32 bits wide: the table has a bucket per queued job and spare ones besides.
+    private var positions: [TicketID: Int32] = [:]
     private(set) var urgentCount = 0
 
     var count: Int { heap.count }
@@ -32,7 +33,7 @@ struct TicketQueue: Sendable {
     mutating func insert(_ priority: TicketPriority) {
         guard positions[priority.ticket] == nil else { return }
         heap.append(priority)
-        positions[priority.ticket] = heap.count - 1
+        positions[priority.ticket] = Int32(heap.count - 1)
         if priority.urgent { urgentCount += 1 }
         siftUp(heap.count - 1)
     }
@@ -48,7 +49,7 @@ struct TicketQueue: Sendable {
     @discardableResult
     mutating func remove(_ ticket: TicketID) -> Bool {
         guard let index = positions[ticket] else { return false }
-        removeAt(index)
+        removeAt(Int(index))
         return true
     }
 
@@ -64,7 +65,7 @@ struct TicketQueue: Sendable {
         let last = heap.removeLast()
         guard index < heap.count else { return }
         heap[index] = last
-        positions[last.ticket] = index
+        positions[last.ticket] = Int32(index)
         // The moved element may belong either above or below its new slot.
         if index > 0 && last < heap[(index - 1) / 2] {
             siftUp(index)
@@ -99,7 +100,7 @@ struct TicketQueue: Sendable {
 
     private mutating func swapAt(_ a: Int, _ b: Int) {
         heap.swapAt(a, b)
-        positions[heap[a].ticket] = a
-        positions[heap[b].ticket] = b
+        positions[heap[a].ticket] = Int32(a)
+        positions[heap[b].ticket] = Int32(b)
     }
 }
