@@ -112,8 +112,10 @@ public final class Capability: Sendable {
         case .local(let server):
             return RPCCall.local(server: server, executor: executor, outgoing: outgoing)
         case .imported(let ref):
+            if let call = ref.connection.sendHere(outgoing, to: .imported(ref)) { return call }
             return await ref.connection.send(outgoing, to: .imported(ref))
         case .pipelined(let question, let path):
+            if let call = question.connection.sendHere(outgoing, to: .pipelined(question, path)) { return call }
             return await question.connection.send(outgoing, to: .pipelined(question, path))
         case .promise(let cell):
             return await cell.wait().deliver(outgoing)

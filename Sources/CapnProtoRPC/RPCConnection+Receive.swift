@@ -82,7 +82,7 @@ extension RPCConnection {
         if let callHome { target.executor?.prefer(callHome) }
         answers[id]?.task = Task(executorPreference: target.executor) {
             let result = await Self.perform(incoming, on: target)
-            await self.complete(id, result)
+            if !self.completeHere(id, result) { await self.complete(id, result) }
         }
     }
 
@@ -154,6 +154,14 @@ extension RPCConnection {
     }
 
     /// Sends the Return for answer `id` and runs the calls that were waiting on it.
+    /// ``complete(_:_:)`` straight from a call that ended on the connection's own thread: no hop to the
+    /// actor. Returns false when the caller is elsewhere.
+    nonisolated func completeHere(_ id: UInt32, _ result: Result<ServerResults, RPCError>) -> Bool {
+        guard let callHome, callHome.isCurrent else { return false }
+        assumeIsolated { $0.complete(id, result) }
+        return true
+    }
+
     func complete(_ id: UInt32, _ result: Result<ServerResults, RPCError>) {
         guard let entry = answers[id], !entry.returned else { return }
         switch result {

@@ -157,40 +157,63 @@ public actor RPCConnection: RPCFrameReceiver {
 
     /// Sends a call to the peer (or, when the target has resolved to something else, on to
     /// wherever it now points).
-    func send(_ outgoing: sending OutgoingCall, to target: CallTarget) async -> RPCCall {
+    func send(_ outgoing: OutgoingCall, to target: CallTarget) async -> RPCCall {
+        if let call = sendUnlessResolved(outgoing, to: target) { return call }
+        switch target {
+        case .imported(let ref):
+            guard let entry = imports[ref.id], let resolution = entry.resolution else {
+                return RPCCall(failed: RPCError(.failed, "internal: import \(ref.id) has no resolution"))
+            }
+            // Calls made before the Resolve must arrive first (see receiveResolve).
+            if let embargo = entry.embargo { await embargo.wait() }
+            return await resolution.deliver(outgoing)
+        case .pipelined(let question, let path):
+            guard let entry = questions[question.id], let result = question.result.current else {
+                return RPCCall(failed: RPCError(.failed, "internal: question \(question.id) has no result"))
+            }
+            let resolved: Capability
+            switch result {
+            case .success(let payload): resolved = payload.capability(at: path)
+            case .failure(let error): return RPCCall(failed: error)
+            }
+            if entry.pipelinedPaths.contains(path), !isOnPeer(resolved) {
+                await embargo(question: question, path: path)
+            }
+            return await resolved.deliver(outgoing)
+        }
+    }
+
+    /// The part of ``send(_:to:)`` that never waits: sends the call to the peer unless its target
+    /// has resolved to something else, and returns nil if it has (``send(_:to:)`` then waits for
+    /// any embargo and delivers the call there).
+    func sendUnlessResolved(_ outgoing: OutgoingCall, to target: CallTarget) -> RPCCall? {
         if let brokenBy { return RPCCall(failed: brokenBy) }
         drainReleases()
         switch target {
         case .imported(let ref):
-            if let entry = imports[ref.id], let resolution = entry.resolution {
-                // Calls made before the Resolve must arrive first (see receiveResolve).
-                if let embargo = entry.embargo { await embargo.wait() }
-                return await resolution.deliver(outgoing)
-            }
+            if imports[ref.id]?.resolution != nil { return nil }
             imports[ref.id]?.callsSent = true
             outgoing.call.initTarget().importedCap = ref.id
             return issue(outgoing, pipelinedOn: nil)
         case .pipelined(let question, let path):
-            guard let entry = questions[question.id] else {
+            guard questions[question.id] != nil else {
                 return RPCCall(failed: RPCError(.failed, "question \(question.id) is no longer known"))
             }
-            if let result = question.result.current {
-                let resolved: Capability
-                switch result {
-                case .success(let payload): resolved = payload.capability(at: path)
-                case .failure(let error): return RPCCall(failed: error)
-                }
-                if entry.pipelinedPaths.contains(path), !isOnPeer(resolved) {
-                    await embargo(question: question, path: path)
-                }
-                return await resolved.deliver(outgoing)
-            }
+            if question.result.current != nil { return nil }
             let answer = outgoing.call.initTarget().initPromisedAnswer()
             answer.questionId = question.id
             writeTransform(path, to: answer)
             questions[question.id]?.pipelinedPaths.insert(path)
             return issue(outgoing, pipelinedOn: question)
         }
+    }
+
+    /// ``sendUnlessResolved(_:to:)`` straight from a caller on the connection's own thread (see
+    /// ``RPCTransport/executor``): no hop to the actor and back. Nil when the caller is elsewhere or the
+    /// call must wait; the caller then uses ``send(_:to:)``.
+    nonisolated func sendHere(_ outgoing: OutgoingCall, to target: CallTarget) -> RPCCall? {
+        guard let callHome, callHome.isCurrent else { return nil }
+        return assumeIsolated { $0.sendUnlessResolved(outgoing, to: target) }
     }
 
     /// Whether calls on `capability` go straight to this connection's peer.
@@ -209,7 +232,7 @@ public actor RPCConnection: RPCFrameReceiver {
         return !isOnPeer(capability)
     }
 
-    func issue(_ outgoing: sending OutgoingCall, pipelinedOn: QuestionRef?) -> RPCCall { issueNow(outgoing) }
+    func issue(_ outgoing: OutgoingCall, pipelinedOn: QuestionRef?) -> RPCCall { issueNow(outgoing) }
 
     /// Allocates a question for a call whose target is already written, and sends it.
     func issueNow(_ outgoing: OutgoingCall) -> RPCCall {
