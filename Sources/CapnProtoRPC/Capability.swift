@@ -83,7 +83,7 @@ public final class Capability: Sendable {
     /// same capability are sent in that order.
     ///
     /// - Returns: the call in flight, whose results can be awaited or pipelined on.
-    public func send(
+    nonisolated(nonsending) public func send(
         interfaceId: UInt64,
         methodId: UInt16,
         _ build: (RPCPayloadBuilder) throws -> Void
@@ -98,7 +98,7 @@ public final class Capability: Sendable {
     }
 
     /// Makes a call and waits for its results.
-    public func call(
+    nonisolated(nonsending) public func call(
         interfaceId: UInt64,
         methodId: UInt16,
         _ build: (RPCPayloadBuilder) throws -> Void = { _ in }
@@ -107,7 +107,7 @@ public final class Capability: Sendable {
     }
 
     /// Routes an outgoing call to wherever this capability currently points.
-    func deliver(_ outgoing: sending OutgoingCall) async -> RPCCall {
+    nonisolated(nonsending) func deliver(_ outgoing: sending OutgoingCall) async -> RPCCall {
         switch target {
         case .local(let server):
             return RPCCall.local(server: server, executor: executor, outgoing: outgoing)

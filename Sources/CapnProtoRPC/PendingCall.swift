@@ -11,7 +11,7 @@ public struct PendingCall<Results: StructReaderView>: Sendable {
     public init(_ call: RPCCall) { self.call = call }
 
     /// Waits for the results.
-    public func response() async throws -> Response<Results> {
+    nonisolated(nonsending) public func response() async throws -> Response<Results> {
         let payload = try await call.response()
         return Response(results: try payload.content(as: Results.self), payload: payload)
     }

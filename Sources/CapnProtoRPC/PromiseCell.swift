@@ -38,7 +38,7 @@ public final class PromiseCell<Value: Sendable>: Sendable {
     }
 
     /// Waits for the value.
-    public func wait() async -> Value {
+    nonisolated(nonsending) public func wait() async -> Value {
         // Settled already: no continuation to make and resume.
         if let value = current { return value }
         return await withCheckedContinuation { continuation in

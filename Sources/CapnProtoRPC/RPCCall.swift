@@ -43,7 +43,7 @@ public final class RPCCall: Sendable {
     }
 
     /// Waits for the results; throws the callee's exception.
-    public func response() async throws -> RPCPayload {
+    nonisolated(nonsending) public func response() async throws -> RPCPayload {
         switch source {
         case .question(let question): try await question.result.wait().get()
         case .local(let cell): try await cell.wait().get()

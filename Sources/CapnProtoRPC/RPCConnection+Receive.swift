@@ -112,7 +112,10 @@ extension RPCConnection {
     }
 
     /// Runs a call on a capability in this process (or elsewhere) and gathers the results.
-    static func perform(_ incoming: IncomingCall, on target: Capability) async -> Result<ServerResults, RPCError> {
+    nonisolated(nonsending) static func perform(
+        _ incoming: IncomingCall,
+        on target: Capability
+    ) async -> Result<ServerResults, RPCError> {
         switch target.target {
         case .local(let server):
             let call = ServerCall(

@@ -68,7 +68,7 @@ extension Scheduler {
     ///
     /// Nonisolated: the wait happens off the actor, so the actor's part is one synchronous step with no
     /// suspension point inside it.
-    nonisolated func pop(pool name: String, worker: WorkerID, job: Capability) async -> PopAnswer {
+    nonisolated(nonsending) func pop(pool name: String, worker: WorkerID, job: Capability) async -> PopAnswer {
         let (answer, request) = await perform { $0.startPop(pool: name, worker: worker, job: job) }
         guard let request else { return await answer.wait() }
         return await withTaskCancellationHandler {

@@ -151,7 +151,7 @@ public actor Scheduler {
     /// thread already (a call read by a connection on the scheduler's event loop), with no hop there and
     /// back, else as an ordinary call. `body` is one synchronous step, as every actor method without an
     /// `await` is.
-    nonisolated func perform<T: Sendable, Failure: Error>(
+    nonisolated(nonsending) func perform<T: Sendable, Failure: Error>(
         _ body: @Sendable (isolated Scheduler) throws(Failure) -> T
     ) async throws(Failure) -> T {
         if let home, home.isCurrent { return try performHere(body).get() }
