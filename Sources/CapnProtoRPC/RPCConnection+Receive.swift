@@ -156,7 +156,6 @@ extension RPCConnection {
         }
     }
 
-    /// Sends the Return for answer `id` and runs the calls that were waiting on it.
     /// ``complete(_:_:)`` straight from a call that ended on the connection's own thread: no hop to the
     /// actor. Returns false when the caller is elsewhere.
     nonisolated func completeHere(_ id: UInt32, _ result: Result<ServerResults, RPCError>) -> Bool {
@@ -165,6 +164,7 @@ extension RPCConnection {
         return true
     }
 
+    /// Sends the Return for answer `id` and runs the calls that were waiting on it.
     func complete(_ id: UInt32, _ result: Result<ServerResults, RPCError>) {
         guard let entry = answers[id], !entry.returned else { return }
         switch result {
