@@ -9,7 +9,10 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "CapnProto", targets: ["CapnProto"]),
+        .library(name: "CapnProtoRPC", targets: ["CapnProtoRPC"]),
+        .library(name: "CapnProtoNetwork", targets: ["CapnProtoNetwork"]),
         .library(name: "OClusterAPI", targets: ["OClusterAPI"]),
+        .library(name: "OClusterClient", targets: ["OClusterClient"]),
         .library(name: "OClusterScheduler", targets: ["OClusterScheduler"]),
         .executable(name: "capnpc-swift", targets: ["capnpc-swift"]),
         .executable(name: "capnp-bench", targets: ["capnp-bench"]),
@@ -30,6 +33,8 @@ let package = Package(
     targets: [
         // Serialization core: no dependencies at all.
         .target(name: "CapnProto"),
+        // The project's version, one constant that every executable's --version prints.
+        .target(name: "OClusterVersion"),
         // The CapTP engine (a pure state machine), capabilities and the async API.
         .target(
             name: "CapnProtoRPC",
@@ -55,9 +60,18 @@ let package = Package(
         .target(name: "CapnProtoTestSupport", dependencies: ["CapnProto", "CapnProtoRPC"]),
         // Schema model and Swift code generation for capnpc-swift.
         .target(name: "CapnProtoCodeGen", dependencies: ["CapnProto"]),
-        .executableTarget(name: "capnpc-swift", dependencies: ["CapnProtoCodeGen"]),
+        .executableTarget(name: "capnpc-swift", dependencies: ["CapnProtoCodeGen", "OClusterVersion"]),
         // Generated bindings for schema/ocluster.capnp plus hand-written wrappers.
         .target(name: "OClusterAPI", dependencies: ["CapnProto", "CapnProtoRPC"]),
+        // What clients and admins do: open a .cap file, submit jobs and follow their logs, the
+        // admin commands, with ocluster's CLI output.
+        .target(
+            name: "OClusterClient",
+            dependencies: [
+                "OClusterAPI", "CapnProtoNetwork", "CapnProtoRPC", "CapnProto",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Pools and the cache-hint affinity queue (pure), later the RPC services.
         .target(
             name: "OClusterScheduler",
@@ -83,7 +97,7 @@ let package = Package(
         .target(
             name: "OClusterCLISupport",
             dependencies: [
-                "CapnProtoNetwork", "CapnProtoRPC", "OClusterAPI", "CapnProto",
+                "CapnProtoNetwork", "OClusterAPI", "OClusterClient", "OClusterVersion",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -97,19 +111,23 @@ let package = Package(
         ),
         .executableTarget(
             name: "ocluster-scheduler",
-            dependencies: ["OClusterCLISupport", "OClusterScheduler", "CapnProtoNetwork", "CapnProtoRPC"]
+            dependencies: [
+                "OClusterCLISupport", "OClusterScheduler", "OClusterVersion", "CapnProtoNetwork", "CapnProtoRPC",
+            ]
         ),
         .executableTarget(
             name: "ocluster-worker",
-            dependencies: ["OClusterCLISupport", "OClusterWorker", "CapnProtoNetwork", "CapnProtoRPC"]
+            dependencies: [
+                "OClusterCLISupport", "OClusterWorker", "OClusterVersion", "CapnProtoNetwork", "CapnProtoRPC",
+            ]
         ),
         .executableTarget(
             name: "ocluster-client",
-            dependencies: ["OClusterCLISupport", "OClusterAPI", "CapnProtoNetwork", "CapnProtoRPC", "CapnProto"]
+            dependencies: ["OClusterCLISupport", "OClusterClient", "OClusterAPI", "OClusterVersion"]
         ),
         .executableTarget(
             name: "ocluster-admin",
-            dependencies: ["OClusterCLISupport", "OClusterAPI", "CapnProtoNetwork", "CapnProtoRPC", "CapnProto"]
+            dependencies: ["OClusterCLISupport", "OClusterClient", "OClusterVersion"]
         ),
         // Release-mode benchmark; compared against Benchmarks/cpp in scripts/bench.sh.
         .executableTarget(name: "capnp-bench", dependencies: ["CapnProto", "OClusterAPI"]),
@@ -144,6 +162,10 @@ let package = Package(
         ),
         .testTarget(name: "OClusterAPITests", dependencies: ["OClusterAPI", "CapnProto", "CapnProtoTestSupport"]),
         .testTarget(
+            name: "OClusterClientTests",
+            dependencies: ["OClusterClient", "OClusterAPI", "CapnProtoRPC", "CapnProto", "CapnProtoTestSupport"]
+        ),
+        .testTarget(
             name: "OClusterSchedulerTests",
             dependencies: [
                 "OClusterScheduler", "OClusterAPI", "CapnProtoRPC", "CapnProtoNetwork", "CapnProto",
@@ -157,7 +179,8 @@ let package = Package(
         // Separate processes (scheduler, workers, clients) over real TLS on 127.0.0.1.
         .testTarget(
             name: "OClusterIntegrationTests",
-            dependencies: ["CapnProtoTestSupport", "CapnProtoNetwork", "OClusterAPI", "CapnProtoRPC", "CapnProto"]
+            dependencies: ["CapnProtoTestSupport", "CapnProtoNetwork", "OClusterAPI", "CapnProtoRPC", "CapnProto"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "CapnProtoRPCTests", dependencies: ["CapnProtoRPC", "CapnProto", "CapnProtoTestSupport"]),
         .testTarget(

@@ -3,6 +3,7 @@
 
 import ArgumentParser
 import CapnProtoNetwork
+import Foundation
 import Logging
 
 /// A serving vat's options, named as capnp-rpc-unix's `Vat_config.cmd`.
@@ -76,4 +77,17 @@ public struct ConnectOptions: ParsableArguments, Sendable {
 
     /// Creates the options (for ArgumentParser).
     public init() {}
+
+    /// The cap file, which Cmdliner's `file` converter requires to exist (a `capnp://` URI is
+    /// accepted as well).
+    ///
+    /// - Throws: ``UsageError`` with Cmdliner's message when it is missing or does not exist.
+    public func capFile() throws -> String {
+        guard let connect else { throw UsageError.missingOption("--connect") }
+        guard connect.hasPrefix("capnp://") || FileManager.default.fileExists(atPath: connect) else {
+            let typed = CommandLine.arguments.contains { $0 == "--connect" || $0.hasPrefix("--connect=") }
+            throw UsageError.noSuchFile(connect, option: typed ? "--connect" : "-c")
+        }
+        return connect
+    }
 }

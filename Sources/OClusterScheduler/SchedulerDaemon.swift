@@ -5,6 +5,7 @@ import CapnProtoNetwork
 import CapnProtoRPC
 import Foundation
 import Logging
+import OClusterAPI
 
 /// What `ocluster-scheduler` is asked to run.
 public struct SchedulerDaemonConfiguration: Sendable {

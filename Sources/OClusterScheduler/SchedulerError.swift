@@ -72,8 +72,3 @@ public struct SchedulerError: CodedError {
         }
     }
 }
-
-/// `"text"` as OCaml's `%S` prints plain names in ocluster's messages.
-func ocamlQuoted(_ text: String) -> String {
-    "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-}

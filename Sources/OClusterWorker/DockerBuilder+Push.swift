@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import Logging
+import OClusterAPI
 
 extension DockerBuilder {
     /// Tags `imageID` as `target` and pushes it, with a private docker config directory (so
@@ -12,8 +13,8 @@ extension DockerBuilder {
     ///   ``DockerConfiguration/allowPush``; `commandFailed` for a failed login, tag or push.
     public func push(
         _ imageID: String,
-        to target: ImageTarget,
-        credentials: DockerJob.Credentials?,
+        to target: JobSpec.ImageID,
+        credentials: JobSpec.Credentials?,
         log: LogData,
         cancel: CancelSwitch
     ) async throws -> String {

@@ -3,6 +3,7 @@
 
 import Foundation
 import Logging
+import OClusterAPI
 
 /// Runs Docker jobs as ocluster does: `docker build` of the job's context, then optionally
 /// `docker tag` + `docker push` to an allowed repository.
@@ -24,16 +25,22 @@ public struct DockerBuilder: Sendable {
     /// - Returns: the pushed image's `repo@sha256:…` when pushed, otherwise `""` (ocluster's
     ///   job output). The built image id is written to the log either way.
     public func run(
-        _ job: DockerJob,
+        _ job: JobSpec.Docker,
         context: String,
-        secrets: [WorkerJob.Secret],
+        secrets: [JobSpec.Secret],
         log: LogData,
         cancel: CancelSwitch
     ) async throws -> String {
         let imageID = try await build(job, context: context, secrets: secrets, log: log, cancel: cancel)
-        guard let target = job.pushTarget else { return "" }
+        guard let push = job.push else { return "" }
         let started = ContinuousClock.now
-        let repoID = try await push(imageID, to: target, credentials: job.pushCredentials, log: log, cancel: cancel)
+        let repoID = try await self.push(
+            imageID,
+            to: push.target,
+            credentials: push.credentials,
+            log: log,
+            cancel: cancel
+        )
         let elapsed = started.duration(to: .now)
         metrics?.dockerPushed(
             seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -47,9 +54,9 @@ public struct DockerBuilder: Sendable {
     ///   `commandFailed` ("docker-build failed with exit-code N"), `cancelled`, or `docker`
     ///   when no image id was written.
     public func build(
-        _ job: DockerJob,
+        _ job: JobSpec.Docker,
         context: String,
-        secrets: [WorkerJob.Secret],
+        secrets: [JobSpec.Secret],
         log: LogData,
         cancel: CancelSwitch
     ) async throws -> String {
@@ -98,7 +105,7 @@ public struct DockerBuilder: Sendable {
     /// The `docker build` arguments, in ocluster's order (plus `--network` when configured,
     /// and without `--pull` when pulling is turned off).
     public func buildArguments(
-        _ job: DockerJob,
+        _ job: JobSpec.Docker,
         dockerfile: String,
         context: String,
         secretFiles: [(id: String, path: String)],

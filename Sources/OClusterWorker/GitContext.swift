@@ -3,6 +3,7 @@
 
 import Foundation
 import Logging
+import OClusterAPI
 import Synchronization
 
 /// Makes the directory a job builds in: the job's commits checked out (and merged) from a
@@ -57,6 +58,16 @@ public final class GitContext: Sendable {
             self.repository = repository
             self.commits = commits
             self.includeGit = includeGit
+        }
+
+        /// What `job` asks for: its source, and `.git` when it is a Docker build that wants it.
+        public init(job: JobSpec) {
+            let includeGit = if case .docker(let docker) = job.action { docker.includeGit } else { false }
+            self.init(
+                repository: job.source?.repository ?? "",
+                commits: job.source?.commits ?? [],
+                includeGit: includeGit
+            )
         }
     }
 

@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import Logging
+import OClusterAPI
 
 /// Runs the build part of a job, once its source is checked out.
 ///
@@ -20,7 +21,7 @@ public protocol JobBuilder: Sendable {
     ///     ``WorkerError/Code/cancelled``.
     /// - Returns: the job's output (`""`, a pushed image's RepoId, a snapshot id…).
     /// - Throws: a ``WorkerError`` whose message is shown to the user.
-    func build(_ request: WorkerJob, in directory: String, log: LogData, cancel: CancelSwitch) async throws -> String
+    func build(_ request: JobSpec, in directory: String, log: LogData, cancel: CancelSwitch) async throws -> String
 }
 
 /// Runs OBuilder specs for the worker. Implemented over the OBuilder store and sandbox; a
@@ -33,7 +34,7 @@ public protocol OBuilderBackend: Sendable {
     func build(
         spec: String,
         in directory: String,
-        secrets: [WorkerJob.Secret],
+        secrets: [JobSpec.Secret],
         log: LogData,
         cancel: CancelSwitch
     )
@@ -55,7 +56,7 @@ public struct StandardJobBuilder: JobBuilder {
     }
 
     public func build(
-        _ request: WorkerJob,
+        _ request: JobSpec,
         in directory: String,
         log: LogData,
         cancel: CancelSwitch
@@ -76,9 +77,9 @@ public struct StandardJobBuilder: JobBuilder {
                 log: log,
                 cancel: cancel
             )
-        case .custom(let kind):
+        case .custom(let custom):
             GitContext.logger.warning(
-                "The default cluster_worker build does not support any custom jobs (kind: \(kind))"
+                "The default cluster_worker build does not support any custom jobs (kind: \(custom.kind))"
             )
             throw WorkerError(.unsupportedJob, "Unsupported custom job")
         }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import OClusterAPI
 import Synchronization
 
 /// Runs OBuilder jobs for the agent with ``OBuilderBuilder``: a snapshot store, a runc sandbox
@@ -94,7 +95,7 @@ public final class OBuilderJobBackend: OBuilderBackend {
     public func build(
         spec: String,
         in directory: String,
-        secrets: [WorkerJob.Secret],
+        secrets: [JobSpec.Secret],
         log: LogData,
         cancel: CancelSwitch
     ) async throws -> String {

@@ -4,6 +4,7 @@
 import CapnProtoRPC
 import Foundation
 import Logging
+import OClusterAPI
 import Synchronization
 
 extension WorkerAgent {
@@ -15,7 +16,7 @@ extension WorkerAgent {
     /// | cancelled | `Job cancelled` | error "Build cancelled" | `cancelled` |
     /// | ``WorkerError`` | its message | error "Build failed" | `fail` |
     /// | anything else | `Uncaught exception: …` | that error | `error` |
-    func execute(_ job: RunningJob, request: Result<WorkerJob, any Error>, weight: Int) async {
+    func execute(_ job: RunningJob, request: Result<JobSpec, any Error>, weight: Int) async {
         let clock = ContinuousClock()
         let started = clock.now
         job.log.info("Building on \(configuration.name)")
@@ -24,7 +25,12 @@ extension WorkerAgent {
         do {
             let request = try request.get()
             logRequest(request)
-            let output = try await context.withContext(request.source, log: job.log, cancel: job.cancel) { directory in
+            let output = try await context.withContext(
+                GitContext.Source(job: request),
+                log: job.log,
+                cancel: job.cancel
+            ) {
+                directory in
                 try await builder.build(request, in: directory, log: job.log, cancel: job.cancel)
             }
             job.log.info("Job succeeded")
@@ -60,7 +66,7 @@ extension WorkerAgent {
     }
 
     /// The worker's own log line about a new job (the job's log does not get the Dockerfile).
-    private func logRequest(_ request: WorkerJob) {
+    private func logRequest(_ request: JobSpec) {
         switch request.action {
         case .docker(let docker):
             switch docker.dockerfile {
@@ -75,8 +81,8 @@ extension WorkerAgent {
             logger.info(
                 "Got request to build (\(request.cacheHint)):\n\(spec.trimmingCharacters(in: .whitespacesAndNewlines))"
             )
-        case .custom(let kind):
-            logger.info("Got request to build a job of kind \"\(kind)\"")
+        case .custom(let custom):
+            logger.info("Got request to build a job of kind \"\(custom.kind)\"")
         }
     }
 }

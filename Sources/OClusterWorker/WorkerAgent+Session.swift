@@ -156,10 +156,13 @@ extension WorkerAgent {
     }
 
     /// Pops one job, reading its description at once (the reply is then released).
-    private static func pop(_ queue: Queue.Client, job: RunningJob) async throws -> Result<WorkerJob, any Error> {
+    private static func pop(_ queue: Queue.Client, job: RunningJob) async throws -> Result<JobSpec, any Error> {
         let response = try await queue.pop(job: Job.client(JobServer(job: job)))
         do {
-            return .success(try WorkerJob(reading: try response.results.descr))
+            return .success(try JobSpec(reading: try response.results.descr))
+        } catch let error as JobSpecError {
+            // A job the worker cannot read fails like any other bad request: its log says why.
+            return .failure(WorkerError(.invalidRequest, error.message))
         } catch {
             return .failure(error)
         }

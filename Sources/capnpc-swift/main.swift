@@ -6,6 +6,7 @@
 // per requested schema is written there.
 
 import CapnProtoCodeGen
+import OClusterVersion
 
 #if canImport(Glibc)
 import Glibc
@@ -34,6 +35,11 @@ func fail(_ message: String) -> Never {
     let line = Array("capnpc-swift: \(message)\n".utf8)
     _ = line.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
     exit(1)
+}
+
+if CommandLine.arguments.dropFirst().contains("--version") {
+    print(OClusterVersion.current)
+    exit(0)
 }
 
 if CommandLine.arguments.dropFirst().contains(where: { $0 == "--help" || $0 == "-h" }) {

@@ -3,75 +3,92 @@
 
 import ArgumentParser
 import OClusterCLISupport
+import OClusterClient
 
-struct AddClient: AsyncParsableCommand {
+struct AddClient: AsyncParsableCommand, CmdlinerCommand {
     static let configuration = CommandConfiguration(
         commandName: "add-client",
         abstract: "Create a new client endpoint for submitting jobs (prints its URI; redirect it to a .cap file)."
     )
+    static let synopsis = "add-client [--connect=ADDR] [OPTION]… ID"
     @OptionGroup var common: Common
-    @Argument(help: "Unique name or ID for the client.") var id: String
+    @Argument(help: ArgumentHelp("Unique name or ID for the client.", valueName: "ID")) var id: String?
 
-    func run() async throws { try await common.run { try await $0.addClient(id) } }
+    func run() async throws {
+        try await common.run(requiring: [("ID", id)]) { try await $0.addClient(id ?? "") }
+    }
 }
 
-struct RemoveClient: AsyncParsableCommand {
+struct RemoveClient: AsyncParsableCommand, CmdlinerCommand {
     static let configuration = CommandConfiguration(commandName: "remove-client", abstract: "Unregister a client.")
+    static let synopsis = "remove-client [--connect=ADDR] [OPTION]… ID"
     @OptionGroup var common: Common
-    @Argument(help: "Unique name or ID for the client.") var id: String
+    @Argument(help: ArgumentHelp("Unique name or ID for the client.", valueName: "ID")) var id: String?
 
-    func run() async throws { try await common.run { try await $0.removeClient(id) } }
+    func run() async throws {
+        try await common.run(requiring: [("ID", id)]) { try await $0.removeClient(id ?? "") }
+    }
 }
 
-struct ListClients: AsyncParsableCommand {
+struct ListClients: AsyncParsableCommand, CmdlinerCommand {
     static let configuration = CommandConfiguration(commandName: "list-clients", abstract: "List registered clients.")
+    static let synopsis = "list-clients [--connect=ADDR] [OPTION]…"
     @OptionGroup var common: Common
 
     func run() async throws { try await common.run { try await $0.listClients() } }
 }
 
-struct SetRate: AsyncParsableCommand {
+struct SetRate: AsyncParsableCommand, CmdlinerCommand {
     static let configuration = CommandConfiguration(
         commandName: "set-rate",
         abstract: "Set expected number of parallel jobs for a pool/client combination."
     )
+    static let synopsis = "set-rate [--connect=ADDR] [OPTION]… POOL ID RATE"
     @OptionGroup var common: Common
-    @Argument(help: "Pool to use.") var pool: String
-    @Argument(help: "Unique name or ID for the client.") var client: String
-    @Argument(help: "Number of parallel jobs.") var rate: Double
+    @Argument(help: ArgumentHelp("Pool to use.", valueName: "POOL")) var pool: String?
+    @Argument(help: ArgumentHelp("Unique name or ID for the client.", valueName: "ID")) var client: String?
+    @Argument(help: ArgumentHelp("Number of parallel jobs.", valueName: "RATE")) var rate: String?
 
-    func run() async throws { try await common.run { try await $0.setRate(pool: pool, client: client, rate: rate) } }
+    func run() async throws {
+        try Common.require([("POOL", pool), ("ID", client), ("RATE", rate)])
+        let rate = try OCamlFloat.parse(rate ?? "")
+        try await common.run { try await $0.setRate(pool: pool ?? "", client: client ?? "", rate: rate) }
+    }
 }
 
-struct Show: AsyncParsableCommand {
+struct Show: AsyncParsableCommand, CmdlinerCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Show information about a service, pool or worker."
     )
+    static let synopsis = "show [--connect=ADDR] [--terse] [OPTION]… [POOL] [WORKER]"
     @OptionGroup var common: Common
     @Flag(help: "Just list names of the workers.") var terse = false
-    @Argument(help: "Pool to use.") var pool: String?
-    @Argument(help: "Worker id.") var worker: String?
+    @Argument(help: ArgumentHelp("Pool to use.", valueName: "POOL")) var pool: String?
+    @Argument(help: ArgumentHelp("Worker id.", valueName: "WORKER")) var worker: String?
 
     func run() async throws {
         try await common.run { try await $0.show(pool: pool, worker: worker, terse: terse) }
     }
 }
 
-struct Exec: AsyncParsableCommand {
+struct Exec: AsyncParsableCommand, CmdlinerCommand {
     static let configuration = CommandConfiguration(
         commandName: "exec",
         abstract: "Execute a command for each worker in a pool.",
         discussion: "{} in the command is replaced by the worker name, e.g. ocluster-admin exec POOL -- ssh {} uptime."
     )
+    static let synopsis = "exec [--connect=ADDR] [OPTION]… POOL CMD…"
     @OptionGroup var common: Common
-    @Argument(help: "Pool to use.") var pool: String
-    @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.") var command: [String]
+    @Argument(help: ArgumentHelp("Pool to use.", valueName: "POOL")) var pool: String?
+    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The command and its arguments.", valueName: "CMD"))
+    var command: [String] = []
 
     func run() async throws {
         let command = self.command.first == "--" ? Array(self.command.dropFirst()) : self.command
-        guard !command.isEmpty else { throw ValidationError("Missing command to execute.") }
-        try await common.run { try await $0.exec(pool: pool, command: command) }
+        try await common.run(requiring: [("POOL", pool), ("CMD", command.isEmpty ? nil : "")]) { session in
+            try await session.exec(pool: pool ?? "", command: command)
+        }
     }
 }
 
@@ -79,25 +96,26 @@ struct Exec: AsyncParsableCommand {
 struct WorkerSelection: ParsableArguments {
     @Flag(help: "All workers.") var all = false
     @Flag(name: .customLong("auto-create"), help: "Create worker first if unknown.") var autoCreate = false
-    @Argument(help: "Pool to use.") var pool: String
-    @Argument(help: "Worker id.") var worker: String?
+    @Argument(help: ArgumentHelp("Pool to use.", valueName: "POOL")) var pool: String?
+    @Argument(help: ArgumentHelp("Worker id.", valueName: "WORKER")) var worker: String?
 }
 
-struct Pause: AsyncParsableCommand {
+struct Pause: AsyncParsableCommand, CmdlinerCommand {
     static let configuration = CommandConfiguration(
         commandName: "pause",
         abstract: "Set a worker to be unavailable for further jobs.",
         aliases: ["pause-worker"]
     )
+    static let synopsis = "pause [OPTION]… POOL [WORKER]"
     @OptionGroup var common: Common
     @OptionGroup var selection: WorkerSelection
     @Flag(help: "Wait until no jobs are running.") var wait = false
 
     func run() async throws {
-        try await common.run { session in
+        try await common.run(requiring: [("POOL", selection.pool)]) { session in
             try await session.setActive(
-                active: false,
-                pool: selection.pool,
+                false,
+                pool: selection.pool ?? "",
                 worker: selection.worker,
                 all: selection.all,
                 autoCreate: selection.autoCreate,
@@ -107,20 +125,21 @@ struct Pause: AsyncParsableCommand {
     }
 }
 
-struct Unpause: AsyncParsableCommand {
+struct Unpause: AsyncParsableCommand, CmdlinerCommand {
     static let configuration = CommandConfiguration(
         commandName: "unpause",
         abstract: "Resume a paused worker.",
         aliases: ["unpause-worker"]
     )
+    static let synopsis = "unpause [--all] [--auto-create] [--connect=ADDR] [OPTION]… POOL [WORKER]"
     @OptionGroup var common: Common
     @OptionGroup var selection: WorkerSelection
 
     func run() async throws {
-        try await common.run { session in
+        try await common.run(requiring: [("POOL", selection.pool)]) { session in
             try await session.setActive(
-                active: true,
-                pool: selection.pool,
+                true,
+                pool: selection.pool ?? "",
                 worker: selection.worker,
                 all: selection.all,
                 autoCreate: selection.autoCreate,
@@ -130,20 +149,26 @@ struct Unpause: AsyncParsableCommand {
     }
 }
 
-struct Update: AsyncParsableCommand {
+struct Update: AsyncParsableCommand, CmdlinerCommand {
     static let configuration = CommandConfiguration(commandName: "update", abstract: "Drain and then update worker(s).")
+    static let synopsis = "update [--connect=ADDR] [OPTION]… POOL [WORKER]"
     @OptionGroup var common: Common
-    @Argument(help: "Pool to use.") var pool: String
-    @Argument(help: "Worker id.") var worker: String?
+    @Argument(help: ArgumentHelp("Pool to use.", valueName: "POOL")) var pool: String?
+    @Argument(help: ArgumentHelp("Worker id.", valueName: "WORKER")) var worker: String?
 
-    func run() async throws { try await common.run { try await $0.update(pool: pool, worker: worker) } }
+    func run() async throws {
+        try await common.run(requiring: [("POOL", pool)]) { try await $0.update(pool: pool ?? "", worker: worker) }
+    }
 }
 
-struct Forget: AsyncParsableCommand {
+struct Forget: AsyncParsableCommand, CmdlinerCommand {
     static let configuration = CommandConfiguration(commandName: "forget", abstract: "Forget about an old worker.")
+    static let synopsis = "forget [--connect=ADDR] [OPTION]… POOL [WORKER]"
     @OptionGroup var common: Common
-    @Argument(help: "Pool to use.") var pool: String
-    @Argument(help: "Worker id.") var worker: String?
+    @Argument(help: ArgumentHelp("Pool to use.", valueName: "POOL")) var pool: String?
+    @Argument(help: ArgumentHelp("Worker id.", valueName: "WORKER")) var worker: String?
 
-    func run() async throws { try await common.run { try await $0.forget(pool: pool, worker: worker) } }
+    func run() async throws {
+        try await common.run(requiring: [("POOL", pool)]) { try await $0.forget(pool: pool ?? "", worker: worker) }
+    }
 }

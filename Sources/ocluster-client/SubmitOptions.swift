@@ -6,13 +6,13 @@ import Foundation
 import OClusterAPI
 import OClusterCLISupport
 
-/// The options both submit commands share (ocluster's `submit_options`).
+/// The options both submit commands share (ocluster's `submit_options_common`).
 struct SubmitOptions: ParsableArguments {
     @OptionGroup var connect: ConnectOptions
     @OptionGroup var logging: LoggingOptions
 
     @Option(help: ArgumentHelp("The pool to use.", valueName: "ID"))
-    var pool: String
+    var pool: String?
 
     @Option(name: .customLong("cache-hint"), help: "Hint used to group similar builds to improve caching.")
     var cacheHint = ""
@@ -32,33 +32,50 @@ struct SubmitOptions: ParsableArguments {
     @Argument(help: ArgumentHelp("Git commit to use as context (full commit hash).", valueName: "HASH"))
     var commits: [String] = []
 
-    /// Reads `--secret ID:FILE` values (the file's content is the secret).
-    func readSecrets() throws -> [(id: String, value: String)] {
-        try secrets.map { spec in
-            guard let colon = spec.firstIndex(of: ":"), colon != spec.startIndex else {
-                throw ValidationError("--secret \"\(spec)\": expected ID:FILE")
+    /// What Cmdliner checks while parsing, in its order: the cap file, the pool, the secrets.
+    func check() throws -> (capFile: String, pool: String, secrets: [(id: String, path: String)]) {
+        let capFile = try connect.capFile()
+        guard let pool else { throw UsageError.missingOption("--pool") }
+        let secrets = try secrets.map { spec in
+            guard let colon = spec.firstIndex(of: ":") else {
+                throw UsageError("option '--secret': invalid value '\(spec)', missing a ':' separator", wraps: true)
             }
             let path = String(spec[spec.index(after: colon)...])
-            guard let contents = FileManager.default.contents(atPath: path) else {
-                throw ValidationError("--secret \"\(spec)\": cannot read \"\(path)\"")
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw UsageError(
+                    "option '--secret': invalid element in pair ('\(spec)'): no '\(path)' file or directory",
+                    wraps: true
+                )
             }
-            return (id: String(spec[..<colon]), value: String(decoding: contents, as: UTF8.self))
+            return (id: String(spec[..<colon]), path: path)
         }
+        return (capFile, pool, secrets)
     }
 
-    /// The cap file, which every submit needs.
-    func capFile() throws -> String {
-        guard let cap = connect.connect else {
-            throw ValidationError("Missing -c/--connect: the path of a submission .cap file.")
+    /// The job's source, checked as ocluster's client checks it before connecting.
+    func source() throws -> JobSpec.Source? {
+        guard let repository else { return nil }
+        let source = JobSpec.Source(repository: repository, commits: commits)
+        do {
+            try source.validate()
+        } catch {
+            throw UncaughtFailure(error.message)
         }
-        return cap
+        return source
     }
 }
 
-/// Reads a whole text file for an option, with a clear error naming the option.
-func readFile(_ path: String, for option: String) throws -> String {
+/// Cmdliner's `file` converter for an option: the path must exist.
+func existingFile(_ path: String?, option: String) throws -> String? {
+    guard let path else { return nil }
+    guard FileManager.default.fileExists(atPath: path) else { throw UsageError.noSuchFile(path, option: option) }
+    return path
+}
+
+/// A whole file, as ocluster reads specs, Dockerfiles and secrets (after connecting).
+func readWholeFile(_ path: String) throws -> String {
     guard let contents = FileManager.default.contents(atPath: path) else {
-        throw ValidationError("\(option) \"\(path)\": cannot read the file")
+        throw UncaughtFailure("Cannot read \(ocamlQuoted(path))")
     }
     return String(decoding: contents, as: UTF8.self)
 }

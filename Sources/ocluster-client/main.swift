@@ -3,9 +3,10 @@
 
 import ArgumentParser
 import OClusterCLISupport
+import OClusterVersion
 
 /// `ocluster-client`: submits a job and streams its log, with ocluster's subcommands and flags
-/// (`bin/client.ml`). Wiring only: requests are checked and written by `OClusterAPI.JobRequest`.
+/// (`bin/client.ml`). Wiring only: the flow is `OClusterClient`'s.
 struct ClientCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ocluster-client",
@@ -16,20 +17,11 @@ struct ClientCommand: AsyncParsableCommand {
             argument. The job's log is written to standard output as it arrives; the exit status says whether \
             the job succeeded; Ctrl-C cancels the job on the cluster.
             """,
+        version: OClusterVersion.current,
         subcommands: [SubmitDocker.self, SubmitOBuilder.self]
     )
 }
 
 let subcommandNames: Set<String> = ["submit-docker", "submit-obuilder", "help"]
 let arguments = ConnectArgument.normalize(Array(CommandLine.arguments.dropFirst()), subcommands: subcommandNames)
-// `main(_:)` with explicit arguments is the synchronous entry point, so parse and run by hand.
-do {
-    var command = try ClientCommand.parseAsRoot(arguments)
-    switch command {
-    case let docker as SubmitDocker: try await docker.run()
-    case let obuilder as SubmitOBuilder: try await obuilder.run()
-    default: try command.run()
-    }
-} catch {
-    ClientCommand.exit(withError: error)
-}
+await runCommand(ClientCommand.self, arguments)

@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import OClusterCLISupport
 import OClusterScheduler
+import OClusterVersion
 
 /// `ocluster-scheduler`: flags as ocluster's (`bin/scheduler.ml`); wiring only.
 struct SchedulerCommand: AsyncParsableCommand {
@@ -17,7 +18,8 @@ struct SchedulerCommand: AsyncParsableCommand {
             their service IDs are derived from the key file, so the files stay valid across restarts. State \
             (cache hints, client rates, known and paused workers, client endpoints) lives in STATE-DIR/scheduler.db; \
             queued jobs do not survive a restart. SIGTERM or SIGINT shuts down gracefully.
-            """
+            """,
+        version: OClusterVersion.current
     )
 
     @OptionGroup var vat: VatOptions

@@ -5,6 +5,7 @@ import ArgumentParser
 import CapnProtoNetwork
 import Foundation
 import OClusterCLISupport
+import OClusterVersion
 import OClusterWorker
 import Synchronization
 
@@ -23,7 +24,8 @@ struct WorkerCommand: AsyncParsableCommand {
             reconnects with backoff. On a rolling update (ocluster-admin update) it finishes its running jobs \
             and exits with status 1 so that its service manager restarts it. SIGTERM or SIGINT cancels running \
             jobs and exits.
-            """
+            """,
+        version: OClusterVersion.current
     )
 
     @Argument(help: ArgumentHelp("The pool's .cap file (instead of --connect).", valueName: "CAP-FILE"))

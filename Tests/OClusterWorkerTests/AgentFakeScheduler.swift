@@ -169,7 +169,7 @@ final class ScriptedBuilder: JobBuilder {
         waiter?.resume()
     }
 
-    func build(_ request: WorkerJob, in directory: String, log: LogData, cancel: CancelSwitch) async throws -> String {
+    func build(_ request: JobSpec, in directory: String, log: LogData, cancel: CancelSwitch) async throws -> String {
         let index = state.withLock { state in
             defer { state.started += 1 }
             return state.started

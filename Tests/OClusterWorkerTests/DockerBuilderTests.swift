@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import Foundation
+import OClusterAPI
 import OClusterWorker
 import Testing
 
@@ -9,7 +10,12 @@ import Testing
 struct DockerBuilderTests {
     @Test("docker build arguments are ocluster's, in its order")
     func arguments() {
-        let job = DockerJob(dockerfile: .path("Dockerfile"), buildArgs: ["A=1", "B=2"], squash: true, buildkit: true)
+        let job = JobSpec.Docker(
+            dockerfile: .path("Dockerfile"),
+            buildArgs: ["A=1", "B=2"],
+            squash: true,
+            buildkit: true
+        )
         let ocluster = DockerBuilder(configuration: DockerConfiguration())
         #expect(
             ocluster.buildArguments(
@@ -27,7 +33,7 @@ struct DockerBuilderTests {
         let offline = DockerBuilder(configuration: DockerConfiguration(pull: false, network: "none"))
         #expect(
             offline.buildArguments(
-                DockerJob(dockerfile: .contents("")),
+                JobSpec.Docker(dockerfile: .contents("")),
                 dockerfile: "/c/Dockerfile",
                 context: "/c",
                 secretFiles: [],
@@ -66,11 +72,11 @@ struct DockerBuilderTests {
 
     @Test("Push targets split at the last colon")
     func targets() throws {
-        let target = try ImageTarget(parsing: "registry:5000/org/repo:tag")
+        let target = try JobSpec.ImageID(parsing: "registry:5000/org/repo:tag")
         #expect(target.repository == "registry:5000/org/repo" && target.tag == "tag")
-        #expect(throws: WorkerError(.invalidRequest, "")) { try ImageTarget(parsing: "no-tag") }
-        #expect(throws: WorkerError(.invalidRequest, "")) { try ImageTarget(parsing: ":tag") }
-        #expect(throws: WorkerError(.invalidRequest, "")) { try ImageTarget(parsing: "repo:") }
+        #expect(throws: JobSpecError(.invalidImageID, "")) { try JobSpec.ImageID(parsing: "no-tag") }
+        #expect(throws: JobSpecError(.invalidImageID, "")) { try JobSpec.ImageID(parsing: ":tag") }
+        #expect(throws: JobSpecError(.invalidImageID, "")) { try JobSpec.ImageID(parsing: "repo:") }
     }
 
     @Test("Pushing to a repository not in --allow-push is refused before anything runs")
@@ -82,7 +88,7 @@ struct DockerBuilderTests {
         let error = await #expect(throws: WorkerError(.pushRefused, "")) {
             try await builder.push(
                 "sha256:abc",
-                to: try ImageTarget(parsing: "other/repo:latest"),
+                to: try JobSpec.ImageID(parsing: "other/repo:latest"),
                 credentials: nil,
                 log: log,
                 cancel: CancelSwitch()

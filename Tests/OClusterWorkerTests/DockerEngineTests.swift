@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import Foundation
+import OClusterAPI
 import OClusterWorker
 import Testing
 
@@ -12,9 +13,9 @@ struct DockerEngineTests {
     /// Checks a commit out of a fresh repository and builds it.
     private func buildFromGit(
         _ files: [String: String],
-        job: DockerJob,
+        job: JobSpec.Docker,
         configuration: DockerConfiguration,
-        secrets: [WorkerJob.Secret] = [],
+        secrets: [JobSpec.Secret] = [],
         log: LogData = LogData(),
         cancel: CancelSwitch = CancelSwitch()
     ) async throws -> String {
@@ -46,7 +47,7 @@ struct DockerEngineTests {
             """
         let imageID = try await buildFromGit(
             ["docker/Dockerfile": dockerfile, "hello.txt": "hello from git\n"],
-            job: DockerJob(dockerfile: .path("docker/Dockerfile"), buildArgs: ["GREETING=hi"]),
+            job: JobSpec.Docker(dockerfile: .path("docker/Dockerfile"), buildArgs: ["GREETING=hi"]),
             configuration: configuration,
             log: log
         )
@@ -67,7 +68,7 @@ struct DockerEngineTests {
         let log = LogData()
         let imageID = try await buildFromGit(
             ["data.txt": "inline\n"],
-            job: DockerJob(
+            job: JobSpec.Docker(
                 dockerfile: .contents(
                     "FROM local/busybox:latest\nLABEL nonce=\(UUID().uuidString)\nCOPY data.txt /\nRUN cat /data.txt\n"
                 )
@@ -87,7 +88,7 @@ struct DockerEngineTests {
         let error = await #expect(throws: WorkerError(.commandFailed, "")) {
             try await buildFromGit(
                 ["x": "x"],
-                job: DockerJob(
+                job: JobSpec.Docker(
                     dockerfile: .contents(
                         "FROM local/busybox:latest\nLABEL nonce=\(UUID().uuidString)\nRUN echo about-to-fail && exit 3\n"
                     )
@@ -114,7 +115,7 @@ struct DockerEngineTests {
         await #expect(throws: WorkerError(.cancelled, "")) {
             try await buildFromGit(
                 ["x": "x"],
-                job: DockerJob(
+                job: JobSpec.Docker(
                     dockerfile: .contents(
                         "FROM local/busybox:latest\nLABEL nonce=\(UUID().uuidString)\nRUN echo sleeping-now && sleep 60\n"
                     )
@@ -138,7 +139,7 @@ struct DockerEngineTests {
         let log = LogData()
         let imageID = try await buildFromGit(
             ["x": "x"],
-            job: DockerJob(
+            job: JobSpec.Docker(
                 dockerfile: .contents(
                     "FROM local/busybox:latest\nRUN --mount=type=secret,id=token wc -c /run/secrets/token # \(UUID().uuidString)\n"
                 ),

@@ -29,7 +29,7 @@ struct DockerPruneTests {
     private func pruneScenario(_ engine: PrivateDockerEngine, context: String) async throws {
         // An untagged image from the legacy builder, and BuildKit cache records from the Debian client.
         let dangling = try await DockerBuilder(configuration: engine.configuration()).build(
-            DockerJob(dockerfile: .contents("FROM local/busybox:latest\nRUN echo dangling > /d.txt\n")),
+            JobSpec.Docker(dockerfile: .contents("FROM local/busybox:latest\nRUN echo dangling > /d.txt\n")),
             context: context,
             secrets: [],
             log: LogData(),
@@ -40,7 +40,10 @@ struct DockerPruneTests {
             return
         }
         _ = try await DockerBuilder(configuration: engine.configuration(executable: "/usr/bin/docker")).build(
-            DockerJob(dockerfile: .contents("FROM local/busybox:latest\nRUN echo cached > /c.txt\n"), buildkit: true),
+            JobSpec.Docker(
+                dockerfile: .contents("FROM local/busybox:latest\nRUN echo cached > /c.txt\n"),
+                buildkit: true
+            ),
             context: context,
             secrets: [],
             log: LogData(),

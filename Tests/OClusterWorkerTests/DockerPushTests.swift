@@ -101,10 +101,12 @@ struct DockerPushTests {
             let log = LogData()
             let error = await #expect(throws: WorkerError(.commandFailed, "")) {
                 try await builder.run(
-                    DockerJob(
+                    JobSpec.Docker(
                         dockerfile: .contents("FROM local/busybox:latest\nLABEL nonce=\(UUID().uuidString)\n"),
-                        pushTarget: try ImageTarget(parsing: repository + ":v1"),
-                        pushCredentials: .init(user: TestRegistry.user, password: "wrong")
+                        push: JobSpec.Push(
+                            target: try JobSpec.ImageID(parsing: repository + ":v1"),
+                            credentials: .init(user: TestRegistry.user, password: "wrong")
+                        )
                     ),
                     context: context.path,
                     secrets: [],
@@ -126,6 +128,6 @@ struct DockerPushTests {
         ] as [(String, String?)]
     )
     func loginRegistry(repository: String, registry: String?) throws {
-        #expect(try ImageTarget(parsing: repository + ":tag").registry == registry)
+        #expect(try JobSpec.ImageID(parsing: repository + ":tag").registry == registry)
     }
 }

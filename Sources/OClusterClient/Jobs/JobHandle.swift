@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import CapnProtoRPC
+import OClusterAPI
+
+/// A job just submitted: its ticket and, pipelined on it, the job itself.
+///
+/// As ocluster's client uses the API: `submit` returns a `Ticket`, and `Ticket.job` is called at
+/// once without waiting, so the log can be read as soon as a worker takes the job (calls on the
+/// job wait until then).
+public struct JobHandle: Sendable {
+    /// The ticket: cancelling it withdraws the job while it is queued.
+    public let ticket: Ticket.Client
+    /// The job, usable before a worker has taken it.
+    public let job: Job.Client
+
+    /// A handle on a ticket and its job.
+    public init(ticket: Ticket.Client, job: Job.Client) {
+        self.ticket = ticket
+        self.job = job
+    }
+
+    /// The job's log from the start.
+    public var log: JobLog { JobLog(job: job) }
+
+    /// The job's log from byte `offset` on.
+    public func log(from offset: Int64) -> JobLog { JobLog(job: job, from: offset) }
+
+    /// Waits for the job to finish and returns its output (`""`, a pushed image's digest, an
+    /// OBuilder snapshot id…).
+    ///
+    /// - Throws: the job's `RPCError` when it failed (`Build failed`, `Build cancelled`, or why it
+    ///   could not be queued).
+    public func result() async throws -> String {
+        try await job.result().results.output
+    }
+
+    /// Asks the cluster to cancel the job: the ticket (while queued) and the job (once running).
+    /// Errors are ignored, as the job may have ended already.
+    public func cancel() async {
+        _ = try? await ticket.cancel()
+        _ = try? await job.cancel()
+    }
+}
+
+extension Submission.Client {
+    /// Submits `spec` to `pool`.
+    ///
+    /// The job is checked first (``JobSpec/validate()``), then sent; the call is not awaited, so
+    /// a refusal by the scheduler (unknown pool, revoked client) shows up on the handle's first
+    /// call, as in ocluster.
+    ///
+    /// - Throws: ``OClusterClientError/Code/invalidJob`` with the ``JobSpecError`` as its cause.
+    public func submit(
+        _ spec: JobSpec,
+        pool: String,
+        urgent: Bool = false
+    ) async throws(OClusterClientError)
+        -> JobHandle
+    {
+        do {
+            try spec.validate()
+        } catch {
+            throw OClusterClientError(.invalidJob, error.message, cause: error)
+        }
+        let submitted = await submit { params, _ in
+            params.pool = pool
+            params.urgent = urgent
+            try spec.write(to: params.initDescr())
+        }
+        let ticket = Ticket.Client(submitted.pipeline(0))
+        let job = await ticket.job { _, _ in }
+        return JobHandle(ticket: ticket, job: Job.Client(job.pipeline(0)))
+    }
+}

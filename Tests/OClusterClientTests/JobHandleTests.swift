@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import CapnProtoRPC
+import OClusterAPI
+import OClusterClient
+import Testing
+
+/// A worker's job whose log and outcome are given up front.
+struct FakeJob: Job.Server {
+    let chunks: [[UInt8]]
+    let outcome: Result<String, RPCError>
+
+    func log(_ params: Job.LogParams.Reader, _ results: Job.LogResults.Builder, _ call: ServerCall) async throws {
+        var start = Int(params.start)
+        for chunk in chunks {
+            if start < chunk.count {
+                results.log = Array(chunk[start...])
+                results.next = params.start + Int64(chunk.count - start)
+                return
+            }
+            start -= chunk.count
+        }
+        results.log = []
+        results.next = params.start
+    }
+
+    func result(
+        _ params: Job.ResultParams.Reader,
+        _ results: Job.ResultResults.Builder,
+        _ call: ServerCall
+    )
+        async throws
+    {
+        results.output = try outcome.get()
+    }
+
+    func cancel(
+        _ params: Job.CancelParams.Reader,
+        _ results: Job.CancelResults.Builder,
+        _ call: ServerCall
+    )
+        async throws
+    {}
+}
+
+/// What `ocluster-client` prints while following a job (ocluster's `bin/client.ml`).
+@Suite struct JobHandleTests {
+    let captured = CapturedOutput()
+
+    func handle(_ job: Job.Client) -> JobHandle {
+        JobHandle(ticket: Ticket.Client(.broken(RPCError(.failed, "no ticket"))), job: job)
+    }
+
+    @Test func logThenQuotedResult() async throws {
+        let job = FakeJob(
+            chunks: [Array("Building on w1\n".utf8), Array("done\n".utf8)],
+            outcome: .success("sha\"1\n")
+        )
+        try await handle(Job.client(job)).follow(printingTo: captured.output)
+        #expect(captured.stdout == "Tailing log:\nBuilding on w1\ndone\nResult: \"sha\\\"1\\n\"\n")
+        #expect(captured.stderr == "")
+    }
+
+    @Test func emptyResultPrintsNothingMore() async throws {
+        let job = FakeJob(chunks: [Array("log\n".utf8)], outcome: .success(""))
+        try await handle(Job.client(job)).follow(printingTo: captured.output)
+        #expect(captured.stdout == "Tailing log:\nlog\n")
+    }
+
+    @Test func failedJobIsPrintedOnStdoutWithAFullStop() async throws {
+        let job = FakeJob(chunks: [Array("oops\n".utf8)], outcome: .failure(RPCError(.failed, "Build failed")))
+        let error = await #expect(throws: OClusterClientError(.reported, "")) {
+            try await handle(Job.client(job)).follow(printingTo: captured.output)
+        }
+        #expect(error?.message == "")
+        #expect(captured.stdout == "Tailing log:\noops\nFailed: Build failed.\n")
+    }
+
+    @Test func unreadableLogIsAnErrorTailingLogs() async throws {
+        let broken = Capability.broken(RPCError(.failed, "Pool ID \"x\" not one of {a}"))
+        let error = await #expect(throws: OClusterClientError(.log, "")) {
+            try await handle(Job.Client(broken)).follow(printingTo: captured.output)
+        }
+        #expect(error?.message == "Error tailing logs: Failed: Pool ID \"x\" not one of {a}")
+        #expect(captured.stdout == "Tailing log:\n")
+    }
+
+    @Test func logReadsFromAnOffsetAndEnds() async throws {
+        let job = FakeJob(chunks: [Array("abc".utf8), Array("def".utf8)], outcome: .success(""))
+        var chunks: [String] = []
+        for try await chunk in handle(Job.client(job)).log(from: 1) {
+            chunks.append(String(decoding: chunk, as: UTF8.self))
+        }
+        #expect(chunks == ["bc", "def"])
+    }
+}

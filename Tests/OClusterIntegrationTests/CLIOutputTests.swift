@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import Foundation
+import Testing
+
+/// Our `ocluster-admin` and `ocluster-client` print what ocluster's print, byte for byte, for
+/// every case in `Fixtures/cli-cases.json`: usage errors, bad cap files, every admin command and
+/// its failures, submits refused before and after connecting, and jobs that succeed and fail.
+///
+/// The expected stdout, stderr and exit status of each case are the OCaml CLIs' own, recorded by
+/// `scripts/compare-cli-output.sh OCAML_BIN_DIR --record` against ocluster's scheduler. Here the
+/// cases run in the same order against our scheduler and one worker, set up the same way.
+@Suite(.serialized) struct CLIOutputTests {
+    struct Fixture: Decodable {
+        var files: [String: String]
+        var cases: [Case]
+    }
+
+    struct Case: Decodable, CustomTestStringConvertible {
+        var name: String
+        var tool: String
+        var arguments: [String]
+        var worker: Bool
+        var stdout: String
+        var stderr: String
+        var status: Int32
+        var testDescription: String { name }
+    }
+
+    static func fixture() throws -> Fixture {
+        let url = try #require(Bundle.module.url(forResource: "Fixtures/cli-cases", withExtension: "json"))
+        return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+    }
+
+    @Test func outputMatchesOCluster() throws {
+        let fixture = try Self.fixture()
+        let cluster = try CLICluster(files: fixture.files)
+        defer { cluster.stop() }
+        for testCase in fixture.cases {
+            let tool = testCase.tool == "admin" ? "ocluster-admin" : "ocluster-client"
+            let result = try cluster.run(tool, testCase.arguments)
+            #expect(result.status == testCase.status, "\(testCase.name): exit status")
+            #expect(result.stdout == testCase.stdout, "\(testCase.name): stdout")
+            #expect(result.stderr == testCase.stderr, "\(testCase.name): stderr")
+        }
+    }
+}
+
+/// The fixture's cluster: a scheduler with pools `linux-x86_64` and `other` and client `alice`,
+/// and worker `w1` in `linux-x86_64`, in one directory the commands run in.
+final class CLICluster {
+    let directory: URL
+    let port: Int
+    private var processes: [Process] = []
+
+    init(files: [String: String]) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("ocluster-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("secrets"),
+            withIntermediateDirectories: true
+        )
+        for (name, contents) in files {
+            try contents.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        port = Int.random(in: 20000..<32000)
+        try start(
+            "ocluster-scheduler",
+            [
+                "--capnp-secret-key-file", "secrets/key.pem", "--capnp-listen-address", "tcp:127.0.0.1:\(port)",
+                "--secrets-dir", "secrets", "--state-dir", "state", "--pools", "linux-x86_64,other",
+                "--default-clients", "alice",
+            ],
+            log: "scheduler.log"
+        )
+        try waitFor("the scheduler's cap files") {
+            ["admin.cap", "pool-other.cap", "submit-alice.cap"].allSatisfy {
+                FileManager.default.fileExists(atPath: self.path("secrets/\($0)"))
+            }
+        }
+        let admin = try String(contentsOfFile: path("secrets/admin.cap"), encoding: .utf8)
+        // A port nothing listens on: below the ephemeral range, and not the scheduler's.
+        let closed = port == 19999 ? 19998 : 19999
+        try admin.replacingOccurrences(of: ":\(port)/", with: ":\(closed)/")
+            .write(toFile: path("refused.cap"), atomically: true, encoding: .utf8)
+        let service = try #require(admin.split(separator: "/").last)
+        try admin.replacingOccurrences(of: service, with: String(repeating: "A", count: 43) + "\n")
+            .write(toFile: path("wrongid.cap"), atomically: true, encoding: .utf8)
+        try ClusterHarness.makeBaseImage(into: directory.appendingPathComponent("images"))
+        try start(
+            "ocluster-worker",
+            [
+                "--connect", "secrets/pool-linux-x86_64.cap", "--name", "w1", "--capacity", "1",
+                "--state-dir", "worker-state", "--obuilder-store", "overlayfs:\(path("obuilder"))",
+                "--obuilder-base-images", path("images"),
+            ],
+            log: "worker.log"
+        )
+        try waitFor("worker w1") {
+            (try? self.run("ocluster-admin", ["-c", "secrets/admin.cap", "show", "linux-x86_64", "w1"]))?.stdout
+                == "w1: Running\n"
+        }
+    }
+
+    func path(_ relative: String) -> String { directory.appendingPathComponent(relative).path }
+
+    private func start(_ executable: String, _ arguments: [String], log: String) throws {
+        let process = Process()
+        process.executableURL = try ClusterHarness.executable(executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        _ = FileManager.default.createFile(atPath: path(log), contents: nil)
+        let handle = try FileHandle(forWritingTo: directory.appendingPathComponent(log))
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        processes.append(process)
+    }
+
+    struct Output {
+        var stdout: String
+        var stderr: String
+        var status: Int32
+    }
+
+    /// Runs a CLI in the cluster's directory; outputs are normalised as the recording script
+    /// normalises them (the port, and a new client's URI).
+    func run(_ executable: String, _ arguments: [String]) throws -> Output {
+        let process = Process()
+        process.executableURL = try ClusterHarness.executable(executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        process.standardInput = FileHandle.nullDevice
+        let id = UUID().uuidString
+        let files = ["out", "err"].map { path("\(id).\($0)") }
+        for file in files { _ = FileManager.default.createFile(atPath: file, contents: nil) }
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: files[0]))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: files[1]))
+        try process.run()
+        process.waitUntilExit()
+        defer { for file in files { try? FileManager.default.removeItem(atPath: file) } }
+        let read = { (file: String) in
+            self.normalise(String(decoding: FileManager.default.contents(atPath: file) ?? Data(), as: UTF8.self))
+        }
+        return Output(stdout: read(files[0]), stderr: read(files[1]), status: process.terminationStatus)
+    }
+
+    private func normalise(_ text: String) -> String {
+        text.replacing(#/capnp://sha-256:[A-Za-z0-9_-]+@127\.0\.0\.1:\d+/[A-Za-z0-9_-]+/#) { _ in
+            "capnp://sha-256:DIGEST@127.0.0.1:PORT/SERVICE"
+        }
+        .replacingOccurrences(of: "127.0.0.1:\(port)", with: "127.0.0.1:PORT")
+    }
+
+    private func waitFor(_ what: String, timeout: Double = 60, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try condition() { return }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        throw ClusterHarness.Failure(description: "timed out after \(timeout) s waiting for \(what)")
+    }
+
+    func stop() {
+        for process in processes.reversed() where process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
