@@ -25,17 +25,19 @@ final class ChildProcess {
     let process = Process()
     let output = Pipe()
 
-    init(_ executable: String, _ arguments: [String]) throws {
+    /// Starts `executable`; its standard error goes with its output, or nowhere with `dropErrors`.
+    init(_ executable: String, _ arguments: [String], dropErrors: Bool = false) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.standardOutput = output
-        process.standardError = output
+        process.standardError = dropErrors ? FileHandle.nullDevice : output
         try process.run()
     }
 
-    /// Runs to completion and returns (status, combined output).
-    static func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
-        let child = try ChildProcess(executable, arguments)
+    /// Runs to completion and returns (status, combined output), or only standard output with
+    /// `dropErrors` (where `ocluster-admin` says on stderr that it is connecting).
+    static func run(_ executable: String, _ arguments: [String], dropErrors: Bool = false) throws -> (Int32, String) {
+        let child = try ChildProcess(executable, arguments, dropErrors: dropErrors)
         let data = child.output.fileHandleForReading.readDataToEndOfFile()
         child.process.waitUntilExit()
         return (child.process.terminationStatus, String(decoding: data, as: UTF8.self))
@@ -70,7 +72,11 @@ struct SchedulerRestartTests {
     }
 
     func admin(_ arguments: [String]) throws -> (Int32, String) {
-        try ChildProcess.run(BuiltTools.path("ocluster-admin")!, [root + "/secrets/admin.cap"] + arguments)
+        try ChildProcess.run(
+            BuiltTools.path("ocluster-admin")!,
+            [root + "/secrets/admin.cap"] + arguments,
+            dropErrors: true
+        )
     }
 
     @Test(.timeLimit(.minutes(2)))
