@@ -136,6 +136,12 @@ private func usageError(for message: String) -> UsageError {
     if message.first?.isNumber == true, let list = message.range(of: " unexpected arguments: ") {
         return UsageError("too many arguments, don't know what to do with \(message[list.upperBound...])")
     }
+    if let missing = capture("Missing expected argument '") {
+        let name = missing.split(separator: " ")[0]
+        return name.hasPrefix("-")
+            ? UsageError.missingOption(String(name))
+            : UsageError.missingArguments([name.trimmingCharacters(in: ["<", ">"]).uppercased()])
+    }
     if let option = capture("Missing value for '") {
         return UsageError("option '\(option.split(separator: " ")[0])' needs an argument")
     }

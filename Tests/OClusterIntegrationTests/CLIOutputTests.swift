@@ -47,13 +47,13 @@ import Testing
         return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
     }
 
-    @Test func outputMatchesOCluster() throws {
+    @Test func outputMatchesOCluster() async throws {
         let fixture = try Self.fixture()
-        let cluster = try CLICluster(files: fixture.files)
+        let cluster = try await CLICluster.start(files: fixture.files)
         defer { cluster.stop() }
         for testCase in fixture.cases {
             let tool = testCase.tool == "admin" ? "ocluster-admin" : "ocluster-client"
-            let result = try cluster.run(tool, testCase.arguments)
+            let result = try await cluster.run(tool, testCase.arguments)
             #expect(result.status == testCase.status, "\(testCase.name): exit status")
             #expect(result.stdout == testCase.stdout, "\(testCase.name): stdout")
             let reply = Self.schedulerReplies[testCase.name]
@@ -65,12 +65,16 @@ import Testing
 
 /// The fixture's cluster: a scheduler with pools `linux-x86_64` and `other` and client `alice`,
 /// and worker `w1` in `linux-x86_64`, in one directory the commands run in.
-final class CLICluster {
+///
+/// Everything that waits awaits (process exits, polls), so the test holds no thread of the
+/// cooperative pool while the cluster works.
+final class CLICluster: @unchecked Sendable {
+    // @unchecked Sendable: used by one test at a time; `processes` is only appended to while starting.
     let directory: URL
     let port: Int
     private var processes: [Process] = []
 
-    init(files: [String: String]) throws {
+    private init(files: [String: String]) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("ocluster-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(
             at: directory.appendingPathComponent("secrets"),
@@ -80,6 +84,21 @@ final class CLICluster {
             try contents.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
         port = Int.random(in: 20000..<32000)
+    }
+
+    /// Starts the scheduler, writes the derived cap files, and starts the worker.
+    static func start(files: [String: String]) async throws -> CLICluster {
+        let cluster = try CLICluster(files: files)
+        do {
+            try await cluster.startProcesses()
+        } catch {
+            cluster.stop()
+            throw error
+        }
+        return cluster
+    }
+
+    private func startProcesses() async throws {
         try start(
             "ocluster-scheduler",
             [
@@ -89,7 +108,7 @@ final class CLICluster {
             ],
             log: "scheduler.log"
         )
-        try waitFor("the scheduler's cap files") {
+        try await waitFor("the scheduler's cap files") {
             ["admin.cap", "pool-other.cap", "submit-alice.cap"].allSatisfy {
                 FileManager.default.fileExists(atPath: self.path("secrets/\($0)"))
             }
@@ -112,8 +131,8 @@ final class CLICluster {
             ],
             log: "worker.log"
         )
-        try waitFor("worker w1") {
-            (try? self.run("ocluster-admin", ["-c", "secrets/admin.cap", "show", "linux-x86_64", "w1"]))?.stdout
+        try await waitFor("worker w1") {
+            (try? await self.run("ocluster-admin", ["-c", "secrets/admin.cap", "show", "linux-x86_64", "w1"]))?.stdout
                 == "w1: Running\n"
         }
     }
@@ -141,7 +160,7 @@ final class CLICluster {
 
     /// Runs a CLI in the cluster's directory; outputs are normalised as the recording script
     /// normalises them (the port, a new client's URI, OBuilder's snapshot ids).
-    func run(_ executable: String, _ arguments: [String]) throws -> Output {
+    func run(_ executable: String, _ arguments: [String]) async throws -> Output {
         let process = Process()
         process.executableURL = try ClusterHarness.executable(executable)
         process.arguments = arguments
@@ -152,8 +171,11 @@ final class CLICluster {
         for file in files { _ = FileManager.default.createFile(atPath: file, contents: nil) }
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: files[0]))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: files[1]))
+        let exited = AsyncStream<Void> { continuation in
+            process.terminationHandler = { _ in continuation.finish() }
+        }
         try process.run()
-        process.waitUntilExit()
+        for await _ in exited {}
         defer { for file in files { try? FileManager.default.removeItem(atPath: file) } }
         let read = { (file: String) in
             self.normalise(String(decoding: FileManager.default.contents(atPath: file) ?? Data(), as: UTF8.self))
@@ -169,11 +191,11 @@ final class CLICluster {
         .replacingOccurrences(of: "127.0.0.1:\(port)", with: "127.0.0.1:PORT")
     }
 
-    private func waitFor(_ what: String, timeout: Double = 60, _ condition: () throws -> Bool) throws {
+    private func waitFor(_ what: String, timeout: Double = 60, _ condition: () async throws -> Bool) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if try condition() { return }
-            Thread.sleep(forTimeInterval: 0.2)
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(200))
         }
         throw ClusterHarness.Failure(description: "timed out after \(timeout) s waiting for \(what)")
     }
