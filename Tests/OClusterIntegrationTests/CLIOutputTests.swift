@@ -4,61 +4,68 @@
 import Foundation
 import Testing
 
-/// Our `ocluster-admin` and `ocluster-client` print what ocluster's print, byte for byte, for
-/// every case in `Fixtures/cli-cases.json`: usage errors, bad cap files, every admin command and
-/// its failures, submits refused before and after connecting, and jobs that succeed and fail.
-///
-/// The expected stdout, stderr and exit status of each case are the OCaml CLIs' own, recorded by
-/// `scripts/compare-cli-output.sh OCAML_BIN_DIR --record` against ocluster's scheduler. Here the
-/// cases run in the same order against our scheduler and one worker, set up the same way.
-@Suite(.serialized) struct CLIOutputTests {
-    struct Fixture: Decodable {
-        var files: [String: String]
-        var cases: [Case]
-    }
+extension EndToEndTests {
+    /// Our `ocluster-admin` and `ocluster-client` print what ocluster's print, byte for byte, for
+    /// every case in `Fixtures/cli-cases.json`: usage errors, bad cap files, every admin command and
+    /// its failures, submits refused before and after connecting, and jobs that succeed and fail.
+    ///
+    /// The expected stdout, stderr and exit status of each case are the OCaml CLIs' own, recorded by
+    /// `scripts/compare-cli-output.sh OCAML_BIN_DIR --record` against ocluster's scheduler. Here the
+    /// cases run in the same order against our scheduler and one worker, set up the same way.
+    ///
+    /// Nested in ``EndToEndTests`` so that it runs after them rather than beside them: one cluster at a
+    /// time keeps the machine's other tests within their time limits.
+    @Suite struct CLIOutputTests {
+        struct Fixture: Decodable {
+            var files: [String: String]
+            var cases: [Case]
+        }
 
-    struct Case: Decodable, CustomTestStringConvertible {
-        var name: String
-        var tool: String
-        var arguments: [String]
-        var worker: Bool
-        var stdout: String
-        var stderr: String
-        var status: Int32
-        var testDescription: String { name }
-    }
+        struct Case: Decodable, CustomTestStringConvertible {
+            var name: String
+            var tool: String
+            var arguments: [String]
+            var worker: Bool
+            var stdout: String
+            var stderr: String
+            var status: Int32
+            var testDescription: String { name }
+        }
 
-    /// Where our scheduler's reply differs from ocluster's (both CLIs print a reply the same way):
-    /// per case, ocluster's words and ours. Differences in what the CLIs print have no place here.
-    static let schedulerReplies: [String: (ocluster: String, ours: String)] = [
-        // ocluster's pool asserts that a rate is positive; its client sees the assertion's generic error.
-        "set-rate-zero": ("Internal error from PoolAdmin.setRate", "Rate must be a positive number"),
-        // capnp-rpc words an unknown interface itself (in decimal, OCaml's `UL` suffix); so does our RPC layer.
-        "cap-file-wrong-interface": (
-            "Unknown interface 15947795302981486253UL", "method 0 of interface 0xdd51f35540dac6ad is not implemented"
-        ),
-        "client-admin-cap": (
-            "Unknown interface 17647539207975631938UL", "method 0 of interface 0xf4e8a768b32a7c42 is not implemented"
-        ),
-    ]
+        /// Where our scheduler's reply differs from ocluster's (both CLIs print a reply the same way):
+        /// per case, ocluster's words and ours. Differences in what the CLIs print have no place here.
+        static let schedulerReplies: [String: (ocluster: String, ours: String)] = [
+            // ocluster's pool asserts that a rate is positive; its client sees the assertion's generic error.
+            "set-rate-zero": ("Internal error from PoolAdmin.setRate", "Rate must be a positive number"),
+            // capnp-rpc words an unknown interface itself (in decimal, OCaml's `UL` suffix); so does our RPC layer.
+            "cap-file-wrong-interface": (
+                "Unknown interface 15947795302981486253UL",
+                "method 0 of interface 0xdd51f35540dac6ad is not implemented"
+            ),
+            "client-admin-cap": (
+                "Unknown interface 17647539207975631938UL",
+                "method 0 of interface 0xf4e8a768b32a7c42 is not implemented"
+            ),
+        ]
 
-    static func fixture() throws -> Fixture {
-        let url = try #require(Bundle.module.url(forResource: "Fixtures/cli-cases", withExtension: "json"))
-        return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
-    }
+        static func fixture() throws -> Fixture {
+            let url = try #require(Bundle.module.url(forResource: "Fixtures/cli-cases", withExtension: "json"))
+            return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+        }
 
-    @Test func outputMatchesOCluster() async throws {
-        let fixture = try Self.fixture()
-        let cluster = try await CLICluster.start(files: fixture.files)
-        defer { cluster.stop() }
-        for testCase in fixture.cases {
-            let tool = testCase.tool == "admin" ? "ocluster-admin" : "ocluster-client"
-            let result = try await cluster.run(tool, testCase.arguments)
-            #expect(result.status == testCase.status, "\(testCase.name): exit status")
-            #expect(result.stdout == testCase.stdout, "\(testCase.name): stdout")
-            let reply = Self.schedulerReplies[testCase.name]
-            let stderr = reply.map { testCase.stderr.replacingOccurrences(of: $0.ocluster, with: $0.ours) }
-            #expect(result.stderr == stderr ?? testCase.stderr, "\(testCase.name): stderr")
+        @Test func outputMatchesOCluster() async throws {
+            let fixture = try Self.fixture()
+            let cluster = try await CLICluster.start(files: fixture.files)
+            defer { cluster.stop() }
+            for testCase in fixture.cases {
+                let tool = testCase.tool == "admin" ? "ocluster-admin" : "ocluster-client"
+                let result = try await cluster.run(tool, testCase.arguments)
+                #expect(result.status == testCase.status, "\(testCase.name): exit status")
+                #expect(result.stdout == testCase.stdout, "\(testCase.name): stdout")
+                let reply = Self.schedulerReplies[testCase.name]
+                let stderr = reply.map { testCase.stderr.replacingOccurrences(of: $0.ocluster, with: $0.ours) }
+                #expect(result.stderr == stderr ?? testCase.stderr, "\(testCase.name): stderr")
+            }
         }
     }
 }
