@@ -4,6 +4,7 @@
 import CapnProtoRPC
 import Foundation
 import OClusterAPI
+import ProcessRunner
 
 extension AdminSession {
     /// `pause`/`unpause POOL [WORKER]` with `--all`, `--auto-create` and (pause only) `--wait`.
@@ -171,24 +172,35 @@ struct PrintProgress: OClusterAPI.Progress.Server {
     }
 }
 
-/// Runs a program found on `PATH` and waits for it; a non-zero exit is an ``AdminFailure``.
+/// Runs a program found on `PATH` and waits for it, on this terminal (its input, output and
+/// process group); a non-zero exit is an ``AdminFailure``.
 func runProcess(_ program: String, _ arguments: [String]) async throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [program] + arguments
-    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-        do {
-            try process.run()
-        } catch {
-            process.terminationHandler = nil
-            continuation.resume(throwing: AdminFailure("Cannot run \(program): \(error)"))
-        }
-    }
-    guard status == 0 else {
-        throw AdminFailure(
-            "Sub-process failed with \(process.terminationReason == .uncaughtSignal ? "signal" : "exit code") \(status)"
+    let command = Command(
+        label: program,
+        ["/usr/bin/env", program] + arguments,
+        environment: .inherited(adding: [:]),
+        standardInput: .inherit,
+        newProcessGroup: false
+    )
+    let outcome: ChildProcess.Outcome
+    do {
+        // Like the other workers' runs, this one goes on if a sibling fails.
+        outcome = try await ChildProcess.run(
+            command,
+            standardOutput: .inherit,
+            standardError: .inherit,
+            onCancel: .ignore
         )
+    } catch {
+        throw AdminFailure("Cannot run \(program): \(error)")
+    }
+    switch outcome.termination {
+    case .exited(0):
+        return
+    case .exited(let status):
+        throw AdminFailure("Sub-process failed with exit code \(status)")
+    case .signalled(let signal):
+        throw AdminFailure("Sub-process failed with signal \(signal)")
     }
 }
 
