@@ -89,7 +89,7 @@ extension ChildProcess {
         var noSignals = sigset_t()
         sigemptyset(&noSignals)
         posix_spawnattr_setsigmask(&attributes, &noSignals)
-        // Every signal back to its default: this process ignores SIGPIPE, and a child must not.
+        // Every signal back to its default, whatever this process ignores (SIGPIPE, say).
         var allSignals = sigset_t()
         sigfillset(&allSignals)
         posix_spawnattr_setsigdefault(&attributes, &allSignals)
