@@ -68,11 +68,12 @@ let package = Package(
         .target(
             name: "OClusterClient",
             dependencies: [
-                "OClusterAPI", "CapnProtoNetwork", "CapnProtoRPC", "CapnProto",
+                "OClusterAPI", "CapnProtoNetwork", "CapnProtoRPC", "CapnProto", "ProcessRunner",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Pools and the cache-hint affinity queue (pure), later the RPC services.
+        // Pools and the cache-hint affinity queue (pure), the scheduler actor, its RPC services,
+        // SQLite state and metrics.
         .target(
             name: "OClusterScheduler",
             dependencies: [
@@ -83,11 +84,21 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
-        // The worker: registration loop, job sources from git, Docker and OBuilder builders.
+        // Child processes: posix_spawn with only the descriptors given, process groups, output
+        // streamed or collected, kill on cancel. The one way the project runs a program.
+        .target(name: "ProcessRunner", dependencies: ["CapnProto"]),
+        // OBuilder: the spec language, the builder, the snapshot store and its backends, the runc
+        // sandbox. A library of its own (no RPC, no worker), as ocluster keeps obuilder.
+        .target(
+            name: "OBuilder",
+            dependencies: ["ProcessRunner", "CapnProto", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The worker: the agent (register, pull jobs, reconnect), git contexts, Docker builds and
+        // the adapter that runs OBuilder jobs.
         .target(
             name: "OClusterWorker",
             dependencies: [
-                "OClusterAPI", "CapnProtoRPC", "CapnProtoNetwork", "CapnProto",
+                "OClusterAPI", "CapnProtoRPC", "CapnProtoNetwork", "CapnProto", "OBuilder", "ProcessRunner",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -143,7 +154,7 @@ let package = Package(
         ),
 
         // Release-mode OBuilder benchmark: cold vs cached builds (scripts/obuilder-bench.sh).
-        .executableTarget(name: "obuilder-bench", dependencies: ["OClusterWorker"]),
+        .executableTarget(name: "obuilder-bench", dependencies: ["OBuilder"]),
 
         .testTarget(
             name: "CapnProtoTests",
@@ -172,9 +183,15 @@ let package = Package(
                 "CapnProtoTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner"]),
+        // OBuilder builds in a real runc sandbox (root, runc and busybox-static).
+        .testTarget(name: "OBuilderTests", dependencies: ["OBuilder", "ProcessRunner"]),
         .testTarget(
             name: "OClusterWorkerTests",
-            dependencies: ["OClusterWorker", "OClusterAPI", "CapnProtoRPC", "CapnProto", "CapnProtoTestSupport"]
+            dependencies: [
+                "OClusterWorker", "OBuilder", "ProcessRunner", "OClusterAPI", "CapnProtoRPC", "CapnProto",
+                "CapnProtoTestSupport",
+            ]
         ),
         // Separate processes (scheduler, workers, clients) over real TLS on 127.0.0.1.
         .testTarget(

@@ -4,8 +4,8 @@
 /// When to retry a lost connection: exponential backoff with jitter, reset after a session
 /// that stayed up long enough to count as healthy.
 ///
-/// A pure state machine (no clock, no randomness of its own) so it can be tested exactly;
-/// ``Reconnector`` drives it with a real or fake clock.
+/// A pure state machine (no clock, no randomness of its own) so it can be tested exactly; the
+/// worker's connection loop drives it.
 public struct ReconnectBackoff: Sendable, Hashable {
     /// The backoff parameters.
     public struct Configuration: Sendable, Hashable {

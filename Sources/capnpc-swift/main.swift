@@ -26,7 +26,8 @@ func readStandardInput() -> [UInt8] {
 }
 
 func write(_ contents: String, to path: String) -> Bool {
-    guard let file = fopen(path, "w") else { return false }
+    // "e": close-on-exec, as every descriptor the project opens.
+    guard let file = fopen(path, "we") else { return false }
     defer { fclose(file) }
     return fputs(contents, file) >= 0
 }

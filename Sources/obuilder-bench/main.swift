@@ -12,7 +12,7 @@
 // Build in release mode and make the base image with: scripts/obuilder-bench.sh.
 
 import Foundation
-import OClusterWorker
+import OBuilder
 
 /// A failed set-up or check; the benchmark stops.
 struct BenchFailure: Error, CustomStringConvertible {

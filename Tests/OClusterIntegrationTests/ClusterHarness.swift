@@ -44,7 +44,28 @@ final class ClusterHarness: @unchecked Sendable {
 
     deinit {
         stopAll()
+        removeLeftoverBuilds()
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Removes the containers and overlay mounts of builds whose worker was killed: restarting
+    /// the worker does that, but a test that failed first would leave them running.
+    private func removeLeftoverBuilds() {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        for entry in entries where entry.hasPrefix("worker-") {
+            let root = path(entry + "/obuilder-sandbox/runc")
+            for id in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] {
+                _ = try? Self.run("/usr/bin/env", ["runc", "--root", root, "delete", "--force", id])
+            }
+        }
+        let mountInfo = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        let mountPoints = mountInfo.split(separator: "\n").compactMap { line -> String? in
+            let fields = line.split(separator: " ")
+            return fields.count > 4 && fields[4].hasPrefix(directory.path + "/") ? String(fields[4]) : nil
+        }
+        for mountPoint in mountPoints.sorted(by: { $0.count > $1.count }) {
+            _ = umount2(mountPoint, Int32(MNT_DETACH))
+        }
     }
 
     func path(_ relative: String) -> String { directory.appendingPathComponent(relative).path }

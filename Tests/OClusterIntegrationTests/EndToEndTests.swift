@@ -142,6 +142,49 @@ import Testing
         #expect(Self.builder(next.output) == "worker-2", "\(next.output)")
     }
 
+    /// A killed worker's build must not hold the worker's scheduler connection (the scheduler
+    /// would go on showing the worker running the job, and its client would hang until the build
+    /// ended), and must not run on unsupervised: restarting the worker removes it.
+    @Test func killedWorkersBuildHoldsNoConnectionAndIsRemovedAtRestart() throws {
+        let cluster = try ClusterHarness()
+        try cluster.startScheduler()
+        try cluster.startWorker("worker-1")
+        try cluster.waitForWorker("worker-1")
+        let marker = "\(Int.random(in: 100_000...999_999))"
+        let client = try cluster.submitInBackground(
+            "orphan",
+            spec: #"((from busybox) (shell /bin/sh -c) (run (shell "echo started-long; sleep "#
+                + marker + #"")))"#
+        )
+        try cluster.waitFor("the job to start", timeout: 60) { cluster.log("orphan").contains("started-long") }
+        let worker = try #require(cluster.process("worker-1")).processIdentifier
+        let runc = try #require(
+            ProcessTable.children(of: worker).first { ProcessTable.commandLine($0).contains(" run --bundle ") }
+        )
+        // runc's 0, 1 and 2 are the pipes the worker gave it; nothing else of the worker's.
+        let shared = ProcessTable.sockets(andPipesOf: worker).intersection(
+            ProcessTable.sockets(andPipesOf: runc, from: 3)
+        )
+        #expect(shared.isEmpty, "runc inherited \(shared)")
+        #expect(!ProcessTable.processes(containing: "sleep \(marker)").isEmpty)
+
+        cluster.stop("worker-1", signal: SIGKILL)
+        let killed = ContinuousClock.now
+        try cluster.waitFor("the client to see the job fail", timeout: 60) { !client.isRunning }
+        #expect(killed.duration(to: .now) < .seconds(10), "the scheduler noticed the disconnect late")
+        #expect(client.terminationStatus == 1)
+        let shown = try cluster.admin(["show", cluster.pool]).output
+        #expect(!shown.contains("worker-1 (0): [] (1 running)"), "\(shown)")
+
+        // Nothing is left to stop the build until the worker starts again and removes it.
+        #expect(!ProcessTable.processes(containing: "sleep \(marker)").isEmpty)
+        try cluster.startWorker("worker-1")
+        try cluster.waitFor("the orphaned build to be removed", timeout: 60) {
+            ProcessTable.processes(containing: "sleep \(marker)").isEmpty
+        }
+        try cluster.waitForWorker("worker-1")
+    }
+
     @Test func restartedSchedulerIsFoundAgainByItsWorkers() throws {
         let cluster = try ClusterHarness()
         try cluster.startScheduler()

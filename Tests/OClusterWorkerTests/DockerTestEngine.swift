@@ -3,6 +3,7 @@
 
 import Foundation
 import OClusterWorker
+import ProcessRunner
 import Testing
 
 /// The Docker engine the tests build with: `scripts/start-dockerd.sh` starts a private dockerd

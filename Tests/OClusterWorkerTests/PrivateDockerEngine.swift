@@ -2,8 +2,10 @@
 // Copyright the swift-ocluster authors.
 
 import Foundation
+import ProcessRunner
 import Testing
 
+@testable import OBuilder
 @testable import OClusterWorker
 
 /// A dockerd of a test's own (vfs, no networking, everything under a temporary directory),

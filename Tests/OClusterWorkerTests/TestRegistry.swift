@@ -3,6 +3,7 @@
 
 import Foundation
 import OClusterWorker
+import ProcessRunner
 import Testing
 
 /// A real Docker registry (Debian's `docker-registry`, the Go distribution registry) on

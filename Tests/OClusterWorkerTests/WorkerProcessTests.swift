@@ -3,6 +3,7 @@
 
 import Foundation
 import OClusterWorker
+import ProcessRunner
 import Testing
 
 @Suite("Subprocesses for jobs")

@@ -3,6 +3,7 @@
 
 import Foundation
 import OClusterWorker
+import ProcessRunner
 import Testing
 
 /// A directory under the system temporary directory, removed by ``remove()``.

@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
-import Foundation
+import ProcessRunner
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension AdminSession {
     /// `exec POOL CMD…`: runs CMD once per known worker, all at once, with every argument that is
     /// exactly `{}` replaced by the worker's name; fails if any run fails.
     ///
-    /// The command is looked up on `PATH` and gets this process's standard output and error. A
-    /// command that cannot be run counts as exit code 127, as with a shell or ocluster's `execvp`,
+    /// The command is looked up on `PATH` and gets this process's standard input, output and
+    /// error. A command that cannot be run counts as exit code 127, as with ocluster's `execvp`,
     /// with nothing printed for it.
     ///
     /// - Throws: ``OClusterClientError/Code/command`` with ocluster's message
@@ -23,11 +29,7 @@ extension AdminSession {
     }
 }
 
-/// How a command run by `exec` ended.
-enum CommandStatus: Equatable {
-    case exited(Int32)
-    case signalled(Int32)
-
+extension Termination {
     /// ocluster's `check_exit_status`: fine for exit 0, else the failure it prints. Signal
     /// numbers are OCaml's own (negative for the signals OCaml knows).
     func check() throws(OClusterClientError) {
@@ -41,44 +43,31 @@ enum CommandStatus: Equatable {
     }
 }
 
-/// Runs a command found on `PATH` and waits for it.
+/// Runs a command found on `PATH` and waits for it, on this terminal (its input, output and
+/// process group), as ocluster's `Lwt_process.exec` does.
 enum CommandRunner {
-    static func run(_ arguments: [String]) async -> CommandStatus {
-        guard let program = arguments.first, let executable = lookUp(program) else { return .exited(127) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = Array(arguments.dropFirst())
-        return await withCheckedContinuation { continuation in
-            process.terminationHandler = { process in
-                continuation.resume(
-                    returning: process.terminationReason == .uncaughtSignal
-                        ? .signalled(process.terminationStatus) : .exited(process.terminationStatus)
-                )
-            }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(returning: .exited(127))
-            }
+    static func run(_ arguments: [String]) async -> Termination {
+        guard let program = arguments.first, !program.isEmpty else { return .exited(127) }
+        let command = Command(
+            label: program,
+            arguments,
+            environment: .inherited(adding: [:]),
+            standardInput: .inherit,
+            newProcessGroup: false
+        )
+        do {
+            // Like the other workers' runs, this one goes on if a sibling fails.
+            let outcome = try await ChildProcess.run(
+                command,
+                standardOutput: .inherit,
+                standardError: .inherit,
+                onCancel: .ignore
+            )
+            return outcome.termination
+        } catch {
+            // A program that cannot be run ends as a shell or execvp's child does, silently.
+            return .exited(127)
         }
-    }
-
-    /// `execvp`'s search: a name with a `/` as is, else the first executable file on `PATH`.
-    static func lookUp(_ program: String) -> String? {
-        let isExecutable = { (path: String) in
-            var isDirectory: ObjCBool = false
-            return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
-                && FileManager.default.isExecutableFile(atPath: path)
-        }
-        if program.contains("/") { return isExecutable(program) ? program : nil }
-        guard !program.isEmpty else { return nil }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for directory in path.split(separator: ":", omittingEmptySubsequences: false) {
-            let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + program
-            if isExecutable(candidate) { return candidate }
-        }
-        return nil
     }
 }
 
