@@ -27,7 +27,10 @@ struct IdleConnections {
         let submissionRef = try CapFile.resolve(submission)
         let commands = DriverCommands.start()
         // Keys first, so that the handshake rate is not the key generation rate.
-        let networks = try (0..<connections).map { _ in VatNetwork.singleThreaded(clientKey: try ClientKeys.p256()) }
+        // A handshake may wait long in the scheduler's accept queue while thousands arrive at once.
+        let networks = try (0..<connections).map { _ in
+            VatNetwork(clientKey: try ClientKeys.p256(), handshakeTimeout: .seconds(600))
+        }
         DriverCommands.report("ready")
         let hold = PromiseCell<Void>()
         let failures = Tally()

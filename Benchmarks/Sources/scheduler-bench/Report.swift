@@ -46,7 +46,8 @@ struct Report {
             let connections = figures.filter { $0.scheduler == scheduler }.compactMap(\.idle)
             if let first = connections.first {
                 lines.append(
-                    pad(scheduler, 11) + "\(first.connections) idle connections: "
+                    pad(scheduler, 11) + "\(first.connections + first.failed) idle connections ("
+                        + range(connections.map { Double($0.failed) }, "%.0f") + " failed): "
                         + range(connections.map(\.handshakesPerSecond), "%.0f") + " handshakes/s, "
                         + range(connections.map(\.kibPerConnection), "%.1f") + " KiB RSS each, RSS with them "
                         + range(connections.map(\.residentAfterMiB), "%.1f") + " MiB"

@@ -42,9 +42,10 @@ struct SchedulerUnderTest: Sendable {
             return stats
         }
 
-        /// Stops it (SIGTERM, as systemd would) and removes its directory unless `keep`.
+        /// Stops it at once (SIGKILL: the figures are taken, and a child of Foundation's `Process`
+        /// may start with SIGTERM blocked) and removes its directory unless `keep`.
         func stop(keep: Bool) {
-            process.terminate()
+            process.terminate(signal: SIGKILL)
             if !keep { try? FileManager.default.removeItem(atPath: directory) }
         }
     }

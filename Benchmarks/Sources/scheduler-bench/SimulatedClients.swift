@@ -27,11 +27,15 @@ struct SimulatedClients {
     var hints: Int
     var window: Int
     var name: String
+    /// A directory where the connection's key is kept between runs, if any.
+    var keys: String?
 
     func run() async throws {
         FileLimit.raiseToMaximum()
         let ref = try CapFile.resolve(submission)
-        let network = VatNetwork.singleThreaded(clientKey: try ClientKeys.rsa())
+        let network = VatNetwork.singleThreaded(
+            clientKey: try ClientKeys.rsa(cache: keys.map { "\($0)/client-\(name).pem" })
+        )
         let commands = DriverCommands.start()
         let next = Tally()
         let client = self

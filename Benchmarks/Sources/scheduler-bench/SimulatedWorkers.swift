@@ -24,6 +24,8 @@ struct SimulatedWorkers {
     var connections: Int
     var workers: Int
     var first: Int
+    /// A directory where connection keys are kept between runs, if any.
+    var keys: String?
     var capacity: Int32 = 1
 
     /// Counts and latencies shared by the process's workers.
@@ -56,11 +58,13 @@ struct SimulatedWorkers {
         let names = (first..<(first + workers)).map { "worker-\($0)" }
         let capacity = capacity
         let connections = max(1, min(connections, workers))
+        let keys = keys
         try await withThrowingTaskGroup(of: Void.self) { group in
             for connection in 0..<connections {
                 let mine = stride(from: connection, to: names.count, by: connections).map { names[$0] }
                 group.addTask {
-                    let network = VatNetwork.singleThreaded(clientKey: try ClientKeys.rsa())
+                    let cache = keys.map { "\($0)/worker-\(first)-\(connection).pem" }
+                    let network = VatNetwork.singleThreaded(clientKey: try ClientKeys.rsa(cache: cache))
                     try await RPCSession.with(network, ref) { capability in
                         let registration = Registration.Client(capability)
                         try await withThrowingTaskGroup(of: Void.self) { loops in

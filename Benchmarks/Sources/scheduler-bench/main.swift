@@ -56,7 +56,8 @@ func main() async -> Int32 {
                 pool: try required(options, "pool"),
                 connections: try count(options, "connections", 10),
                 workers: try count(options, "workers", 100),
-                first: try count(options, "first", 0)
+                first: try count(options, "first", 0),
+                keys: options["keys"]
             ).run()
         case "client":
             let options = try childOptions(arguments.dropFirst())
@@ -65,7 +66,8 @@ func main() async -> Int32 {
                 pool: options["pool"] ?? "bench",
                 hints: max(1, try count(options, "hints", 1000)),
                 window: max(1, try count(options, "window", 1000)),
-                name: options["name"] ?? "bench"
+                name: options["name"] ?? "bench",
+                keys: options["keys"]
             ).run()
         case "idle":
             let options = try childOptions(arguments.dropFirst())
