@@ -222,7 +222,8 @@ struct Driver {
         let start = MonotonicClock.nanoseconds()
         let before = try await mark(workers)
         try await Task.sleep(for: .seconds(options.seconds))
-        profiler?.terminate(signal: SIGINT, grace: 30)
+        // perf ends by itself with its `sleep`; a signal may be blocked in it and would cut its file short.
+        profiler?.stop(grace: 60)
         let cpuAfter = try scheduler.stats()
         let simulatorsAfter = children.compactMap { ProcessStats.read(pid: $0.pid)?.cpuSeconds }.reduce(0, +)
         let after = try await mark(workers)
