@@ -14,8 +14,12 @@ let package = Package(
         .library(name: "OClusterAPI", targets: ["OClusterAPI"]),
         .library(name: "OClusterClient", targets: ["OClusterClient"]),
         .library(name: "OClusterScheduler", targets: ["OClusterScheduler"]),
+        .library(name: "OBuilder", targets: ["OBuilder"]),
+        // The C++ reference peer and the RPC test services, for the benchmarks in Benchmarks/.
+        .library(name: "CapnProtoTestSupport", targets: ["CapnProtoTestSupport"]),
         .executable(name: "capnpc-swift", targets: ["capnpc-swift"]),
-        .executable(name: "capnp-bench", targets: ["capnp-bench"]),
+        // A product so that Benchmarks/ builds the daemon it measures with the same modules.
+        .executable(name: "ocluster-scheduler", targets: ["ocluster-scheduler"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -140,22 +144,6 @@ let package = Package(
             name: "ocluster-admin",
             dependencies: ["OClusterCLISupport", "OClusterClient", "OClusterVersion"]
         ),
-        // Release-mode benchmark; compared against Benchmarks/cpp in scripts/bench.sh.
-        .executableTarget(name: "capnp-bench", dependencies: ["CapnProto", "OClusterAPI"]),
-        // Release-mode RPC benchmark against the C++ peer (scripts/build-interop.sh).
-        .executableTarget(
-            name: "capnp-rpc-bench",
-            dependencies: ["CapnProtoRPC", "CapnProtoNetwork", "CapnProtoTestSupport", "CapnProto"]
-        ),
-        // Release-mode network benchmark: TLS handshakes/s, calls/s over TLS and plain TCP.
-        .executableTarget(
-            name: "capnp-net-bench",
-            dependencies: ["CapnProtoRPC", "CapnProtoNetwork", "CapnProtoTestSupport", "CapnProto"]
-        ),
-
-        // Release-mode OBuilder benchmark: cold vs cached builds (scripts/obuilder-bench.sh).
-        .executableTarget(name: "obuilder-bench", dependencies: ["OBuilder"]),
-
         .testTarget(
             name: "CapnProtoTests",
             dependencies: ["CapnProto", "CapnProtoTestSupport"],

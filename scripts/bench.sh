@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the serialization benchmark in Swift (release build) and in C++ libcapnp on the same
-# messages, then prints Swift/C++ time ratios (below 1.0 means Swift is faster).
+# messages, then prints Swift/C++ time ratios (below 1.0 means Swift is faster). The Swift side is
+# Benchmarks/Sources/capnp-bench, built in release mode in the Benchmarks package.
 #   scripts/bench.sh [SCALE]      SCALE multiplies iteration counts (default 1, ~0.5 s a case)
 #   scripts/bench.sh --instructions
 #       counts instructions per operation with valgrind's callgrind instead of timing: slower,
@@ -12,8 +13,8 @@ if [ "${1:-}" = "--instructions" ]; then mode=instructions; shift; fi
 scale="${1:-1}"
 
 cpp="$(bash Benchmarks/cpp/build.sh)"
-swift build -c release --scratch-path .build-release --product capnp-bench >&2
-swiftbin="$(swift build -c release --scratch-path .build-release --show-bin-path)/capnp-bench"
+swift build -c release --package-path Benchmarks --product capnp-bench >&2
+swiftbin="$(swift build -c release --package-path Benchmarks --show-bin-path)/capnp-bench"
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT

@@ -7,7 +7,8 @@
 #
 #   scripts/build-interop.sh
 #
-# Needs the `capnp` compiler, the libcapnp/libkj development files (Debian: libcapnp-dev),
+# Needs the `capnp` compiler, the libcapnp/libkj development files (Debian: libcapnp-dev), OpenSSL's
+# (libssl-dev, for the TLS of pinned-tls.h),
 # pkg-config and g++. Output goes to .build-cpp/interop/ (gen/ holds the generated C++ code
 # for schema/test/rpc-test.capnp). Set CXX or CXXFLAGS to override the compiler or flags.
 set -euo pipefail
@@ -28,7 +29,7 @@ done
 "${CXX:-g++}" ${CXXFLAGS:--O2} -std=c++17 -Wall -Wno-unused-parameter \
   -I"$gen" \
   -o "$out/rpc-peer" \
-  "$root/Tests/Interop/rpc-peer.cpp" "$gen/rpc-test.capnp.c++" \
-  $(pkg-config --cflags --libs capnp-rpc capnp kj-async kj) -pthread
+  -I"$root/Tests/Interop" "$root/Tests/Interop/rpc-peer.cpp" "$gen/rpc-test.capnp.c++" \
+  $(pkg-config --cflags --libs capnp-rpc capnp kj-async kj openssl) -pthread
 
 echo "$out/rpc-peer"

@@ -2,6 +2,7 @@
 # Installs the Debian packages the project needs (as root), skipping those already there.
 #   capnproto, libcapnp-dev  the capnp tool and C++ library: conformance and interop oracles
 #   g++, pkg-config          the C++ benchmark and interop peer
+#   libssl-dev               the interop peer's TLS (Tests/Interop/pinned-tls.h)
 #   python3                  fixture generators
 #   openssl                  key and digest vectors in the network tests
 #   sqlite3                  the killed-writer test of the scheduler's store
@@ -10,7 +11,7 @@
 #   docker.io                real Docker builds (the tests start their own dockerd)
 #   docker-registry          a local registry for the docker login/push tests
 set -euo pipefail
-packages=(capnproto libcapnp-dev g++ pkg-config python3 openssl sqlite3 git runc bubblewrap busybox-static docker.io docker-registry)
+packages=(capnproto libcapnp-dev libssl-dev g++ pkg-config python3 openssl sqlite3 git runc bubblewrap busybox-static docker.io docker-registry)
 need=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || need+=("$package")

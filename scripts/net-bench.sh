@@ -9,10 +9,10 @@
 #
 #   scripts/net-bench.sh [--seconds S]      S: time per measurement (default 2)
 #
-# SCRATCH sets the SwiftPM scratch path (default .build-net-release).
+# Built in release mode in the Benchmarks package (Benchmarks/.build).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-scratch="${SCRATCH:-.build-net-release}"
-swift build -c release --scratch-path "$scratch" --product capnp-net-bench >&2
-"$scratch/release/capnp-net-bench" "$@"
+swift build -c release --package-path Benchmarks --product capnp-net-bench >&2
+bin="$(swift build -c release --package-path Benchmarks --show-bin-path)"
+"$bin/capnp-net-bench" "$@"

@@ -10,13 +10,13 @@
 # Makes a busybox base image (scripts/make-base-image.sh) in a temporary directory, builds
 # obuilder-bench in release mode and runs it there; everything is removed afterwards.
 # Needs root, runc and busybox-static (scripts/install-deps.sh).
-# SCRATCH sets the SwiftPM scratch path (default .build-worker-release).
+# Built in release mode in the Benchmarks package (Benchmarks/.build).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-scratch="${SCRATCH:-.build-worker-release}"
-swift build -c release --scratch-path "$scratch" --product obuilder-bench >&2
+swift build -c release --package-path Benchmarks --product obuilder-bench >&2
+bin="$(swift build -c release --package-path Benchmarks --show-bin-path)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/obuilder-bench.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 bash scripts/make-base-image.sh "$work/images" busybox >&2
-"$scratch/release/obuilder-bench" --base-images "$work/images" --work "$work" "$@"
+"$bin/obuilder-bench" --base-images "$work/images" --work "$work" "$@"

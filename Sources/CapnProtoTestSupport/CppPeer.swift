@@ -95,9 +95,15 @@ public enum CppPeer {
         return try await runDetached(binary, arguments)
     }
 
-    /// Runs `rpc-peer bench <address> <seconds>` and returns its `metric value` lines.
-    public static func bench(address: String, seconds: Double) async throws -> [String: Double] {
-        let output = try await runDetached(try binary(), ["bench", address, String(seconds)])
+    /// Runs `rpc-peer bench <address> <seconds>` and returns its `metric value` lines; with
+    /// `tlsDigest`, over TLS pinned to that key digest (base64url).
+    public static func bench(
+        address: String,
+        seconds: Double,
+        tlsDigest: String? = nil
+    ) async throws -> [String: Double] {
+        let tls = tlsDigest.map { ["--tls=\($0)"] } ?? []
+        let output = try await runDetached(try binary(), tls + ["bench", address, String(seconds)])
         guard output.status == 0 else {
             throw Failure("rpc-peer bench failed (\(output.status)): \(output.standardError)")
         }
@@ -124,35 +130,52 @@ public enum CppPeer {
         private let process: Process.Sendable
         private let output: Pipe.Sendable
 
+        /// With TLS, the digest (base64url) of the key the server presents.
+        public let tlsDigest: String?
+
         /// `host:port` for `rpc-peer client` and the like.
         public var address: String { "127.0.0.1:\(port)" }
 
-        /// Starts `rpc-peer serve` and waits for its `PORT n` line.
-        public init(trace: Bool = false) async throws {
+        /// Starts `rpc-peer serve` (over capnp-rpc's TLS with `tls`) and waits for its `PORT n`
+        /// line, and its `DIGEST d` line with TLS.
+        public init(trace: Bool = false, tls: Bool = false) async throws {
             let binary = try CppPeer.binary()
             let process = Process()
             process.executableURL = binary
-            process.arguments = (trace ? ["--trace"] : []) + ["serve"]
+            process.arguments = (trace ? ["--trace"] : []) + (tls ? ["--tls"] : []) + ["serve"]
             let output = Pipe()
             process.standardOutput = output
             // Its trace (if asked for) goes to the test's stderr; nothing else is printed there.
             process.standardError = trace ? FileHandle.standardError : FileHandle.nullDevice
             process.standardInput = FileHandle.nullDevice
             try process.run()
-            let line: String = await withCheckedContinuation { continuation in
+            let lines: [String] = await withCheckedContinuation { continuation in
                 Thread {
-                    var bytes: [UInt8] = []
-                    while true {
-                        let byte = output.fileHandleForReading.readData(ofLength: 1)
-                        guard let first = byte.first, first != UInt8(ascii: "\n") else { break }
-                        bytes.append(first)
+                    var lines: [String] = []
+                    for _ in 0..<(tls ? 2 : 1) {
+                        var bytes: [UInt8] = []
+                        while true {
+                            let byte = output.fileHandleForReading.readData(ofLength: 1)
+                            guard let first = byte.first, first != UInt8(ascii: "\n") else { break }
+                            bytes.append(first)
+                        }
+                        lines.append(String(decoding: bytes, as: UTF8.self))
                     }
-                    continuation.resume(returning: String(decoding: bytes, as: UTF8.self))
+                    continuation.resume(returning: lines)
                 }.start()
             }
-            guard line.hasPrefix("PORT "), let port = Int(line.dropFirst(5)) else {
+            guard let line = lines.first, line.hasPrefix("PORT "), let port = Int(line.dropFirst(5)) else {
                 kill(process.processIdentifier, SIGKILL)
-                throw Failure("rpc-peer serve printed \"\(line)\" instead of PORT <n>")
+                throw Failure("rpc-peer serve printed \"\(lines.first ?? "")\" instead of PORT <n>")
+            }
+            if tls {
+                guard lines.count == 2, lines[1].hasPrefix("DIGEST ") else {
+                    kill(process.processIdentifier, SIGKILL)
+                    throw Failure("rpc-peer --tls serve printed no DIGEST line")
+                }
+                tlsDigest = String(lines[1].dropFirst(7))
+            } else {
+                tlsDigest = nil
             }
             self.port = port
             self.process = Process.Sendable(process)

@@ -97,9 +97,4 @@ struct SchedulerCommand: AsyncParsableCommand {
 
 // Few malloc arenas: the scheduler's memory then follows its heap (see MallocTuning).
 MallocTuning.limitArenas(2)
-// `ocluster-scheduler bench …` runs the hidden benchmark instead (see Bench.swift).
-if CommandLine.arguments.dropFirst().first == "bench" {
-    await runCommand(BenchCommand.self, Array(CommandLine.arguments.dropFirst(2)))
-} else {
-    await runCommand(SchedulerCommand.self, Array(CommandLine.arguments.dropFirst()))
-}
+await runCommand(SchedulerCommand.self, Array(CommandLine.arguments.dropFirst()))

@@ -13,10 +13,14 @@
 //                                                 `cpp-client <metric> <value>` lines
 //
 // --trace logs every RPC message sent (->) and received (<-) on stderr, one line each.
+// --tls (serve) serves over capnp-rpc's TLS with a fresh key and prints `DIGEST <base64url>` after
+// the port; --tls=<digest> (client, bench) dials over TLS, pinning the server's key digest
+// (pinned-tls.h).
 //
 // Build with scripts/build-interop.sh.
 
 #include "rpc-test.capnp.h"
+#include "pinned-tls.h"
 
 #include <capnp/dynamic.h>
 #include <capnp/message.h>
@@ -46,6 +50,19 @@ namespace {
 using capnp::rpc::Message;
 
 bool traceEnabled = false;
+bool tlsEnabled = false;
+std::string tlsDigest;  // the server's key digest a TLS client pins
+
+pinned_tls::Identity& tlsIdentity() {
+  static pinned_tls::Identity identity;
+  return identity;
+}
+
+SSL_CTX* tlsContext(bool server) {
+  static SSL_CTX* serverContext = pinned_tls::makeContext(tlsIdentity(), true);
+  static SSL_CTX* clientContext = pinned_tls::makeContext(tlsIdentity(), false);
+  return server ? serverContext : clientContext;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Tracing: a stream wrapper that reassembles the framed messages flowing each way and logs a
@@ -386,6 +403,21 @@ kj::Own<kj::AsyncIoStream> prepareConnection(kj::Own<kj::AsyncIoStream> stream) 
   return stream;
 }
 
+// With --tls, the stream after a TLS handshake (as server or client); else the stream itself.
+// Tracing, if on, sees the messages inside TLS.
+kj::Promise<kj::Own<kj::AsyncIoStream>> secureConnection(kj::Own<kj::AsyncIoStream> stream, bool server) {
+  if (!tlsEnabled) return prepareConnection(kj::mv(stream));
+  int one = 1;
+  stream->setsockopt(IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  auto tls = kj::heap<pinned_tls::Stream>(kj::mv(stream), tlsContext(server), server);
+  auto handshake = tls->handshake(server ? std::string() : tlsDigest);
+  return handshake.then([tls = kj::mv(tls)]() mutable -> kj::Own<kj::AsyncIoStream> {
+    kj::Own<kj::AsyncIoStream> secured = kj::mv(tls);
+    if (traceEnabled) return kj::heap<TracingStream>(kj::mv(secured));
+    return secured;
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Server side.
 
@@ -510,6 +542,7 @@ int runServe(uint port) {
   auto address = io.provider->getNetwork().parseAddress("127.0.0.1", port).wait(io.waitScope);
   auto listener = address->listen();
   printf("PORT %u\n", listener->getPort());
+  if (tlsEnabled) printf("DIGEST %s\n", tlsIdentity().digest().c_str());
   fflush(stdout);
 
   ErrorLogger errorLogger;
@@ -518,11 +551,14 @@ int runServe(uint port) {
   acceptLoop = [&]() -> kj::Promise<void> {
     return listener->accept().then([&](kj::Own<kj::AsyncIoStream>&& stream) {
       if (traceEnabled) fprintf(stderr, "[trace] accepted connection c%u\n", nextConnectionId);
-      auto connection = prepareConnection(kj::mv(stream));
-      auto& ref = *connection;
-      connections.add(server.accept(ref).attach(kj::mv(connection)).then([]() {
-        if (traceEnabled) fprintf(stderr, "[trace] connection closed\n");
-      }));
+      connections.add(secureConnection(kj::mv(stream), true)
+          .then([&server](kj::Own<kj::AsyncIoStream>&& connection) {
+            auto& ref = *connection;
+            return server.accept(ref).attach(kj::mv(connection));
+          })
+          .then([]() {
+            if (traceEnabled) fprintf(stderr, "[trace] connection closed\n");
+          }));
       return acceptLoop();
     });
   };
@@ -896,7 +932,7 @@ struct Connection {
 
 Connection connect(kj::AsyncIoContext& io, kj::StringPtr address) {
   auto addr = io.provider->getNetwork().parseAddress(address).wait(io.waitScope);
-  auto stream = prepareConnection(addr->connect().wait(io.waitScope));
+  auto stream = secureConnection(addr->connect().wait(io.waitScope), false).wait(io.waitScope);
   auto rpc = kj::heap<capnp::TwoPartyClient>(*stream);
   return Connection{kj::mv(stream), kj::mv(rpc)};
 }
@@ -1013,9 +1049,9 @@ int runBench(kj::StringPtr address, double seconds) {
 
 int usage() {
   fprintf(stderr,
-          "usage: rpc-peer [--trace] serve [--port N]\n"
-          "       rpc-peer [--trace] client <host:port> <scenario>\n"
-          "       rpc-peer [--trace] bench <host:port> <seconds>\n"
+          "usage: rpc-peer [--trace] [--tls] serve [--port N]\n"
+          "       rpc-peer [--trace] [--tls=DIGEST] client <host:port> <scenario>\n"
+          "       rpc-peer [--trace] [--tls=DIGEST] bench <host:port> <seconds>\n"
           "scenarios: all (= echo add fail callback counter pipeline release hold self),\n"
           "           extras (= embargo slow cancel unimplemented resolve loopback), crash,\n"
           "           or any single one\n");
@@ -1029,6 +1065,11 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--trace") == 0) {
       traceEnabled = true;
+    } else if (strcmp(argv[i], "--tls") == 0) {
+      tlsEnabled = true;
+    } else if (strncmp(argv[i], "--tls=", 6) == 0) {
+      tlsEnabled = true;
+      tlsDigest = argv[i] + 6;
     } else {
       args.push_back(argv[i]);
     }

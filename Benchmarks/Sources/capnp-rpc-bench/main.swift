@@ -2,13 +2,15 @@
 // Copyright the swift-ocluster authors.
 
 // capnp-rpc-bench: the Swift RPC engine against the reference C++ one (libcapnp's RpcSystem,
-// Tests/Interop/rpc-peer.cpp) over loopback TCP. For each pairing — C++ client → C++ server,
-// C++ client → Swift server, Swift client → C++ server, Swift client → Swift server — it
+// Tests/Interop/rpc-peer.cpp) over loopback TCP, plain and with capnp-rpc's TLS (each side
+// presents a self-signed RSA-2048 certificate; the client pins the server's key digest; the C++
+// peer does it on OpenSSL, Tests/Interop/pinned-tls.h). For each pairing — C++ client → C++
+// server, C++ client → Swift server, Swift client → C++ server, Swift client → Swift server — it
 // measures sequential `add` round trips per second and 100-deep pipelined increment chains
 // per second (makeCounter, then 100 increments on the unresolved counter, then wait for all),
-// and prints a table with each figure's ratio to C++ → C++.
+// and prints a table with each figure's ratio to C++ → C++ over the same transport.
 //
-//   capnp-rpc-bench [--seconds S]
+//   capnp-rpc-bench [--seconds S] [--transport tcp|tls|both]
 //   capnp-rpc-bench serve       serve the Swift TestService on 127.0.0.1 (prints `PORT n`), for
 //                               running `rpc-peer client` scenarios by hand
 //
@@ -26,9 +28,12 @@ struct Figures {
     var chainsPerSecond: Double
 }
 
-/// The Swift client's side of the benchmark, against the server at 127.0.0.1:`port`.
-func swiftClient(port: Int, seconds: Double) async throws -> Figures {
-    let ref = SturdyRef(address: .tcp(host: "127.0.0.1", port: port), authentication: .insecure, serviceID: .empty)
+/// The Swift client's side of the benchmark, against the server at 127.0.0.1:`port` (over TLS,
+/// pinned to `tlsDigest`, when given).
+func swiftClient(port: Int, tlsDigest: String? = nil, seconds: Double) async throws -> Figures {
+    let authentication: SturdyRef.Authentication =
+        try tlsDigest.map { .sha256(try KeyDigest(base64URL: $0)) } ?? .insecure
+    let ref = SturdyRef(address: .tcp(host: "127.0.0.1", port: port), authentication: authentication, serviceID: .empty)
     return try await VatNetwork().connect(to: ref) { transport, _ in
         // As the C++ client does, the calls are made on the connection's event loop.
         try await transport.onEventLoop { transport in try await swiftClient(transport: transport, seconds: seconds) }
@@ -91,8 +96,8 @@ func secondsIn(_ duration: Duration) -> Double {
     return Double(whole) + Double(fraction) / 1e18
 }
 
-func cppClient(port: Int, seconds: Double) async throws -> Figures {
-    let metrics = try await CppPeer.bench(address: "127.0.0.1:\(port)", seconds: seconds)
+func cppClient(port: Int, tlsDigest: String? = nil, seconds: Double) async throws -> Figures {
+    let metrics = try await CppPeer.bench(address: "127.0.0.1:\(port)", seconds: seconds, tlsDigest: tlsDigest)
     guard let adds = metrics["add-roundtrips-per-sec"], let chains = metrics["pipeline-chains-per-sec"] else {
         throw CppPeer.Failure("rpc-peer bench printed no figures: \(metrics)")
     }
@@ -173,6 +178,7 @@ func pad(_ text: String, _ width: Int, left: Bool = false) -> String {
 
 func main() async {
     var seconds = 3.0
+    var transport = "both"
     var arguments = CommandLine.arguments.dropFirst()
     while let argument = arguments.popFirst() {
         switch argument {
@@ -225,74 +231,96 @@ func main() async {
                 exit(2)
             }
             seconds = value
+        case "--transport":
+            guard let value = arguments.popFirst(), ["tcp", "tls", "both"].contains(value) else {
+                print("capnp-rpc-bench: --transport is tcp, tls or both")
+                exit(2)
+            }
+            transport = value
         default:
-            print("usage: capnp-rpc-bench [--seconds S]")
+            print("usage: capnp-rpc-bench [--seconds S] [--transport tcp|tls|both]")
             exit(2)
         }
     }
 
     do {
-        let cppServer = try await CppPeer.Server()
-        defer { cppServer.stop() }
-        let listener = try await VatNetwork().listen(
-            address: .tcp(host: "127.0.0.1", port: 0),
-            secretKey: try SecretKey.generate(),
-            serveTLS: false
-        )
-        guard let swiftPort = listener.port else { throw CppPeer.Failure("the Swift listener has no port") }
-        let (_, service) = TestServiceServer.make()
-        let serving = Task {
-            try await listener.run { transport in
-                let connection = RPCConnection(transport: transport, bootstrap: service)
-                await connection.start()
-                _ = await connection.closedReason()
+        let transports: [Bool] =
+            switch ProcessInfo.processInfo.environment["RPC_BENCH_TRANSPORT"] ?? transport {
+            case "tcp": [false]
+            case "tls": [true]
+            default: [false, true]
             }
+        for tls in transports {
+            try await measure(tls: tls, seconds: seconds)
         }
-
-        print("capnp-rpc-bench: \(format(seconds, decimals: 1)) s per figure, loopback TCP, no TLS")
-        var rows: [(String, Figures)] = []
-        let pairings: [(String, Bool, Int)] = [
-            ("C++ client -> C++ server", false, cppServer.port),
-            ("C++ client -> Swift server", false, swiftPort),
-            ("Swift client -> C++ server", true, cppServer.port),
-            ("Swift client -> Swift server", true, swiftPort),
-        ]
-        let only = ProcessInfo.processInfo.environment["RPC_BENCH_ONLY"] ?? ""
-        for (name, swift, port) in pairings where name.hasPrefix(only) {
-            let figures =
-                swift
-                ? try await swiftClient(port: port, seconds: seconds)
-                : try await cppClient(port: port, seconds: seconds)
-            print(
-                "  \(name): \(format(figures.addsPerSecond, decimals: 0)) add/s, "
-                    + "\(format(figures.chainsPerSecond, decimals: 1)) chains/s"
-            )
-            fflush(nil)
-            rows.append((name, figures))
-        }
-        await listener.close()
-        serving.cancel()
-
-        let base = rows[0].1
-        print("")
-        print(
-            pad("pairing", 30, left: true) + pad("add round trips/s", 19) + pad("ratio", 8)
-                + pad("100-deep chains/s", 19) + pad("ratio", 8)
-        )
-        for (name, figures) in rows {
-            print(
-                pad(name, 30, left: true)
-                    + pad(format(figures.addsPerSecond, decimals: 0), 19)
-                    + pad(format(figures.addsPerSecond / base.addsPerSecond, decimals: 2), 8)
-                    + pad(format(figures.chainsPerSecond, decimals: 1), 19)
-                    + pad(format(figures.chainsPerSecond / base.chainsPerSecond, decimals: 2), 8)
-            )
-        }
-        print("(ratio: against C++ client -> C++ server; goal >= 0.80)")
     } catch {
         print("capnp-rpc-bench: \(error)")
         exit(1)
     }
+}
+
+/// Every pairing over one transport, then their table.
+func measure(tls: Bool, seconds: Double) async throws {
+    let cppServer = try await CppPeer.Server(tls: tls)
+    defer { cppServer.stop() }
+    let key = try SecretKey.generate()
+    let listener = try await VatNetwork().listen(
+        address: .tcp(host: "127.0.0.1", port: 0),
+        secretKey: key,
+        serveTLS: tls
+    )
+    guard let swiftPort = listener.port else { throw CppPeer.Failure("the Swift listener has no port") }
+    let swiftDigest = tls ? key.publicKeyDigest.base64URL : nil
+    let (_, service) = TestServiceServer.make()
+    let serving = Task {
+        try await listener.run { transport in
+            let connection = RPCConnection(transport: transport, bootstrap: service)
+            await connection.start()
+            _ = await connection.closedReason()
+        }
+    }
+
+    let name = tls ? "TLS (capnp-rpc's: RSA-2048 certificates, key pinning)" : "no TLS"
+    print("capnp-rpc-bench: \(format(seconds, decimals: 1)) s per figure, loopback TCP, \(name)")
+    var rows: [(String, Figures)] = []
+    let pairings: [(String, Bool, Int, String?)] = [
+        ("C++ client -> C++ server", false, cppServer.port, cppServer.tlsDigest),
+        ("C++ client -> Swift server", false, swiftPort, swiftDigest),
+        ("Swift client -> C++ server", true, cppServer.port, cppServer.tlsDigest),
+        ("Swift client -> Swift server", true, swiftPort, swiftDigest),
+    ]
+    let only = ProcessInfo.processInfo.environment["RPC_BENCH_ONLY"] ?? ""
+    for (name, swift, port, digest) in pairings where name.hasPrefix(only) {
+        let figures =
+            swift
+            ? try await swiftClient(port: port, tlsDigest: digest, seconds: seconds)
+            : try await cppClient(port: port, tlsDigest: digest, seconds: seconds)
+        print(
+            "  \(name): \(format(figures.addsPerSecond, decimals: 0)) add/s, "
+                + "\(format(figures.chainsPerSecond, decimals: 1)) chains/s"
+        )
+        fflush(nil)
+        rows.append((name, figures))
+    }
+    await listener.close()
+    serving.cancel()
+    guard let base = rows.first?.1 else { return }
+    print("")
+    print(
+        pad("pairing (\(tls ? "TLS" : "TCP"))", 30, left: true) + pad("add round trips/s", 19) + pad("ratio", 8)
+            + pad("100-deep chains/s", 19) + pad("ratio", 8)
+    )
+    for (name, figures) in rows {
+        print(
+            pad(name, 30, left: true)
+                + pad(format(figures.addsPerSecond, decimals: 0), 19)
+                + pad(format(figures.addsPerSecond / base.addsPerSecond, decimals: 2), 8)
+                + pad(format(figures.chainsPerSecond, decimals: 1), 19)
+                + pad(format(figures.chainsPerSecond / base.chainsPerSecond, decimals: 2), 8)
+        )
+    }
+    print("(ratio: against C++ client -> C++ server over the same transport)")
+    print("")
 }
 
 await main()
