@@ -86,8 +86,9 @@ install_packages() {
 
 build() {
     read -r -a flags <<<"${SWIFT_BUILD_FLAGS:-}"
-    local product bin
-    rm -f deploy/prebuilt/ocluster-* deploy/prebuilt/lib*.so*
+    local product bin file
+    rm -rf deploy/prebuilt/bin deploy/prebuilt/scheduler/* deploy/prebuilt/worker/*
+    mkdir -p deploy/prebuilt/bin
     if [ "$binaries" = release ]; then
         flags+=(-c release --static-swift-stdlib --scratch-path .build-deploy)
     fi
@@ -97,23 +98,30 @@ build() {
     bin=$(swift build ${flags[@]+"${flags[@]}"} --show-bin-path)
     for product in ocluster-scheduler ocluster-worker ocluster-client ocluster-admin; do
         # Stripped: the images need no debug information.
-        install -m 0755 -s "$bin/$product" "deploy/prebuilt/$product"
+        install -m 0755 -s "$bin/$product" "$BIN/$product"
     done
     if [ "$binaries" = release ]; then
-        ! ldd deploy/prebuilt/ocluster-* | grep -q libswiftCore || {
+        ! ldd "$BIN"/ocluster-* | grep -q libswiftCore || {
             echo "the release binaries link the Swift runtime dynamically" >&2
             return 1
         }
     else
         # The Swift runtime libraries (from the toolchain) that the binaries load.
-        ldd deploy/prebuilt/ocluster-* | awk '$3 ~ /\/usr\/lib\/swift\// { print $3 }' | sort -u |
-            xargs -r -I{} install -m 0644 {} deploy/prebuilt/
+        ldd "$BIN"/ocluster-* | awk '$3 ~ /\/usr\/lib\/swift\// { print $3 }' | sort -u |
+            xargs -r -I{} install -m 0644 {} "$BIN/"
     fi
-    du -sh deploy/prebuilt/ocluster-* | awk '{ printf "   %s %s\n", $2, $1 }'
+    # What each image's `prebuilt` stage copies (hard links: no second copy on disk).
+    for file in "$BIN"/ocluster-scheduler "$BIN"/ocluster-admin "$BIN"/*.so*; do
+        if [ -e "$file" ]; then ln "$file" deploy/prebuilt/scheduler/; fi
+    done
+    for file in "$BIN"/ocluster-worker "$BIN"/*.so*; do
+        if [ -e "$file" ]; then ln "$file" deploy/prebuilt/worker/; fi
+    done
+    du -sh "$BIN"/ocluster-* | awk '{ printf "   %s %s\n", $2, $1 }'
 }
 
 WORK=$(mktemp -d /tmp/ocluster-deploy-test.XXXXXX)
-BIN=$ROOT/deploy/prebuilt
+BIN=$ROOT/deploy/prebuilt/bin
 ENGINE_PID=
 export ROOT WORK BIN ENGINE_PID
 

@@ -42,7 +42,8 @@ storage:
 http:
   addr: $REGISTRY
 YAML
-in_engine_net docker-registry serve "$state/registry.yml" >"$state/registry.log" 2>&1 &
+# nsenter execs the registry (no fork), so $! is the registry's pid.
+nsenter --net="/proc/$ENGINE_PID/ns/net" docker-registry serve "$state/registry.yml" >"$state/registry.log" 2>&1 &
 echo $! >"$state/registry.pid"
 wait_for 30 "the registry" in_engine_net bash -c "exec 3<>/dev/tcp/127.0.0.1/5000"
 docker tag ocluster-worker:deploy-test "$RELEASE_IMAGE"

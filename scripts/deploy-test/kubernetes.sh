@@ -20,7 +20,7 @@ fi
 
 rendered=$WORK/kubernetes.yaml
 if command -v kubectl >/dev/null; then
-    say "kubectl kustomize ($(kubectl version --client 2>/dev/null | head -n 1))"
+    say "kubectl kustomize ($(kubectl version --client 2>/dev/null | sed -n 1p))"
     kubectl kustomize "$ROOT/deploy/kubernetes" >"$rendered"
 else
     # Debian's kubernetes-client (kubectl 1.20) renders kustomizations too; without any kubectl the
