@@ -151,7 +151,13 @@ stop_engine() {
 
 cleanup() {
     stop_engine
-    rm -rf "$WORK"
+    # The engine's helpers may still write there for a moment after it exits: try again.
+    local attempt
+    for attempt in 1 2 3 4 5; do
+        rm -rf "$WORK" 2>/dev/null || true
+        [ -e "$WORK" ] || break
+        sleep 2
+    done
 }
 trap cleanup EXIT
 
