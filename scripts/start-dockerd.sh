@@ -13,6 +13,9 @@
 #
 # With OCLUSTER_DOCKERD_NETNS=1 the new dockerd runs in a network namespace of its own (only `lo`),
 # so that what it does to networking (swarm mode's docker_gwbridge, for one) stays off the host.
+# OCLUSTER_DOCKERD_STORAGE picks the storage driver (default vfs, which works on any file system;
+# overlay2 is much faster to build and start large images). OCLUSTER_DOCKERD_ARGS: more dockerd
+# flags, split at spaces.
 #
 # Needs: docker.io (dockerd + docker CLI), busybox-static (a static /bin/busybox), util-linux (flock,
 # unshare).
@@ -50,8 +53,10 @@ if ! "$DOCKER" version >/dev/null 2>&1; then
     fi
     rm -f "$DIR/docker.sock"
     # fd 9 (the lock) must not stay open in the daemon.
-    set -- dockerd --storage-driver=vfs --iptables=false --bridge=none \
+    set -- dockerd --storage-driver="${OCLUSTER_DOCKERD_STORAGE:-vfs}" --iptables=false --bridge=none \
         --data-root="$DIR/data" --exec-root="$DIR/exec" --pidfile="$DIR/dockerd.pid" -H "$DOCKER_HOST"
+    # shellcheck disable=SC2086 # deliberately split
+    set -- "$@" ${OCLUSTER_DOCKERD_ARGS:-}
     if [ "${OCLUSTER_DOCKERD_NETNS:-0}" = 1 ]; then
         set -- unshare --net --fork sh -c '/bin/busybox ip link set lo up && exec "$@"' sh "$@"
     fi

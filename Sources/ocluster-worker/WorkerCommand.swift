@@ -62,12 +62,27 @@ struct WorkerCommand: AsyncParsableCommand {
         name: .customLong("self-update"),
         help: ArgumentHelp(
             "What `ocluster-admin update` does: restart (exit so the service manager restarts the worker), "
-                + "docker-service (pull the new image and update the Docker swarm service, as ocluster does "
-                + "inside Docker) or auto (docker-service when /.dockerenv exists).",
+                + "docker-service (pull --self-update-image and move the swarm service --self-update-service to it, "
+                + "as ocluster does inside Docker) or auto (docker-service when /.dockerenv exists).",
             valueName: "MODE"
         )
     )
     var selfUpdateMode = "auto"
+
+    @Option(
+        name: .customLong("self-update-image"),
+        help: ArgumentHelp(
+            "The image docker-service updates pull; the service moves to its digest.",
+            valueName: "IMAGE"
+        )
+    )
+    var selfUpdateImage = SelfUpdate.defaultImage
+
+    @Option(
+        name: .customLong("self-update-service"),
+        help: ArgumentHelp("The Docker swarm service docker-service updates change.", valueName: "NAME")
+    )
+    var selfUpdateService = SelfUpdate.defaultService
 
     @OptionGroup(title: "Docker") var docker: DockerOptions
     @OptionGroup(title: "OBuilder") var obuilder: OBuilderOptions
@@ -132,11 +147,11 @@ struct WorkerCommand: AsyncParsableCommand {
 
     /// The `--self-update` mode.
     func selfUpdate(_ docker: DockerConfiguration) throws -> SelfUpdate {
+        let dockerService = SelfUpdate.dockerService(image: selfUpdateImage, service: selfUpdateService, docker: docker)
         switch selfUpdateMode {
         case "restart": return .restartOnly
-        case "docker-service": return .dockerService(docker: docker)
-        case "auto":
-            return FileManager.default.fileExists(atPath: "/.dockerenv") ? .dockerService(docker: docker) : .restartOnly
+        case "docker-service": return dockerService
+        case "auto": return FileManager.default.fileExists(atPath: "/.dockerenv") ? dockerService : .restartOnly
         default: throw ValidationError("--self-update must be restart, docker-service or auto")
         }
     }

@@ -41,21 +41,46 @@ struct SelfUpdateTests {
         }
     }
 
+    /// ocluster's image and service, passed explicitly (our defaults differ, see `defaults()`).
+    static let image = "ocurrent/ocluster-worker:live"
     static let inspect =
         "image inspect -f {{ range index .RepoDigests }}{{ . }} {{ end }} -- ocurrent/ocluster-worker:live"
 
-    @Test("Pulls and finds the new digest at once; updates the service only when finishing (ocluster's commands)")
+    @Test("By default the update pulls our image and moves the service ocluster-worker, not ocluster's")
+    func defaults() async throws {
+        #expect(SelfUpdate.defaultImage == "swift-ocluster/ocluster-worker:live")
+        #expect(SelfUpdate.defaultService == "ocluster-worker")
+        let docker = try await FakeDocker(repoDigests: "swift-ocluster/ocluster-worker@sha256:abcd")
+        defer { docker.directory.remove() }
+        let finish = try await SelfUpdate.dockerService(docker: DockerConfiguration(executable: docker.path)).prepare()
+        try await finish()
+        #expect(
+            docker.calls == [
+                "pull swift-ocluster/ocluster-worker:live",
+                "image inspect -f {{ range index .RepoDigests }}{{ . }} {{ end }} -- swift-ocluster/ocluster-worker:live",
+                "service update --detach --image swift-ocluster/ocluster-worker@sha256:abcd ocluster-worker",
+            ]
+        )
+    }
+
+    @Test(
+        "Pulls and finds the new digest at once; updates the service only when finishing (ocluster's commands, with --detach)"
+    )
     func commandLines() async throws {
         let docker = try await FakeDocker(
             repoDigests: "other/image@sha256:0000 ocurrent/ocluster-worker@sha256:1234 "
         )
         defer { docker.directory.remove() }
-        let update = SelfUpdate.dockerService(docker: DockerConfiguration(executable: docker.path))
+        let update = SelfUpdate.dockerService(
+            image: Self.image,
+            service: "builder_agent",
+            docker: DockerConfiguration(executable: docker.path)
+        )
         let finish = try await update.prepare()
         #expect(docker.calls == ["pull ocurrent/ocluster-worker:live", Self.inspect])
         try await finish()
         #expect(
-            docker.calls.last == "service update --image ocurrent/ocluster-worker@sha256:1234 builder_agent"
+            docker.calls.last == "service update --detach --image ocurrent/ocluster-worker@sha256:1234 builder_agent"
         )
         #expect(docker.calls.count == 3)
     }
@@ -64,7 +89,11 @@ struct SelfUpdateTests {
     func noDigest() async throws {
         let docker = try await FakeDocker(repoDigests: "other/image@sha256:0000 ")
         defer { docker.directory.remove() }
-        let update = SelfUpdate.dockerService(docker: DockerConfiguration(executable: docker.path))
+        let update = SelfUpdate.dockerService(
+            image: Self.image,
+            service: "builder_agent",
+            docker: DockerConfiguration(executable: docker.path)
+        )
         let error = await #expect(throws: WorkerError.self) { try await update.prepare() }
         #expect(error?.code == .docker)
         #expect(error?.message == "No new image starts with \"ocurrent/ocluster-worker@\"!")
@@ -75,7 +104,11 @@ struct SelfUpdateTests {
     func failedPull() async throws {
         let docker = try await FakeDocker(repoDigests: "", pullStatus: 1)
         defer { docker.directory.remove() }
-        let update = SelfUpdate.dockerService(docker: DockerConfiguration(executable: docker.path))
+        let update = SelfUpdate.dockerService(
+            image: Self.image,
+            service: "builder_agent",
+            docker: DockerConfiguration(executable: docker.path)
+        )
         await #expect(throws: WorkerError(.commandFailed, "")) { try await update.prepare() }
         #expect(docker.calls == ["pull ocurrent/ocluster-worker:live"])
     }
@@ -86,7 +119,11 @@ struct SelfUpdateTests {
         defer { docker.directory.remove() }
         let harness = try AgentTests.Harness(
             builder: ScriptedBuilder(immediate: .output("")),
-            selfUpdate: .dockerService(docker: DockerConfiguration(executable: docker.path))
+            selfUpdate: .dockerService(
+                image: Self.image,
+                service: "builder_agent",
+                docker: DockerConfiguration(executable: docker.path)
+            )
         )
         let job = await harness.scheduler.submit(AgentTests.dockerJob())
         _ = try await job.result()
@@ -96,7 +133,7 @@ struct SelfUpdateTests {
         #expect(
             docker.calls == [
                 "pull ocurrent/ocluster-worker:live", Self.inspect,
-                "service update --image ocurrent/ocluster-worker@sha256:5678 builder_agent",
+                "service update --detach --image ocurrent/ocluster-worker@sha256:5678 builder_agent",
             ]
         )
         await #expect(throws: RPCError.self) { try await update.value }
@@ -109,7 +146,11 @@ struct SelfUpdateTests {
         defer { docker.directory.remove() }
         let harness = try AgentTests.Harness(
             builder: ScriptedBuilder(immediate: .output("still here")),
-            selfUpdate: .dockerService(docker: DockerConfiguration(executable: docker.path))
+            selfUpdate: .dockerService(
+                image: Self.image,
+                service: "builder_agent",
+                docker: DockerConfiguration(executable: docker.path)
+            )
         )
         _ = try await harness.scheduler.submit(AgentTests.dockerJob()).result()
         let worker = try #require(harness.scheduler.lastWorker)

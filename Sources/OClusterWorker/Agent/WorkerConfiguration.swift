@@ -95,11 +95,20 @@ public struct SelfUpdate: Sendable {
     /// restarts it (ocluster's `update_normal`).
     public static let restartOnly = SelfUpdate { {} }
 
-    /// ocluster's update inside Docker swarm: pull `ocurrent/ocluster-worker:live` (or
-    /// `image`) at once, and once idle run `docker service update --image <digest> <service>`.
+    /// The image ``dockerService(image:service:docker:)`` pulls by default (`--self-update-image`).
+    /// ocluster's worker pulls `ocurrent/ocluster-worker:live`, which is the OCaml worker.
+    public static let defaultImage = "swift-ocluster/ocluster-worker:live"
+    /// The swarm service ``dockerService(image:service:docker:)`` updates by default
+    /// (`--self-update-service`; ocluster's is `builder_agent`).
+    public static let defaultService = "ocluster-worker"
+
+    /// ocluster's update inside Docker swarm: pull `image` at once, and once idle run
+    /// `docker service update --detach --image <digest> <service>`. `--detach` because the update
+    /// replaces the very container that runs the command: waiting for it to converge would
+    /// wait for this process to be killed.
     public static func dockerService(
-        image: String = "ocurrent/ocluster-worker:live",
-        service: String = "builder_agent",
+        image: String = defaultImage,
+        service: String = defaultService,
         docker: DockerConfiguration = DockerConfiguration()
     ) -> SelfUpdate {
         SelfUpdate {
@@ -116,7 +125,10 @@ public struct SelfUpdate: Sendable {
             }
             return {
                 try await ChildProcess.check(
-                    docker.command("docker-service-update", ["service", "update", "--image", digest, service]),
+                    docker.command(
+                        "docker-service-update",
+                        ["service", "update", "--detach", "--image", digest, service]
+                    ),
                     log: nil,
                     cancel: nil
                 )
