@@ -68,7 +68,8 @@ enum StatusPage {
 
         function duration(seconds) {
           if (seconds === undefined || seconds === null) return "–";
-          const s = Math.max(0, Math.round(seconds));
+          if (seconds < 10) return Math.max(0, seconds).toFixed(1) + "s";
+          const s = Math.round(seconds);
           if (s < 60) return s + "s";
           if (s < 3600) return Math.floor(s / 60) + "m " + (s % 60) + "s";
           if (s < 86400) return Math.floor(s / 3600) + "h " + Math.floor((s % 3600) / 60) + "m";

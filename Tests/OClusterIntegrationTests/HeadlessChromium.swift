@@ -140,9 +140,15 @@ final class HeadlessChromium {
         throw Failure(description: "timed out after \(timeout) s waiting for \(what); the page shows:\n\(text)")
     }
 
-    /// A PNG of the whole page.
+    /// A PNG of the whole page, cut at the end of its content.
     func screenshot() throws -> Data {
-        let answer = try call("Page.captureScreenshot", ["format": "png", "captureBeyondViewport": true])
+        let width = try evaluate("document.documentElement.clientWidth") as? Int ?? 1280
+        let height = try evaluate("Math.ceil(document.body.getBoundingClientRect().bottom)") as? Int ?? 900
+        let clip: [String: Any] = ["x": 0, "y": 0, "width": width, "height": height, "scale": 1]
+        let answer = try call(
+            "Page.captureScreenshot",
+            ["format": "png", "captureBeyondViewport": true, "clip": clip]
+        )
         guard let base64 = answer["data"] as? String, let png = Data(base64Encoded: base64) else {
             throw Failure(description: "no screenshot data")
         }

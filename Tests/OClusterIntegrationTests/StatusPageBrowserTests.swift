@@ -40,6 +40,16 @@ import Glibc
             timeout: 60
         )
 
+        let succeeded = #"document.querySelectorAll('section.recent tr[data-outcome="succeeded"]').length"#
+        let first = try cluster.submitInBackground(
+            "first",
+            spec: #"((from busybox) (shell /bin/sh -c) (run (shell "echo first")))"#,
+            cacheHint: "first-hint"
+        )
+        try browser.waitUntil("the first job to show as succeeded", "\(succeeded) === 1", timeout: 120)
+        first.waitUntilExit()
+        #expect(first.terminationStatus == 0, "\(cluster.log("first"))")
+
         #expect(try cluster.admin(["pause-worker", cluster.pool, "worker-1"]).status == 0)
         try browser.waitUntil(
             "worker-1 to show as paused",
@@ -66,11 +76,7 @@ import Glibc
         }
 
         #expect(try cluster.admin(["unpause-worker", cluster.pool, "worker-1"]).status == 0)
-        try browser.waitUntil(
-            "the job to finish and show as succeeded",
-            #"document.querySelector('section.recent tr[data-outcome="succeeded"]')"#,
-            timeout: 120
-        )
+        try browser.waitUntil("the second job to show as succeeded", "\(succeeded) === 2", timeout: 120)
         client.waitUntilExit()
         #expect(client.terminationStatus == 0, "\(cluster.log("client"))")
         #expect(try browser.evaluate("window.loadedOnce") as? String == "yes", "the page reloaded")
