@@ -79,6 +79,15 @@ import Glibc
         try browser.waitUntil("the second job to show as succeeded", "\(succeeded) === 2", timeout: 120)
         client.waitUntilExit()
         #expect(client.terminationStatus == 0, "\(cluster.log("client"))")
+        // Names are shown as text, never markup: a client named like an HTML tag injects nothing.
+        let hostile = #"<img src=x onerror="window.injected=1">"#
+        #expect(try cluster.admin(["add-client", hostile]).status == 0)
+        #expect(try cluster.admin(["set-rate", cluster.pool, hostile, "2"]).status == 0)
+        try browser.waitUntil("the odd client to show", "\(pool).innerText.includes('<img src=x onerror=')")
+        let injected = try browser.evaluate(
+            "window.injected !== undefined || document.querySelector('main img') !== null"
+        )
+        #expect(injected as? Bool == false)
         #expect(try browser.evaluate("window.loadedOnce") as? String == "yes", "the page reloaded")
         #expect((try browser.evaluate("window.statusUpdates") as? Int ?? 0) >= 3)
         withExtendedLifetime(cluster) {}
