@@ -13,8 +13,8 @@ public struct PoolStatus: Sendable, Codable, Hashable {
     public var queuedTotal: Int
     /// How many of them are urgent.
     public var queuedUrgent: Int
-    /// The first waiting jobs in the order they will be served (urgent ones first), at most
-    /// ``SchedulerStatus``'s listing limit; ``queuedTotal`` counts them all.
+    /// The first waiting jobs in priority order (urgent ones first, then by fair start time), at most
+    /// ``Scheduler/statusQueueLimit`` of them; ``queuedTotal`` counts them all.
     public var queued: [QueuedJobStatus]
     /// Clients with a rate or fair-queueing state in this pool, in byte order of their ids.
     public var clients: [ClientStatus]
