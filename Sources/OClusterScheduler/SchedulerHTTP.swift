@@ -28,7 +28,8 @@ import OClusterAPI
 /// | `/api/status` | ``SchedulerStatus`` as JSON |
 /// | `/api/pools/P` | pool P's ``PoolStatus`` as JSON; 404 `{"error":"No such pool"}` if there is none |
 ///
-/// Any other `/api/…` path: 404 `{"error":"Not found"}`.
+/// Any other `/api/…` path: 404 `{"error":"Not found"}`. Snapshots are reused for up to a second, so that many
+/// open pages cost the scheduler no more than one.
 public struct SchedulerHTTP: Sendable {
     /// One answer.
     public struct Reply: Sendable {
@@ -50,18 +51,22 @@ public struct SchedulerHTTP: Sendable {
     }
 
     let scheduler: Scheduler
+    let statusCache: StatusCache
     let ownMetrics: @Sendable () async -> (contentType: String, body: [UInt8])
     let logger: Logger
 
     /// - Parameters:
     ///   - scheduler: where pools and workers are looked up.
+    ///   - statusMaxAge: how long a status snapshot is reused for (the JSON is at most this old).
     ///   - ownMetrics: renders the process's metrics (called after ``Scheduler/refreshMetrics()``).
     public init(
         scheduler: Scheduler,
         logger: Logger = Logger(label: "ocluster.scheduler"),
+        statusMaxAge: Duration = .seconds(1),
         ownMetrics: @escaping @Sendable () async -> (contentType: String, body: [UInt8])
     ) {
         self.scheduler = scheduler
+        statusCache = StatusCache(maxAge: statusMaxAge)
         self.logger = logger
         self.ownMetrics = ownMetrics
     }
@@ -93,10 +98,10 @@ public struct SchedulerHTTP: Sendable {
         case 0:
             return Reply(200, "text/html; charset=utf-8", Array(StatusPage.html.utf8), headers: noStore)
         case 2 where parts[1] == "status":
-            return json(200, await scheduler.statusSnapshot())
+            return json(200, await statusCache.status(of: scheduler))
         case 3 where parts[1] == "pools":
             let name = parts[2].removingPercentEncoding ?? parts[2]
-            guard let pool = await scheduler.statusSnapshot().pools.first(where: { $0.name == name }) else {
+            guard let pool = await statusCache.status(of: scheduler).pools.first(where: { $0.name == name }) else {
                 return json(404, ["error": "No such pool"])
             }
             return json(200, pool)

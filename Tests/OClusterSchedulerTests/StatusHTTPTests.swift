@@ -17,9 +17,9 @@ struct StatusHTTPTests {
         let running: Task<Void, any Error>
         let port: Int
 
-        init() async throws {
+        init(statusMaxAge: Duration = .zero) async throws {
             harness = try ServiceHarness(pools: ["pool", "other pool"])
-            let http = SchedulerHTTP(scheduler: harness.scheduler) {
+            let http = SchedulerHTTP(scheduler: harness.scheduler, statusMaxAge: statusMaxAge) {
                 ("text/plain; version=0.0.4", Array("ocluster_test 1\n".utf8))
             }
             let server = MetricsHTTPServer(host: "127.0.0.1", port: 0) { method, path in
@@ -96,6 +96,23 @@ struct StatusHTTPTests {
         let decoded = try JSONDecoder().decode(PoolStatus.self, from: Data(pool.body))
         #expect(decoded.name == "other pool")
         #expect(decoded.workers.isEmpty)
+        withExtendedLifetime(worker) {}
+        await served.close()
+    }
+
+    @Test
+    func snapshotsAreReusedForTheirMaxAge() async throws {
+        let served = try await Served(statusMaxAge: .seconds(600))
+        let before = try JSONDecoder().decode(
+            SchedulerStatus.self,
+            from: Data(try await served.get("/api/status").body)
+        )
+        let worker = try await SimulatedWorker.register(served.harness, name: "worker-1")
+        let after = try JSONDecoder().decode(SchedulerStatus.self, from: Data(try await served.get("/api/status").body))
+        #expect(after == before)
+        #expect(after.pools[1].workers.isEmpty)
+        // The scheduler itself has it, and a server with no reuse shows it at once (the other tests).
+        #expect(await served.harness.scheduler.statusSnapshot().pools[1].workers.map(\.name) == ["worker-1"])
         withExtendedLifetime(worker) {}
         await served.close()
     }
