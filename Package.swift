@@ -168,7 +168,7 @@ let package = Package(
             name: "OClusterSchedulerTests",
             dependencies: [
                 "OClusterScheduler", "OClusterAPI", "CapnProtoRPC", "CapnProtoNetwork", "CapnProto",
-                "CapnProtoTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "CapnProtoTestSupport", "OClusterCLISupport", .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner"]),

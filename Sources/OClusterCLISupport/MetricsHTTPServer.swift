@@ -12,13 +12,21 @@ public struct HTTPReply: Sendable {
     public var status: Int
     /// The `Content-Type` header.
     public var contentType: String
-    /// The body.
+    /// Further headers.
+    public var headers: [(name: String, value: String)]
+    /// The body (not sent in answer to HEAD, though its length is).
     public var body: [UInt8]
 
     /// Creates a response.
-    public init(status: Int, contentType: String = "text/plain", body: [UInt8]) {
+    public init(
+        status: Int,
+        contentType: String = "text/plain",
+        headers: [(name: String, value: String)] = [],
+        body: [UInt8]
+    ) {
         self.status = status
         self.contentType = contentType
+        self.headers = headers
         self.body = body
     }
 
@@ -28,9 +36,9 @@ public struct HTTPReply: Sendable {
     }
 }
 
-/// A tiny HTTP/1.1 server for Prometheus scrapes (ocluster serves the same with cohttp): every request goes to
-/// one route function, one request per connection (`Connection: close`), so shutdown never waits on idle
-/// keep-alive connections.
+/// A tiny HTTP/1.1 server for Prometheus scrapes and the scheduler's status page (ocluster serves its metrics
+/// with cohttp): every request goes to one route function, one request per connection (`Connection: close`),
+/// so shutdown never waits on idle keep-alive connections.
 public final class MetricsHTTPServer: Sendable {
     /// Answers a request: `method` and the path without the query string.
     public typealias Route = @Sendable (_ method: String, _ path: String) async -> HTTPReply
@@ -105,11 +113,14 @@ public final class MetricsHTTPServer: Sendable {
                     headers.add(name: "Content-Type", value: reply.contentType)
                     headers.add(name: "Content-Length", value: "\(reply.body.count)")
                     headers.add(name: "Connection", value: "close")
+                    for (name, value) in reply.headers { headers.add(name: name, value: value) }
                     let status = HTTPResponseStatus(statusCode: reply.status)
                     try await outbound.write(
                         .head(HTTPResponseHead(version: request.version, status: status, headers: headers))
                     )
-                    try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: reply.body))))
+                    if request.method != .HEAD {
+                        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: reply.body))))
+                    }
                     try await outbound.write(.end(nil))
                     return
                 }

@@ -157,6 +157,10 @@ private func usageError(for message: String) -> UsageError {
             wraps: true
         )
     }
+    if let value = capture("The value '"), message.contains("'--listen-prometheus <[ADDR:]PORT>'") {
+        // Cmdliner's words for ocluster's integer option, naming the address form this one also takes.
+        return UsageError("option '--listen-prometheus': invalid value '\(value)', expected PORT or ADDR:PORT")
+    }
     return UsageError(message)
 }
 

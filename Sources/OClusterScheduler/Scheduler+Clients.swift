@@ -93,6 +93,8 @@ extension Scheduler {
         if item.promise.resolve(.failure(RPCError(.failed, reason))) {
             metrics.clientQueued(client: cancelled.client, pool: name, urgent: cancelled.urgent, by: -1)
         }
+        let now = WallClock().now()
+        activity.cancelled(pool: name, client: cancelled.client, waited: max(0, now - item.submitted), at: now)
         settle(name)
         return true
     }

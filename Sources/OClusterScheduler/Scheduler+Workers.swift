@@ -28,6 +28,7 @@ extension Scheduler {
             throw SchedulerError(error)
         }
         pools[name]!.workerCaps[id] = capability
+        activity.saw(worker: worker, pool: name, at: WallClock().now())
         logger.info("Registered new worker \(ocamlQuoted(worker))", metadata: ["pool": "\(name)"])
         if let waiters = pools[name]!.registrationWaiters.removeValue(forKey: worker) {
             for waiter in waiters.values { waiter.resolve(true) }
@@ -43,6 +44,7 @@ extension Scheduler {
         let workerName = pools[name]!.inspect { $0.name(of: worker) } ?? "?"
         do {
             try pools[name]!.pool.release(worker)
+            activity.saw(worker: workerName, pool: name, at: WallClock().now())
             logger.info("Worker \(ocamlQuoted(workerName)) disconnected", metadata: ["pool": "\(name)"])
         } catch {
             // Already released: nothing to do.
@@ -132,7 +134,15 @@ extension Scheduler {
         if item.promise.resolve(.success(Capability(proxy))) {
             metrics.clientQueued(client: taken.client, pool: name, urgent: taken.urgent, by: -1)
         }
-        watch(job: CapabilityBox(job), pool: name, worker: worker)
+        let now = WallClock().now()
+        let running = activity.started(
+            pool: name,
+            client: taken.client,
+            worker: workerName,
+            waited: max(0, now - item.submitted),
+            at: now
+        )
+        watch(job: CapabilityBox(job), pool: name, worker: worker, running: running)
         return .job(item.descr)
     }
 
@@ -146,10 +156,28 @@ extension Scheduler {
 
     /// Counts the job as finished when its `Job.result` settles (any outcome, lost connection included), as
     /// ocluster does. The task keeps no reference to the job itself, so a client dropping it still cancels it.
-    nonisolated func watch(job box: CapabilityBox, pool name: String, worker: WorkerID) {
+    nonisolated func watch(
+        job box: CapabilityBox,
+        pool name: String,
+        worker: WorkerID,
+        running: SchedulerActivity.RunningKey
+    ) {
         Task(executorPreference: home) {
-            if let call = await Self.startResult(box) { _ = try? await call.response() }
-            await self.perform { $0.jobFinished(pool: name, worker: worker) }
+            var outcome = FinishedJobStatus.Outcome.failed
+            if let call = await Self.startResult(box) {
+                do {
+                    _ = try await call.response()
+                    outcome = .succeeded
+                } catch let error as RPCError where error.kind == .disconnected {
+                    outcome = .disconnected
+                } catch {
+                    outcome = .failed
+                }
+            }
+            await self.perform { [outcome] scheduler in
+                scheduler.activity.finished(running, outcome: outcome, at: WallClock().now())
+                scheduler.jobFinished(pool: name, worker: worker)
+            }
         }
     }
 

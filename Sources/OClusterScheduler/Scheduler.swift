@@ -72,6 +72,8 @@ public actor Scheduler {
     var nextKey: UInt64 = 0
     /// Pools with a batched write of cache-hint records pending.
     var flushScheduled: Set<String> = []
+    /// What the status page shows beyond the pools' own state (see ``statusSnapshot()``).
+    var activity = SchedulerActivity()
     /// Tickets released by their clients while perhaps still queued (see ``ticketReleased(_:)``).
     nonisolated let releasedTickets = DeinitQueue<Submitted>()
     /// The thread the actor runs on, if it was given one (see ``init(pools:store:configuration:logger:metrics:executor:)``);

@@ -44,9 +44,13 @@ struct SchedulerCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("listen-prometheus"),
-        help: ArgumentHelp("Port on which to provide Prometheus metrics over HTTP.", valueName: "PORT")
+        help: ArgumentHelp(
+            "Port on which to provide Prometheus metrics over HTTP, and the status page at / (read-only). "
+                + "ADDR:PORT binds to one address only (default: every interface).",
+            valueName: "[ADDR:]PORT"
+        )
     )
-    var listenPrometheus: Int?
+    var listenPrometheus: HTTPListenAddress?
 
     @Option(
         name: .customLong("default-clients"),
@@ -81,13 +85,18 @@ struct SchedulerCommand: AsyncParsableCommand {
             configuration: configuration
         )
         var services = [LifecycleService(run: daemon.run, shutdown: daemon.shutdown)]
-        if let port = listenPrometheus, let exporter {
+        if let address = listenPrometheus, let exporter {
             let http = SchedulerHTTP(scheduler: daemon.scheduler) {
                 (PrometheusExporter.contentType, exporter.render())
             }
-            let server = MetricsHTTPServer(port: port) { method, path in
+            let server = MetricsHTTPServer(host: address.host, port: address.port) { method, path in
                 let reply = await http.respond(method: method, path: path)
-                return HTTPReply(status: reply.status, contentType: reply.contentType, body: reply.body)
+                return HTTPReply(
+                    status: reply.status,
+                    contentType: reply.contentType,
+                    headers: reply.headers,
+                    body: reply.body
+                )
             }
             services.append(LifecycleService(run: server.run, shutdown: { server.shutdown() }))
         }

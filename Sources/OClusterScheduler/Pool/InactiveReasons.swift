@@ -18,11 +18,15 @@ public struct InactiveReasons: OptionSet, Sendable, Hashable, CustomStringConver
 
     /// "active", or the reasons in a fixed order joined by ", " (as ocluster prints them).
     public var description: String {
-        if isEmpty { return "active" }
+        isEmpty ? "active" : names.joined(separator: ", ")
+    }
+
+    /// Each reason in words, in a fixed order (empty when active).
+    public var names: [String] {
         var parts: [String] = []
         if contains(.worker) { parts.append("worker pause") }
         if contains(.adminPause) { parts.append("admin pause") }
         if contains(.adminShutdown) { parts.append("shutting down") }
-        return parts.joined(separator: ", ")
+        return parts
     }
 }
