@@ -10,8 +10,9 @@
 #   runc, bubblewrap, busybox-static   the OBuilder sandbox and its base image
 #   docker.io                real Docker builds (the tests start their own dockerd)
 #   docker-registry          a local registry for the docker login/push tests
+#   rsync, btrfs-progs, xfsprogs   the OBuilder rsync, btrfs and xfs stores (tests make loop-mounted file systems)
 set -euo pipefail
-packages=(capnproto libcapnp-dev libssl-dev g++ pkg-config python3 openssl sqlite3 git runc bubblewrap busybox-static docker.io docker-registry)
+packages=(capnproto libcapnp-dev libssl-dev g++ pkg-config python3 openssl sqlite3 git runc bubblewrap busybox-static docker.io docker-registry rsync btrfs-progs xfsprogs)
 need=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || need+=("$package")

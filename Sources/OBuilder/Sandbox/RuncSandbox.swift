@@ -23,6 +23,10 @@ public final class RuncSandbox: Sandbox {
     public let stateDirectory: String
     /// The runc executable (a path, or a name looked up in PATH).
     public let runc: String
+    /// Limits and `--fast-sync`, for every step.
+    public let options: RuncOptions
+    /// This machine's seccomp architectures.
+    let architectures: [String]
     /// Container ids must be unique on the machine, not just per sandbox: runc names each
     /// container's cgroups after its id, whatever its state directory.
     private static let counter = Mutex(0)
@@ -31,9 +35,20 @@ public final class RuncSandbox: Sandbox {
     /// Creates the sandbox and removes containers and bundles a previous process left behind.
     ///
     /// - Parameter stateDirectory: made absolute, since runc runs in the bundle's directory.
-    public init(stateDirectory: String, runc: String = "runc") async throws(OBuilderError) {
+    public init(
+        stateDirectory: String,
+        runc: String = "runc",
+        options: RuncOptions = RuncOptions()
+    ) async throws(OBuilderError) {
         self.stateDirectory = OBuilderFileSystem.absolute(stateDirectory)
         self.runc = runc
+        self.options = options
+        var names = utsname()
+        _ = uname(&names)
+        let machine = withUnsafeBytes(of: names.machine) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        architectures = RuncOptions.architectures(machine: machine)
         let root = self.stateDirectory + "/runc"
         let bundles = self.stateDirectory + "/bundles"
         try OBuilderFileSystem.makeDirectories(root)
@@ -102,7 +117,14 @@ public final class RuncSandbox: Sandbox {
             try OBuilderFileSystem.writeFile(path, secret.value, mode: 0o600)
             secretFiles.append(path)
         }
-        let json = try RuncConfig.make(config, rootfs: rootfs, hostsFile: bundle + "/hosts", secretFiles: secretFiles)
+        let json = try RuncConfig.make(
+            config,
+            rootfs: rootfs,
+            hostsFile: bundle + "/hosts",
+            secretFiles: secretFiles,
+            options: options,
+            architectures: architectures
+        )
         try OBuilderFileSystem.writeFile(bundle + "/config.json", json.serialized + "\n", mode: 0o600)
 
         let runcRoot = stateDirectory + "/runc"

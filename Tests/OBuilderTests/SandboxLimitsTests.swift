@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import Foundation
+import Testing
+
+@testable import OBuilder
+
+/// ``RuncOptions`` in a real runc container: resource limits seen from inside (cgroup v1 here),
+/// a memory hog killed, and `--fast-sync` turning a failing `fdatasync` into a success.
+@Suite(.serialized) struct SandboxLimitsTests {
+    /// Runs `script` in a runc sandbox with `options` on the busybox image; returns status and output.
+    private func run(_ script: String, options: RuncOptions) async throws -> (Int32, [String]) {
+        try await OBuilderTestFixture.run { (fixture) async throws in
+            let sandbox = try await RuncSandbox(stateDirectory: fixture.root + "/limited", options: options)
+            let image = try fixture.images.image(named: "busybox")
+            let lines = SandboxTests.Lines()
+            let config = SandboxConfig(arguments: ["/bin/sh", "-c", script], environment: ["PATH=/bin"])
+            let status = try await sandbox.run(config, rootfs: image.rootfs) { lines.append($0) }
+            return (status, lines.all)
+        }
+    }
+
+    /// The value of the first of `files` that exists in the container's cgroups (v1 or v2 names).
+    private static func cgroupValue(_ files: [String]) -> String {
+        files.map { "cat /sys/fs/cgroup/\($0) 2>/dev/null" }.joined(separator: " || ")
+    }
+
+    @Test func limitsMemoryCPUAndProcesses() async throws {
+        let options = RuncOptions(memoryLimit: 64 << 20, cpus: 0.5, pidsLimit: 50)
+        let script = [
+            Self.cgroupValue(["memory/memory.limit_in_bytes", "memory.max"]),
+            Self.cgroupValue(["cpu/cpu.cfs_quota_us", "cpu.max"]),
+            Self.cgroupValue(["pids/pids.max", "pids.max"]),
+        ].joined(separator: "; ")
+        let (status, lines) = try await run(script, options: options)
+        #expect(status == 0)
+        #expect(lines.count == 3)
+        #expect(lines.first == "67108864")
+        #expect(lines.dropFirst().first?.hasPrefix("50000") == true)
+        #expect(lines.last == "50")
+    }
+
+    @Test func aProcessOverTheMemoryLimitIsKilled() async throws {
+        // A shell variable doubled until it holds 64 MiB, under a 32 MiB limit.
+        let hog = "x=0123456789abcdef; i=0; while [ $i -lt 22 ]; do x=$x$x; i=$((i+1)); done; echo survived"
+        let (limited, lines) = try await run(hog, options: RuncOptions(memoryLimit: 32 << 20))
+        #expect(limited != 0)
+        #expect(!lines.contains("survived"))
+        let (unlimited, free) = try await run(hog, options: RuncOptions())
+        #expect(unlimited == 0)
+        #expect(free.contains("survived"))
+    }
+
+    @Test func fastSyncMakesSyncCallsSucceedWithoutDoingAnything() async throws {
+        // fdatasync on /dev/null fails with EINVAL; under --fast-sync it is not made at all.
+        let script = "sync -d /dev/null; echo status=$?"
+        let (_, normal) = try await run(script, options: RuncOptions())
+        #expect(normal.contains("status=1"))
+        let (_, fast) = try await run(script, options: RuncOptions(fastSync: true))
+        #expect(fast.contains("status=0"))
+    }
+
+    @Test func configCarriesOBuildersSeccompPolicy() throws {
+        let config = SandboxConfig(arguments: ["true"])
+        let plain = try RuncConfig.make(
+            config,
+            rootfs: "/r",
+            hostsFile: "/h",
+            secretFiles: [],
+            architectures: RuncOptions.architectures(machine: "x86_64")
+        ).serialized
+        #expect(
+            plain.contains(
+                #""seccomp":{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[],"architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86","SCMP_ARCH_X32"]}"#
+            )
+        )
+        #expect(!plain.contains("resources"))
+        let fast = try RuncConfig.make(
+            config,
+            rootfs: "/r",
+            hostsFile: "/h",
+            secretFiles: [],
+            options: RuncOptions(fastSync: true, pidsLimit: 7)
+        ).serialized
+        #expect(
+            fast.contains(
+                #"{"names":["fsync","fdatasync","msync","sync","syncfs","sync_file_range"],"action":"SCMP_ACT_ERRNO","errnoRet":0}"#
+            )
+        )
+        #expect(fast.contains(#""resources":{"pids":{"limit":7}}"#))
+    }
+}
