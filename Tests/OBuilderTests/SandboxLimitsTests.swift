@@ -91,3 +91,56 @@ import Testing
         #expect(fast.contains(#""resources":{"pids":{"limit":7}}"#))
     }
 }
+
+/// A user namespace in runc: root in the step is the start of the mapped range on the host.
+@Suite(.serialized) struct SandboxUserNamespaceTests {
+    @Test func rootIsAnUnprivilegedHostUser() async throws {
+        try await OBuilderTestFixture.run { (fixture) async throws in
+            let users = UserNamespace(uidStart: 100_000, gidStart: 100_000, count: 65536)
+            let sandbox = try await RuncSandbox(
+                stateDirectory: fixture.root + "/userns",
+                options: RuncOptions(userNamespace: users)
+            )
+            // The root file system belongs to the mapped root, as a store for this sandbox keeps it.
+            let rootfs = fixture.root + "/shifted"
+            let image = try fixture.images.image(named: "busybox")
+            try await OBuilderFileSystem.copyTree(image.rootfs, to: rootfs)
+            try await LoopFileSystem.check(["chown", "-R", "-h", "100000:100000", rootfs])
+            _ = chmod(fixture.root, 0o755)
+            let lines = SandboxTests.Lines()
+            let config = SandboxConfig(
+                arguments: ["/bin/sh", "-c", "id -u; cat /proc/self/uid_map; touch /made; cat /run/s"],
+                environment: ["PATH=/bin"],
+                secrets: [SandboxConfig.SecretFile(target: "/run/s", value: "secret\n")]
+            )
+            let status = try await sandbox.run(config, rootfs: rootfs) { lines.append($0) }
+            #expect(status == 0, "\(lines.all)")
+            #expect(lines.all.first == "0")
+            #expect(lines.all.dropFirst().first?.split(separator: " ").map(String.init) == ["0", "100000", "65536"])
+            #expect(lines.all.last == "secret")
+            var info = stat()
+            #expect(lstat(rootfs + "/made", &info) == 0)
+            #expect(info.st_uid == 100_000 && info.st_gid == 100_000, "the file is the mapped root's on the host")
+        }
+    }
+
+    @Test func readsSubordinateRanges() async throws {
+        try await OBuilderTestFixture.run { (fixture) async throws in
+            try OBuilderFileSystem.writeFile(fixture.root + "/subuid", "other:1:2\nbuilder:200000:65536\n")
+            try OBuilderFileSystem.writeFile(fixture.root + "/subgid", "builder:300000:1000\n")
+            let users = try UserNamespace.subordinate(
+                of: "builder",
+                subuid: fixture.root + "/subuid",
+                subgid: fixture.root + "/subgid"
+            )
+            #expect(users == UserNamespace(uidStart: 200_000, gidStart: 300_000, count: 1000))
+            #expect(throws: OBuilderError(.sandbox, "")) {
+                try UserNamespace.subordinate(
+                    of: "nobody",
+                    subuid: fixture.root + "/subuid",
+                    subgid: fixture.root + "/subgid"
+                )
+            }
+        }
+    }
+}

@@ -34,6 +34,7 @@ enum RuncConfig {
         }
         var namespaces = ["pid", "ipc", "uts", "mount"]
         if !hostNetwork { namespaces.insert("network", at: 0) }
+        if options.userNamespace != nil { namespaces.append("user") }
 
         var mounts: [JSONValue] = [
             mount("/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"]),
@@ -108,6 +109,10 @@ enum RuncConfig {
             ("maskedPaths", .strings(maskedPaths)),
             ("readonlyPaths", .strings(readonlyPaths)),
         ]
+        if let users = options.userNamespace {
+            linux.append(("uidMappings", users.mappings(start: users.uidStart)))
+            linux.append(("gidMappings", users.mappings(start: users.gidStart)))
+        }
         if let resources = options.resources { linux.append(("resources", resources)) }
         linux.append(("seccomp", options.seccomp(architectures: architectures)))
         return .object([

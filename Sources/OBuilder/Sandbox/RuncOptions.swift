@@ -2,8 +2,8 @@
 // Copyright the swift-ocluster authors.
 
 /// What every step run by a ``RuncSandbox`` gets besides its own ``SandboxConfig``: resource
-/// limits (through runc's `linux.resources`, which works with cgroup v1 and v2) and OBuilder's
-/// `--fast-sync`.
+/// limits (through runc's `linux.resources`, which works with cgroup v1 and v2), OBuilder's
+/// `--fast-sync` and an optional user namespace.
 public struct RuncOptions: Hashable, Sendable {
     /// Turn `fsync`, `fdatasync`, `msync`, `sync`, `syncfs` and `sync_file_range` into no-ops
     /// that succeed (a seccomp filter, as OBuilder's `--fast-sync`): a build's writes need not
@@ -15,12 +15,21 @@ public struct RuncOptions: Hashable, Sendable {
     public var cpus: Double?
     /// The most processes and threads the step may have at once, or nil for no limit.
     public var pidsLimit: Int64?
+    /// Run steps in a user namespace mapping root to an unprivileged host range, or nil.
+    public var userNamespace: UserNamespace?
 
-    public init(fastSync: Bool = false, memoryLimit: Int64? = nil, cpus: Double? = nil, pidsLimit: Int64? = nil) {
+    public init(
+        fastSync: Bool = false,
+        memoryLimit: Int64? = nil,
+        cpus: Double? = nil,
+        pidsLimit: Int64? = nil,
+        userNamespace: UserNamespace? = nil
+    ) {
         self.fastSync = fastSync
         self.memoryLimit = memoryLimit
         self.cpus = cpus
         self.pidsLimit = pidsLimit
+        self.userNamespace = userNamespace
     }
 
     /// The CFS period the CPU quota is a share of, in microseconds.

@@ -111,10 +111,19 @@ public final class RuncSandbox: Sandbox {
         output: @escaping @Sendable (String) -> Void
     ) async throws(OBuilderError) -> Int32 {
         try OBuilderFileSystem.writeFile(bundle + "/hosts", "127.0.0.1 localhost \(config.hostname)\n")
+        // In a user namespace, runc mounts the bundle's files as the mapped root: let it in.
+        let users = options.userNamespace
+        if users != nil { _ = chmod(bundle, 0o711) }
         var secretFiles: [String] = []
         for (index, secret) in config.secrets.enumerated() {
             let path = bundle + "/secret-\(index)"
             try OBuilderFileSystem.writeFile(path, secret.value, mode: 0o600)
+            if let users, chown(path, users.uidStart, users.gidStart) != 0 {
+                throw OBuilderError(
+                    .sandbox,
+                    "cannot hand \(path) to the user namespace: \(OBuilderFileSystem.errorText())"
+                )
+            }
             secretFiles.append(path)
         }
         let json = try RuncConfig.make(
