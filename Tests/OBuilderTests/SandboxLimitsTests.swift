@@ -144,3 +144,45 @@ import Testing
         }
     }
 }
+
+/// Whole builds in a user namespace: the base image is shifted into the range, caches belong to
+/// the mapped user, copies and runs work, and the result is the mapped root's on the host.
+@Suite(.serialized) struct BuildUserNamespaceTests {
+    @Test func buildsWithACacheAndACopyInAUserNamespace() async throws {
+        try await OBuilderTestFixture.run { (fixture) async throws in
+            let users = UserNamespace(uidStart: 200_000, gidStart: 200_000, count: 65536)
+            let sandbox = try await RuncSandbox(
+                stateDirectory: fixture.root + "/userns",
+                options: RuncOptions(userNamespace: users)
+            )
+            let builder = OBuilderBuilder(
+                store: fixture.store,
+                sandbox: sandbox,
+                baseImages: fixture.images,
+                defaultShell: ["/bin/sh", "-c"]
+            )
+            try OBuilderFileSystem.writeFile(fixture.root + "/src.txt", "copied\n")
+            let spec = """
+                ((from busybox)
+                 (copy (src src.txt) (dst /src.txt))
+                 (run (cache (c (target /c))) (shell "id -u > /uid; echo one >> /c/log; chmod 666 /c/log; cat /src.txt"))
+                 (user (uid 1000) (gid 1000))
+                 (run (cache (c (target /c))) (shell "id -u >> /tmp/uid; echo two >> /c/log; cp /c/log /tmp/log")))
+                """
+            let log = LogCollector()
+            let id = try await builder.build(specText: spec, sourceDirectory: fixture.root) { log.append($0) }
+            #expect(log.output.contains("copied"))
+            #expect(try await fixture.read("/uid", in: id) == "0\n")
+            #expect(try await fixture.read("/tmp/uid", in: id) == "1000\n")
+            #expect(try await fixture.read("/tmp/log", in: id) == "one\ntwo\n")
+            let owner = try await fixture.store.withReadableRoot(of: id) { root throws(OBuilderError) in
+                var info = stat()
+                _ = lstat(root + "/tmp/log", &info)
+                var base = stat()
+                _ = lstat(root + "/bin", &base)
+                return [info.st_uid, base.st_uid]
+            }
+            #expect(owner == [201_000, 200_000], "files belong to the range on the host")
+        }
+    }
+}

@@ -113,7 +113,10 @@ public final class RuncSandbox: Sandbox {
         try OBuilderFileSystem.writeFile(bundle + "/hosts", "127.0.0.1 localhost \(config.hostname)\n")
         // In a user namespace, runc mounts the bundle's files as the mapped root: let it in.
         let users = options.userNamespace
-        if users != nil { _ = chmod(bundle, 0o711) }
+        if users != nil {
+            _ = chmod(bundle, 0o711)
+            for path in [rootfs] + config.mounts.map(\.source) { Self.allowTraversal(to: path) }
+        }
         var secretFiles: [String] = []
         for (index, secret) in config.secrets.enumerated() {
             let path = bundle + "/secret-\(index)"
@@ -166,6 +169,20 @@ public final class RuncSandbox: Sandbox {
         }
         if Task.isCancelled { throw OBuilderError(.cancelled, "cancelled") }
         return status
+    }
+
+    /// Lets anyone through the directories above `path` (adds the others' search bit where it is
+    /// missing): a user namespace's root is nobody special on the host, and runc mounts the root
+    /// file system and caches as that user. Nothing becomes listable or readable.
+    static func allowTraversal(to path: String) {
+        var directory = OBuilderFileSystem.parent(of: path)
+        while directory != "/" && directory != "." {
+            var info = stat()
+            if stat(directory, &info) == 0, info.st_mode & S_IXOTH == 0 {
+                _ = chmod(directory, (info.st_mode & 0o7777) | S_IXOTH)
+            }
+            directory = OBuilderFileSystem.parent(of: directory)
+        }
     }
 
     /// Kills the container from a thread of its own, retrying until `runc run` has exited (the

@@ -35,6 +35,13 @@ public struct OverlaySnapshotBackend: SnapshotBackend {
             return try await CopySnapshotBackend().make(in: work, from: parent, scratch: scratch, body: body)
         }
         try OBuilderFileSystem.makeDirectory(rootfs)
+        // The merged root directory shows the upper layer's owner and mode: keep the parent's.
+        var info = stat()
+        guard lstat(parent.layers[0], &info) == 0, chown(rootfs, info.st_uid, info.st_gid) == 0,
+            chmod(rootfs, info.st_mode & 0o7777) == 0
+        else {
+            throw OBuilderError(.fileSystem, "cannot set up a layer on \(parent.id): \(OBuilderFileSystem.errorText())")
+        }
         try OBuilderFileSystem.makeDirectory(work + "/work")
         try OBuilderFileSystem.makeDirectory(merged)
         try OverlayMount.mount(lower: parent.layers, upper: rootfs, work: work + "/work", at: merged)
