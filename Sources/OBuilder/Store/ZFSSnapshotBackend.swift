@@ -58,9 +58,11 @@ public struct ZFSSnapshotBackend: SnapshotBackend {
         return SnapshotLayering(origin: parent?.id)
     }
 
-    /// Destroys the dataset named in `path/zfs-dataset` (and its snapshots), then the directory.
+    /// Destroys the datasets named by `zfs-dataset` files in `path` and the directories right
+    /// below it (where the store puts snapshots, caches and clones), then the directory.
     public func removeTree(_ path: String) async throws(OBuilderError) {
-        for directory in [path, path + "/old", path + "/cache"] {
+        let children = (try? OBuilderFileSystem.listDirectory(path)) ?? []
+        for directory in [path] + children.map({ path + "/" + $0 }) {
             guard let dataset = try? datasetName(in: directory) else { continue }
             if try await exists(dataset) { try await zfs(["destroy", "-r", "-f", "--", dataset]) }
         }
