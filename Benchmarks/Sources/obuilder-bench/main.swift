@@ -73,11 +73,12 @@ let spec = """
      (run (shell "id -u > /tmp/uid && wc -l ../both.txt")))
     """
 
-/// A spec whose one run step mounts the cache `name` (a new step for each `run`).
+/// A spec whose one run step mounts the cache `name`: a new step for each `name` and `run`
+/// (caches do not count in a step's id, so the name is in the command too).
 func cacheSpec(_ name: String, run: Int) -> String {
     """
     ((from busybox) (shell /bin/sh -c)
-     (run (cache (\(name) (target /cache))) (shell "ls -l /cache > /dev/null; echo \(run)")))
+     (run (cache (\(name) (target /cache))) (shell "ls -l /cache > /dev/null; echo \(name) \(run)")))
     """
 }
 
