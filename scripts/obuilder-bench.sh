@@ -2,21 +2,54 @@
 # SPDX-License-Identifier: Apache-2.0
 # Copyright the swift-ocluster authors.
 #
-# Benchmarks OBuilder builds, cold (a fresh snapshot store each run) vs cached (every step
-# from the store), and prints median/min/max of each and the cold/cached ratio.
+# Benchmarks OBuilder builds on each store: cold (a fresh snapshot store each run) vs cached
+# (every step from the store), and a step mounting a 1 MiB and a 1 GiB cache; prints
+# median/min/max of each.
 #
-#   scripts/obuilder-bench.sh [--runs N] [--backend overlay|copy]
+#   scripts/obuilder-bench.sh [--runs N] [--stores "overlayfs rsync btrfs xfs"]
 #
-# Makes a busybox base image (scripts/make-base-image.sh) in a temporary directory, builds
-# obuilder-bench in release mode and runs it there; everything is removed afterwards.
-# Needs root, runc and busybox-static (scripts/install-deps.sh).
-# Built in release mode in the Benchmarks package (Benchmarks/.build).
+# Makes a busybox base image (scripts/make-base-image.sh) and, for btrfs and xfs, a 4 GiB file
+# system on a loop device, in a temporary directory; builds obuilder-bench in release mode and
+# runs it once per store; everything is unmounted and removed afterwards. The rsync store runs
+# with --rsync-mode copy. Needs root, runc, busybox-static, rsync, btrfs-progs and xfsprogs
+# (scripts/install-deps.sh). Built in release mode in the Benchmarks package (Benchmarks/.build).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+runs=10
+stores="overlayfs rsync btrfs xfs"
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --runs) runs="$2"; shift 2 ;;
+    --stores) stores="$2"; shift 2 ;;
+    *) echo "usage: $0 [--runs N] [--stores \"overlayfs rsync btrfs xfs\"]" >&2; exit 2 ;;
+    esac
+done
 swift build -c release --package-path Benchmarks --product obuilder-bench >&2
 bin="$(swift build -c release --package-path Benchmarks --show-bin-path)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/obuilder-bench.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+cleanup() {
+    for mnt in "$work"/mnt-*; do
+        [ -d "$mnt" ] && { umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true; }
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
 bash scripts/make-base-image.sh "$work/images" busybox >&2
-"$bin/obuilder-bench" --base-images "$work/images" --work "$work" "$@"
+for store in $stores; do
+    extra=()
+    case "$store" in
+    overlayfs) spec="overlayfs:$work/stores" ;;
+    rsync) spec="rsync:$work/stores"; extra=(--rsync-mode copy) ;;
+    btrfs | xfs)
+        truncate -s 4G "$work/$store.img"
+        if [ "$store" = btrfs ]; then mkfs.btrfs -q "$work/$store.img"; else mkfs.xfs -q -m reflink=1 "$work/$store.img"; fi
+        mkdir -p "$work/mnt-$store"
+        mount -o loop "$work/$store.img" "$work/mnt-$store"
+        spec="$store:$work/mnt-$store/stores" ;;
+    *) echo "unknown store $store" >&2; exit 2 ;;
+    esac
+    echo "== $store"
+    "$bin/obuilder-bench" --base-images "$work/images" --work "$work" --runs "$runs" --store "$spec" "${extra[@]}"
+    if [ -d "$work/mnt-$store" ]; then umount "$work/mnt-$store"; rm -f "$work/$store.img"; fi
+done

@@ -21,6 +21,7 @@ public struct OBuilderError: CodedError {
             case sandbox
             case store
             case fileSystem
+            case invalidStore
         }
         private let wrapped: Wrapped
         private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
@@ -45,6 +46,9 @@ public struct OBuilderError: CodedError {
         public static let store = Code(.store)
         /// Reading or writing a file failed.
         public static let fileSystem = Code(.fileSystem)
+        /// A store spec (`--obuilder-store`, `--rsync-mode`) is malformed or names a store this
+        /// platform cannot run.
+        public static let invalidStore = Code(.invalidStore)
 
         public var description: String { "\(wrapped)" }
     }

@@ -144,4 +144,45 @@ enum OBuilderFileSystem {
     }
 }
 
+extension OBuilderFileSystem {
+    /// The percentage of `path`'s file system that is free, in blocks or inodes, whichever is
+    /// lower (computed as OCluster does: 100 − 100·used/(used + available)).
+    static func freeSpacePercent(_ path: String) -> Double {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return 100 }
+        func free(total: UInt, free: UInt, available: UInt) -> Double {
+            let used = Double(total) - Double(free)
+            let denominator = used + Double(available)
+            return denominator <= 0 ? 100 : 100 - 100 * used / denominator
+        }
+        let blocks = free(total: UInt(info.f_blocks), free: UInt(info.f_bfree), available: UInt(info.f_bavail))
+        let inodes = free(total: UInt(info.f_files), free: UInt(info.f_ffree), available: UInt(info.f_favail))
+        return min(blocks, inodes)
+    }
+
+    /// `path` without its last component.
+    static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// Whether `name` is an executable found in the helpers' `PATH`.
+    static func findExecutable(_ name: String) -> String? {
+        if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
+        for directory in ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"] {
+            let path = directory + "/" + name
+            if access(path, X_OK) == 0 { return path }
+        }
+        return nil
+    }
+
+    /// The file system type magic of `path` (`statfs`'s `f_type`, read with `stat -f`, as Glibc's
+    /// module does not export `statfs`), or nil if it cannot be read.
+    static func fileSystemType(_ path: String) async -> Int? {
+        guard let result = try? await HelperCommand.run(["stat", "-f", "-c", "%t", "--", path]), result.status == 0
+        else { return nil }
+        return Int(HelperCommand.trimmed(result.output), radix: 16)
+    }
+}
+
 private func renameFile(_ source: String, _ destination: String) -> Int32 { rename(source, destination) }

@@ -24,5 +24,6 @@ func makeOBuilderBackend(
     )
     // ocluster refuses to start when OBuilder's self-test fails.
     try await backend.healthcheck()
+    backend.startPruning()
     return backend
 }

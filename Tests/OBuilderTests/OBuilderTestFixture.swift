@@ -38,13 +38,30 @@ final class OBuilderTestFixture: Sendable {
         }
     }
 
-    init(backend: SnapshotStore.Backend? = nil) async throws {
+    /// Runs `body` with a fresh fixture whose snapshot store is `store`.
+    static func run<R>(store: StoreSpec, _ body: (OBuilderTestFixture) async throws -> R) async throws -> R {
+        let fixture = try await OBuilderTestFixture(store: store)
+        do {
+            let result = try await body(fixture)
+            await fixture.remove()
+            return result
+        } catch {
+            await fixture.remove()
+            throw error
+        }
+    }
+
+    init(backend: SnapshotStore.Backend? = nil, store spec: StoreSpec? = nil) async throws {
         let base = FileManager.default.temporaryDirectory.path + "/obuilder-test-\(UUID().uuidString.prefix(8))"
         root = base
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         try await Self.makeBaseImage(into: base + "/images")
         images = BaseImageStore(directory: base + "/images")
-        store = try await SnapshotStore(root: base + "/store", backend: backend)
+        if let spec {
+            store = try await spec.open()
+        } else {
+            store = try await SnapshotStore(root: base + "/store", backend: backend)
+        }
         sandbox = try await RuncSandbox(stateDirectory: base + "/sandbox")
         _ = try await sandbox.version()
         builder = OBuilderBuilder(store: store, sandbox: sandbox, baseImages: images, defaultShell: ["/bin/sh", "-c"])
@@ -79,7 +96,7 @@ final class OBuilderTestFixture: Sendable {
 
     /// Entries left in the store's scratch directory (should be none between builds).
     func scratchEntries() throws -> [String] {
-        try OBuilderFileSystem.listDirectory(root + "/store/tmp")
+        try OBuilderFileSystem.listDirectory(store.root + "/tmp")
     }
 
     /// Processes whose command line contains `marker`.

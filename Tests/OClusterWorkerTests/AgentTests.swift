@@ -243,6 +243,7 @@ struct AgentOBuilderTests {
         let metrics = WorkerMetrics()
         let backend = try await OBuilderJobBackend.open(
             store: "rsync:" + root.path + "/store",
+            rsyncMode: "copy",
             sandboxDirectory: root.path + "/sandbox",
             baseImages: root.path + "/images",
             metrics: metrics

@@ -3,13 +3,17 @@
 
 // Benchmarks OBuilder builds through the public `OBuilderBuilder` API: the same multi-step spec
 // (copy, env, workdir, user and three run steps on the busybox base) built cold, in a fresh
-// snapshot store each time, and cached, in a store that already holds every step.
+// snapshot store each time, and cached, in a store that already holds every step; then a step
+// that mounts a cache of 1 MiB and one of 1 GiB (its time should not grow with the cache's size
+// where caches are cloned natively: btrfs, xfs, overlayfs).
 //
-//   obuilder-bench --base-images DIR [--runs N] [--backend overlay|copy] [--work DIR]
+//   obuilder-bench --base-images DIR [--runs N] [--store STORE [--rsync-mode MODE]] [--work DIR]
 //
-// DIR holds a `busybox` image made by scripts/make-base-image.sh; --work (default: the system
-// temporary directory) is where stores are made and removed. Needs root and runc.
-// Build in release mode and make the base image with: scripts/obuilder-bench.sh.
+// DIR holds a `busybox` image made by scripts/make-base-image.sh; STORE is an `--obuilder-store`
+// value under whose path the benchmark makes its stores (default: overlayfs: in the work
+// directory); --work (default: the system temporary directory) is where everything else is made
+// and removed. Needs root and runc. Build in release mode, make the base image and the file
+// systems with: scripts/obuilder-bench.sh.
 
 import Foundation
 import OBuilder
@@ -23,14 +27,17 @@ struct BenchFailure: Error, CustomStringConvertible {
 struct Options {
     var baseImages = ""
     var runs = 10
-    var backend = SnapshotStore.Backend.overlay
+    var store: String?
+    var rsyncMode: String?
     var work = NSTemporaryDirectory()
 
     static func parse(_ arguments: [String]) -> Options {
         var options = Options()
         var rest = arguments.dropFirst()[...]
         func usage() -> Never {
-            print("usage: obuilder-bench --base-images DIR [--runs N] [--backend overlay|copy] [--work DIR]")
+            print(
+                "usage: obuilder-bench --base-images DIR [--runs N] [--store STORE [--rsync-mode MODE]] [--work DIR]"
+            )
             exit(2)
         }
         while let flag = rest.popFirst() {
@@ -40,9 +47,8 @@ struct Options {
             case "--runs":
                 guard let runs = Int(value), runs > 0 else { usage() }
                 options.runs = runs
-            case "--backend":
-                guard let backend = SnapshotStore.Backend(rawValue: value) else { usage() }
-                options.backend = backend
+            case "--store": options.store = value
+            case "--rsync-mode": options.rsyncMode = value
             case "--work": options.work = value
             default: usage()
             }
@@ -67,13 +73,23 @@ let spec = """
      (run (shell "id -u > /tmp/uid && wc -l ../both.txt")))
     """
 
+/// A spec whose one run step mounts the cache `name`: a new step for each `name` and `run`
+/// (caches do not count in a step's id, so the name is in the command too).
+func cacheSpec(_ name: String, run: Int) -> String {
+    """
+    ((from busybox) (shell /bin/sh -c)
+     (run (cache (\(name) (target /cache))) (shell "ls -l /cache > /dev/null; echo \(name) \(run)")))
+    """
+}
+
 /// Seconds as a Double.
 func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
 }
 
-/// Builds the spec once in `store` and returns the final snapshot id and the time taken.
+/// Builds `text` once in `store` and returns the final snapshot id and the time taken.
 func timedBuild(
+    _ text: String = spec,
     store: SnapshotStore,
     sandbox: RuncSandbox,
     images: BaseImageStore,
@@ -82,7 +98,7 @@ func timedBuild(
     let builder = OBuilderBuilder(store: store, sandbox: sandbox, baseImages: images, defaultShell: ["/bin/sh", "-c"])
     let clock = ContinuousClock()
     let start = clock.now
-    let id = try await builder.build(specText: spec, sourceDirectory: source) { _ in }
+    let id = try await builder.build(specText: text, sourceDirectory: source) { _ in }
     return (id, seconds(start.duration(to: clock.now)))
 }
 
@@ -97,6 +113,22 @@ func summary(_ samples: [Double]) -> (median: Double, text: String) {
     return (median, "median \(ms(median)), min \(ms(first)), max \(ms(last))")
 }
 
+/// Fills the cache `name` of `store` with a file of `mebibytes` MiB of zeros.
+func fillCache(_ name: String, mebibytes: Int, in store: SnapshotStore) async throws {
+    try await store.withCache(name, uid: 0, gid: 0) { path throws(OBuilderError) in
+        let fill = Process()
+        fill.executableURL = URL(fileURLWithPath: "/bin/dd")
+        fill.arguments = ["if=/dev/zero", "of=\(path)/data", "bs=1M", "count=\(mebibytes)", "status=none"]
+        do {
+            try fill.run()
+        } catch {
+            throw OBuilderError(.fileSystem, "dd: \(error)")
+        }
+        fill.waitUntilExit()
+        guard fill.terminationStatus == 0 else { throw OBuilderError(.fileSystem, "dd failed") }
+    }
+}
+
 func main() async throws {
     let options = Options.parse(CommandLine.arguments)
     let images = BaseImageStore(directory: options.baseImages)
@@ -109,14 +141,26 @@ func main() async throws {
     try Data("second file\n".utf8).write(to: URL(fileURLWithPath: root + "/source/b.txt"))
     let sandbox = try await RuncSandbox(stateDirectory: root + "/sandbox")
     print("runc: \(try await sandbox.version().split(separator: "\n").first ?? "?")")
-    print("store backend: \(options.backend.rawValue), runs: \(options.runs)")
+    let base = try StoreSpec.parse(options.store ?? "overlayfs:" + root + "/stores", rsyncMode: options.rsyncMode)
+    print("store: \(base)\(options.rsyncMode.map { " (--rsync-mode \($0))" } ?? ""), runs: \(options.runs)")
+
+    /// A fresh store named `name` under the base store's path.
+    func openStore(_ name: String) async throws -> SnapshotStore {
+        let (path, backend) = try base.backend()
+        return try await SnapshotStore(root: path + "/" + name + "-" + UUID().uuidString.prefix(8), backend: backend)
+    }
+    /// Deletes everything in `store` through its backend, then the store.
+    func removeStore(_ store: SnapshotStore) async throws {
+        _ = try await store.prune(before: SnapshotStore.now() + 1000, limit: Int.max)
+        for name in try await store.cacheNames() { try await store.deleteCache(name) }
+        try files.removeItem(atPath: store.root)
+    }
 
     // Cold: every step is built, starting with the copy of the base image into the store.
     var cold: [Double] = []
     var coldID = ""
     for run in 0..<options.runs {
-        let path = root + "/cold-\(run)"
-        let store = try await SnapshotStore(root: path, backend: options.backend)
+        let store = try await openStore("cold-\(run)")
         let result = try await timedBuild(store: store, sandbox: sandbox, images: images, source: root + "/source")
         guard await store.cacheMisses == 5, coldID.isEmpty || coldID == result.id else {
             throw BenchFailure(
@@ -125,11 +169,11 @@ func main() async throws {
         }
         coldID = result.id
         cold.append(result.seconds)
-        try files.removeItem(atPath: path)
+        try await removeStore(store)
     }
 
     // Cached: one warm-up build fills the store; then every step is a cache hit.
-    let store = try await SnapshotStore(root: root + "/cached", backend: options.backend)
+    let store = try await openStore("cached")
     _ = try await timedBuild(store: store, sandbox: sandbox, images: images, source: root + "/source")
     var cached: [Double] = []
     for run in 0..<options.runs {
@@ -145,6 +189,24 @@ func main() async throws {
     print("cold   (fresh store, 5 steps built): \(coldSummary.text)")
     print("cached (all 5 steps from the store): \(cachedSummary.text)")
     print(String(format: "cold/cached (medians): %.0f×", coldSummary.median / max(cachedSummary.median, 1e-9)))
+
+    // A cache step, built each run (a new command), with a small and a large cache.
+    for (name, mebibytes) in [("small", 1), ("large", 1024)] {
+        try await fillCache(name, mebibytes: mebibytes, in: store)
+        var times: [Double] = []
+        for run in 0..<options.runs {
+            let result = try await timedBuild(
+                cacheSpec(name, run: run),
+                store: store,
+                sandbox: sandbox,
+                images: images,
+                source: root + "/source"
+            )
+            times.append(result.seconds)
+        }
+        print("cache step (\(mebibytes) MiB cache, step built): \(summary(times).text)")
+    }
+    try await removeStore(store)
 }
 
 do {

@@ -42,10 +42,12 @@ extension OBuilderBuilder {
         let sandbox = self.sandbox
         let store = self.store
         let log = context.log
+        // A new cache belongs to the step's user as the host sees it.
+        let hostIDs = self.hostIDs(ids)
         let origin = try await store.build(id: id, parent: base, lease: context.lease) { (step) throws(OBuilderError) in
             let stepLog = StepLog(file: step.logFile, log: log)
             defer { stepLog.close() }
-            try await Self.withCaches(run.cache[...], store: store, ids: ids, mounts: []) {
+            try await Self.withCaches(run.cache[...], store: store, ids: hostIDs, mounts: []) {
                 (mounts) throws(OBuilderError) in
                 var config = config
                 config.mounts = mounts

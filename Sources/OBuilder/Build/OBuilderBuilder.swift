@@ -106,13 +106,30 @@ public struct OBuilderBuilder: Sendable {
         return base
     }
 
+    /// The user namespace the sandbox runs steps in, if any: snapshots and caches then belong to
+    /// its host range.
+    var userNamespace: UserNamespace? { (sandbox as? RuncSandbox)?.options.userNamespace }
+
+    /// The host ids of the user `ids` in the sandbox.
+    func hostIDs(_ ids: (uid: UInt32, gid: UInt32)) -> (uid: UInt32, gid: UInt32) {
+        guard let users = userNamespace else { return ids }
+        return (users.uidStart + ids.uid, users.gidStart + ids.gid)
+    }
+
     private func baseSnapshot(_ name: String, context: BuildContext) async throws(OBuilderError) -> String {
         let log = context.log
         log(.heading("(from \(SExpression.quoted(name)))"))
         let image = try baseImages.image(named: name)
-        let key = SExpression.list([
-            .list([.atom("from"), .atom(name)]), .list([.atom("content"), .atom(image.contentID)]),
-        ])
+        let users = userNamespace
+        var fields = [
+            SExpression.list([.atom("from"), .atom(name)]), .list([.atom("content"), .atom(image.contentID)]),
+        ]
+        if let users {
+            // The same image shifted into a user namespace's range is another snapshot.
+            let range = [users.uidStart, users.gidStart, users.count].map { SExpression.atom(String($0)) }
+            fields.append(.list([.atom("userns")] + range))
+        }
+        let key = SExpression.list(fields)
         let id = SHA256Hasher.hex(key.description)
         let origin = try await store.build(
             id: id,
@@ -122,6 +139,7 @@ public struct OBuilderBuilder: Sendable {
         ) {
             (step) throws(OBuilderError) in
             try await OBuilderFileSystem.copyTree(image.rootfs + "/.", to: step.rootfs)
+            if let users { try OwnershipShift.shift(step.rootfs, into: users) }
         }
         await report(origin, id: id, log: log)
         return id

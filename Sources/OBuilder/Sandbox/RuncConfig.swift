@@ -4,7 +4,8 @@
 /// Builds the OCI runtime `config.json` runc runs a step with, following OBuilder's runc sandbox:
 /// pid/ipc/uts/mount namespaces plus a network namespace unless the step asks for `(network host)`,
 /// Docker's default capability subset without the network ones, a private /dev, read-only /sys,
-/// and /etc/hosts (and, with host networking, /etc/resolv.conf) bound read-only.
+/// and /etc/hosts (and, with host networking, /etc/resolv.conf) bound read-only; OBuilder's seccomp
+/// policy (``RuncOptions/fastSync``) and optional resource limits.
 enum RuncConfig {
     /// The capabilities root keeps inside the container (Docker's defaults minus NET_RAW and
     /// NET_BIND_SERVICE, as OBuilder does).
@@ -17,7 +18,9 @@ enum RuncConfig {
         _ config: SandboxConfig,
         rootfs: String,
         hostsFile: String,
-        secretFiles: [String]
+        secretFiles: [String],
+        options: RuncOptions = RuncOptions(),
+        architectures: [String] = []
     ) throws(OBuilderError) -> JSONValue {
         let hostNetwork: Bool
         switch config.network {
@@ -31,6 +34,7 @@ enum RuncConfig {
         }
         var namespaces = ["pid", "ipc", "uts", "mount"]
         if !hostNetwork { namespaces.insert("network", at: 0) }
+        if options.userNamespace != nil { namespaces.append("user") }
 
         var mounts: [JSONValue] = [
             mount("/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"]),
@@ -100,20 +104,24 @@ enum RuncConfig {
             "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi",
         ]
         let readonlyPaths = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
+        var linux: [(String, JSONValue)] = [
+            ("namespaces", .array(namespaces.map { .object([("type", .string($0))]) })),
+            ("maskedPaths", .strings(maskedPaths)),
+            ("readonlyPaths", .strings(readonlyPaths)),
+        ]
+        if let users = options.userNamespace {
+            linux.append(("uidMappings", users.mappings(start: users.uidStart)))
+            linux.append(("gidMappings", users.mappings(start: users.gidStart)))
+        }
+        if let resources = options.resources { linux.append(("resources", resources)) }
+        linux.append(("seccomp", options.seccomp(architectures: architectures)))
         return .object([
             ("ociVersion", .string("1.0.2")),
             ("process", process),
             ("root", .object([("path", .string(rootfs)), ("readonly", .bool(false))])),
             ("hostname", .string(config.hostname)),
             ("mounts", .array(mounts)),
-            (
-                "linux",
-                .object([
-                    ("namespaces", .array(namespaces.map { .object([("type", .string($0))]) })),
-                    ("maskedPaths", .strings(maskedPaths)),
-                    ("readonlyPaths", .strings(readonlyPaths)),
-                ])
-            ),
+            ("linux", .object(linux)),
         ])
     }
 

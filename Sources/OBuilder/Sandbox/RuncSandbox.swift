@@ -23,6 +23,10 @@ public final class RuncSandbox: Sandbox {
     public let stateDirectory: String
     /// The runc executable (a path, or a name looked up in PATH).
     public let runc: String
+    /// Limits and `--fast-sync`, for every step.
+    public let options: RuncOptions
+    /// This machine's seccomp architectures.
+    let architectures: [String]
     /// Container ids must be unique on the machine, not just per sandbox: runc names each
     /// container's cgroups after its id, whatever its state directory.
     private static let counter = Mutex(0)
@@ -31,9 +35,20 @@ public final class RuncSandbox: Sandbox {
     /// Creates the sandbox and removes containers and bundles a previous process left behind.
     ///
     /// - Parameter stateDirectory: made absolute, since runc runs in the bundle's directory.
-    public init(stateDirectory: String, runc: String = "runc") async throws(OBuilderError) {
+    public init(
+        stateDirectory: String,
+        runc: String = "runc",
+        options: RuncOptions = RuncOptions()
+    ) async throws(OBuilderError) {
         self.stateDirectory = OBuilderFileSystem.absolute(stateDirectory)
         self.runc = runc
+        self.options = options
+        var names = utsname()
+        _ = uname(&names)
+        let machine = withUnsafeBytes(of: names.machine) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        architectures = RuncOptions.architectures(machine: machine)
         let root = self.stateDirectory + "/runc"
         let bundles = self.stateDirectory + "/bundles"
         try OBuilderFileSystem.makeDirectories(root)
@@ -96,13 +111,32 @@ public final class RuncSandbox: Sandbox {
         output: @escaping @Sendable (String) -> Void
     ) async throws(OBuilderError) -> Int32 {
         try OBuilderFileSystem.writeFile(bundle + "/hosts", "127.0.0.1 localhost \(config.hostname)\n")
+        // In a user namespace, runc mounts the bundle's files as the mapped root: let it in.
+        let users = options.userNamespace
+        if users != nil {
+            _ = chmod(bundle, 0o711)
+            for path in [rootfs] + config.mounts.map(\.source) { Self.allowTraversal(to: path) }
+        }
         var secretFiles: [String] = []
         for (index, secret) in config.secrets.enumerated() {
             let path = bundle + "/secret-\(index)"
             try OBuilderFileSystem.writeFile(path, secret.value, mode: 0o600)
+            if let users, chown(path, users.uidStart, users.gidStart) != 0 {
+                throw OBuilderError(
+                    .sandbox,
+                    "cannot hand \(path) to the user namespace: \(OBuilderFileSystem.errorText())"
+                )
+            }
             secretFiles.append(path)
         }
-        let json = try RuncConfig.make(config, rootfs: rootfs, hostsFile: bundle + "/hosts", secretFiles: secretFiles)
+        let json = try RuncConfig.make(
+            config,
+            rootfs: rootfs,
+            hostsFile: bundle + "/hosts",
+            secretFiles: secretFiles,
+            options: options,
+            architectures: architectures
+        )
         try OBuilderFileSystem.writeFile(bundle + "/config.json", json.serialized + "\n", mode: 0o600)
 
         let runcRoot = stateDirectory + "/runc"
@@ -135,6 +169,20 @@ public final class RuncSandbox: Sandbox {
         }
         if Task.isCancelled { throw OBuilderError(.cancelled, "cancelled") }
         return status
+    }
+
+    /// Lets anyone through the directories above `path` (adds the others' search bit where it is
+    /// missing): a user namespace's root is nobody special on the host, and runc mounts the root
+    /// file system and caches as that user. Nothing becomes listable or readable.
+    static func allowTraversal(to path: String) {
+        var directory = OBuilderFileSystem.parent(of: path)
+        while directory != "/" && directory != "." {
+            var info = stat()
+            if stat(directory, &info) == 0, info.st_mode & S_IXOTH == 0 {
+                _ = chmod(directory, (info.st_mode & 0o7777) | S_IXOTH)
+            }
+            directory = OBuilderFileSystem.parent(of: directory)
+        }
     }
 
     /// Kills the container from a thread of its own, retrying until `runc run` has exited (the

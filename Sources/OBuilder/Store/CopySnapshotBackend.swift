@@ -3,7 +3,7 @@
 
 /// Snapshots as complete trees: each step starts from a copy of its parent's root file system
 /// (`cp -a --reflink=auto`, which shares blocks on btrfs and XFS). Works on any file system, at
-/// the cost of a copy per step (OBuilder's `rsync` store).
+/// the cost of a copy per step.
 public struct CopySnapshotBackend: SnapshotBackend {
     public var name: String { "copy" }
 
@@ -14,7 +14,7 @@ public struct CopySnapshotBackend: SnapshotBackend {
         from parent: SnapshotLayers?,
         scratch: String,
         body: @Sendable (String) async throws(OBuilderError) -> Void
-    ) async throws(OBuilderError) -> (lower: String?, depth: Int) {
+    ) async throws(OBuilderError) -> SnapshotLayering {
         let rootfs = work + "/rootfs"
         if let parent {
             try await parent.withReadableRoot(scratch: scratch) { (source) throws(OBuilderError) in
@@ -24,6 +24,6 @@ public struct CopySnapshotBackend: SnapshotBackend {
             try OBuilderFileSystem.makeDirectory(rootfs)
         }
         try await body(rootfs)
-        return (nil, 1)
+        return .complete
     }
 }

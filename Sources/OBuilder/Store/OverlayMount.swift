@@ -12,8 +12,14 @@ enum OverlayMount {
 
     /// Mounts `lower` (topmost first) with an optional writable upper layer at `target`.
     /// Without an upper layer the mount is read-only and needs at least two lower layers.
-    static func mount(lower: [String], upper: String?, work: String?, at target: String) throws(OBuilderError) {
-        let options = try optionString(lower: lower, upper: upper, work: work)
+    static func mount(
+        lower: [String],
+        upper: String?,
+        work: String?,
+        at target: String,
+        extraOptions: String = ""
+    ) throws(OBuilderError) {
+        let options = try optionString(lower: lower, upper: upper, work: work) + extraOptions
         let flags: UInt = upper == nil ? UInt(MS_RDONLY) : 0
         guard Glibc.mount("overlay", target, "overlay", flags, options) == 0 else {
             throw OBuilderError(

@@ -25,7 +25,7 @@ public struct OverlaySnapshotBackend: SnapshotBackend {
         from parent: SnapshotLayers?,
         scratch: String,
         body: @Sendable (String) async throws(OBuilderError) -> Void
-    ) async throws(OBuilderError) -> (lower: String?, depth: Int) {
+    ) async throws(OBuilderError) -> SnapshotLayering {
         let rootfs = work + "/rootfs"
         let merged = work + "/merged"
         guard let parent, parent.layers.count < maximumDepth,
@@ -35,6 +35,13 @@ public struct OverlaySnapshotBackend: SnapshotBackend {
             return try await CopySnapshotBackend().make(in: work, from: parent, scratch: scratch, body: body)
         }
         try OBuilderFileSystem.makeDirectory(rootfs)
+        // The merged root directory shows the upper layer's owner and mode: keep the parent's.
+        var info = stat()
+        guard lstat(parent.layers[0], &info) == 0, chown(rootfs, info.st_uid, info.st_gid) == 0,
+            chmod(rootfs, info.st_mode & 0o7777) == 0
+        else {
+            throw OBuilderError(.fileSystem, "cannot set up a layer on \(parent.id): \(OBuilderFileSystem.errorText())")
+        }
         try OBuilderFileSystem.makeDirectory(work + "/work")
         try OBuilderFileSystem.makeDirectory(merged)
         try OverlayMount.mount(lower: parent.layers, upper: rootfs, work: work + "/work", at: merged)
@@ -47,7 +54,46 @@ public struct OverlaySnapshotBackend: SnapshotBackend {
         OverlayMount.unmount(merged)
         try await OBuilderFileSystem.removeTree(work + "/work")
         _ = rmdir(merged)
-        return (parent.id, parent.layers.count + 1)
+        return SnapshotLayering(lower: parent.id, depth: parent.layers.count + 1)
+    }
+
+    /// Deletes `path` after unmounting whatever is mounted below it (a cache clone, a view).
+    public func removeTree(_ path: String) async throws(OBuilderError) {
+        for mountPoint in OverlayMount.mounts(under: path) { OverlayMount.unmount(mountPoint) }
+        try await OBuilderFileSystem.removeTree(path)
+    }
+
+    /// An overlay with the cache as its lower layer: the clone costs nothing, whatever the
+    /// cache's size, and only what the step writes is stored (in `work/upper`).
+    public func cloneCache(_ master: String, in work: String) async throws(OBuilderError) -> String {
+        var info = stat()
+        guard lstat(master, &info) == 0 else {
+            throw OBuilderError(.fileSystem, "cannot read cache \(master): \(OBuilderFileSystem.errorText())")
+        }
+        for name in ["upper", "work", "merged"] { try OBuilderFileSystem.makeDirectory(work + "/" + name) }
+        // The merged root takes the upper root's owner and mode: give it the cache's.
+        guard chown(work + "/upper", info.st_uid, info.st_gid) == 0, chmod(work + "/upper", info.st_mode & 0o7777) == 0
+        else {
+            throw OBuilderError(.fileSystem, "cannot set up a cache layer: \(OBuilderFileSystem.errorText())")
+        }
+        try OverlayMount.mount(
+            lower: [master],
+            upper: work + "/upper",
+            work: work + "/work",
+            at: work + "/merged",
+            extraOptions: ",redirect_dir=off,metacopy=off"
+        )
+        return work + "/merged"
+    }
+
+    /// Unmounts the clone and folds its upper layer into the cache, in place.
+    public func commitCache(_ master: String, from work: String) async throws(OBuilderError) {
+        OverlayMount.unmount(work + "/merged")
+        try await OverlayUpperMerge.apply(upper: work + "/upper", onto: master)
+    }
+
+    public func discardCache(in work: String) async throws(OBuilderError) {
+        OverlayMount.unmount(work + "/merged")
     }
 
     /// Whether an overlay mount works in `directory` (tried in a scratch directory there).

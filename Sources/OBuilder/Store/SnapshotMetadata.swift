@@ -5,6 +5,8 @@
 struct SnapshotMetadata: Hashable, Sendable {
     /// The snapshot this one's layer sits on (overlay backend), or nil for a complete tree.
     var lower: String?
+    /// A snapshot this one shares storage with and that must outlive it (a ZFS clone's origin).
+    var origin: String?
     /// The snapshot it was built from, for information (also set for flattened layers).
     var parent: String?
     /// How many layers the root file system has (1 for a complete tree).
@@ -17,6 +19,7 @@ struct SnapshotMetadata: Hashable, Sendable {
     var expression: SExpression {
         var fields: [SExpression] = []
         if let lower { fields.append(.list([.atom("lower"), .atom(lower)])) }
+        if let origin { fields.append(.list([.atom("origin"), .atom(origin)])) }
         if let parent { fields.append(.list([.atom("parent"), .atom(parent)])) }
         fields.append(.list([.atom("depth"), .atom(String(depth))]))
         fields.append(.list([.atom("env"), .list(environment.map(SExpression.atom))]))
@@ -24,8 +27,9 @@ struct SnapshotMetadata: Hashable, Sendable {
         return .list(fields)
     }
 
-    init(lower: String?, parent: String?, depth: Int, environment: [String], created: Double) {
+    init(lower: String?, origin: String? = nil, parent: String?, depth: Int, environment: [String], created: Double) {
         self.lower = lower
+        self.origin = origin
         self.parent = parent
         self.depth = depth
         self.environment = environment
@@ -38,6 +42,7 @@ struct SnapshotMetadata: Hashable, Sendable {
             return nil
         }
         var lower: String?
+        var origin: String?
         var parent: String?
         var depth = 1
         var environment: [String] = []
@@ -46,6 +51,7 @@ struct SnapshotMetadata: Hashable, Sendable {
             guard let parts = field.listItems, parts.count == 2, let name = parts[0].atomText else { return nil }
             switch (name, parts[1].atomText) {
             case ("lower", let value?): lower = value
+            case ("origin", let value?): origin = value
             case ("parent", let value?): parent = value
             case ("depth", let value?): depth = Int(value) ?? 1
             case ("created", let value?): created = Double(value) ?? 0
@@ -53,6 +59,13 @@ struct SnapshotMetadata: Hashable, Sendable {
             default: return nil
             }
         }
-        self.init(lower: lower, parent: parent, depth: depth, environment: environment, created: created)
+        self.init(
+            lower: lower,
+            origin: origin,
+            parent: parent,
+            depth: depth,
+            environment: environment,
+            created: created
+        )
     }
 }

@@ -9,12 +9,14 @@ import Glibc
 /// that affects the step (see ``OBuilderBuilder``).
 ///
 /// Layout under ``root``: `snapshots/ID/{rootfs,meta,used,log}` for finished snapshots,
-/// `tmp/` for work in progress, `caches/` for `(run (cache …))` directories.
+/// `tmp/` for work in progress, `caches/` for `(run (cache …))` directories and `cache-used/` for
+/// when each cache was last used.
 ///
-/// How a snapshot is made from its parent is up to its ``SnapshotBackend``: overlay layers
-/// (``OverlaySnapshotBackend``) or complete copies (``CopySnapshotBackend``). The store does the
-/// rest, whatever the backend: ids and metadata, concurrent requests for one id, leases that
-/// keep a build's snapshots from being pruned, pruning and caches.
+/// How a snapshot or a cache clone is made is up to its ``SnapshotBackend`` (overlay layers,
+/// btrfs subvolumes, reflinks, rsync copies, ZFS clones; ``StoreSpec`` names them as OBuilder's
+/// `--store` does). The store does the rest, whatever the backend: ids and metadata, concurrent
+/// requests for one id, leases that keep a build's snapshots from being pruned, pruning (of
+/// snapshots and caches alike) and cache generations.
 ///
 /// A snapshot appears atomically (a rename of a finished directory into `snapshots/`), so a
 /// failed or cancelled step leaves nothing behind; left-overs in `tmp/` are removed on open.
@@ -50,6 +52,9 @@ public actor SnapshotStore {
     var pins: [String: Int] = [:]
     private var building: [String: [CheckedContinuation<Void, Never>]] = [:]
     var cacheGenerations: [String: Int] = [:]
+    /// Steps using each cache now (a cache in use is not pruned).
+    var cacheUsers: [String: Int] = [:]
+    var cacheLastUsed: [String: Double] = [:]
     /// Steps served from the store, and steps built, since the store was opened.
     public private(set) var cacheHits = 0
     public private(set) var cacheMisses = 0
@@ -73,12 +78,14 @@ public actor SnapshotStore {
 
     /// Opens (creating if needed) a store at `root` that makes snapshots with `backend`.
     public init(root: String, backend: any SnapshotBackend) async throws(OBuilderError) {
-        let normalized = try Self.prepare(root: root)
+        let normalized = try Self.normalize(root: root)
+        try await backend.check(root: normalized)
+        try Self.makeDirectories(root: normalized)
         self.root = normalized
         self.backend = backend
         for mountPoint in OverlayMount.mounts(under: normalized) { OverlayMount.unmount(mountPoint) }
         for leftover in try OBuilderFileSystem.listDirectory(normalized + "/tmp") {
-            try await OBuilderFileSystem.removeTree(normalized + "/tmp/" + leftover)
+            try await backend.removeTree(normalized + "/tmp/" + leftover)
         }
         for id in try OBuilderFileSystem.listDirectory(normalized + "/snapshots") {
             let directory = normalized + "/snapshots/" + id
@@ -88,22 +95,34 @@ public actor SnapshotStore {
             index[id] = meta
             lastUsed[id] = OBuilderFileSystem.readText(directory + "/used").flatMap { Double($0) } ?? meta.created
         }
+        try loadCacheUse()
     }
 
     /// Checks `root`, creates the store's directories and returns the path without a trailing `/`.
     private static func prepare(root: String) throws(OBuilderError) -> String {
+        let normalized = try normalize(root: root)
+        try makeDirectories(root: normalized)
+        return normalized
+    }
+
+    /// Checks that `root` is absolute and returns it without a trailing `/`.
+    private static func normalize(root: String) throws(OBuilderError) -> String {
         guard root.hasPrefix("/") else { throw OBuilderError(.store, "store path must be absolute: \(root)") }
         var normalized = root
         while normalized.count > 1, normalized.hasSuffix("/") { normalized.removeLast() }
-        for directory in ["", "/snapshots", "/tmp", "/caches"] {
+        return normalized
+    }
+
+    private static func makeDirectories(root normalized: String) throws(OBuilderError) {
+        for directory in ["", "/snapshots", "/tmp", "/caches", "/cache-used"] {
             try OBuilderFileSystem.makeDirectories(normalized + directory, mode: 0o700)
         }
-        return normalized
     }
 
     func snapshotDirectory(_ id: String) -> String { root + "/snapshots/" + id }
 
-    static func now() -> Double {
+    /// Seconds since the epoch, as the store records use times.
+    public static func now() -> Double {
         var time = timespec()
         clock_gettime(CLOCK_REALTIME, &time)
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
@@ -215,7 +234,7 @@ public actor SnapshotStore {
             hold(id, for: lease)
             return .built
         } catch {
-            try? await OBuilderFileSystem.removeTree(work)
+            try? await backend.removeTree(work)
             throw error
         }
     }
@@ -237,6 +256,7 @@ public actor SnapshotStore {
         }
         return SnapshotMetadata(
             lower: layering.lower,
+            origin: layering.origin,
             parent: parent,
             depth: layering.depth,
             environment: environment,

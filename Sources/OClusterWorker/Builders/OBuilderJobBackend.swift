@@ -11,8 +11,9 @@ import Synchronization
 /// Translates between the two worlds: the job's ``CancelSwitch`` cancels the build task,
 /// builder log events become job log lines (ocluster's colours), and ``OBuilderError``s become
 /// ``WorkerError``s whose message (with the spec position, for a bad spec) is what the user sees.
-/// Before each build the store is pruned if its free space is under the threshold (ocluster's
-/// `--obuilder-prune-threshold`/`--obuilder-prune-limit`); builds wait while that happens.
+/// An ``OBuilderPruner`` keeps the store's free space above ocluster's `--obuilder-prune-threshold`
+/// (pruning `--obuilder-prune-limit` items a round) once ``startPruning()`` is called; builds wait
+/// while it prunes.
 public final class OBuilderJobBackend: OBuilderBackend {
     public let builder: OBuilderBuilder
     /// Prune when the store's free space falls below this percentage.
@@ -22,13 +23,15 @@ public final class OBuilderJobBackend: OBuilderBackend {
     /// The base image the health check builds from.
     public let healthcheckImage: String
     let metrics: WorkerMetrics?
-    private let pruning = AsyncLock()
+    /// The background pruning loop.
+    public let pruner: OBuilderPruner
 
     public init(
         builder: OBuilderBuilder,
         pruneThreshold: Double = 30,
         pruneLimit: Int = 100,
         healthcheckImage: String = "busybox",
+        pruneInterval: Duration = .seconds(30),
         metrics: WorkerMetrics? = nil
     ) {
         self.builder = builder
@@ -36,46 +39,48 @@ public final class OBuilderJobBackend: OBuilderBackend {
         self.pruneLimit = pruneLimit
         self.healthcheckImage = healthcheckImage
         self.metrics = metrics
+        pruner = OBuilderPruner(
+            store: builder.store,
+            threshold: pruneThreshold,
+            limit: pruneLimit,
+            interval: pruneInterval,
+            metrics: metrics
+        )
     }
+
+    /// Starts the background pruning loop (ocluster starts it once the self-test has passed).
+    public func startPruning() { pruner.start() }
 
     /// Opens the store named by an `--obuilder-store` value.
     ///
     /// - Parameters:
-    ///   - store: `overlayfs:/path` (overlay layers) or `rsync:/path` (full copies); ocluster's
-    ///     `btrfs:`, `zfs:`, `xfs:`, `qemu:` and `docker:` stores are not available here.
+    ///   - store: as ``StoreSpec`` parses it (`btrfs:/path`, `zfs:pool`, `rsync:/path`,
+    ///     `xfs:/path`, `overlayfs:/path`; `docker:`, `qemu:` and `hcs:` are refused).
+    ///   - rsyncMode: `--rsync-mode`, required with (and only with) an `rsync:` store.
     ///   - sandboxDirectory: runc state and bundles.
+    ///   - sandboxOptions: `--fast-sync` and per-step limits.
     ///   - baseImages: the directory `(from NAME)` images are read from.
     /// - Throws: ``WorkerError/Code/invalidRequest`` for an unsupported store, or the store's
     ///   and sandbox's errors as ``WorkerError/Code/buildFailed``.
     public static func open(
         store: String,
+        rsyncMode: String? = nil,
         sandboxDirectory: String,
+        sandboxOptions: RuncOptions = RuncOptions(),
         baseImages: String,
         pruneThreshold: Double = 30,
         pruneLimit: Int = 100,
         metrics: WorkerMetrics? = nil
     ) async throws -> OBuilderJobBackend {
-        guard let colon = store.firstIndex(of: ":") else {
-            throw WorkerError(
-                .invalidRequest,
-                "Store \"\(store)\" should be KIND:PATH (overlayfs:/path or rsync:/path)"
-            )
-        }
-        let kind = store[..<colon]
-        let path = String(store[store.index(after: colon)...])
-        let backend: SnapshotStore.Backend
-        switch kind {
-        case "overlayfs": backend = .overlay
-        case "rsync": backend = .copy
-        default:
-            throw WorkerError(
-                .invalidRequest,
-                "Store kind \"\(kind)\" is not supported here; use overlayfs:/path or rsync:/path"
-            )
+        let spec: StoreSpec
+        do {
+            spec = try StoreSpec.parse(store, rsyncMode: rsyncMode)
+        } catch {
+            throw WorkerError(.invalidRequest, error.message)
         }
         do {
-            let snapshots = try await SnapshotStore(root: path, backend: backend)
-            let sandbox = try await RuncSandbox(stateDirectory: sandboxDirectory)
+            let snapshots = try await spec.open()
+            let sandbox = try await RuncSandbox(stateDirectory: sandboxDirectory, options: sandboxOptions)
             _ = try await sandbox.version()
             let builder = OBuilderBuilder(
                 store: snapshots,
@@ -100,7 +105,7 @@ public final class OBuilderJobBackend: OBuilderBackend {
         log: LogData,
         cancel: CancelSwitch
     ) async throws -> String {
-        try await pruneIfNeeded()
+        await pruner.waitWhilePruning()
         try cancel.check()
         let builder = builder
         var values: [String: String] = [:]
@@ -149,21 +154,9 @@ public final class OBuilderJobBackend: OBuilderBackend {
         }
     }
 
-    private func pruneIfNeeded() async throws {
-        try await pruning.withLock {
-            let store = builder.store
-            do {
-                _ = try await store.pruneIfNeeded(minimumFreePercent: pruneThreshold, limit: pruneLimit)
-            } catch {
-                throw WorkerError(.buildFailed, "Pruning the OBuilder store failed: \(error)")
-            }
-        }
-    }
-
     private func updateMetrics() async {
         guard let metrics else { return }
         let store = builder.store
         metrics.setCacheStats(hits: await store.cacheHits, misses: await store.cacheMisses)
-        metrics.setOBuilderSpaceFree(await store.freeSpacePercent())
     }
 }
