@@ -64,6 +64,26 @@ public struct BtrfsSnapshotBackend: SnapshotBackend {
         return clone
     }
 
+    /// As OBuilder measures a btrfs store: 100 − 100·Used/Device size, from `btrfs filesystem
+    /// usage -b` (what `statvfs` reports on btrfs is an estimate).
+    public func freeSpacePercent(root: String) async -> Double {
+        guard let result = try? await HelperCommand.run(["btrfs", "filesystem", "usage", "-b", root]),
+            result.status == 0
+        else { return OBuilderFileSystem.freeSpacePercent(root) }
+        var fields: [String: Double] = [:]
+        for line in result.output.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, let number = parts[1].split(whereSeparator: \.isWhitespace).first,
+                let value = Double(number)
+            else { continue }
+            fields[parts[0].split(whereSeparator: \.isWhitespace).joined(separator: " ")] = value
+        }
+        guard let used = fields["Used"], let size = fields["Device size"], size > 0 else {
+            return OBuilderFileSystem.freeSpacePercent(root)
+        }
+        return 100 - 100 * used / size
+    }
+
     /// Subvolume roots at `path` or up to two levels below (where the store puts them: a
     /// snapshot's `rootfs`, a cache, a cache clone in its work directory), deepest first. On
     /// btrfs, subvolume roots are exactly the directories with inode number 256.
