@@ -44,13 +44,15 @@ public final class OBuilderJobBackend: OBuilderBackend {
     ///   - store: `overlayfs:/path` (overlay layers) or `rsync:/path` (full copies); ocluster's
     ///     `btrfs:`, `zfs:`, `xfs:`, `qemu:` and `docker:` stores are not available here.
     ///   - sandboxDirectory: runc state and bundles.
-    ///   - baseImages: the directory `(from NAME)` images are read from.
+    ///   - baseImages: the directory `(from NAME)` images are read from first.
+    ///   - fetcher: fetches the `(from IMAGE)` images that `baseImages` does not hold.
     /// - Throws: ``WorkerError/Code/invalidRequest`` for an unsupported store, or the store's
     ///   and sandbox's errors as ``WorkerError/Code/buildFailed``.
     public static func open(
         store: String,
         sandboxDirectory: String,
         baseImages: String,
+        fetcher: (any ImageFetcher)? = nil,
         pruneThreshold: Double = 30,
         pruneLimit: Int = 100,
         metrics: WorkerMetrics? = nil
@@ -80,7 +82,8 @@ public final class OBuilderJobBackend: OBuilderBackend {
             let builder = OBuilderBuilder(
                 store: snapshots,
                 sandbox: sandbox,
-                baseImages: BaseImageStore(directory: baseImages)
+                baseImages: BaseImageStore(directory: baseImages),
+                fetcher: fetcher
             )
             return OBuilderJobBackend(
                 builder: builder,

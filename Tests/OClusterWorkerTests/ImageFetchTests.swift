@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import Foundation
+import OBuilder
+import OClusterWorker
+import Synchronization
+import Testing
+
+/// `(from IMAGE)` fetched from a real registry (`docker-registry`) holding a busybox image the
+/// test pushed (`scripts/push-base-image.sh`), built through the real builder and runc.
+@Suite("OBuilder base images from a registry", .serialized)
+struct ImageFetchTests {
+    /// A registry holding `test/busybox:1`, a store, a runc sandbox and a builder with `fetcher`.
+    final class Setup: Sendable {
+        let registry: TestRegistry
+        let root: TemporaryDirectory
+        let digest: String
+        let builder: OBuilderBuilder
+
+        static let scripts = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts").path
+
+        init(
+            fetcher: (RegistryConfiguration) -> any ImageFetcher = { SkopeoImageFetcher(configuration: $0) }
+        )
+            async throws
+        {
+            registry = try await TestRegistry.start(authenticated: false)
+            root = try TemporaryDirectory("ocluster-image-fetch")
+            digest = try await Self.push(registry.host + "/test/busybox:1")
+            let store = try await SnapshotStore(root: root.path + "/store")
+            let sandbox = try await RuncSandbox(stateDirectory: root.path + "/sandbox")
+            builder = OBuilderBuilder(
+                store: store,
+                sandbox: sandbox,
+                baseImages: BaseImageStore(directory: root.path + "/no-images"),
+                fetcher: fetcher(RegistryConfiguration()),
+                defaultShell: ["/bin/sh", "-c"]
+            )
+        }
+
+        /// Pushes a fresh busybox image to `target` and returns its digest.
+        static func push(_ target: String) async throws -> String {
+            let output = try await shell(["bash", scripts + "/push-base-image.sh", target])
+            return String(output.split(separator: "\n").last ?? "")
+        }
+
+        func build(_ spec: String, log: Events = Events()) async throws(OBuilderError) -> String {
+            try await builder.build(specText: spec, sourceDirectory: root.path) { log.append($0) }
+        }
+
+        func stop() {
+            registry.stop()
+            root.remove()
+        }
+    }
+
+    /// Log events collected from any thread.
+    final class Events: Sendable {
+        private let events = Mutex<[OBuilderLogEvent]>([])
+        func append(_ event: OBuilderLogEvent) { events.withLock { $0.append(event) } }
+        var notes: [String] { events.withLock { $0.compactMap { if case .note(let t) = $0 { t } else { nil } } } }
+        var output: [String] { events.withLock { $0.compactMap { if case .output(let t) = $0 { t } else { nil } } } }
+    }
+
+    @Test("A multi-step spec from a tag is fetched once; the digest form and later builds reuse it")
+    func tagThenDigest() async throws {
+        let setup = try await Setup()
+        defer { setup.stop() }
+        let image = setup.registry.host + "/test/busybox:1"
+        let first = Events()
+        let id = try await setup.build(
+            """
+            ((from \(image)) (shell /bin/sh -c)
+             (run (shell "echo \\"path=$PATH\\"; echo made > /made"))
+             (run (shell "cat /made; ls /bin/busybox")))
+            """,
+            log: first
+        )
+        #expect(first.notes.contains { $0.hasPrefix("Fetching \(setup.registry.host)/test/busybox@\(setup.digest)") })
+        #expect(first.output.contains { $0.hasPrefix("Copying blob sha256:") }, "skopeo's progress is in the log")
+        #expect(first.output.contains("path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"))
+        #expect(first.output.contains("made"))
+
+        let byDigest = Events()
+        let pinned = setup.registry.host + "/test/busybox@" + setup.digest
+        _ = try await setup.build("((from \(pinned)) (shell /bin/sh -c) (run (shell \"echo pinned\")))", log: byDigest)
+        #expect(!byDigest.notes.contains { $0.hasPrefix("Fetching") }, "the same digest is not fetched again")
+        #expect(byDigest.notes.contains { $0.hasSuffix("from cache") })
+        #expect(byDigest.output.contains("pinned"))
+
+        let again = Events()
+        let sameID = try await setup.build(
+            """
+            ((from \(image)) (shell /bin/sh -c)
+             (run (shell "echo \\"path=$PATH\\"; echo made > /made"))
+             (run (shell "cat /made; ls /bin/busybox")))
+            """,
+            log: again
+        )
+        #expect(sameID == id)
+        #expect(!again.notes.contains { $0.hasPrefix("Fetching") })
+
+        // The tag moves: the new image is fetched, keyed by its own digest.
+        let moved = try await Setup.push(image)
+        #expect(moved != setup.digest)
+        let afterMove = Events()
+        let movedID = try await setup.build(
+            "((from \(image)) (shell /bin/sh -c) (run (shell \"echo \\\"path=$PATH\\\"; echo made > /made\")))",
+            log: afterMove
+        )
+        #expect(afterMove.notes.contains { $0.hasPrefix("Fetching \(setup.registry.host)/test/busybox@\(moved)") })
+        #expect(movedID != id)
+        #expect(try OBuilderFileSystemProbe.entries(setup.root.path + "/store/tmp").isEmpty)
+    }
+
+    @Test("Concurrent builds from one new image fetch it once")
+    func concurrentFetchOnce() async throws {
+        let setup = try await Setup()
+        defer { setup.stop() }
+        let image = setup.registry.host + "/test/busybox:1"
+        let logs = (0..<4).map { _ in Events() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, log) in logs.enumerated() {
+                group.addTask {
+                    _ = try await setup.build(
+                        "((from \(image)) (shell /bin/sh -c) (run (shell \"echo build-\(index)\")))",
+                        log: log
+                    )
+                }
+            }
+            try await group.waitForAll()
+        }
+        let fetches = logs.map { $0.notes.filter { $0.hasPrefix("Fetching") }.count }.reduce(0, +)
+        #expect(fetches == 1, "one fetch for four builds")
+        for (index, log) in logs.enumerated() { #expect(log.output.contains("build-\(index)")) }
+    }
+
+    @Test("An unknown tag, an unknown repository and a registry that is down fail clearly, leaving nothing")
+    func errors() async throws {
+        let setup = try await Setup()
+        defer { setup.stop() }
+        let host = setup.registry.host
+        let unknownTag = await #expect(throws: OBuilderError.self) {
+            try await setup.build("((from \(host)/test/busybox:nope) (run (shell \"true\")))")
+        }
+        #expect(unknownTag?.code == .unknownBaseImage)
+        #expect(unknownTag?.message.contains("image \(host)/test/busybox:nope not found") == true)
+        #expect(unknownTag?.message.contains("manifest unknown") == true)
+
+        let unknownRepository = await #expect(throws: OBuilderError.self) {
+            try await setup.build("((from \(host)/test/nothing:1) (run (shell \"true\")))")
+        }
+        #expect(unknownRepository?.code == .unknownBaseImage)
+
+        let invalid = await #expect(throws: OBuilderError.self) {
+            try await setup.build("((from \"-rm/x\") (run (shell \"true\")))")
+        }
+        #expect(invalid?.code == .unknownBaseImage)
+        #expect(invalid?.message.hasPrefix("invalid image reference") == true)
+
+        setup.registry.stop()
+        let down = await #expect(throws: OBuilderError.self) {
+            try await setup.build("((from \(host)/test/busybox:1) (run (shell \"true\")))")
+        }
+        #expect(down?.code == .imageFetch)
+        #expect(down?.message.contains("connection refused") == true)
+        #expect(try OBuilderFileSystemProbe.entries(setup.root.path + "/store/snapshots").isEmpty)
+        #expect(try OBuilderFileSystemProbe.entries(setup.root.path + "/store/tmp").isEmpty)
+    }
+
+    @Test("A corrupt layer fails the fetch; the partial root file system is removed and a repaired image then builds")
+    func corruptLayer() async throws {
+        let setup = try await Setup()
+        defer { setup.stop() }
+        let blobs = setup.registry.directory.path + "/data/docker/registry/v2/blobs/sha256"
+        // The layer is the largest blob; flip its bytes past the gzip header.
+        let layer = try OBuilderFileSystemProbe.largestFile(under: blobs)
+        let original = try Data(contentsOf: URL(fileURLWithPath: layer))
+        var corrupt = original
+        for index in stride(from: 100, to: min(corrupt.count, 4000), by: 7) { corrupt[index] ^= 0xFF }
+        try corrupt.write(to: URL(fileURLWithPath: layer))
+        let error = await #expect(throws: OBuilderError.self) {
+            try await setup.build("((from \(setup.registry.host)/test/busybox:1) (run (shell \"true\")))")
+        }
+        #expect(error?.code == .imageFetch)
+        #expect(error?.message.contains("cannot fetch image") == true)
+        #expect(try OBuilderFileSystemProbe.entries(setup.root.path + "/store/snapshots").isEmpty)
+        #expect(try OBuilderFileSystemProbe.entries(setup.root.path + "/store/tmp").isEmpty)
+
+        try original.write(to: URL(fileURLWithPath: layer))
+        let repaired = Events()
+        _ = try await setup.build(
+            "((from \(setup.registry.host)/test/busybox:1) (shell /bin/sh -c) (run (shell \"echo repaired\")))",
+            log: repaired
+        )
+        #expect(repaired.output.contains("repaired"))
+    }
+}
+
+/// Directory probes for the assertions.
+enum OBuilderFileSystemProbe {
+    static func entries(_ path: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: path)
+    }
+
+    static func largestFile(under path: String) throws -> String {
+        var best: (path: String, size: Int) = ("", -1)
+        guard let enumerator = FileManager.default.enumerator(atPath: path) else {
+            throw WorkerError(.fileSystem, "cannot list \(path)")
+        }
+        while let relative = enumerator.nextObject() as? String {
+            let full = path + "/" + relative
+            let size = (try? FileManager.default.attributesOfItem(atPath: full)[.size] as? Int) ?? 0
+            if relative.hasSuffix("/data"), size > best.size { best = (full, size) }
+        }
+        return best.path
+    }
+}
