@@ -200,6 +200,70 @@ struct ImageFetchTests {
     }
 }
 
+/// The worker's self-test and the Docker-engine fetcher against the same kind of registry.
+@Suite("OBuilder base images: self-test and Docker engine", .serialized)
+struct ImageFetchWorkerTests {
+    @Test("The self-test builds (from busybox) through the registry mirror, as a worker started from the docs does")
+    func healthcheckThroughMirror() async throws {
+        let registry = try await TestRegistry.start(authenticated: false)
+        let root = try TemporaryDirectory("ocluster-fetch-healthcheck")
+        defer {
+            registry.stop()
+            root.remove()
+        }
+        _ = try await ImageFetchTests.Setup.push(registry.host + "/library/busybox:latest")
+        let backend = try await OBuilderJobBackend.open(
+            store: "overlayfs:" + root.path + "/store",
+            sandboxDirectory: root.path + "/sandbox",
+            baseImages: root.path + "/store/base-images",
+            fetcher: SkopeoImageFetcher(configuration: RegistryConfiguration(mirror: registry.host))
+        )
+        try await backend.healthcheck()
+        #expect(
+            await backend.builder.store.snapshotIDs().count == 1,
+            "the fetched busybox stays; the check's step went"
+        )
+
+        let withoutMirror = try await OBuilderJobBackend.open(
+            store: "overlayfs:" + root.path + "/other-store",
+            sandboxDirectory: root.path + "/sandbox",
+            baseImages: root.path + "/store/base-images",
+            fetcher: SkopeoImageFetcher(configuration: RegistryConfiguration(mirror: "127.0.0.1:1"))
+        )
+        let error = await #expect(throws: WorkerError.self) { try await withoutMirror.healthcheck() }
+        #expect(error?.message.contains("cannot fetch image busybox") == true, "\(String(describing: error))")
+    }
+
+    @Test("The Docker engine fetcher pulls, exports and keys the image by its id, once")
+    func dockerEngine() async throws {
+        let environment = try await DockerTestEngine.environment()
+        let setup = try await ImageFetchTests.Setup(fetcher: {
+            DockerImageFetcher(configuration: $0, environment: environment)
+        })
+        defer { setup.stop() }
+        let image = setup.registry.host + "/test/busybox:1"
+        let first = ImageFetchTests.Events()
+        _ = try await setup.build(
+            "((from \(image)) (shell /bin/sh -c) (run (shell \"echo \\\"path=$PATH\\\"; ls /bin/busybox\")))",
+            log: first
+        )
+        #expect(first.notes.contains { $0.hasPrefix("Fetching \(image)") })
+        #expect(first.output.contains("path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"))
+        #expect(first.output.contains("/bin/busybox"))
+        let second = ImageFetchTests.Events()
+        _ = try await setup.build("((from \(image)) (shell /bin/sh -c) (run (shell \"echo again\")))", log: second)
+        #expect(!second.notes.contains { $0.hasPrefix("Fetching") })
+        #expect(second.output.contains("again"))
+        #expect(try OBuilderFileSystemProbe.entries(setup.root.path + "/store/tmp").isEmpty)
+
+        let missing = await #expect(throws: OBuilderError.self) {
+            try await setup.build("((from \(setup.registry.host)/test/busybox:nope) (run (shell \"true\")))")
+        }
+        #expect(missing?.code == .unknownBaseImage, "\(String(describing: missing))")
+        _ = try? await DockerTestEngine.docker(["rmi", "--force", image])
+    }
+}
+
 /// Directory probes for the assertions.
 enum OBuilderFileSystemProbe {
     static func entries(_ path: String) throws -> [String] {
