@@ -198,6 +198,39 @@ struct ImageFetchTests {
         )
         #expect(repaired.output.contains("repaired"))
     }
+
+    @Test("A disk that fills up during extraction fails the fetch and leaves nothing in the store")
+    func diskFull() async throws {
+        let setup = try await Setup()
+        defer { setup.stop() }
+        // A 1 MiB tmpfs holds the compressed download but not the unpacked busybox.
+        let small = setup.root.path + "/small"
+        try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
+        try await shell(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small])
+        do {
+            let store = try await SnapshotStore(root: small + "/store", backend: .copy)
+            let builder = OBuilderBuilder(
+                store: store,
+                sandbox: setup.builder.sandbox,
+                baseImages: BaseImageStore(directory: small + "/none"),
+                fetcher: SkopeoImageFetcher()
+            )
+            let error = await #expect(throws: OBuilderError.self) {
+                try await builder.build(
+                    specText: "((from \(setup.registry.host)/test/busybox:1) (run (shell \"true\")))",
+                    sourceDirectory: setup.root.path
+                ) { _ in }
+            }
+            #expect(error?.code == .imageFetch)
+            #expect(error?.message.contains("no space left on device") == true, "\(String(describing: error))")
+            #expect(try OBuilderFileSystemProbe.entries(small + "/store/snapshots").isEmpty)
+            #expect(try OBuilderFileSystemProbe.entries(small + "/store/tmp").isEmpty)
+        } catch {
+            try await shell(["umount", small])
+            throw error
+        }
+        try await shell(["umount", small])
+    }
 }
 
 /// The worker's self-test and the Docker-engine fetcher against the same kind of registry.
