@@ -138,7 +138,9 @@ struct ImageFetchTests {
         for (index, log) in logs.enumerated() { #expect(log.output.contains("build-\(index)")) }
     }
 
-    @Test("An unknown tag, an unknown repository and a registry that is down fail clearly, leaving nothing")
+    @Test(
+        "Unknown tags and repositories and a registry that is down fail clearly; an outage spares images fetched before"
+    )
     func errors() async throws {
         let setup = try await Setup()
         defer { setup.stop() }
@@ -161,13 +163,19 @@ struct ImageFetchTests {
         #expect(invalid?.code == .unknownBaseImage)
         #expect(invalid?.message.hasPrefix("invalid image reference") == true)
 
+        // Fetched once while the registry is up: an outage later falls back to that snapshot.
+        _ = try await setup.build("((from \(host)/test/busybox:1) (run (shell \"true\")))")
         setup.registry.stop()
+        let fallback = Events()
+        _ = try await setup.build("((from \(host)/test/busybox:1) (run (shell \"echo offline\")))", log: fallback)
+        #expect(fallback.notes.contains { $0.contains("using the image \(host)/test/busybox:1 resolved to before") })
+        #expect(fallback.output.contains("offline"))
+
         let down = await #expect(throws: OBuilderError.self) {
-            try await setup.build("((from \(host)/test/busybox:1) (run (shell \"true\")))")
+            try await setup.build("((from \(host)/test/other:1) (run (shell \"true\")))")
         }
         #expect(down?.code == .imageFetch)
         #expect(down?.message.contains("connection refused") == true)
-        #expect(try OBuilderFileSystemProbe.entries(setup.root.path + "/store/snapshots").isEmpty)
         #expect(try OBuilderFileSystemProbe.entries(setup.root.path + "/store/tmp").isEmpty)
     }
 

@@ -15,6 +15,7 @@ SELF=$ROOT/scripts/deploy-test/multi-host.sh
 hosts_dir=$WORK/hosts
 declare -A address=([scheduler]=10.77.0.1 [worker-1]=10.77.0.11 [worker-2]=10.77.0.12 [client]=10.77.0.21)
 pids=()
+declare -A worker_session=()
 
 say "every command in docs/multi-machine.md is run here"
 missing=0
@@ -123,6 +124,7 @@ for host in worker-1 worker-2; do
   [ $? -eq 1 ] || break
   sleep 1
 done'
+    worker_session[$host]=${pids[-1]}
 done
 for host in worker-1 worker-2; do wait_for 120 "$host to register" registered "$host"; done
 
@@ -180,7 +182,7 @@ on client 'curl -sf http://scheduler.example.org:9090/pool/linux-x86_64/worker/w
     fail "no metrics of worker-1"
 
 say "retire worker-2: stop it, forget it"
-kill -TERM -- "-${pids[2]}"
+kill -TERM -- "-${worker_session[worker-2]}"
 wait_for 60 "worker-2 to disconnect" disconnected worker-2
 on client 'ocluster-admin -c admin.cap forget linux-x86_64 worker-2' >/dev/null
 ! admin show linux-x86_64 | grep -q worker-2 || fail "worker-2 is still listed after forget"

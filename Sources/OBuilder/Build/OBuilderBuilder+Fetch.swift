@@ -9,6 +9,10 @@ extension OBuilderBuilder {
     /// The snapshot of a registry image: resolved to its digest on every build (a tag may move),
     /// fetched only when no snapshot of that digest exists yet. Concurrent builds of one image
     /// fetch it once (the store makes later requests for the id wait for the first).
+    ///
+    /// When the registry cannot be reached, the snapshot this name last resolved to is used if
+    /// the store still has it (recorded in `STORE/images/`), so that an outage does not stop
+    /// builds an unfetched image would not (ocluster keys images by name and never asks again).
     func fetchedBase(
         _ name: String,
         fetcher: any ImageFetcher,
@@ -16,7 +20,22 @@ extension OBuilderBuilder {
     ) async throws(OBuilderError) -> String {
         let log = context.log
         let reference = try ImageReference(parsing: name)
-        let image = try await fetcher.resolve(reference, log: log)
+        let record = store.root + "/images/" + SHA256Hasher.hex(name)
+        let image: ResolvedImage
+        do throws(OBuilderError) {
+            image = try await fetcher.resolve(reference, log: log)
+        } catch {
+            guard error.code == .imageFetch,
+                let id = OBuilderFileSystem.readText(record)?.split(separator: "\n").first.map(String.init),
+                await store.contains(id)
+            else { throw error }
+            log(.note("\(error.message); using the image \(name) resolved to before"))
+            let origin = try await store.build(id: id, parent: nil, lease: context.lease) { (_) throws(OBuilderError) in
+                throw error
+            }
+            await report(origin, id: id, log: log)
+            return id
+        }
         let key = SExpression.list([.list([.atom("from-image"), .atom(image.digest)])])
         let id = SHA256Hasher.hex(key.description)
         let scratch = store.root + "/tmp"
@@ -37,6 +56,8 @@ extension OBuilderBuilder {
             log(.note("Fetched \(image.reference) in \(Double(Int(seconds * 10)) / 10) s"))
         }
         await report(origin, id: id, log: log)
+        try? OBuilderFileSystem.makeDirectories(store.root + "/images", mode: 0o700)
+        try? OBuilderFileSystem.writeFileAtomically(record, id + "\n")
         return id
     }
 
