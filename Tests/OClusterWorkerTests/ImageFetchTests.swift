@@ -207,6 +207,46 @@ struct ImageFetchTests {
         #expect(repaired.output.contains("repaired"))
     }
 
+    @Test("A private registry: refused without credentials, fetched with --obuilder-registry-auth's file")
+    func privateRegistry() async throws {
+        let registry = try await TestRegistry.start(authenticated: true)
+        let root = try TemporaryDirectory("ocluster-fetch-auth")
+        defer {
+            registry.stop()
+            root.remove()
+        }
+        let token = Data("\(TestRegistry.user):\(TestRegistry.password)".utf8).base64EncodedString()
+        try root.write("auth.json", "{\"auths\": {\"\(registry.host)\": {\"auth\": \"\(token)\"}}}\n")
+        let authFile = root.path + "/auth.json"
+        let pushed = try await shell(
+            ["bash", Setup.scripts + "/push-base-image.sh", registry.host + "/private/busybox:1"],
+            environment: ["REGISTRY_AUTH_FILE": authFile]
+        )
+        #expect(pushed.split(separator: "\n").last?.hasPrefix("sha256:") == true)
+        let store = try await SnapshotStore(root: root.path + "/store")
+        let sandbox = try await RuncSandbox(stateDirectory: root.path + "/sandbox")
+        func builder(_ configuration: RegistryConfiguration) -> OBuilderBuilder {
+            OBuilderBuilder(
+                store: store,
+                sandbox: sandbox,
+                baseImages: BaseImageStore(directory: root.path + "/none"),
+                fetcher: SkopeoImageFetcher(configuration: configuration),
+                defaultShell: ["/bin/sh", "-c"]
+            )
+        }
+        let spec = "((from \(registry.host)/private/busybox:1) (run (shell \"echo private\")))"
+        let refused = await #expect(throws: OBuilderError.self) {
+            try await builder(RegistryConfiguration()).build(specText: spec, sourceDirectory: root.path) { _ in }
+        }
+        #expect(refused?.message.contains("unauthorized") == true, "\(String(describing: refused))")
+        let events = Events()
+        _ = try await builder(RegistryConfiguration(authFile: authFile)).build(
+            specText: spec,
+            sourceDirectory: root.path
+        ) { events.append($0) }
+        #expect(events.output.contains("private"))
+    }
+
     @Test("A disk that fills up during extraction fails the fetch and leaves nothing in the store")
     func diskFull() async throws {
         let setup = try await Setup()
