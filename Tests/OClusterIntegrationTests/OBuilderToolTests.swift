@@ -123,6 +123,13 @@ struct OBuilderToolTests {
         #expect(failed.status == 1)
         #expect(failed.output.contains("Build step failed: "))
 
+        let id = String(got?.dropFirst("Got: \"".count).dropLast() ?? "")
+        let delete = try Self.tool(["delete"] + store + [id])
+        #expect(delete.status == 0)
+        #expect(delete.output == "Removing \(id)\n", "only the final step, which nothing is built on")
+        let rebuilt = try Self.tool(["build", "-f", spec] + store + [directory.path])
+        #expect(rebuilt.output.contains("step-two\n"), "the deleted step runs again")
+
         let clean = try Self.tool(["clean"] + store)
         #expect(clean.status == 0)
         let removed = clean.output.split(separator: "\n").filter { $0.hasPrefix("Removing ") }.count
