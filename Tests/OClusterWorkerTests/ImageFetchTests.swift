@@ -342,6 +342,29 @@ struct ImageFetchWorkerTests {
         }
         #expect(missing?.code == .unknownBaseImage, "\(String(describing: missing))")
         _ = try? await DockerTestEngine.docker(["rmi", "--force", image])
+
+        // An image without CMD (as `docker import` makes them) exports too.
+        try await shell(["bash", ImageFetchTests.Setup.scripts + "/make-base-image.sh", setup.root.path + "/import"])
+        let imported = try await shell(
+            [
+                "sh", "-c", "tar -C \"$1\" -c . | docker import - local/obuilder-no-cmd:test", "import",
+                setup.root.path + "/import/busybox/rootfs",
+            ],
+            environment: environment
+        )
+        defer { Task { _ = try? await DockerTestEngine.docker(["rmi", "--force", "local/obuilder-no-cmd:test"]) } }
+        let target = setup.root.path + "/exported"
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        try await DockerImageFetcher(environment: environment).fetch(
+            ResolvedImage(
+                reference: try ImageReference(parsing: "local/obuilder-no-cmd:test"),
+                digest: imported,
+                environment: []
+            ),
+            into: target,
+            scratch: setup.root.path
+        ) { _ in }
+        #expect(FileManager.default.fileExists(atPath: target + "/bin/busybox"))
     }
 }
 

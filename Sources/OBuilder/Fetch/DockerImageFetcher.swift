@@ -64,9 +64,10 @@ public struct DockerImageFetcher: ImageFetcher {
         scratch: String,
         log: @escaping @Sendable (OBuilderLogEvent) -> Void
     ) async throws(OBuilderError) {
-        // The image id, not the name: the tag may have moved since it was resolved.
+        // The image id, not the name: the tag may have moved since it was resolved. A command,
+        // never run, because `docker create` refuses an image without CMD (a `docker import`).
         let create = try await FetchCommand.run(
-            [docker, "create", "--", image.digest],
+            [docker, "create", "--", image.digest, "/obuilder-export"],
             collectOutput: true,
             environment: environment,
             log: log
