@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProtoRPC
 import Foundation
 import OBuilder
+import OClusterAPI
 import OClusterWorker
 import Synchronization
 import Testing
@@ -313,6 +315,45 @@ struct ImageFetchWorkerTests {
         )
         let error = await #expect(throws: WorkerError.self) { try await withoutMirror.healthcheck() }
         #expect(error?.message.contains("cannot fetch image busybox") == true, "\(String(describing: error))")
+    }
+
+    @Test("Through a worker job: the fetch's progress and timestamped notes are in the log; an unknown image says so")
+    func jobLog() async throws {
+        let registry = try await TestRegistry.start(authenticated: false)
+        let root = try TemporaryDirectory("ocluster-fetch-job")
+        defer {
+            registry.stop()
+            root.remove()
+        }
+        _ = try await ImageFetchTests.Setup.push(registry.host + "/test/busybox:1")
+        let backend = try await OBuilderJobBackend.open(
+            store: "overlayfs:" + root.path + "/store",
+            sandboxDirectory: root.path + "/sandbox",
+            baseImages: root.path + "/store/base-images",
+            fetcher: SkopeoImageFetcher()
+        )
+        let harness = try AgentTests.Harness(
+            builder: StandardJobBuilder(docker: DockerBuilder(configuration: DockerConfiguration()), obuilder: backend)
+        )
+        let good = await harness.scheduler.submit {
+            $0.action.initObuilder().spec =
+                "((from \(registry.host)/test/busybox:1) (shell /bin/sh -c) (run (shell \"echo in-the-job\")))"
+        }
+        _ = try await good.result()
+        let log = try await good.wholeLog()
+        #expect(log.contains("Copying blob sha256:"))
+        #expect(log.contains("in-the-job\n"))
+        #expect(
+            log.contains(#/\e\[01;35m\d{4}-\d\d-\d\d \d\d:\d\d\.\d\d Fetched /#),
+            "notes carry ocluster's timestamp"
+        )
+
+        let bad = await harness.scheduler.submit {
+            $0.action.initObuilder().spec = "((from \(registry.host)/test/missing:1) (run (shell \"true\")))"
+        }
+        await #expect(throws: RPCError.self) { try await bad.result() }
+        #expect(try await bad.wholeLog().contains("image \(registry.host)/test/missing:1 not found"))
+        try await harness.stop()
     }
 
     @Test("The Docker engine fetcher pulls, exports and keys the image by its id, once")
