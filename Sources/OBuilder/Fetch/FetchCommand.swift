@@ -23,6 +23,10 @@ enum FetchCommand {
                 if line.hasSuffix("\"") { line.removeLast() }
                 line = line.split(separator: "\\\"", omittingEmptySubsequences: false).joined(separator: "\"")
             }
+            // skopeo words every lookup failure as a parse error of the name, which it is not.
+            if line.hasPrefix("Error parsing image name \""), let end = line.firstRange(of: "\": ") {
+                line = String(line[end.upperBound...])
+            }
             return line
         }
     }
