@@ -133,8 +133,14 @@ let package = Package(
         .executableTarget(
             name: "ocluster-worker",
             dependencies: [
-                "OClusterCLISupport", "OClusterWorker", "OClusterVersion", "CapnProtoNetwork", "CapnProtoRPC",
+                "OClusterCLISupport", "OClusterWorker", "OBuilder", "OClusterVersion", "CapnProtoNetwork",
+                "CapnProtoRPC",
             ]
+        ),
+        // obuilder's maintenance CLI (build, healthcheck, clean, delete, dockerfile) for a worker's store.
+        .executableTarget(
+            name: "ocluster-obuilder",
+            dependencies: ["OClusterCLISupport", "OClusterWorker", "OBuilder", "OClusterVersion"]
         ),
         .executableTarget(
             name: "ocluster-client",

@@ -145,12 +145,15 @@ URI = re.compile(r"capnp://sha-256:[A-Za-z0-9_-]+@127\.0\.0\.1:\d+/[A-Za-z0-9_-]
 
 
 HASH = re.compile(r"\b[0-9a-f]{64}\b")
+TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d\.\d\d ")
 
 
 def normalise(text, port):
     text = URI.sub("capnp://sha-256:DIGEST@127.0.0.1:PORT/SERVICE", text)
     # OBuilder snapshot ids depend on the base image, made from the machine's busybox.
     text = HASH.sub("HASH", text)
+    # The UTC time on OBuilder notes (ocluster's `YYYY-MM-DD HH:MM.SS `).
+    text = TIME.sub("TIME ", text)
     return text.replace(f"127.0.0.1:{port}", "127.0.0.1:PORT")
 
 

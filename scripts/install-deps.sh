@@ -9,11 +9,12 @@
 #   git                      job sources
 #   runc, bubblewrap, busybox-static   the OBuilder sandbox and its base image
 #   docker.io                real Docker builds (the tests start their own dockerd)
-#   docker-registry          a local registry for the docker login/push tests
+#   docker-registry          a local registry for the docker login/push and base-image fetch tests
 #   chromium                 the scheduler's status page, tested in a real headless browser
 #   rsync, btrfs-progs, xfsprogs   the OBuilder rsync, btrfs and xfs stores (tests make loop-mounted file systems)
+#   skopeo, umoci            OBuilder's (from IMAGE) without a Docker engine: download and unpack
 set -euo pipefail
-packages=(capnproto libcapnp-dev libssl-dev g++ pkg-config python3 openssl sqlite3 git runc bubblewrap busybox-static docker.io docker-registry chromium rsync btrfs-progs xfsprogs)
+packages=(capnproto libcapnp-dev libssl-dev g++ pkg-config python3 openssl sqlite3 git runc bubblewrap busybox-static docker.io docker-registry chromium rsync btrfs-progs xfsprogs skopeo umoci)
 need=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || need+=("$package")

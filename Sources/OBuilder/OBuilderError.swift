@@ -14,6 +14,7 @@ public struct OBuilderError: CodedError {
             case syntax
             case invalidSpec
             case unknownBaseImage
+            case imageFetch
             case missingSecret
             case invalidCopy
             case stepFailed
@@ -30,8 +31,12 @@ public struct OBuilderError: CodedError {
         public static let syntax = Code(.syntax)
         /// The S-expression is well formed but is not a valid spec (unknown operation, bad field).
         public static let invalidSpec = Code(.invalidSpec)
-        /// `(from IMAGE)` names an image that the base-image store does not hold.
+        /// `(from IMAGE)` names an image that neither the base-image directory nor the registry holds,
+        /// or is not a valid image reference.
         public static let unknownBaseImage = Code(.unknownBaseImage)
+        /// A `(from IMAGE)` image could not be fetched: registry unreachable, credentials refused,
+        /// a corrupt or truncated layer, or no space to extract it.
+        public static let imageFetch = Code(.imageFetch)
         /// A `run` step asks for a secret that the job did not provide.
         public static let missingSecret = Code(.missingSecret)
         /// A `copy` step names a missing source, uses `..`, or copies several items to a non-directory.

@@ -39,7 +39,7 @@ public struct LoggingOptions: ParsableArguments, Sendable {
     /// `--color`, for compatibility only.
     @Option(
         name: .customLong("color"),
-        help: ArgumentHelp("Colorize the output: auto, always or never (ignored).", visibility: .hidden)
+        help: ArgumentHelp("Colorize the output: auto, always or never (ignored).", valueName: "WHEN")
     )
     public var color: String?
 

@@ -1,23 +1,28 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import OBuilder
 import OClusterWorker
 
 /// The OBuilder backend for `--obuilder-store`, or `nil` without one (a Docker-only worker;
 /// ocluster at HEAD effectively requires a store, this port keeps it optional).
 func makeOBuilderBackend(
     _ options: OBuilderOptions,
+    sandbox: SandboxOptions,
+    fetcher: any ImageFetcher,
     stateDir: String,
     metrics: WorkerMetrics
 ) async throws
     -> (any OBuilderBackend)?
 {
-    guard let store = options.store else { return nil }
-    let path = store.split(separator: ":", maxSplits: 1).last.map(String.init) ?? store
+    guard let store = options.store, let (_, path) = try options.storeSpec() else { return nil }
     let backend = try await OBuilderJobBackend.open(
         store: store,
+        rsyncMode: options.rsyncMode,
         sandboxDirectory: stateDir + "/obuilder-sandbox",
+        sandboxOptions: RuncOptions(fastSync: sandbox.fastSync),
         baseImages: options.baseImages ?? path + "/base-images",
+        fetcher: fetcher,
         pruneThreshold: options.pruneThreshold,
         pruneLimit: options.pruneLimit,
         metrics: metrics

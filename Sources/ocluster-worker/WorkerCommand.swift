@@ -86,6 +86,8 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Docker") var docker: DockerOptions
     @OptionGroup(title: "OBuilder") var obuilder: OBuilderOptions
+    @OptionGroup(title: "OBuilder base images") var imageFetch: ImageFetchOptions
+    @OptionGroup(title: "OBuilder sandboxes (obuilder's native, Docker and QEMU back-ends)") var sandbox: SandboxOptions
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -94,6 +96,11 @@ struct WorkerCommand: AsyncParsableCommand {
             throw ValidationError("Give the pool's .cap file once: as --connect FILE or as the first argument")
         }
         _ = try parseAdditionalMetrics(additionalMetrics)
+        if let (kind, _) = try obuilder.storeSpec(),
+            let reason = sandbox.unsupported(storeKind: kind, rsyncMode: obuilder.rsyncMode)
+        {
+            throw ValidationError(reason)
+        }
     }
 
     func run() async throws {
@@ -102,7 +109,13 @@ struct WorkerCommand: AsyncParsableCommand {
         let ref = try CapFile.resolve(capFile ?? connect.connect ?? "")
         let dockerConfiguration = docker.configuration
         let metrics = WorkerMetrics()
-        let backend = try await makeOBuilderBackend(obuilder, stateDir: stateDir, metrics: metrics)
+        let backend = try await makeOBuilderBackend(
+            obuilder,
+            sandbox: sandbox,
+            fetcher: imageFetch.fetcher(docker: docker.docker),
+            stateDir: stateDir,
+            metrics: metrics
+        )
         let agent = WorkerAgent(
             configuration: WorkerConfiguration(
                 name: name,

@@ -80,16 +80,28 @@ struct OBuilderOptions: ParsableArguments {
     @Option(
         name: .customLong("obuilder-store"),
         help: ArgumentHelp(
-            "Enable OBuilder jobs with this store, e.g. rsync:/var/lib/obuilder or overlayfs:/var/lib/obuilder.",
+            "Enable OBuilder jobs with this store: one of btrfs:/path, rsync:/path, xfs:/path, overlayfs:/path, "
+                + "zfs:pool, qemu:/path, hcs:path or docker:path, as ocluster (see the README for the ones this "
+                + "worker runs).",
             valueName: "STORE"
         )
     )
     var store: String?
 
     @Option(
+        name: .customLong("rsync-mode"),
+        help: ArgumentHelp(
+            "Optimize for speed or low disk usage. RSYNC_MODE must be one of copy, hardlink or hardlink_unsafe "
+                + "(required with an rsync: store).",
+            valueName: "RSYNC_MODE"
+        )
+    )
+    var rsyncMode: String?
+
+    @Option(
         name: .customLong("obuilder-base-images"),
         help: ArgumentHelp(
-            "Directory of base images for (from NAME), made with scripts/make-base-image.sh (default: STORE-PATH/base-images).",
+            "Directory of base images for (from NAME), made with scripts/make-base-image.sh, used before the registry (default: STORE-PATH/base-images).",
             valueName: "DIR"
         )
     )
@@ -116,7 +128,40 @@ struct OBuilderOptions: ParsableArguments {
     )
     var healthcheck = 600.0
 
+    /// The store's kind (`btrfs`, `rsync`, …) and path, checked as obuilder's `Store_spec.of_string`
+    /// and `of_t` do, with their messages.
+    func storeSpec() throws -> (kind: String, path: String)? {
+        if let rsyncMode, !["copy", "hardlink", "hardlink_unsafe"].contains(rsyncMode) {
+            throw ValidationError(
+                "option '--rsync-mode': invalid value '\(rsyncMode)', expected one of 'copy', 'hardlink' or 'hardlink_unsafe'"
+            )
+        }
+        guard let store else {
+            if rsyncMode != nil { throw ValidationError(Self.storeRequired) }
+            return nil
+        }
+        let parts = store.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        let absolute = ["btrfs", "rsync", "xfs", "overlayfs"]
+        guard parts.count == 2,
+            ["zfs", "docker", "qemu", "hcs"].contains(parts[0])
+                || (absolute.contains(parts[0]) && parts[1].hasPrefix("/"))
+        else {
+            throw ValidationError(
+                "option '--obuilder-store': Store must start with zfs:, btrfs:/, rsync:/, xfs:/, qemu:/, hcs: or overlayfs:"
+            )
+        }
+        switch (parts[0], rsyncMode) {
+        case ("rsync", nil): throw ValidationError("Store rsync:/ must supply an rsync-mode")
+        case ("rsync", _), (_, nil): return (parts[0], parts[1])
+        default: throw ValidationError(Self.storeRequired)
+        }
+    }
+
+    static let storeRequired =
+        "Store type required must be one of btrfs:/path, rsync:/path, xfs:/path, zfs:pool, qemu:/path, hcs:path or docker:path for the OBuilder cache."
+
     func validate() throws {
+        _ = try storeSpec()
         guard (0...100).contains(pruneThreshold) else {
             throw ValidationError("--obuilder-prune-threshold must be in the range 0 to 100")
         }

@@ -195,6 +195,8 @@ final class CLICluster: @unchecked Sendable {
             "capnp://sha-256:DIGEST@127.0.0.1:PORT/SERVICE"
         }
         .replacing(#/\b[0-9a-f]{64}\b/#) { _ in "HASH" }
+        // The UTC time on OBuilder notes (ocluster's `YYYY-MM-DD HH:MM.SS `).
+        .replacing(#/\d{4}-\d\d-\d\d \d\d:\d\d\.\d\d /#) { _ in "TIME " }
         .replacingOccurrences(of: "127.0.0.1:\(port)", with: "127.0.0.1:PORT")
     }
 

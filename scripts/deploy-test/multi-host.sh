@@ -15,6 +15,7 @@ SELF=$ROOT/scripts/deploy-test/multi-host.sh
 hosts_dir=$WORK/hosts
 declare -A address=([scheduler]=10.77.0.1 [worker-1]=10.77.0.11 [worker-2]=10.77.0.12 [client]=10.77.0.21)
 pids=()
+declare -A worker_session=()
 
 say "every command in docs/multi-machine.md is run here"
 missing=0
@@ -80,7 +81,8 @@ for host in scheduler worker-1 worker-2 client; do
     ip -n "oclt-$host" link set eth0 up
     ip -n "oclt-$host" link set lo up
     mkdir -p "$hosts_dir/$host"/{etc,etc.work,var-lib,home}
-    { cat /etc/hosts; echo "${address[scheduler]} scheduler.example.org"; } >"$hosts_dir/$host/etc/hosts"
+    { cat /etc/hosts; echo "${address[scheduler]} scheduler.example.org registry.example.org"; } \
+        >"$hosts_dir/$host/etc/hosts"
     on "$host" 'sysctl -w net.ipv4.tcp_keepalive_intvl=2 net.ipv4.tcp_keepalive_probes=3' >/dev/null
 done
 
@@ -98,19 +100,31 @@ secrets=$hosts_dir/scheduler/var-lib/ocluster-scheduler/secrets
 wait_for 60 "the scheduler's .cap files" test -f "$secrets/pool-linux-x86_64.cap"
 cp "$secrets/admin.cap" "$hosts_dir/client/home/admin.cap"
 
-say "worker-1 and worker-2: the pool's .cap, a base image, a worker in a restart loop"
+say "registry.example.org (the scheduler's machine): docker-registry holding library/busybox"
+cat >"$hosts_dir/scheduler/home/registry.yml" <<'YAML'
+version: 0.1
+log: {level: warn}
+storage: {filesystem: {rootdirectory: /var/lib/registry-data}}
+http: {addr: ":5000", secret: deploy-test}
+YAML
+on_background scheduler "$hosts_dir/scheduler/registry.log" 'exec docker-registry serve registry.yml'
+wait_for 30 "the registry" on scheduler 'busybox wget -q -O /dev/null http://registry.example.org:5000/v2/'
+on scheduler 'INSECURE=1 push-base-image.sh registry.example.org:5000/library/busybox:latest' >/dev/null 2>&1 ||
+    fail "pushing busybox to the registry failed"
+
+say "worker-1 and worker-2: the pool's .cap, a worker in a restart loop (busybox from the registry)"
 for host in worker-1 worker-2; do
     cp "$secrets/pool-linux-x86_64.cap" "$hosts_dir/$host/home/"
     on "$host" 'install -D -m 0600 pool-linux-x86_64.cap /etc/ocluster/pool.cap'
-    # until (from IMAGE) is fetched
-    on "$host" 'make-base-image.sh /var/lib/ocluster-worker/obuilder/base-images busybox' >/dev/null
     on_background "$host" "$hosts_dir/$host/log" 'while true; do
   ocluster-worker --connect=/etc/ocluster/pool.cap --name="$(hostname)" --capacity=4 \
     --state-dir=/var/lib/ocluster-worker --obuilder-store=overlayfs:/var/lib/ocluster-worker/obuilder \
+    --obuilder-registry-mirror=registry.example.org:5000 --obuilder-insecure-registry=registry.example.org:5000 \
     --self-update=restart
   [ $? -eq 1 ] || break
   sleep 1
 done'
+    worker_session[$host]=${pids[-1]}
 done
 for host in worker-1 worker-2; do wait_for 120 "$host to register" registered "$host"; done
 
@@ -168,7 +182,7 @@ on client 'curl -sf http://scheduler.example.org:9090/pool/linux-x86_64/worker/w
     fail "no metrics of worker-1"
 
 say "retire worker-2: stop it, forget it"
-kill -TERM -- "-${pids[2]}"
+kill -TERM -- "-${worker_session[worker-2]}"
 wait_for 60 "worker-2 to disconnect" disconnected worker-2
 on client 'ocluster-admin -c admin.cap forget linux-x86_64 worker-2' >/dev/null
 ! admin show linux-x86_64 | grep -q worker-2 || fail "worker-2 is still listed after forget"

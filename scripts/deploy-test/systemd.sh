@@ -71,7 +71,8 @@ box sh -c 'ocluster-admin -c /root/admin.cap add-client systemd-test >/root/subm
 say "systemctl start ocluster-worker"
 box install -d -m 0700 /etc/ocluster
 box install -m 0600 /var/lib/ocluster-scheduler/secrets/pool-$POOL.cap /etc/ocluster/pool.cap
-# until (from IMAGE) is fetched: a busybox base image for (from busybox) and the self-test.
+# The container has no registry: busybox for (from busybox) and the self-test comes from the
+# offline override --obuilder-base-images (multi-host proves the registry path).
 docker cp "$ROOT/scripts/make-base-image.sh" "$NAME:/usr/local/lib/make-base-image.sh"
 box bash /usr/local/lib/make-base-image.sh /var/lib/ocluster-worker/base-images busybox >/dev/null
 box sh -c "printf '%s\n' OCLUSTER_WORKER_NAME=systemd-worker OCLUSTER_CAPACITY=2 \

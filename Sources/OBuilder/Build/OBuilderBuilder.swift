@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
-/// Runs OBuilder specs: resolves `(from …)` from a ``BaseImageStore``, runs each `run` step in a
+/// Runs OBuilder specs: resolves `(from …)` from a ``BaseImageStore`` or, failing that, with an
+/// ``ImageFetcher`` from a registry, runs each `run` step in a
 /// ``Sandbox`` (``RuncSandbox``) and each `copy` through `tar` in the sandbox, keeping every step's result as
 /// a snapshot in a ``SnapshotStore`` so that unchanged steps are served from the cache.
 ///
@@ -17,6 +18,8 @@ public struct OBuilderBuilder: Sendable {
     public let store: SnapshotStore
     public let sandbox: any Sandbox
     public let baseImages: BaseImageStore
+    /// Fetches `(from IMAGE)` images that ``baseImages`` does not hold; nil to use only those.
+    public let fetcher: (any ImageFetcher)?
     /// The shell `run` uses until a spec sets one (OBuilder's runc default is `bash -c`).
     public let defaultShell: [String]
 
@@ -24,11 +27,13 @@ public struct OBuilderBuilder: Sendable {
         store: SnapshotStore,
         sandbox: any Sandbox,
         baseImages: BaseImageStore,
+        fetcher: (any ImageFetcher)? = nil,
         defaultShell: [String] = ["/usr/bin/env", "bash", "-c"]
     ) {
         self.store = store
         self.sandbox = sandbox
         self.baseImages = baseImages
+        self.fetcher = fetcher
         self.defaultShell = defaultShell
     }
 
@@ -119,17 +124,17 @@ public struct OBuilderBuilder: Sendable {
     private func baseSnapshot(_ name: String, context: BuildContext) async throws(OBuilderError) -> String {
         let log = context.log
         log(.heading("(from \(SExpression.quoted(name)))"))
-        let image = try baseImages.image(named: name)
-        let users = userNamespace
-        var fields = [
-            SExpression.list([.atom("from"), .atom(name)]), .list([.atom("content"), .atom(image.contentID)]),
-        ]
-        if let users {
-            // The same image shifted into a user namespace's range is another snapshot.
-            let range = [users.uidStart, users.gidStart, users.count].map { SExpression.atom(String($0)) }
-            fields.append(.list([.atom("userns")] + range))
+        let image: BaseImageStore.Image
+        do throws(OBuilderError) {
+            image = try baseImages.image(named: name)
+        } catch {
+            guard let fetcher else { throw error }
+            return try await fetchedBase(name, fetcher: fetcher, context: context)
         }
-        let key = SExpression.list(fields)
+        let users = userNamespace
+        let key = baseKey([
+            SExpression.list([.atom("from"), .atom(name)]), .list([.atom("content"), .atom(image.contentID)]),
+        ])
         let id = SHA256Hasher.hex(key.description)
         let origin = try await store.build(
             id: id,
@@ -143,6 +148,14 @@ public struct OBuilderBuilder: Sendable {
         }
         await report(origin, id: id, log: log)
         return id
+    }
+
+    /// A base snapshot's key: `fields`, plus the user namespace's range when there is one, since the
+    /// same image shifted into that range is another snapshot.
+    func baseKey(_ fields: [SExpression]) -> SExpression {
+        guard let users = userNamespace else { return .list(fields) }
+        let range = [users.uidStart, users.gidStart, users.count].map { SExpression.atom(String($0)) }
+        return .list(fields + [.list([.atom("userns")] + range)])
     }
 
     /// Logs `---> saved as "ID"`, or replays the saved log and logs `---> using "ID" from cache`.

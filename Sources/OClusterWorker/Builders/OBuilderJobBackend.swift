@@ -59,7 +59,8 @@ public final class OBuilderJobBackend: OBuilderBackend {
     ///   - rsyncMode: `--rsync-mode`, required with (and only with) an `rsync:` store.
     ///   - sandboxDirectory: runc state and bundles.
     ///   - sandboxOptions: `--fast-sync` and per-step limits.
-    ///   - baseImages: the directory `(from NAME)` images are read from.
+    ///   - baseImages: the directory `(from NAME)` images are read from first.
+    ///   - fetcher: fetches the `(from IMAGE)` images that `baseImages` does not hold.
     /// - Throws: ``WorkerError/Code/invalidRequest`` for an unsupported store, or the store's
     ///   and sandbox's errors as ``WorkerError/Code/buildFailed``.
     public static func open(
@@ -68,6 +69,7 @@ public final class OBuilderJobBackend: OBuilderBackend {
         sandboxDirectory: String,
         sandboxOptions: RuncOptions = RuncOptions(),
         baseImages: String,
+        fetcher: (any ImageFetcher)? = nil,
         pruneThreshold: Double = 30,
         pruneLimit: Int = 100,
         metrics: WorkerMetrics? = nil
@@ -85,7 +87,8 @@ public final class OBuilderJobBackend: OBuilderBackend {
             let builder = OBuilderBuilder(
                 store: snapshots,
                 sandbox: sandbox,
-                baseImages: BaseImageStore(directory: baseImages)
+                baseImages: BaseImageStore(directory: baseImages),
+                fetcher: fetcher
             )
             return OBuilderJobBackend(
                 builder: builder,
