@@ -8,7 +8,7 @@ import OClusterWorker
 /// ocluster at HEAD effectively requires a store, this port keeps it optional).
 func makeOBuilderBackend(
     _ options: OBuilderOptions,
-    sandbox: SandboxOptions,
+    sandbox: RuncOptions,
     fetcher: any ImageFetcher,
     stateDir: String,
     metrics: WorkerMetrics
@@ -20,7 +20,7 @@ func makeOBuilderBackend(
         store: store,
         rsyncMode: options.rsyncMode,
         sandboxDirectory: stateDir + "/obuilder-sandbox",
-        sandboxOptions: RuncOptions(fastSync: sandbox.fastSync),
+        sandboxOptions: sandbox,
         baseImages: options.baseImages ?? path + "/base-images",
         fetcher: fetcher,
         pruneThreshold: options.pruneThreshold,

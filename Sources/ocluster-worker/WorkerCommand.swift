@@ -88,6 +88,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup(title: "OBuilder") var obuilder: OBuilderOptions
     @OptionGroup(title: "OBuilder base images") var imageFetch: ImageFetchOptions
     @OptionGroup(title: "OBuilder sandboxes (obuilder's native, Docker and QEMU back-ends)") var sandbox: SandboxOptions
+    @OptionGroup(title: "OBuilder step limits and isolation (not in ocluster)") var stepLimits: StepLimitOptions
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -111,7 +112,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let metrics = WorkerMetrics()
         let backend = try await makeOBuilderBackend(
             obuilder,
-            sandbox: sandbox,
+            sandbox: try stepLimits.runcOptions(fastSync: sandbox.fastSync),
             fetcher: imageFetch.fetcher(docker: docker.docker),
             stateDir: stateDir,
             metrics: metrics
