@@ -9,19 +9,28 @@ import Synchronization
 /// Settled once: later ``resolve(_:)`` calls are ignored (and say so). ``wait()`` waits for the value
 /// whatever happens to the waiting task; ``waitUnlessCancelled()`` gives up when the waiting task is
 /// cancelled. Open so that an object that is its own promise (a scheduler's queued job) saves an
-/// allocation; its methods are final.
+/// allocation; its methods are final. Inlinable: the RPC engine waits on one per call, and code
+/// specialized in the caller's module saves generic dispatch on each.
 open class PromiseCell<Value: Sendable>: @unchecked Sendable {
     // Sendable: the only state is under the lock.
     @usableFromInline
-    struct Waiter {
-        /// 0 for a waiter that cannot give up.
-        @usableFromInline let id: UInt64
-        @usableFromInline let continuation: CheckedContinuation<Value?, Never>
+    enum Waiter {
+        case plain(CheckedContinuation<Value, Never>)
+        /// A waiter that may give up: resumed with nil when it does.
+        case cancellable(id: UInt64, CheckedContinuation<Value?, Never>)
 
-        @usableFromInline
-        init(id: UInt64, continuation: CheckedContinuation<Value?, Never>) {
-            self.id = id
-            self.continuation = continuation
+        @inlinable
+        func resume(_ value: Value) {
+            switch self {
+            case .plain(let continuation): continuation.resume(returning: value)
+            case .cancellable(_, let continuation): continuation.resume(returning: value)
+            }
+        }
+
+        @inlinable
+        func has(id: UInt64) -> Bool {
+            if case .cancellable(let own, _) = self { return own == id }
+            return false
         }
     }
 
@@ -34,11 +43,13 @@ open class PromiseCell<Value: Sendable>: @unchecked Sendable {
     @usableFromInline let state: Mutex<State>
 
     /// A pending promise.
+    @inlinable
     public init() {
         state = Mutex(.pending([], lastID: 0))
     }
 
     /// A promise settled already.
+    @inlinable
     public init(resolved value: Value) {
         state = Mutex(.resolved(value))
     }
@@ -53,7 +64,7 @@ open class PromiseCell<Value: Sendable>: @unchecked Sendable {
             return waiters
         }
         guard let waiters else { return false }
-        for waiter in waiters { waiter.continuation.resume(returning: value) }
+        for waiter in waiters { waiter.resume(value) }
         return true
     }
 
@@ -71,11 +82,23 @@ open class PromiseCell<Value: Sendable>: @unchecked Sendable {
     nonisolated(nonsending) public final func wait() async -> Value {
         // Settled already: no continuation to make and resume.
         if let value = current { return value }
-        // A waiter with id 0 is never removed, so it always gets the value.
-        return await suspend(id: 0)!
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Value, Never>) in
+            let value: Value? = state.withLock { state in
+                switch state {
+                case .resolved(let value):
+                    return value
+                case .pending(var waiters, let lastID):
+                    waiters.append(.plain(continuation))
+                    state = .pending(waiters, lastID: lastID)
+                    return nil
+                }
+            }
+            if let value { continuation.resume(returning: value) }
+        }
     }
 
     /// Waits for the value; nil as soon as the waiting task is cancelled (at once if it already is).
+    @inlinable
     nonisolated(nonsending) public final func waitUnlessCancelled() async -> Value? {
         if let value = current { return value }
         let id: UInt64? = state.withLock { state in
@@ -85,37 +108,30 @@ open class PromiseCell<Value: Sendable>: @unchecked Sendable {
         }
         guard let id else { return current }
         return await withTaskCancellationHandler {
-            await suspend(id: id)
+            await withCheckedContinuation { (continuation: CheckedContinuation<Value?, Never>) in
+                let settled: Value?? = state.withLock { state in
+                    switch state {
+                    case .resolved(let value):
+                        return .some(value)
+                    case .pending(var waiters, let lastID):
+                        if Task.isCancelled { return .some(nil) }
+                        waiters.append(.cancellable(id: id, continuation))
+                        state = .pending(waiters, lastID: lastID)
+                        return nil
+                    }
+                }
+                if let settled { continuation.resume(returning: settled) }
+            }
         } onCancel: {
             let removed: Waiter? = state.withLock { state in
                 guard case .pending(var waiters, let lastID) = state,
-                    let index = waiters.firstIndex(where: { $0.id == id })
+                    let index = waiters.firstIndex(where: { $0.has(id: id) })
                 else { return nil }
                 let waiter = waiters.remove(at: index)
                 state = .pending(waiters, lastID: lastID)
                 return waiter
             }
-            removed?.continuation.resume(returning: nil)
-        }
-    }
-
-    /// Adds a waiter (or returns the value at once); a waiter with an id other than 0 is not added when the
-    /// task is cancelled already.
-    @usableFromInline
-    nonisolated(nonsending) final func suspend(id: UInt64) async -> Value? {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Value?, Never>) in
-            let settled: Value?? = state.withLock { state in
-                switch state {
-                case .resolved(let value):
-                    return .some(value)
-                case .pending(var waiters, let lastID):
-                    if id != 0, Task.isCancelled { return .some(nil) }
-                    waiters.append(Waiter(id: id, continuation: continuation))
-                    state = .pending(waiters, lastID: lastID)
-                    return nil
-                }
-            }
-            if let settled { continuation.resume(returning: settled) }
+            if case .cancellable(_, let continuation) = removed { continuation.resume(returning: nil) }
         }
     }
 }
