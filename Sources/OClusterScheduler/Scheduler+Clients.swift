@@ -30,17 +30,6 @@ extension Scheduler {
         try core.submit(endpoint: endpoint, pool: name, descr: descr, cacheHint: cacheHint, urgent: urgent)
     }
 
-    /// Queues a job for `client` in `pool`; `cacheHint` is the description's.
-    func submit(
-        client: String,
-        pool name: String,
-        descr: StoredJobDescr,
-        cacheHint: String,
-        urgent: Bool
-    ) throws(SchedulerError) -> Submitted {
-        try core.submit(client: client, pool: name, descr: descr, cacheHint: cacheHint, urgent: urgent)
-    }
-
     /// Cancels the job of a ticket the client has released, if it is still queued ("Ticket released
     /// (cancelled)"). Called from `deinit`, so it queues the work: a client that drops many tickets at once
     /// costs one task, not one each.
