@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "OBuilder", targets: ["OBuilder"]),
         // The C++ reference peer and the RPC test services, for the benchmarks in Benchmarks/.
         .library(name: "CapnProtoTestSupport", targets: ["CapnProtoTestSupport"]),
+        // The async building blocks, for the benchmarks in Benchmarks/ (their simulated clients wait on them).
+        .library(name: "AsyncBlocks", targets: ["AsyncBlocks"]),
         .executable(name: "capnpc-swift", targets: ["capnpc-swift"]),
         // A product so that Benchmarks/ builds the daemon it measures with the same modules.
         .executable(name: "ocluster-scheduler", targets: ["ocluster-scheduler"]),
@@ -39,15 +41,20 @@ let package = Package(
         .target(name: "CapnProto"),
         // The project's version, one constant that every executable's --version prints.
         .target(name: "OClusterVersion"),
-        // The CapTP engine (a pure state machine), capabilities and the async API.
+        // Async building blocks every concurrent module uses: a promise with a cancellable wait, a change
+        // signal, an async lock, and "stop waiting on cancel". No dependencies.
+        .target(name: "AsyncBlocks"),
+        // The CapTP engine (an actor per connection, on its transport's thread when it has one),
+        // capabilities, the async API, and ExecutionHome: where an actor runs, and how to get there.
         .target(
             name: "CapnProtoRPC",
-            dependencies: ["CapnProto", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["AsyncBlocks", "CapnProto", .product(name: "Logging", package: "swift-log")]
         ),
         // The vat network: NIO + TLS pinned by key digest, sturdy refs, .cap files, restorer.
         .target(
             name: "CapnProtoNetwork",
             dependencies: [
+                "AsyncBlocks",
                 "CapnProtoRPC",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -76,12 +83,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Pools and the cache-hint affinity queue (pure), the scheduler actor, its RPC services,
-        // SQLite state and metrics.
+        // Pools and the cache-hint affinity queue (pure state machines), the synchronous scheduler
+        // core that makes the decisions, the actor that owns it, its RPC services, SQLite state and
+        // metrics.
         .target(
             name: "OClusterScheduler",
             dependencies: [
-                "OClusterAPI", "CapnProtoRPC", "CapnProtoNetwork", "CapnProto",
+                "AsyncBlocks", "OClusterAPI", "CapnProtoRPC", "CapnProtoNetwork", "CapnProto",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -102,7 +110,8 @@ let package = Package(
         .target(
             name: "OClusterWorker",
             dependencies: [
-                "OClusterAPI", "CapnProtoRPC", "CapnProtoNetwork", "CapnProto", "OBuilder", "ProcessRunner",
+                "AsyncBlocks", "OClusterAPI", "CapnProtoRPC", "CapnProtoNetwork", "CapnProto", "OBuilder",
+                "ProcessRunner",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -173,11 +182,12 @@ let package = Package(
         .testTarget(
             name: "OClusterSchedulerTests",
             dependencies: [
-                "OClusterScheduler", "OClusterAPI", "CapnProtoRPC", "CapnProtoNetwork", "CapnProto",
+                "AsyncBlocks", "OClusterScheduler", "OClusterAPI", "CapnProtoRPC", "CapnProtoNetwork", "CapnProto",
                 "CapnProtoTestSupport", "OClusterCLISupport", .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner"]),
+        .testTarget(name: "AsyncBlocksTests", dependencies: ["AsyncBlocks"]),
         // OBuilder builds in a real runc sandbox (root, runc and busybox-static).
         .testTarget(name: "OBuilderTests", dependencies: ["OBuilder", "ProcessRunner"]),
         .testTarget(

@@ -55,6 +55,7 @@ let package = Package(
         .executableTarget(
             name: "scheduler-bench",
             dependencies: [
+                .product(name: "AsyncBlocks", package: "swift-ocluster"),
                 .product(name: "CapnProto", package: "swift-ocluster"),
                 .product(name: "CapnProtoRPC", package: "swift-ocluster"),
                 .product(name: "CapnProtoNetwork", package: "swift-ocluster"),

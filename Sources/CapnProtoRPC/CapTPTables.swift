@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import AsyncBlocks
 import Synchronization
 
 /// A call we made and the peer has not finished answering, or whose results we still use.

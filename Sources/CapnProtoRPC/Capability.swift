@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import AsyncBlocks
 import Synchronization
 
 /// A reference to an object that can be called: local, on the other side of a connection,

@@ -14,11 +14,7 @@ extension RPCConnection {
     nonisolated func enqueue(_ item: HandleRelease) {
         guard releaseQueue.push(item) else { return }
         // On the engine's own thread a queued closure does it, with no task to start and no wake-up.
-        if let callHome {
-            callHome.execute { self.assumeIsolated { $0.drainReleases() } }
-        } else {
-            Task { await self.drainReleases() }
-        }
+        home.enqueue(on: self) { $0.drainReleases() }
     }
 
     /// Sends the queued Release and Finish messages. Also run before each outgoing call, so that the

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import AsyncBlocks
+
 /// A call in flight: await its results, or call capabilities in them before they arrive
 /// (promise pipelining).
 public final class RPCCall: Sendable {

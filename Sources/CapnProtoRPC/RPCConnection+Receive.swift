@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import AsyncBlocks
 import CapnProto
 
 // Incoming messages.
@@ -79,7 +80,7 @@ extension RPCConnection {
         }
         // Calls on a local server start in arrival order on its executor (E-order), here on
         // this connection's thread if the capability is idle.
-        if let callHome { target.executor?.prefer(callHome) }
+        if let callHome = home.executor { target.executor?.prefer(callHome) }
         answers[id]?.task = Task(executorPreference: target.executor) {
             let result = await Self.perform(incoming, on: target)
             if !self.completeHere(id, result) { await self.complete(id, result) }
@@ -159,9 +160,7 @@ extension RPCConnection {
     /// ``complete(_:_:)`` straight from a call that ended on the connection's own thread: no hop to the
     /// actor. Returns false when the caller is elsewhere.
     nonisolated func completeHere(_ id: UInt32, _ result: Result<ServerResults, RPCError>) -> Bool {
-        guard let callHome, callHome.isCurrent else { return false }
-        assumeIsolated { $0.complete(id, result) }
-        return true
+        home.runHere(self) { $0.complete(id, result) } != nil
     }
 
     /// Sends the Return for answer `id` and runs the calls that were waiting on it.

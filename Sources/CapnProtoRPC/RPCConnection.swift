@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import AsyncBlocks
 import CapnProto
 import Logging
 
@@ -31,13 +32,11 @@ public actor RPCConnection: RPCFrameReceiver {
     let releaseQueue = DeinitQueue<HandleRelease>()
 
     private var reader: Task<Void, Never>?
-    /// The transport's thread, when the actor runs there: incoming calls start on it too.
-    let callHome: (any RPCExecutor)?
-    private let serialExecutor: UnownedSerialExecutor
-    /// Lends its default-actor executor when the transport offers none (see ``ExecutorDonor``).
-    private let donor: ExecutorDonor?
+    /// Where the actor runs: the transport's thread when it offers one (incoming calls start on it
+    /// too), else the cooperative pool.
+    let home: ExecutionHome
 
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { serialExecutor }
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { home.serialExecutor }
 
     /// - Parameters:
     ///   - transport: the message channel to the peer.
@@ -52,16 +51,7 @@ public actor RPCConnection: RPCFrameReceiver {
         logger: Logger = Logger(label: "capnp.rpc")
     ) {
         self.transport = transport
-        if let home = transport.executor {
-            callHome = home
-            serialExecutor = home.serialExecutor
-            donor = nil
-        } else {
-            let donor = ExecutorDonor()
-            callHome = nil
-            serialExecutor = donor.unownedExecutor
-            self.donor = donor
-        }
+        home = ExecutionHome(transport.executor)
         self.logger = logger
         self.restorer = { serviceId in
             if let found = services?(serviceId) { return found }
@@ -74,7 +64,7 @@ public actor RPCConnection: RPCFrameReceiver {
         let transport = transport
         // On the transport's thread, frames come straight to `receive(_:)`; elsewhere a task on
         // the actor reads them.
-        if callHome != nil, transport.deliver(to: self) { return }
+        if home.executor != nil, transport.deliver(to: self) { return }
         reader = Task {
             do {
                 for try await message in transport.incoming { self.handle(message) }
@@ -212,8 +202,7 @@ public actor RPCConnection: RPCFrameReceiver {
     /// ``RPCTransport/executor``): no hop to the actor and back. Nil when the caller is elsewhere or the
     /// call must wait; the caller then uses ``send(_:to:)``.
     nonisolated func sendHere(_ outgoing: OutgoingCall, to target: CallTarget) -> RPCCall? {
-        guard let callHome, callHome.isCurrent else { return nil }
-        return assumeIsolated { $0.sendUnlessResolved(outgoing, to: target) }
+        home.runHere(self) { $0.sendUnlessResolved(outgoing, to: target) } ?? nil
     }
 
     /// Whether calls on `capability` go straight to this connection's peer.

@@ -18,7 +18,7 @@ public protocol RPCExecutor: TaskExecutor {
 /// An actor that exists only to lend its executor: an actor that can be placed on an
 /// ``RPCExecutor`` but was given none runs on this default-actor executor, on the cooperative
 /// pool, where a task hopping to it from another pool thread usually carries on in the same
-/// thread (a custom executor always takes a queue and a wake-up).
-public actor ExecutorDonor {
-    public init() {}
+/// thread (a custom executor always takes a queue and a wake-up). Used by ``ExecutionHome``.
+actor ExecutorDonor {
+    init() {}
 }

@@ -8,16 +8,16 @@ extension Scheduler {
     /// A read-only picture of every pool, for the status page: one synchronous step on the actor.
     public func statusSnapshot() -> SchedulerStatus {
         let statuses = poolNames.compactMap { name -> PoolStatus? in
-            guard let state = pools[name] else { return nil }
+            guard let state = core.pools[name] else { return nil }
             return state.inspect { pool in
                 pool.status(
                     queueLimit: Self.statusQueueLimit,
-                    lastSeen: activity.lastSeen[name] ?? [:],
-                    runningByClient: activity.runningByClient(pool: name),
+                    lastSeen: core.activity.lastSeen[name] ?? [:],
+                    runningByClient: core.activity.runningByClient(pool: name),
                     submitted: \.submitted
                 )
             }
         }
-        return SchedulerStatus(time: WallClock().now(), pools: statuses, recentJobs: activity.recent.newestFirst())
+        return SchedulerStatus(time: WallClock().now(), pools: statuses, recentJobs: core.activity.recent.newestFirst())
     }
 }

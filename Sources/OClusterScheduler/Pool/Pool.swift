@@ -24,8 +24,9 @@ public struct Pool<Item: PoolItem, Clock: PoolClock>: Sendable {
         case worker(WorkerID)
     }
 
-    /// One per queued job, in a hash table that spare buckets make up to 2.7 times as large: the fields are
-    /// ordered, and the cost narrowed, so that an entry takes 48 bytes rather than 64.
+    /// One per queued job, in a hash table whose spare buckets multiply its size: the fields are ordered, and
+    /// the cost narrowed, so that an entry takes as few bytes as it can (see the README, memory per queued
+    /// job).
     struct Ticket: Sendable {
         let item: Item
         let client: String
@@ -176,7 +177,4 @@ public struct Pool<Item: PoolItem, Clock: PoolClock>: Sendable {
 
     /// Whether the ticket is still waiting in a queue (and so can be cancelled here).
     public func isQueued(_ ticket: TicketID) -> Bool { tickets[ticket] != nil }
-
-    /// The client that submitted a ticket still in a queue.
-    public func client(of ticket: TicketID) -> String? { tickets[ticket]?.client }
 }

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import AsyncBlocks
 import CapnProtoRPC
 import OClusterAPI
 
 /// A submitted job's `Ticket`.
 ///
-/// `job` answers once a worker has taken the job, with the worker's `Job` (behind a ``JobProxy``); calls the
+/// `job` answers once a worker has taken the job, with the worker's `Job` (behind a ``JobProxyService``); calls the
 /// client pipelines on it wait until then, as on ocluster's promise. `cancel` removes a queued job ("Ticket
 /// cancelled") or forwards `Job.cancel` to the worker. Releasing the ticket while the job is still queued
 /// cancels it ("Ticket released (cancelled)").
@@ -22,7 +23,8 @@ final class TicketService: Ticket.Server {
     deinit { scheduler.ticketReleased(submitted) }
 
     func job(_ params: Ticket.JobParams.Reader, _ results: Ticket.JobResults.Builder, _ call: ServerCall) async throws {
-        let job = try await submitted.promise.wait().get()
+        let job = try await (submitted.promise.waitUnlessCancelled() ?? .failure(RPCError(.failed, "Call cancelled")))
+            .get()
         call.results.setCapability(job, in: results.job)
     }
 
@@ -36,7 +38,7 @@ final class TicketService: Ticket.Server {
         if await scheduler.cancelQueued(submitted, reason: "Ticket cancelled") {
             return
         }
-        switch submitted.promise.result {
+        switch submitted.promise.current {
         case .success(let job)?:
             _ = try await Job.Client(job).cancel()
         case .failure(let error)?:

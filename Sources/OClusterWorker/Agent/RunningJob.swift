@@ -6,7 +6,7 @@ import Synchronization
 
 /// One job on this worker: its log, its cancel switch and, once it ends, its outcome.
 ///
-/// The ``JobServer`` that clients call holds one of these; the agent holds another reference
+/// The ``JobService`` that clients call holds one of these; the agent holds another reference
 /// while the job runs. When every client reference to the server is gone (the scheduler
 /// released it, or the connection dropped), the server turns the switch off, as ocluster's
 /// `release` handler does, so abandoned builds stop.

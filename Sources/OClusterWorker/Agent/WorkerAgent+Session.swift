@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import AsyncBlocks
 import CapnProtoNetwork
 import CapnProtoRPC
 import Foundation
@@ -86,7 +87,7 @@ extension WorkerAgent {
     /// One connection: register, then pull jobs until the connection breaks (throws) or the
     /// agent is told to stop (returns).
     private func serve(_ session: SchedulerSession, sink: AsyncStream<JobStart>.Continuation) async throws -> Outcome {
-        let worker = Worker.client(WorkerServer(agent: self))
+        let worker = Worker.client(WorkerService(agent: self))
         let registering = await session.registration.register { params, payload in
             params.name = configuration.name
             payload.setCapability(worker.capability, in: params.worker)
@@ -157,7 +158,7 @@ extension WorkerAgent {
 
     /// Pops one job, reading its description at once (the reply is then released).
     private static func pop(_ queue: Queue.Client, job: RunningJob) async throws -> Result<JobSpec, any Error> {
-        let response = try await queue.pop(job: Job.client(JobServer(job: job)))
+        let response = try await queue.pop(job: Job.client(JobService(job: job)))
         do {
             return .success(try JobSpec(reading: try response.results.descr))
         } catch let error as JobSpecError {

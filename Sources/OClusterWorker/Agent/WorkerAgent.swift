@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import AsyncBlocks
 import CapnProtoNetwork
 import Logging
 import Synchronization
@@ -48,12 +49,11 @@ public final class WorkerAgent: Sendable {
         var selfUpdateRequested = false
         var finishUpdate: (@Sendable () async throws -> Void)?
         var registrations = 0
-        var version = 0
-        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
-        var nextWaiter = 0
     }
 
     let state = Mutex(State())
+    /// Notified after every ``update(_:)``.
+    private let changes = ChangeSignal()
 
     /// Creates an agent; nothing happens until ``run()``.
     ///
@@ -116,13 +116,8 @@ public final class WorkerAgent: Sendable {
     /// Changes the state and wakes everything waiting for a change.
     @discardableResult
     func update<R>(_ body: (inout State) -> R) -> R {
-        let (result, woken): (R, [CheckedContinuation<Void, Never>]) = state.withLock { state in
-            let result = body(&state)
-            state.version += 1
-            defer { state.waiters = [:] }
-            return (result, Array(state.waiters.values))
-        }
-        for waiter in woken { waiter.resume() }
+        let result = state.withLock { body(&$0) }
+        changes.notify()
         return result
     }
 
@@ -132,28 +127,10 @@ public final class WorkerAgent: Sendable {
     func wait<R>(until condition: (State) -> R?) async throws -> R {
         while true {
             try Task.checkCancellation()
-            let (value, version) = state.withLock { (condition($0), $0.version) }
-            if let value { return value }
-            await waitForChange(after: version)
-        }
-    }
-
-    private func waitForChange(after version: Int) async {
-        let id = state.withLock { state in
-            defer { state.nextWaiter += 1 }
-            return state.nextWaiter
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state in
-                    if state.version != version || Task.isCancelled { return true }
-                    state.waiters[id] = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+            // Read before the state: a change after this moves it, so the wait below cannot miss it.
+            let version = changes.version
+            if let value = state.withLock({ condition($0) }) { return value }
+            await changes.wait(after: version)
         }
     }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import AsyncBlocks
 import Synchronization
 
 /// The log of one job: an append-only byte buffer that any number of readers follow, from any
@@ -22,16 +23,16 @@ public final class LogData: Sendable {
     private struct State {
         var bytes: [UInt8] = []
         var closed = false
-        var nextWaiter = 0
-        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
     }
 
     private enum Step {
         case ready(bytes: [UInt8], next: Int64)
-        case wait(seen: Int)
+        case wait
     }
 
     private let state = Mutex(State())
+    /// Notified after each write that adds bytes, and on close.
+    private let changes = ChangeSignal()
 
     /// Creates an empty, open log.
     public init() {}
@@ -39,15 +40,13 @@ public final class LogData: Sendable {
     /// Appends `bytes` and wakes waiting readers. Writes after ``close()`` are dropped: a
     /// subprocess may still flush output after its job ended, and that must not fail anything.
     public func write(_ bytes: some Sequence<UInt8>) {
-        let woken: [CheckedContinuation<Void, Never>] = state.withLock { state in
-            guard !state.closed else { return [] }
+        let grew: Bool = state.withLock { state in
+            guard !state.closed else { return false }
             let before = state.bytes.count
             state.bytes.append(contentsOf: bytes)
-            guard state.bytes.count != before else { return [] }
-            defer { state.waiters = [:] }
-            return Array(state.waiters.values)
+            return state.bytes.count != before
         }
-        for waiter in woken { waiter.resume() }
+        if grew { changes.notify() }
     }
 
     /// Appends `text` as UTF-8.
@@ -58,13 +57,11 @@ public final class LogData: Sendable {
 
     /// Marks the end of the log; readers at the end get the end-of-log answer. Idempotent.
     public func close() {
-        let woken: [CheckedContinuation<Void, Never>] = state.withLock { state in
-            guard !state.closed else { return [] }
-            state.closed = true
-            defer { state.waiters = [:] }
-            return Array(state.waiters.values)
+        let closedNow: Bool = state.withLock { state in
+            defer { state.closed = true }
+            return !state.closed
         }
-        for waiter in woken { waiter.resume() }
+        if closedNow { changes.notify() }
     }
 
     /// Whether ``close()`` has been called.
@@ -86,6 +83,8 @@ public final class LogData: Sendable {
     public func read(from start: Int64) async throws -> (bytes: [UInt8], next: Int64) {
         while true {
             try Task.checkCancellation()
+            // Read before the state: a write after this moves it, so the wait below cannot miss it.
+            let seen = changes.version
             let step: Step = try state.withLock { state in
                 let length = Int64(state.bytes.count)
                 let from = start < 0 ? max(0, length + start) : start
@@ -95,7 +94,7 @@ public final class LogData: Sendable {
                 }
                 if available == 0 {
                     if state.closed { return .ready(bytes: [], next: from) }
-                    return .wait(seen: state.bytes.count)
+                    return .wait
                 }
                 let count = min(available, Self.maximumChunk)
                 let slice = state.bytes[Int(from)..<Int(from + count)]
@@ -103,29 +102,8 @@ public final class LogData: Sendable {
             }
             switch step {
             case .ready(let bytes, let next): return (bytes, next)
-            case .wait(let seen): await waitForChange(since: seen)
+            case .wait: await changes.wait(after: seen)
             }
-        }
-    }
-
-    /// Suspends until the log grows past `seen` bytes, closes, or the task is cancelled.
-    private func waitForChange(since seen: Int) async {
-        let id = state.withLock { state in
-            defer { state.nextWaiter += 1 }
-            return state.nextWaiter
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state in
-                    if state.closed || state.bytes.count != seen || Task.isCancelled { return true }
-                    state.waiters[id] = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
-            waiter?.resume()
         }
     }
 }

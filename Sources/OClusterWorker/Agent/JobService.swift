@@ -6,7 +6,7 @@ import OClusterAPI
 
 /// The `Job` capability a worker hands to `Queue.pop`: clients (through the scheduler) read
 /// the log, wait for the result and cancel through it.
-public final class JobServer: Job.Server {
+public final class JobService: Job.Server {
     /// The job this capability controls.
     public let job: RunningJob
 

@@ -3,9 +3,9 @@
 
 import Synchronization
 
-/// A mutual-exclusion lock for async code: holders may suspend while holding it, and waiters
-/// get it in the order they asked. Used for per-repository git work and for `docker push`.
-final class AsyncLock: Sendable {
+/// A mutual-exclusion lock for async code: holders may suspend while holding it, and waiters get it in the
+/// order they asked.
+public final class AsyncLock: Sendable {
     private struct State {
         var held = false
         var waiters: [CheckedContinuation<Void, Never>] = []
@@ -13,8 +13,10 @@ final class AsyncLock: Sendable {
 
     private let state = Mutex(State())
 
+    public init() {}
+
     /// Runs `body` while holding the lock.
-    func withLock<R>(_ body: () async throws -> R) async rethrows -> R {
+    public func withLock<R>(_ body: () async throws -> R) async rethrows -> R {
         await acquire()
         defer { release() }
         return try await body()

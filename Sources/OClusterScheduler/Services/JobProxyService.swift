@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import AsyncBlocks
 import CapnProtoRPC
 import OClusterAPI
 
@@ -12,7 +13,7 @@ import OClusterAPI
 /// proxy returns `failed: Worker "NAME" disconnected while running the job (…)` instead; a job is never
 /// silently re-run elsewhere (it may have side effects, such as a push). Releasing the proxy releases the
 /// worker's `Job`, so a client that drops its references still cancels the job, as in ocluster.
-final class JobProxy: Job.Server {
+final class JobProxyService: Job.Server {
     let worker: Job.Client
     let workerName: String
 
@@ -52,31 +53,12 @@ final class JobProxy: Job.Server {
     /// dropped), this returns at once so that the proxy, and with it the worker's `Job`, can be released.
     private func forwarding<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         do {
-            return try await cancellable(body)
+            return try await awaitCancellable(body)
         } catch let error as RPCError where error.kind == .disconnected {
             throw RPCError(
                 .failed,
                 "Worker \(ocamlQuoted(workerName)) disconnected while running the job (\(error.reason))"
             )
         }
-    }
-}
-
-/// Runs `operation` in its own task and waits for it, but returns (throwing `CancellationError`) as soon as
-/// the calling task is cancelled, leaving the operation to finish on its own.
-func cancellable<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    let outcome = PromiseCell<Result<T, any Error>>()
-    let task = Task {
-        do {
-            outcome.resolve(.success(try await operation()))
-        } catch {
-            outcome.resolve(.failure(error))
-        }
-    }
-    _ = task
-    return try await withTaskCancellationHandler {
-        try await outcome.wait().get()
-    } onCancel: {
-        outcome.resolve(.failure(CancellationError()))
     }
 }

@@ -6,7 +6,7 @@ import OClusterAPI
 
 /// The `Worker` capability the agent registers with: the scheduler pulls metrics through it
 /// (the worker never listens on a port) and asks for rolling restarts.
-final class WorkerServer: Worker.Server {
+final class WorkerService: Worker.Server {
     let agent: WorkerAgent
 
     init(agent: WorkerAgent) {
