@@ -4,6 +4,7 @@
 #   g++, pkg-config          the C++ benchmark and interop peer
 #   libssl-dev               the interop peer's TLS (Tests/Interop/pinned-tls.h)
 #   python3                  fixture generators
+#   python3-yaml             checks that deploy/monitoring/prometheus.yml parses
 #   openssl                  key and digest vectors in the network tests
 #   sqlite3                  the killed-writer test of the scheduler's store
 #   git                      job sources
@@ -11,7 +12,7 @@
 #   docker.io                real Docker builds (the tests start their own dockerd)
 #   docker-registry          a local registry for the docker login/push tests
 set -euo pipefail
-packages=(capnproto libcapnp-dev libssl-dev g++ pkg-config python3 openssl sqlite3 git runc bubblewrap busybox-static docker.io docker-registry)
+packages=(python3-yaml capnproto libcapnp-dev libssl-dev g++ pkg-config python3 openssl sqlite3 git runc bubblewrap busybox-static docker.io docker-registry)
 need=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || need+=("$package")

@@ -122,7 +122,9 @@ final class ClusterHarness: @unchecked Sendable {
         for name in lock.withLock({ Array(processes.keys) }) { stop(name, signal: SIGKILL) }
     }
 
-    func startScheduler() throws {
+    /// Starts the scheduler on ``port``, or on `port` given here (as a scheduler moved elsewhere).
+    func startScheduler(port: Int? = nil) throws {
+        let port = port ?? self.port
         try start(
             "scheduler",
             "ocluster-scheduler",
