@@ -8,7 +8,7 @@ import Testing
 
 /// `Connection`'s builds against a real scheduler process over TLS, through a proxy that drops
 /// the connection while the job is queued and again while its log streams.
-@Suite(.serialized) struct ResilientBuildTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ResilientBuildTests {
     /// Prints lines the spec itself does not contain (the log echoes each command first).
     static let spec = #"""
         ((from busybox) (shell /bin/sh -c)
@@ -42,11 +42,14 @@ import Testing
         #expect(QueueState.rateLimit.count >= 1)
         #expect(QueueState.getWorker.count >= 1)
 
-        // Dropped mid-submission: reconnected and submitted again, still the only one queued.
+        // Dropped mid-submission: the first build gives its slot back and joins the end of the line,
+        // as the OCurrent plugin's pool does, so either build may be the one queued again.
         proxy.cut()
-        try await eventually("the build is submitted again") { build.submissions == 2 && build.state == .queued }
-        #expect(second.state == .rateLimited)
-        #expect(proxy.accepted == 2)
+        try await eventually("one build is queued again, the other waits for the slot") {
+            (build.state == .queued && build.submissions == 2 && second.state == .rateLimited)
+                || (second.state == .queued && build.state == .rateLimited)
+        }
+        #expect(proxy.accepted >= 2)
 
         // Dropped mid-log: submitted a third time, and this time followed to the end.
         try cluster.startWorker("worker-1")
@@ -75,7 +78,6 @@ import Testing
         for try await chunk in second.log { otherLog += String(decoding: chunk, as: UTF8.self) }
         _ = try await second.result()
         #expect(otherLog.contains("other-4"))
-        #expect(second.submissions == 1)
         await connection.close()
     }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import CapnProtoRPC
 import OClusterAPI
 
@@ -57,6 +58,11 @@ struct BuildRunner: Sendable {
             case .finished(let result):
                 return result
             case .lost(let error):
+                // A job can also fail `Disconnected` because its worker went: the OCurrent plugin
+                // reports that, and resubmits only when the scheduler's connection is the problem.
+                if await Self.isAlive(connected.service) {
+                    return .failure(OClusterClientError(.job, error.ocamlDescription, cause: error))
+                }
                 await link.lost(connected.generation, reason: error.reason)
                 let notice =
                     (lastByte == 0x0A ? "" : "\n")
@@ -117,4 +123,32 @@ struct BuildRunner: Sendable {
     }
 
     static let cancelled = OClusterClientError(.cancelled, "Build cancelled")
+
+    /// Whether the connection under `service` still works: asks for its sturdy ref
+    /// (capnp-rpc's `Persistent.save`, which the scheduler's submission service answers).
+    /// A probe that gets no answer within 10 s counts as a dead connection.
+    static func isAlive(_ service: Submission.Client) async -> Bool {
+        await withTaskGroup(of: Bool?.self) { group in
+            group.addTask {
+                do {
+                    _ = try await service.capability.call(
+                        interfaceId: AdminSession.persistentInterfaceID,
+                        methodId: 0
+                    ) { payload in
+                        _ = payload.content.initStruct(dataWords: 0, pointerCount: 1)
+                    }
+                    return true
+                } catch {
+                    return RPCError.from(error).kind != .disconnected
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(10))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? false
+        }
+    }
 }

@@ -57,9 +57,12 @@ actor SubmissionLink {
 
     /// Records that the connection of `generation` was lost, so the next ``service()`` dials
     /// again. A later generation is left alone (another build noticed first and reconnected).
-    func lost(_ generation: Int, reason: String) {
+    func lost(_ generation: Int, reason: String) async {
         guard current?.generation == generation else { return }
-        current = nil
         logger.warning("Lost the connection to the build cluster (will reconnect): \(reason)")
+        // The vat may not have noticed yet that the connection ended; make sure the next dial
+        // is a new connection rather than the dead one.
+        await vat.disconnect(from: ref)
+        if current?.generation == generation { current = nil }
     }
 }
