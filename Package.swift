@@ -206,9 +206,10 @@ let package = Package(
     ]
 )
 
-// SwiftPM refuses a package whose products use unsafe flags as a dependency by version, so the
-// optimizer flags below apply only where this package is built as the root or by path (its own
-// builds, Benchmarks/, the images), not when another package checks it out as a dependency.
+// The optimizer's unsafe flags below apply only where this package is built as the root or by path
+// (its own builds, Benchmarks/, the images), not when another package checks it out as a
+// dependency: SwiftPM has refused packages with unsafe flags as dependencies by version, and a
+// dependent should not get exclusivity checks turned off behind its back.
 let checkedOutAsDependency = Context.packageDirectory.contains("/checkouts/")
 
 for target in package.targets {
