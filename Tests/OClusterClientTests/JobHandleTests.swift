@@ -12,9 +12,12 @@ struct FakeJob: Job.Server {
     let outcome: Result<String, RPCError>
     /// How long the first read waits (as while the job is queued).
     var queuedFor: Duration = .zero
+    /// What else the first read waits for.
+    var queuedUntil: (@Sendable () async -> Void)?
 
     func log(_ params: Job.LogParams.Reader, _ results: Job.LogResults.Builder, _ call: ServerCall) async throws {
         if params.start == 0, queuedFor > .zero { try await Task.sleep(for: queuedFor) }
+        if params.start == 0, let queuedUntil { await queuedUntil() }
         var start = Int(params.start)
         for chunk in chunks {
             if start < chunk.count {
@@ -90,7 +93,11 @@ struct FakeJob: Job.Server {
     }
 
     @Test func aQueuedJobIsShownOnATerminalAndRubbedOut() async throws {
-        let job = FakeJob(chunks: [Array("log\n".utf8)], outcome: .success(""), queuedFor: .milliseconds(1500))
+        // The job stays queued until the message is shown (however long a loaded machine takes).
+        let captured = captured
+        let job = FakeJob(chunks: [Array("log\n".utf8)], outcome: .success("")) {
+            while !captured.stderr.contains("queued") { try? await Task.sleep(for: .milliseconds(20)) }
+        }
         let output = captured.output
         try await handle(Job.client(job)).follow(
             printingTo: output,

@@ -8,7 +8,7 @@ import Testing
 
 /// `Connection`'s builds against a real scheduler process over TLS, through a proxy that drops
 /// the connection while the job is queued and again while its log streams.
-@Suite(.serialized, .timeLimit(.minutes(3))) struct ResilientBuildTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ResilientBuildTests {
     /// Prints lines the spec itself does not contain (the log echoes each command first).
     static let spec = #"""
         ((from busybox) (shell /bin/sh -c)
@@ -127,7 +127,7 @@ import Testing
 }
 
 /// Waits until `condition` holds, checking every 50 ms, for at most `seconds`.
-func eventually(_ what: String, seconds: Double = 60, _ condition: () -> Bool) async throws {
+func eventually(_ what: String, seconds: Double = 120, _ condition: () -> Bool) async throws {
     let deadline = ContinuousClock.now + .seconds(seconds)
     while ContinuousClock.now < deadline {
         if condition() { return }
