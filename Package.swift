@@ -81,6 +81,7 @@ let package = Package(
             dependencies: [
                 "OClusterAPI", "CapnProtoNetwork", "CapnProtoRPC", "CapnProto", "ProcessRunner",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // Pools and the cache-hint affinity queue (pure state machines), the synchronous scheduler
@@ -200,7 +201,10 @@ let package = Package(
         // Separate processes (scheduler, workers, clients) over real TLS on 127.0.0.1.
         .testTarget(
             name: "OClusterIntegrationTests",
-            dependencies: ["CapnProtoTestSupport", "CapnProtoNetwork", "OClusterAPI", "CapnProtoRPC", "CapnProto"],
+            dependencies: [
+                "CapnProtoTestSupport", "CapnProtoNetwork", "OClusterAPI", "OClusterClient", "CapnProtoRPC",
+                "CapnProto",
+            ],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "CapnProtoRPCTests", dependencies: ["CapnProtoRPC", "CapnProto", "CapnProtoTestSupport"]),
@@ -218,6 +222,12 @@ let package = Package(
     ]
 )
 
+// The optimizer's unsafe flags below apply only where this package is built as the root or by path
+// (its own builds, Benchmarks/, the images), not when another package checks it out as a
+// dependency: SwiftPM has refused packages with unsafe flags as dependencies by version, and a
+// dependent should not get exclusivity checks turned off behind its back.
+let checkedOutAsDependency = Context.packageDirectory.contains("/checkouts/")
+
 for target in package.targets {
     switch target.type {
     case .regular, .test, .executable:
@@ -227,8 +237,10 @@ for target in package.targets {
         settings.append(.enableUpcomingFeature("ExistentialAny"))
         // Generated readers and builders call small runtime accessors across module boundaries;
         // letting the optimizer inline them halves encode time (see README, Performance).
-        settings.append(.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)))
-        if target.name == "CapnProto" {
+        if !checkedOutAsDependency {
+            settings.append(.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)))
+        }
+        if target.name == "CapnProto", !checkedOutAsDependency {
             // The builder's segment bookkeeping is class state touched on every allocation;
             // dynamic exclusivity checks on it cost a fifth of encode time. Debug builds and
             // tests keep the checks.

@@ -4,6 +4,7 @@
 #   g++, pkg-config          the C++ benchmark and interop peer
 #   libssl-dev               the interop peer's TLS (Tests/Interop/pinned-tls.h)
 #   python3                  fixture generators
+#   python3-yaml             checks that deploy/monitoring/prometheus.yml parses
 #   openssl                  key and digest vectors in the network tests
 #   sqlite3                  the killed-writer test of the scheduler's store
 #   git                      job sources
@@ -14,7 +15,7 @@
 #   rsync, btrfs-progs, xfsprogs   the OBuilder rsync, btrfs and xfs stores (tests make loop-mounted file systems)
 #   skopeo, umoci            OBuilder's (from IMAGE) without a Docker engine: download and unpack
 set -euo pipefail
-packages=(capnproto libcapnp-dev libssl-dev g++ pkg-config python3 openssl sqlite3 git runc bubblewrap busybox-static docker.io docker-registry chromium rsync btrfs-progs xfsprogs skopeo umoci)
+packages=(python3-yaml capnproto libcapnp-dev libssl-dev g++ pkg-config python3 openssl sqlite3 git runc bubblewrap busybox-static docker.io docker-registry chromium rsync btrfs-progs xfsprogs skopeo umoci)
 need=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || need+=("$package")

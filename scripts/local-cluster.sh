@@ -35,6 +35,10 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# The scheduler writes admin.cap and pool-*.cap afresh on every start; removing the old ones first
+# lets the wait below see the new ones (with this run's address).
+rm -f "$dir/secrets/admin.cap" "$dir/secrets"/pool-*.cap
+
 echo "== starting the scheduler on tcp:127.0.0.1:$port (log: $dir/scheduler.log)"
 "$bin/ocluster-scheduler" \
     --capnp-secret-key-file "$dir/secrets/key.pem" \
@@ -50,6 +54,16 @@ for _ in $(seq 1 300); do
     sleep 0.2
 done
 [ -f "$dir/secrets/pool-local.cap" ] || { cat "$dir/scheduler.log"; echo "the scheduler did not start" >&2; exit 1; }
+
+# A client capability from an earlier run on another port names the old address, and the scheduler
+# cannot write it out again (it keeps only a hash of its secret): re-issue it through the admin cap.
+if ! grep -q "@127.0.0.1:$port/" "$dir/secrets/submit-quickstart.cap"; then
+    echo "== submit-quickstart.cap names another address: re-issuing it for tcp:127.0.0.1:$port"
+    for _ in $(seq 1 100); do [ -f "$dir/secrets/admin.cap" ] && break; sleep 0.2; done
+    "$bin/ocluster-admin" -c "$dir/secrets/admin.cap" reissue-client quickstart >"$dir/secrets/submit-quickstart.cap.new"
+    chmod 600 "$dir/secrets/submit-quickstart.cap.new"
+    mv "$dir/secrets/submit-quickstart.cap.new" "$dir/secrets/submit-quickstart.cap"
+fi
 
 echo "== starting worker-1 (log: $dir/worker-1.log)"
 "$bin/ocluster-worker" \

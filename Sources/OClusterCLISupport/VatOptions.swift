@@ -5,6 +5,7 @@ import ArgumentParser
 import CapnProtoNetwork
 import Foundation
 import Logging
+import OClusterClient
 
 /// A serving vat's options, named as capnp-rpc-unix's `Vat_config.cmd`.
 public struct VatOptions: ParsableArguments, Sendable {
@@ -79,15 +80,25 @@ public struct ConnectOptions: ParsableArguments, Sendable {
     public init() {}
 
     /// The cap file, which Cmdliner's `file` converter requires to exist (a `capnp://` URI is
-    /// accepted as well).
+    /// accepted as well); without `-c`, the selected context's (``selectedContext()``).
     ///
-    /// - Throws: ``UsageError`` with Cmdliner's message when it is missing or does not exist.
+    /// - Throws: ``UsageError`` with Cmdliner's message when it is missing or does not exist;
+    ///   `OClusterClientError` when `OCLUSTER_CONTEXT` names no context.
     public func capFile() throws -> String {
-        guard let connect else { throw UsageError.missingOption("--connect") }
+        guard let connect else {
+            guard let context = try selectedContext() else { throw UsageError.missingOption("--connect") }
+            return context.capFile
+        }
         guard connect.hasPrefix("capnp://") || FileManager.default.fileExists(atPath: connect) else {
             let typed = CommandLine.arguments.contains { $0 == "--connect" || $0.hasPrefix("--connect=") }
             throw UsageError.noSuchFile(connect, option: typed ? "--connect" : "-c")
         }
         return connect
+    }
+
+    /// The context used when no `-c` is given: `OCLUSTER_CONTEXT`'s, else the current one.
+    public func selectedContext() throws -> ClusterContext? {
+        guard connect == nil else { return nil }
+        return try ContextStore().selected()
     }
 }

@@ -7,31 +7,74 @@ import Foundation
 import Logging
 import OClusterAPI
 
-/// A scheduler service named by a sturdy ref (a `.cap` file): connects to it and closes the
-/// connection again.
+/// A scheduler service named by a sturdy ref (a `.cap` file): connects to it, submits builds
+/// that survive lost connections, and closes the connection again.
 ///
-/// The way into the cluster for the CLIs and for programs: `Connection(capFile:)` reads the file,
-/// ``connect(progress:)`` dials and returns the service, and the typed helpers
-/// (``submission(progress:)``, ``admin(progress:)``) wrap it. One connection, made on demand; it
-/// does not reconnect by itself.
+/// The way into the cluster for the CLIs and for programs: `Connection(capFile:)` reads the file.
+/// Programs call ``submit(_:pool:urgent:)`` (or ``build(_:pool:source:cacheHint:secrets:urgent:)``,
+/// ``buildAndPush(_:to:pool:source:cacheHint:secrets:urgent:)``,
+/// ``buildOBuilder(spec:pool:source:cacheHint:secrets:urgent:)``): the connection is made on
+/// demand and made again, with backoff, whenever it is lost, and builds whose job went with it
+/// are submitted again, at most ``maxPipeline`` at a time per pool and urgency (as ocluster's
+/// OCurrent plugin does). The CLIs use ``connect(progress:)``, one connection that fails as
+/// ocluster's CLIs fail.
 public final class Connection: Sendable {
     /// The service's sturdy ref.
     public let ref: SturdyRef
+    /// How many builds may be queued at the scheduler at once for each pool and urgency (from
+    /// submission until a worker takes them); the rest wait in this process.
+    public let maxPipeline: Int
     private let vat: Vat
+    let link: SubmissionLink
+    let limiter: PipelineLimiter
 
     /// A connection to the service `ref` names, through `vat` (by default a client-only vat of
     /// its own, with a fresh key on the first TLS dial).
-    public init(ref: SturdyRef, vat: Vat = Vat()) {
+    ///
+    /// - Parameters:
+    ///   - maxPipeline: builds queued at the scheduler at once per pool and urgency (200 as in
+    ///     the OCurrent plugin).
+    ///   - reconnect: how long to wait between attempts to connect (by default 1 s doubling to
+    ///     10 s, the OCurrent plugin's fixed delay).
+    ///   - logger: where reconnections are logged.
+    public init(
+        ref: SturdyRef,
+        vat: Vat = Vat(),
+        maxPipeline: Int = 200,
+        reconnect: ReconnectBackoff.Configuration = Connection.defaultReconnect,
+        logger: Logger = Logger(label: "ocluster.client")
+    ) {
         self.ref = ref
         self.vat = vat
+        self.maxPipeline = max(maxPipeline, 1)
+        link = SubmissionLink(vat: vat, ref: ref, backoff: reconnect, logger: logger)
+        limiter = PipelineLimiter(limit: maxPipeline)
     }
+
+    /// Retries after 1 s, 2 s, 4 s… up to 10 s.
+    public static let defaultReconnect = ReconnectBackoff.Configuration(
+        initialDelay: .seconds(1),
+        maximumDelay: .seconds(10)
+    )
 
     /// A connection to the service named by a `.cap` file, or by a `capnp://` URI given as is.
     ///
     /// - Throws: ``OClusterClientError/Code/capFile`` with capnp-rpc's message when the file is
     ///   missing or holds no sturdy ref.
-    public convenience init(capFile pathOrURI: String, vat: Vat = Vat()) throws(OClusterClientError) {
-        self.init(ref: try Self.load(pathOrURI), vat: vat)
+    public convenience init(
+        capFile pathOrURI: String,
+        vat: Vat = Vat(),
+        maxPipeline: Int = 200,
+        reconnect: ReconnectBackoff.Configuration = Connection.defaultReconnect,
+        logger: Logger = Logger(label: "ocluster.client")
+    ) throws(OClusterClientError) {
+        self.init(
+            ref: try Self.load(pathOrURI),
+            vat: vat,
+            maxPipeline: maxPipeline,
+            reconnect: reconnect,
+            logger: logger
+        )
     }
 
     /// Dials the service and returns it once the connection is up.
@@ -82,7 +125,8 @@ public final class Connection: Sendable {
         Admin.Client(try await connect(progress: progress))
     }
 
-    /// Closes the connection; capabilities obtained through it fail afterwards.
+    /// Closes the connection; capabilities obtained through it fail afterwards, and builds still
+    /// running end with ``OClusterClientError/Code/connection``.
     public func close() async {
         await vat.shutdown()
     }

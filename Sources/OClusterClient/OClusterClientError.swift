@@ -20,6 +20,9 @@ public struct OClusterClientError: CodedError {
             case command
             case refused
             case reported
+            case job
+            case cancelled
+            case context
         }
         private let wrapped: Wrapped
         private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
@@ -40,6 +43,12 @@ public struct OClusterClientError: CodedError {
         public static let refused = Code(.refused)
         /// The failure was already printed on the command's output; exit with status 1.
         public static let reported = Code(.reported)
+        /// The job ran and failed; the message is its failure (`Failed: Build failed`).
+        public static let job = Code(.job)
+        /// The build was cancelled before it was submitted.
+        public static let cancelled = Code(.cancelled)
+        /// A context could not be added, found, used or removed.
+        public static let context = Code(.context)
 
         public var description: String { "\(wrapped)" }
     }

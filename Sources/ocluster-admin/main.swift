@@ -12,7 +12,9 @@ struct AdminCommand: AsyncParsableCommand {
         abstract: "A command-line admin client for the ocluster-scheduler.",
         discussion: """
             Every command needs the scheduler's admin.cap: give it with -c/--connect (before or after the \
-            command name), or as the first argument: ocluster-admin admin.cap show.
+            command name), or as the first argument: ocluster-admin admin.cap show. Without it, the context named by \
+            $OCLUSTER_CONTEXT or the current one is used (see `ocluster-client context --help`). Also: \
+            `ocluster-admin reissue-client ID` re-issues a client's capability for the scheduler's current address.
             """,
         version: OClusterVersion.current,
         subcommands: [
@@ -26,5 +28,10 @@ let subcommandNames: Set<String> = [
     "add-client", "remove-client", "list-clients", "set-rate", "show", "exec", "pause", "unpause", "update",
     "forget", "pause-worker", "unpause-worker", "help",
 ]
-let arguments = ConnectArgument.normalize(Array(CommandLine.arguments.dropFirst()), subcommands: subcommandNames)
+let arguments = ConnectArgument.normalize(
+    Array(CommandLine.arguments.dropFirst()),
+    subcommands: subcommandNames.union(["reissue-client"])
+)
+// Commands ocluster does not have are parsed on their own, so its list of commands is unchanged.
+if arguments.first == "reissue-client" { await runCommand(ReissueClient.self, Array(arguments.dropFirst())) }
 await runCommand(AdminCommand.self, arguments)

@@ -17,7 +17,8 @@ func submitAndFollow(
 ) async throws {
     options.logging.bootstrap()
     let connection = try Connection(capFile: checked.capFile)
-    try await connection.withService(progress: .commandLine(options.logging.effectiveVerbosity)) { service in
+    let progress = ConnectProgress.commandLine(options.logging.effectiveVerbosity)
+    try await connection.withService(progress: progress) { service in
         let spec = JobSpec(
             action: try action(),
             cacheHint: options.cacheHint,
@@ -27,7 +28,7 @@ func submitAndFollow(
         let job = try await Submission.Client(service).submit(spec, pool: checked.pool, urgent: options.urgent)
         let interrupt = cancelOnInterrupt(job)
         defer { interrupt.cancel() }
-        try await job.follow(printingTo: .standard)
+        try await job.follow(printingTo: .standard, waiting: progress)
     }
 }
 

@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import OClusterAPI
 import OClusterCLISupport
+import OClusterClient
 
 /// The options both submit commands share (ocluster's `submit_options_common`).
 struct SubmitOptions: ParsableArguments {
@@ -35,7 +36,7 @@ struct SubmitOptions: ParsableArguments {
     /// What Cmdliner checks while parsing, in its order: the cap file, the pool, the secrets.
     func check() throws -> (capFile: String, pool: String, secrets: [(id: String, path: String)]) {
         let capFile = try connect.capFile()
-        guard let pool else { throw UsageError.missingOption("--pool") }
+        guard let pool = try pool ?? connect.selectedContext()?.pool else { throw UsageError.missingOption("--pool") }
         let secrets = try secrets.map { spec in
             guard let colon = spec.firstIndex(of: ":") else {
                 throw UsageError("option '--secret': invalid value '\(spec)', missing a ':' separator", wraps: true)

@@ -10,8 +10,14 @@ import Testing
 struct FakeJob: Job.Server {
     let chunks: [[UInt8]]
     let outcome: Result<String, RPCError>
+    /// How long the first read waits (as while the job is queued).
+    var queuedFor: Duration = .zero
+    /// What else the first read waits for.
+    var queuedUntil: (@Sendable () async -> Void)?
 
     func log(_ params: Job.LogParams.Reader, _ results: Job.LogResults.Builder, _ call: ServerCall) async throws {
+        if params.start == 0, queuedFor > .zero { try await Task.sleep(for: queuedFor) }
+        if params.start == 0, let queuedUntil { await queuedUntil() }
         var start = Int(params.start)
         for chunk in chunks {
             if start < chunk.count {
@@ -84,6 +90,34 @@ struct FakeJob: Job.Server {
         }
         #expect(error?.message == "Error tailing logs: Failed: Pool ID \"x\" not one of {a}")
         #expect(captured.stdout == "Tailing log:\n")
+    }
+
+    @Test func aQueuedJobIsShownOnATerminalAndRubbedOut() async throws {
+        // The job stays queued until the message is shown (however long a loaded machine takes).
+        let captured = captured
+        let job = FakeJob(chunks: [Array("log\n".utf8)], outcome: .success("")) {
+            while !captured.stderr.contains("queued") { try? await Task.sleep(for: .milliseconds(20)) }
+        }
+        let output = captured.output
+        try await handle(Job.client(job)).follow(
+            printingTo: output,
+            waiting: .console(write: { output.writeErr(Array($0.utf8)) })
+        )
+        let message = "[ queued: waiting for a worker ]"
+        #expect(captured.stderr == message + "\r" + String(repeating: " ", count: message.count) + "\r")
+        #expect(captured.stdout == "Tailing log:\nlog\n")
+    }
+
+    @Test func notOnATerminalNothingMoreIsPrinted() async throws {
+        // ocluster prints nothing while a job is queued; scripts read this output.
+        let job = FakeJob(chunks: [Array("log\n".utf8)], outcome: .success(""), queuedFor: .milliseconds(1200))
+        let output = captured.output
+        try await handle(Job.client(job)).follow(
+            printingTo: output,
+            waiting: .batch(write: { output.writeErr(Array($0.utf8)) })
+        )
+        #expect(captured.stderr == "")
+        #expect(captured.stdout == "Tailing log:\nlog\n")
     }
 
     @Test func logReadsFromAnOffsetAndEnds() async throws {

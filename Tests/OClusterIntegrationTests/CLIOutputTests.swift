@@ -173,6 +173,11 @@ final class CLICluster: @unchecked Sendable {
         process.arguments = arguments
         process.currentDirectoryURL = directory
         process.standardInput = FileHandle.nullDevice
+        // No contexts of the user's: ocluster has none, and `-c` must stay required here.
+        var environment = ProcessInfo.processInfo.environment
+        environment["XDG_CONFIG_HOME"] = path("config")
+        environment["OCLUSTER_CONTEXT"] = nil
+        process.environment = environment
         let id = UUID().uuidString
         let files = ["out", "err"].map { path("\(id).\($0)") }
         for file in files { _ = FileManager.default.createFile(atPath: file, contents: nil) }

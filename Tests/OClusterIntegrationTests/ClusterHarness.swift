@@ -122,7 +122,10 @@ final class ClusterHarness: @unchecked Sendable {
         for name in lock.withLock({ Array(processes.keys) }) { stop(name, signal: SIGKILL) }
     }
 
-    func startScheduler(_ extraArguments: [String] = []) throws {
+    /// Starts the scheduler on ``port``, or on `port` given here (as a scheduler moved elsewhere), with
+    /// `extraArguments` after the usual ones.
+    func startScheduler(_ extraArguments: [String] = [], port: Int? = nil) throws {
+        let port = port ?? self.port
         try start(
             "scheduler",
             "ocluster-scheduler",

@@ -56,6 +56,17 @@ public struct AdminSession: Sendable {
         _ = try await OClusterClientError.calling("Admin.removeClient") { try await admin.removeClient(id: id) }
     }
 
+    /// `reissue-client ID`: a new capability for an existing client, naming the scheduler's
+    /// address now (after it moved to another host or port), printed as `add-client` prints it.
+    ///
+    /// A client's capability holds a secret the scheduler keeps only hashed, so it cannot write
+    /// the old one out again: the client is removed and added again, which revokes the old
+    /// capability and resets the client's rates to the default.
+    public func reissueClient(_ id: String) async throws(OClusterClientError) {
+        try await removeClient(id)
+        try await addClient(id)
+    }
+
     /// `list-clients`: one id per line, or `No clients.` on stderr.
     public func listClients() async throws(OClusterClientError) {
         let clients = try await OClusterClientError.calling("Admin.listClients") {

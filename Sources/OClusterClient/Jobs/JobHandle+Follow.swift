@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import CapnProtoRPC
+import Logging
 import OClusterAPI
 
 extension JobHandle {
@@ -9,20 +10,27 @@ extension JobHandle {
     /// the log to standard output as it comes, then prints `Result: "…"` for a non-empty output,
     /// or the failure (`Failed: Build failed.`) on standard output.
     ///
+    /// - Parameter waiting: how to tell a person that the job is queued until a worker takes it:
+    ///   on a terminal (``ConnectProgress/console(write:)``) `[ queued: waiting for a worker ]`
+    ///   after a second, rubbed out when the log starts; with info logs, a log line. Nothing for
+    ///   ``ConnectProgress/batch(write:)``, so that output to files and pipes stays as ocluster's.
     /// - Throws: ``OClusterClientError/Code/log`` (`Error tailing logs: …`) when the log cannot be
     ///   read, ``OClusterClientError/Code/reported`` when the job failed.
-    public func follow(printingTo output: CommandOutput) async throws(OClusterClientError) {
+    public func follow(
+        printingTo output: CommandOutput,
+        waiting: ConnectProgress = .silent
+    ) async throws(OClusterClientError) {
         // Asked for before the log, as ocluster does, so the answer is on its way meanwhile.
         async let result = job.result()
         output.out("Tailing log:")
-        do {
-            for try await chunk in log { output.writeOut(chunk) }
-        } catch {
-            throw OClusterClientError(
-                .log,
-                "Error tailing logs: \(RPCError.from(error).ocamlDescription)",
-                cause: error
-            )
+        var chunks = log.makeAsyncIterator()
+        // The first chunk comes once a worker has the job: until then it is queued.
+        var chunk = try await Self.whileQueued(waiting) { () async throws(OClusterClientError) -> [UInt8]? in
+            try await Self.next(&chunks)
+        }
+        while let bytes = chunk {
+            output.writeOut(bytes)
+            chunk = try await Self.next(&chunks)
         }
         let text: String
         do {
@@ -32,5 +40,40 @@ extension JobHandle {
             throw .reported(cause: error)
         }
         if !text.isEmpty { output.out("Result: \(ocamlQuoted(text))") }
+    }
+
+    private static func next(_ chunks: inout JobLog.Iterator) async throws(OClusterClientError) -> [UInt8]? {
+        do {
+            return try await chunks.next()
+        } catch {
+            throw OClusterClientError(
+                .log,
+                "Error tailing logs: \(RPCError.from(error).ocamlDescription)",
+                cause: error
+            )
+        }
+    }
+
+    /// Runs `body` (waiting for a worker), showing that the job is queued as `progress` says.
+    private static func whileQueued<T>(
+        _ progress: ConnectProgress,
+        _ body: () async throws(OClusterClientError) -> T
+    ) async throws(OClusterClientError) -> T {
+        switch progress {
+        case .silent, .batch:
+            return try await body()
+        case .console(let write):
+            // The scheduler's API does not tell a client its place in the queue, so none is shown.
+            return try await ConsoleMessage(write: write).showing(
+                "[ queued: waiting for a worker ]",
+                after: .seconds(1),
+                body
+            )
+        case .log(let logger):
+            logger.info("Job queued: waiting for a worker")
+            let value = try await body()
+            logger.info("A worker has the job")
+            return value
+        }
     }
 }

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import CapnProtoNetwork
+import Foundation
+import OClusterClient
+import Testing
+
+/// `Connection`'s builds against a real scheduler process over TLS, through a proxy that drops
+/// the connection while the job is queued and again while its log streams.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ResilientBuildTests {
+    /// Prints lines the spec itself does not contain (the log echoes each command first).
+    static let spec = #"""
+        ((from busybox) (shell /bin/sh -c)
+         (run (shell "echo first-$((1+1)); sleep 3; echo second-$((1+2))")))
+        """#
+
+    @Test func buildIsResubmittedWhenTheConnectionDropsWhileQueuedAndWhileRunning() async throws {
+        let cluster = try ClusterHarness()
+        try cluster.startScheduler()
+        let proxy = try TCPProxy(to: cluster.port)
+        defer { proxy.stop() }
+        var ref = try SturdyRef(
+            parsing: String(contentsOfFile: cluster.path("secrets/submit-tester.cap"), encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        )
+        ref.address = .tcp(host: "127.0.0.1", port: proxy.port)
+        let connection = Connection(
+            ref: ref,
+            maxPipeline: 1,
+            reconnect: .init(initialDelay: .milliseconds(100), maximumDelay: .milliseconds(500))
+        )
+
+        // No worker yet: the build waits in the scheduler's queue, the second one for a slot.
+        let build = try connection.buildOBuilder(spec: Self.spec, pool: cluster.pool)
+        try await eventually("the build is queued") { build.state == .queued }
+        let second = try connection.buildOBuilder(
+            spec: #"((from busybox) (shell /bin/sh -c) (run (shell "echo other-$((2+2))")))"#,
+            pool: cluster.pool
+        )
+        try await eventually("the second build waits for a pipeline slot") { second.state == .rateLimited }
+        #expect(QueueState.rateLimit.count >= 1)
+        #expect(QueueState.getWorker.count >= 1)
+
+        // Dropped mid-submission: the first build gives its slot back and joins the end of the line,
+        // as the OCurrent plugin's pool does, so either build may be the one queued again.
+        proxy.cut()
+        try await eventually("one build is queued again, the other waits for the slot") {
+            (build.state == .queued && build.submissions == 2 && second.state == .rateLimited)
+                || (second.state == .queued && build.state == .rateLimited)
+        }
+        #expect(proxy.accepted >= 2)
+
+        // Dropped mid-log: submitted a third time, and this time followed to the end.
+        try cluster.startWorker("worker-1")
+        var log = ""
+        var cut = false
+        for try await chunk in build.log {
+            log += String(decoding: chunk, as: UTF8.self)
+            if !cut, log.contains("first-2") {
+                cut = true
+                proxy.cut()
+            }
+        }
+        let output = try await build.result()
+        #expect(build.submissions == 3)
+        #expect(build.state == .finished)
+        let notices = log.components(separatedBy: "submitting the job again\n")
+        #expect(notices.count == 3, "\(log)")
+        let last = notices.last ?? ""
+        #expect(last.contains("first-2") && last.contains("second-3"), "\(log)")
+        #expect(notices.dropLast().allSatisfy { !$0.contains("second-3") }, "\(log)")
+        // The result comes once, and is the same when asked again.
+        #expect(try await build.result() == output)
+
+        // The slot passed on: the second build ran too.
+        var otherLog = ""
+        for try await chunk in second.log { otherLog += String(decoding: chunk, as: UTF8.self) }
+        _ = try await second.result()
+        #expect(otherLog.contains("other-4"))
+        await connection.close()
+    }
+
+    @Test func aFailedJobIsReportedNotResubmitted() async throws {
+        let cluster = try ClusterHarness()
+        try cluster.startScheduler()
+        try cluster.startWorker("worker-1")
+        let connection = try Connection(capFile: cluster.path("secrets/submit-tester.cap"))
+        let build = try connection.buildOBuilder(
+            spec: #"((from busybox) (shell /bin/sh -c) (run (shell "exit 3")))"#,
+            pool: cluster.pool
+        )
+        for try await _ in build.log {}
+        await #expect(throws: OClusterClientError.self) { try await build.result() }
+        do {
+            _ = try await build.result()
+        } catch {
+            #expect(error.code == .job)
+            #expect(error.message.hasPrefix("Failed: "), "\(error.message)")
+        }
+        #expect(build.submissions == 1)
+        await connection.close()
+    }
+
+    @Test func aBuildWaitingForTheSchedulerCanBeCancelled() async throws {
+        // Nothing listens on this port: the build keeps retrying until it is cancelled.
+        let cluster = try ClusterHarness()
+        try cluster.startScheduler()
+        var ref = try SturdyRef(
+            parsing: String(contentsOfFile: cluster.path("secrets/submit-tester.cap"), encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        )
+        ref.address = .tcp(host: "127.0.0.1", port: 1)
+        let connection = Connection(ref: ref, reconnect: .init(initialDelay: .milliseconds(50)))
+        let build = try connection.buildOBuilder(spec: Self.spec, pool: cluster.pool)
+        try await eventually("the build waits for a connection") { build.state == .connecting }
+        await build.cancel()
+        do {
+            _ = try await build.result()
+            Issue.record("a cancelled build succeeded")
+        } catch {
+            #expect(error.code == .cancelled)
+        }
+        #expect(build.submissions == 0)
+        await connection.close()
+    }
+}
+
+/// Waits until `condition` holds, checking every 50 ms, for at most `seconds`.
+func eventually(_ what: String, seconds: Double = 120, _ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while ContinuousClock.now < deadline {
+        if condition() { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    throw ClusterHarness.Failure(description: "timed out after \(seconds) s waiting until \(what)")
+}
