@@ -185,6 +185,35 @@ import Testing
         try cluster.waitForWorker("worker-1")
     }
 
+    /// ocluster's worker cancels a build when the scheduler releases its `Job` (the client went),
+    /// even though the scheduler's `result` and `log` calls on it are still pending.
+    @Test func killedClientsBuildIsCancelled() throws {
+        let cluster = try ClusterHarness()
+        try cluster.startScheduler()
+        try cluster.startWorker("worker-1")
+        try cluster.waitForWorker("worker-1")
+        let marker = "\(Int.random(in: 100_000...999_999))"
+        let client = try cluster.submitInBackground(
+            "abandoned",
+            spec: #"((from busybox) (shell /bin/sh -c) (run (shell "echo started-long; sleep "#
+                + marker + #"")))"#
+        )
+        try cluster.waitFor("the job to start", timeout: 60) { cluster.log("abandoned").contains("started-long") }
+        #expect(!ProcessTable.processes(containing: "sleep \(marker)").isEmpty)
+        cluster.stop("abandoned", signal: SIGKILL)
+        #expect(!client.isRunning)
+        try cluster.waitFor("the build to be cancelled", timeout: 20) {
+            ProcessTable.processes(containing: "sleep \(marker)").isEmpty
+        }
+        try cluster.waitFor("the worker to log the cancellation", timeout: 20) {
+            cluster.log("worker-1").contains("Job cancelled")
+        }
+        // The worker is free again: the next job runs there.
+        let next = try cluster.submit(spec: Self.echo)
+        #expect(next.status == 0, "\(next.output)")
+        #expect(Self.builder(next.output) == "worker-1", "\(next.output)")
+    }
+
     @Test func restartedSchedulerIsFoundAgainByItsWorkers() throws {
         let cluster = try ClusterHarness()
         try cluster.startScheduler()
