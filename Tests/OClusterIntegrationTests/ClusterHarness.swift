@@ -122,7 +122,7 @@ final class ClusterHarness: @unchecked Sendable {
         for name in lock.withLock({ Array(processes.keys) }) { stop(name, signal: SIGKILL) }
     }
 
-    func startScheduler() throws {
+    func startScheduler(_ extraArguments: [String] = []) throws {
         try start(
             "scheduler",
             "ocluster-scheduler",
@@ -134,7 +134,7 @@ final class ClusterHarness: @unchecked Sendable {
                 "--pools", pool,
                 "--default-clients", "tester",
                 "-v",
-            ]
+            ] + extraArguments
         )
         try waitFor("scheduler to write its capability files", timeout: 60) {
             FileManager.default.fileExists(atPath: self.path("secrets/pool-\(self.pool).cap"))

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright the swift-ocluster authors.
+#
+# Replays the failures of issue 19 against the built daemons and prints what happens, with the
+# scheduler's resident memory and descriptor count before and after each case:
+#
+#   scripts/hardening-check.sh            (after `swift build`; OCLUSTER_BIN_DIR overrides .build/debug)
+#
+# Cases: a TLS peer that starts a 64 MiB frame and goes quiet (16 connections), a frame header
+# over the size limit, 200 000 calls to an import never given out, silent connections filling a
+# scheduler started with `ulimit -n 300` while an admin still has to get in; and, as root with
+# runc, a client killed mid-build (its build must stop) and a worker killed mid-build (its client
+# must fail at once). Ports: HARDEN_PORT (default 22400) and the next one.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${OCLUSTER_BIN_DIR:-$root/.build/debug}
+port=${HARDEN_PORT:-22400}
+for tool in ocluster-scheduler ocluster-admin ocluster-client ocluster-worker; do
+    [[ -x $bin/$tool ]] || { echo "missing $bin/$tool: run swift build first" >&2; exit 1; }
+done
+work=$(mktemp -d /tmp/hardening-check.XXXXXX)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=hostile -days 1 \
+    -keyout "$work/hostile.key" -out "$work/hostile.crt" 2>/dev/null
+hostile() { python3 "$root/scripts/hardening-check.py" "$work/hostile.crt" "$work/hostile.key" 127.0.0.1 "$@"; }
+
+# stats PID: resident memory and open descriptors.
+stats() {
+    local rss fds
+    rss=$(awk '/^VmRSS/ { print $2 " " $3 }' "/proc/$1/status")
+    fds=$(find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l)
+    echo "rss $rss, fds $fds"
+}
+
+# start_scheduler DIR PORT [ARGS...]: starts a scheduler (in the background) and waits for its files.
+start_scheduler() {
+    local dir=$1 listen=$2
+    shift 2
+    mkdir -p "$dir/secrets"
+    "$bin/ocluster-scheduler" --capnp-secret-key-file "$dir/secrets/key.pem" \
+        --capnp-listen-address "tcp:127.0.0.1:$listen" --secrets-dir "$dir/secrets" --state-dir "$dir/state" \
+        --pools local --default-clients tester "$@" >"$dir/scheduler.log" 2>&1 &
+    scheduler=$!
+    pids+=("$scheduler")
+    for _ in $(seq 600); do
+        [[ -f $dir/secrets/admin.cap ]] && grep -q "Serving on" "$dir/scheduler.log" && return 0
+        sleep 0.1
+    done
+    echo "the scheduler did not start:" >&2
+    cat "$dir/scheduler.log" >&2
+    exit 1
+}
+
+# case NAME COMMAND...: runs one case, printing the scheduler's figures around it.
+case_() {
+    local name=$1
+    shift
+    echo "== $name"
+    echo "   before: $(stats "$scheduler")"
+    "$@" | sed 's/^/   /'
+    echo "   after:  $(stats "$scheduler")"
+}
+
+start_scheduler "$work/s1" "$port" --capnp-frame-timeout 5 --capnp-bootstrap-timeout 10
+case_ "16 connections each start a 64 MiB frame and go quiet" hostile "$port" slow-frame 16
+case_ "a frame header declaring 2^31 words" hostile "$port" huge-header
+case_ "200000 calls to an import never given out" hostile "$port" unknown-import 200000
+echo "   dropped connections counted: $(grep -c "Dropping connection\|RPC connection ended" "$work/s1/scheduler.log" || true)"
+
+# Silent connections against a scheduler that may open only 300 files.
+(ulimit -n 300 && start_scheduler "$work/s2" $((port + 1)) --capnp-bootstrap-timeout 10 && wait "$scheduler") &
+pids+=("$!")
+for _ in $(seq 600); do [[ -f $work/s2/secrets/admin.cap ]] && break; sleep 0.1; done
+scheduler=$(pgrep -f -- "--secrets-dir $work/s2/secrets" | head -1)
+silent_case() {
+    coproc SILENT { hostile $((port + 1)) silent 400; }
+    local opened
+    read -r opened <&"${SILENT[0]}"
+    echo "$opened"
+    local start=$SECONDS
+    if "$bin/ocluster-admin" -c "$work/s2/secrets/admin.cap" show >/dev/null 2>"$work/admin.err"; then
+        echo "admin show while they are open: OK after $((SECONDS - start)) s"
+    else
+        echo "admin show while they are open: FAILED: $(tail -1 "$work/admin.err")"
+    fi
+    echo "   during: $(stats "$scheduler")"
+    sleep 12
+    exec {SILENT[1]}>&-
+    cat <&"${SILENT[0]}"
+    wait "$SILENT_PID" || true
+}
+case_ "400 silent TLS connections, scheduler under ulimit -n 300" silent_case
+
+if [[ $(id -u) != 0 ]] || ! command -v runc >/dev/null; then
+    echo "== killed client / killed worker: skipped (need root and runc)"
+    exit 0
+fi
+scheduler=$(pgrep -f -- "--secrets-dir $work/s1/secrets" | head -1)
+bash "$root/scripts/make-base-image.sh" "$work/images" >/dev/null
+start_worker() {
+    "$bin/ocluster-worker" --connect "$work/s1/secrets/pool-local.cap" --name w1 --capacity 1 \
+        --state-dir "$work/worker" --obuilder-store "overlayfs:$work/obuilder" \
+        --obuilder-base-images "$work/images" >>"$work/worker.log" 2>&1 &
+    worker=$!
+    pids+=("$worker")
+    for _ in $(seq 600); do
+        "$bin/ocluster-admin" -c "$work/s1/secrets/admin.cap" show local w1 2>/dev/null | grep -q "w1: Running" && return 0
+        sleep 0.2
+    done
+    echo "the worker did not register" >&2
+    exit 1
+}
+# submit NAME MARKER: a build that prints "started" and sleeps MARKER seconds, in the background.
+submit() {
+    printf '((from busybox) (shell /bin/sh -c) (run (shell "echo started; sleep %s")))' "$2" >"$work/$1.spec"
+    "$bin/ocluster-client" submit-obuilder -c "$work/s1/secrets/submit-tester.cap" --pool local \
+        --local-file "$work/$1.spec" >"$work/$1.log" 2>&1 &
+    client=$!
+    pids+=("$client")
+    for _ in $(seq 600); do grep -q started "$work/$1.log" && return 0; sleep 0.2; done
+    echo "the build did not start" >&2
+    exit 1
+}
+dropped_client() {
+    local marker=$((RANDOM + 100000))
+    submit dropped "$marker"
+    kill -9 "$client"
+    local start=$SECONDS
+    for _ in $(seq 300); do pgrep -f "sleep $marker" >/dev/null || break; sleep 0.2; done
+    if pgrep -f "sleep $marker" >/dev/null; then
+        echo "the build is still running $((SECONDS - start)) s after its client was killed"
+    else
+        echo "the build stopped $((SECONDS - start)) s after its client was killed"
+    fi
+}
+killed_worker() {
+    submit orphan $((RANDOM + 100000))
+    kill -9 "$worker"
+    local start=$SECONDS
+    for _ in $(seq 300); do kill -0 "$client" 2>/dev/null || break; sleep 0.2; done
+    if kill -0 "$client" 2>/dev/null; then
+        echo "the client still waits $((SECONDS - start)) s after its worker was killed"
+    else
+        echo "the client gave up $((SECONDS - start)) s after its worker was killed: $(tail -1 "$work/orphan.log")"
+    fi
+    start_worker
+}
+start_worker
+case_ "a client killed with SIGKILL mid-build" dropped_client
+case_ "a worker killed with SIGKILL mid-build" killed_worker
