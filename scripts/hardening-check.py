@@ -81,10 +81,13 @@ if case == "slow-frame":
         conn.sendall(frame_header(8 * 1024 * 1024) + b"\0" * 4096)
         conns.append(conn)
     print(f"sent {count} partial frames declaring 8 Mi words (64 MiB) each")
+    closed = 0
     for index, conn in enumerate(conns):
         data, seconds, how = read_until_closed(conn, 120)
+        closed += how == "closed"
         if index == 0 or how != "closed":
             print(f"connection {index}: {how} after {seconds:.1f} s; reason: {reason(data)}")
+    print(f"{closed} of {count} closed by the server")
 elif case == "huge-header":
     conn = connect()
     conn.sendall(frame_header(0x80000000))

@@ -48,7 +48,7 @@ start_scheduler() {
     mkdir -p "$dir/secrets"
     "$bin/ocluster-scheduler" --capnp-secret-key-file "$dir/secrets/key.pem" \
         --capnp-listen-address "tcp:127.0.0.1:$listen" --secrets-dir "$dir/secrets" --state-dir "$dir/state" \
-        --pools local --default-clients tester "$@" >"$dir/scheduler.log" 2>&1 &
+        --pools local --default-clients tester -v "$@" >"$dir/scheduler.log" 2>&1 &
     scheduler=$!
     pids+=("$scheduler")
     for _ in $(seq 600); do
@@ -60,20 +60,27 @@ start_scheduler() {
     exit 1
 }
 
-# case NAME COMMAND...: runs one case, printing the scheduler's figures around it.
+# case EXPECTED NAME COMMAND...: runs one case, printing the scheduler's figures around it; the
+# case fails (and so, at the end, the script) unless its output matches the regex EXPECTED.
+failures=0
 case_() {
-    local name=$1
-    shift
+    local expected=$1 name=$2
+    shift 2
     echo "== $name"
     echo "   before: $(stats "$scheduler")"
-    "$@" | sed 's/^/   /'
+    "$@" 2>&1 | tee "$work/case.out" | sed 's/^/   /'
     echo "   after:  $(stats "$scheduler")"
+    if ! grep -Eq "$expected" "$work/case.out"; then
+        echo "   FAILED: expected /$expected/"
+        failures=$((failures + 1))
+    fi
 }
 
 start_scheduler "$work/s1" "$port" --capnp-frame-timeout 5 --capnp-bootstrap-timeout 10
-case_ "16 connections each start a 64 MiB frame and go quiet" hostile "$port" slow-frame 16
-case_ "a frame header declaring 2^31 words" hostile "$port" huge-header
-case_ "200000 calls to an import never given out" hostile "$port" unknown-import 200000
+case_ "^16 of 16 closed" "16 connections each start a 64 MiB frame and go quiet" hostile "$port" slow-frame 16
+case_ "^closed after 0\.[0-9] s" "a frame header declaring 2^31 words" hostile "$port" huge-header
+case_ 'reason: Failure\("Key 42 is no longer allocated!"\)' "200000 calls to an import never given out" \
+    hostile "$port" unknown-import 200000
 echo "   dropped connections counted: $(grep -c "Dropping connection\|RPC connection ended" "$work/s1/scheduler.log" || true)"
 
 # Silent connections against a scheduler that may open only 300 files.
@@ -81,6 +88,9 @@ echo "   dropped connections counted: $(grep -c "Dropping connection\|RPC connec
 pids+=("$!")
 for _ in $(seq 600); do [[ -f $work/s2/secrets/admin.cap ]] && break; sleep 0.1; done
 scheduler=$(pgrep -f -- "--secrets-dir $work/s2/secrets" | head -1)
+[[ -n $scheduler ]] || { echo "the ulimit -n 300 scheduler did not start" >&2; exit 1; }
+# Started in a subshell: killing the subshell would not stop it.
+pids+=("$scheduler")
 silent_case() {
     coproc SILENT { hostile $((port + 1)) silent 400; }
     local opened
@@ -92,17 +102,17 @@ silent_case() {
     else
         echo "admin show while they are open: FAILED: $(tail -1 "$work/admin.err")"
     fi
-    echo "   during: $(stats "$scheduler")"
+    echo "during: $(stats "$scheduler")"
     sleep 12
     exec {SILENT[1]}>&-
     cat <&"${SILENT[0]}"
-    wait "$SILENT_PID" || true
+    wait "${SILENT_PID:-}" 2>/dev/null || true
 }
-case_ "400 silent TLS connections, scheduler under ulimit -n 300" silent_case
+case_ "admin show while they are open: OK" "400 silent TLS connections, scheduler under ulimit -n 300" silent_case
 
 if [[ $(id -u) != 0 ]] || ! command -v runc >/dev/null; then
     echo "== killed client / killed worker: skipped (need root and runc)"
-    exit 0
+    exit $((failures > 0))
 fi
 scheduler=$(pgrep -f -- "--secrets-dir $work/s1/secrets" | head -1)
 bash "$root/scripts/make-base-image.sh" "$work/images" >/dev/null
@@ -133,7 +143,7 @@ submit() {
 dropped_client() {
     local marker=$((RANDOM + 100000))
     submit dropped "$marker"
-    kill -9 "$client"
+    { kill -9 "$client" && wait "$client"; } 2>/dev/null || true
     local start=$SECONDS
     for _ in $(seq 300); do pgrep -f "sleep $marker" >/dev/null || break; sleep 0.2; done
     if pgrep -f "sleep $marker" >/dev/null; then
@@ -144,7 +154,7 @@ dropped_client() {
 }
 killed_worker() {
     submit orphan $((RANDOM + 100000))
-    kill -9 "$worker"
+    { kill -9 "$worker" && wait "$worker"; } 2>/dev/null || true
     local start=$SECONDS
     for _ in $(seq 300); do kill -0 "$client" 2>/dev/null || break; sleep 0.2; done
     if kill -0 "$client" 2>/dev/null; then
@@ -155,5 +165,7 @@ killed_worker() {
     start_worker
 }
 start_worker
-case_ "a client killed with SIGKILL mid-build" dropped_client
-case_ "a worker killed with SIGKILL mid-build" killed_worker
+case_ "the build stopped" "a client killed with SIGKILL mid-build" dropped_client
+case_ "the client gave up [0-9] s" "a worker killed with SIGKILL mid-build" killed_worker
+echo "$failures case(s) failed"
+exit $((failures > 0))
