@@ -7,10 +7,10 @@ import Testing
 /// The daemons' `/metrics` over real HTTP carry the metrics ocluster's do, under the same names
 /// and types (capnp-rpc-net's and prometheus-app's), from start-up.
 @Suite(.serialized) struct MetricsEndpointTests {
-    @Test func schedulerAndWorkerMetricsCarryOClustersNamesAndTypes() throws {
+    @Test func schedulerAndWorkerMetricsCarryOClustersNamesAndTypes() async throws {
         let cluster = try ClusterHarness()
         let metricsPort = cluster.port + 1
-        try cluster.startScheduler(["--listen-prometheus", "\(metricsPort)"])
+        try await cluster.startScheduler(["--listen-prometheus", "\(metricsPort)"])
         let before = try httpGet(port: metricsPort, path: "/metrics")
         for line in [
             "# TYPE capnp_net_connections gauge",
@@ -29,7 +29,7 @@ import Testing
         #expect(try #require(Self.value("process_resident_memory_bytes", in: before)) > 1_000_000)
 
         try cluster.startWorker("worker-1")
-        try cluster.waitForWorker("worker-1")
+        try await cluster.waitForWorker("worker-1")
         let after = try httpGet(port: metricsPort, path: "/metrics")
         // The worker's connection, and the admin calls that waited for it, went through the network.
         #expect(try #require(Self.value("capnp_net_messages_inbound_received_total", in: after)) > 0)
