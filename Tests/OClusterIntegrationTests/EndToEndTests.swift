@@ -157,6 +157,10 @@ import Testing
                 + marker + #"")))"#
         )
         try await cluster.waitFor("the job to start", timeout: 60) { cluster.log("orphan").contains("started-long") }
+        // The log line can reach the client before the shell has started `sleep`.
+        try await cluster.waitFor("the build's sleep to start", timeout: 30) {
+            !ProcessTable.processes(containing: "sleep \(marker)").isEmpty
+        }
         let worker = try #require(cluster.process("worker-1")).processIdentifier
         let runc = try #require(
             ProcessTable.children(of: worker).first { ProcessTable.commandLine($0).contains(" run --bundle ") }
@@ -166,7 +170,6 @@ import Testing
             ProcessTable.sockets(andPipesOf: runc, from: 3)
         )
         #expect(shared.isEmpty, "runc inherited \(shared)")
-        #expect(!ProcessTable.processes(containing: "sleep \(marker)").isEmpty)
 
         cluster.stop("worker-1", signal: SIGKILL)
         let killed = ContinuousClock.now
