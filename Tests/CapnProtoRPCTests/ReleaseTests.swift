@@ -10,6 +10,7 @@ import Testing
 /// call stays pending for as long as it asks.
 final class ReleaseCountingService: TestService.Server {
     let started = LiveCount()
+    let finished = LiveCount()
     let releases = LiveCount()
 
     func echo(
@@ -28,6 +29,7 @@ final class ReleaseCountingService: TestService.Server {
         started.increment()
         let deadline = ContinuousClock.now + .milliseconds(Int(params.millis))
         while ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        finished.increment()
         results.text = try params.text
     }
 
@@ -49,12 +51,13 @@ final class ReleaseCountingService: TestService.Server {
         #expect(try await service?.echo(text: "up").results.text == "up")
         let pending = await service?.slowEcho { params, _ in
             params.text = "late"
-            params.millis = 3_000
+            params.millis = 4_000
         }
         #expect(await implementation.started.wait(for: 1))
         #expect(implementation.releases.current == 0)
         service = nil  // The import goes: Release, with the slowEcho call still running.
-        #expect(await implementation.releases.wait(for: 1, seconds: 2))
+        #expect(await implementation.releases.wait(for: 1))
+        #expect(implementation.finished.current == 0, "released only once the call had finished")
         // The call itself is not cut short by the release.
         #expect(try await pending?.response().results.text == "late")
         #expect(implementation.releases.current == 1)
@@ -74,7 +77,7 @@ final class ReleaseCountingService: TestService.Server {
         }
         #expect(await implementation.started.wait(for: 1))
         left.breakLink()
-        #expect(await implementation.releases.wait(for: 1, seconds: 2))
+        #expect(await implementation.releases.wait(for: 1))
         _ = pending
     }
 }
