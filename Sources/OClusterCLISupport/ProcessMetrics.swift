@@ -11,9 +11,10 @@ import Glibc
 
 /// The process's own metrics, read from /proc when metrics are rendered.
 ///
-/// `process_start_time_seconds` is what ocluster's daemons export (prometheus-app's Unix runtime,
-/// which types it `counter`); the others are the names Prometheus's client libraries use for the
-/// same figures (CPU, memory, descriptors), useful to watch a daemon under attack.
+/// `process_cpu_seconds_total` and `process_start_time_seconds` are what ocluster's daemons export
+/// (prometheus-app's runtime metrics, both typed `counter` there); the others are the names
+/// Prometheus's client libraries use for memory and descriptors, useful to watch a daemon under
+/// attack.
 final class ProcessMetrics: Sendable {
     private let cpu: Counter
     private let cpuSeconds = Mutex(0.0)

