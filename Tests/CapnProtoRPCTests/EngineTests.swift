@@ -221,18 +221,17 @@ func same(_ a: TableSizes, _ b: TableSizes) -> Bool {
         #expect(try await service.echo(text: "x").results.text == "x")
         let clientBaseline: TableSizes = (0, 0, 0, 1)
         let serverBaseline: TableSizes = (0, 0, 1, 0)
-        let start = ContinuousClock.now
         do {
             let pending = await service.slowEcho { params, _ in
                 params.text = "never"
-                params.millis = 10_000
+                params.millis = 60_000
             }
             #expect(await implementation.started.wait(for: 1))
             _ = pending
         }  // The last reference goes: Finish.
+        // Counted only when the server's sleep is cut short by cancellation (no wall-clock bound: a loaded
+        // machine may take seconds to run the tasks involved).
         #expect(await implementation.cancelled.wait(for: 1))
-        // Well before the 10 s the call would have taken (a loaded machine needs some slack).
-        #expect(ContinuousClock.now - start < .seconds(9))
         let drained = await eventually {
             let clientSizes = await client.tableSizes
             let serverSizes = await server.tableSizes

@@ -6,10 +6,12 @@ import CapnProtoRPC
 import CapnProtoTestSupport
 import Testing
 
-/// A TestService that counts its `released()` calls and whose slowEcho ignores cancellation, so a
-/// call stays pending for as long as it asks.
+/// A TestService that counts its `released()` calls and whose slowEcho ignores cancellation and
+/// stays pending until the test opens its gate.
 final class ReleaseCountingService: TestService.Server {
     let started = LiveCount()
+    /// Opened (incremented) by the test to let slowEcho return.
+    let gate = LiveCount()
     let finished = LiveCount()
     let releases = LiveCount()
 
@@ -27,8 +29,9 @@ final class ReleaseCountingService: TestService.Server {
         _ call: ServerCall
     ) async throws {
         started.increment()
+        // Until the test opens the gate (or `millis` pass, so a failed test still ends).
         let deadline = ContinuousClock.now + .milliseconds(Int(params.millis))
-        while ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        while gate.current == 0, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
         finished.increment()
         results.text = try params.text
     }
@@ -51,13 +54,14 @@ final class ReleaseCountingService: TestService.Server {
         #expect(try await service?.echo(text: "up").results.text == "up")
         let pending = await service?.slowEcho { params, _ in
             params.text = "late"
-            params.millis = 4_000
+            params.millis = 60_000
         }
         #expect(await implementation.started.wait(for: 1))
         #expect(implementation.releases.current == 0)
         service = nil  // The import goes: Release, with the slowEcho call still running.
         #expect(await implementation.releases.wait(for: 1))
         #expect(implementation.finished.current == 0, "released only once the call had finished")
+        implementation.gate.increment()
         // The call itself is not cut short by the release.
         #expect(try await pending?.response().results.text == "late")
         #expect(implementation.releases.current == 1)
@@ -78,6 +82,7 @@ final class ReleaseCountingService: TestService.Server {
         #expect(await implementation.started.wait(for: 1))
         left.breakLink()
         #expect(await implementation.releases.wait(for: 1))
+        implementation.gate.increment()
         _ = pending
     }
 }
