@@ -21,9 +21,11 @@ for tool in ocluster-scheduler ocluster-admin ocluster-client ocluster-worker; d
     [[ -x $bin/$tool ]] || { echo "missing $bin/$tool: run swift build first" >&2; exit 1; }
 done
 work=$(mktemp -d /tmp/hardening-check.XXXXXX)
+# Daemons to stop at the end, in a file: the cases run in subshells (pipelines), whose variables are lost.
 pids=()
+remember() { echo "$1" >>"$work/pids"; }
 cleanup() {
-    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}" $(cat "$work/pids" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
     rm -rf "$work" 2>/dev/null || true
 }
@@ -32,6 +34,9 @@ trap cleanup EXIT
 openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=hostile -days 1 \
     -keyout "$work/hostile.key" -out "$work/hostile.crt" 2>/dev/null
 hostile() { python3 "$root/scripts/hardening-check.py" "$work/hostile.crt" "$work/hostile.key" 127.0.0.1 "$@"; }
+
+# since START_NS: seconds elapsed, to a tenth.
+since() { awk -v a="$1" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }'; }
 
 # stats PID: resident memory and open descriptors.
 stats() {
@@ -50,7 +55,7 @@ start_scheduler() {
         --capnp-listen-address "tcp:127.0.0.1:$listen" --secrets-dir "$dir/secrets" --state-dir "$dir/state" \
         --pools local --default-clients tester -v "$@" >"$dir/scheduler.log" 2>&1 &
     scheduler=$!
-    pids+=("$scheduler")
+    remember "$scheduler"
     for _ in $(seq 600); do
         [[ -f $dir/secrets/admin.cap ]] && grep -q "Serving on" "$dir/scheduler.log" && return 0
         sleep 0.1
@@ -121,7 +126,7 @@ start_worker() {
         --state-dir "$work/worker" --obuilder-store "overlayfs:$work/obuilder" \
         --obuilder-base-images "$work/images" >>"$work/worker.log" 2>&1 &
     worker=$!
-    pids+=("$worker")
+    remember "$worker"
     for _ in $(seq 600); do
         "$bin/ocluster-admin" -c "$work/s1/secrets/admin.cap" show local w1 2>/dev/null | grep -q "w1: Running" && return 0
         sleep 0.2
@@ -135,8 +140,9 @@ submit() {
     "$bin/ocluster-client" submit-obuilder -c "$work/s1/secrets/submit-tester.cap" --pool local \
         --local-file "$work/$1.spec" >"$work/$1.log" 2>&1 &
     client=$!
-    pids+=("$client")
-    for _ in $(seq 600); do grep -q started "$work/$1.log" && return 0; sleep 0.2; done
+    remember "$client"
+    # The build's `sleep` itself, not just its log line (which can arrive before the shell starts it).
+    for _ in $(seq 600); do pgrep -f "sleep $2" >/dev/null && return 0; sleep 0.2; done
     echo "the build did not start" >&2
     exit 1
 }
@@ -144,28 +150,30 @@ dropped_client() {
     local marker=$((RANDOM + 100000))
     submit dropped "$marker"
     { kill -9 "$client" && wait "$client"; } 2>/dev/null || true
-    local start=$SECONDS
+    local start
+    start=$(date +%s%N)
     for _ in $(seq 300); do pgrep -f "sleep $marker" >/dev/null || break; sleep 0.2; done
     if pgrep -f "sleep $marker" >/dev/null; then
-        echo "the build is still running $((SECONDS - start)) s after its client was killed"
+        echo "the build is still running $(since "$start") s after its client was killed"
     else
-        echo "the build stopped $((SECONDS - start)) s after its client was killed"
+        echo "the build stopped $(since "$start") s after its client was killed"
     fi
 }
 killed_worker() {
     submit orphan $((RANDOM + 100000))
     { kill -9 "$worker" && wait "$worker"; } 2>/dev/null || true
-    local start=$SECONDS
+    local start
+    start=$(date +%s%N)
     for _ in $(seq 300); do kill -0 "$client" 2>/dev/null || break; sleep 0.2; done
     if kill -0 "$client" 2>/dev/null; then
-        echo "the client still waits $((SECONDS - start)) s after its worker was killed"
+        echo "the client still waits $(since "$start") s after its worker was killed"
     else
-        echo "the client gave up $((SECONDS - start)) s after its worker was killed: $(tail -1 "$work/orphan.log")"
+        echo "the client gave up $(since "$start") s after its worker was killed: $(tail -1 "$work/orphan.log")"
     fi
     start_worker
 }
 start_worker
 case_ "the build stopped" "a client killed with SIGKILL mid-build" dropped_client
-case_ "the client gave up [0-9] s" "a worker killed with SIGKILL mid-build" killed_worker
+case_ "the client gave up [0-9]\.[0-9] s" "a worker killed with SIGKILL mid-build" killed_worker
 echo "$failures case(s) failed"
 exit $((failures > 0))
