@@ -65,6 +65,7 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // Helpers several test targets share: the reference `capnp` tool, in-memory transports.
@@ -122,7 +123,7 @@ let package = Package(
         .target(
             name: "OClusterCLISupport",
             dependencies: [
-                "CapnProtoNetwork", "OClusterAPI", "OClusterClient", "OClusterVersion",
+                "CapnProtoNetwork", "CapnProtoRPC", "OClusterAPI", "OClusterClient", "OClusterVersion",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -16,6 +16,8 @@ struct FrameDecoder: ByteToMessageDecoder {
 
     /// Limits applied to every frame and to the readers made from them.
     let options: ReaderOptions
+    /// Part of a frame has arrived, but not all of it (see ``FrameProgress``).
+    private var inProgress = false
 
     init(options: ReaderOptions = .default) {
         self.options = options
@@ -29,8 +31,18 @@ struct FrameDecoder: ByteToMessageDecoder {
         } catch {
             throw NetworkError(.malformedFrame, "malformed frame from peer: \(error)", cause: error)
         }
-        guard let (reader, length) = decoded else { return .needMoreData }
+        guard let (reader, length) = decoded else {
+            if !inProgress, buffer.readableBytes > 0 {
+                inProgress = true
+                context.fireUserInboundEventTriggered(FrameProgress.started)
+            }
+            return .needMoreData
+        }
         buffer.moveReaderIndex(forwardBy: length)
+        if inProgress {
+            inProgress = false
+            context.fireUserInboundEventTriggered(FrameProgress.completed)
+        }
         context.fireChannelRead(wrapInboundOut(reader))
         return .continue
     }
@@ -48,4 +60,13 @@ struct FrameDecoder: ByteToMessageDecoder {
         }
         return .needMoreData
     }
+}
+
+/// Events ``FrameDecoder`` sends up the pipeline so that ``ReadDeadlineHandler`` can time a frame
+/// that arrives in pieces.
+enum FrameProgress {
+    /// The first bytes of a frame arrived without the rest.
+    case started
+    /// The frame that had started is whole.
+    case completed
 }

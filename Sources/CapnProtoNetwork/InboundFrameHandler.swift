@@ -14,6 +14,9 @@ import Synchronization
 ///   taken, so a slow reader exerts backpressure on the peer (its TCP window fills) instead of
 ///   buffering without bound.
 ///
+/// Either way, reading also stops while the peer does not read what we send (the channel is not
+/// writable), so a peer cannot make us queue replies without bound.
+///
 /// Until a consumer picks one, frames are held here (reading stops at the same limit).
 ///
 /// `@unchecked Sendable`: `mode`, `readPending` and `context` are used on the event loop only;
@@ -93,8 +96,7 @@ final class InboundFrameHandler: ChannelDuplexHandler, @unchecked Sendable {
     private func resume() {
         guard readPending, let context else { return }
         readPending = false
-        paused.store(false, ordering: .sequentiallyConsistent)
-        context.read()
+        attemptRead(context: context)
     }
 
     private func pass(_ message: MessageReader) {
@@ -140,6 +142,7 @@ final class InboundFrameHandler: ChannelDuplexHandler, @unchecked Sendable {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        NetworkMetrics.shared.messageReceived()
         pass(unwrapInboundIn(data))
     }
 
@@ -157,6 +160,17 @@ final class InboundFrameHandler: ChannelDuplexHandler, @unchecked Sendable {
     }
 
     func read(context: ChannelHandlerContext) {
+        attemptRead(context: context)
+    }
+
+    /// Reads unless the reader is behind or the peer is not reading our replies: while the socket
+    /// will not take more (NIO's write buffer is over its high water mark), what the peer sends
+    /// would only make more replies to hold, so its calls wait in its own buffers instead.
+    private func attemptRead(context: ChannelHandlerContext) {
+        guard context.channel.isWritable else {
+            readPending = true
+            return
+        }
         if case .direct = mode { return context.read() }
         paused.store(true, ordering: .sequentiallyConsistent)
         if waiting.load(ordering: .sequentiallyConsistent) >= Self.highWater {
@@ -165,5 +179,10 @@ final class InboundFrameHandler: ChannelDuplexHandler, @unchecked Sendable {
             paused.store(false, ordering: .sequentiallyConsistent)
             context.read()
         }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { resume() }
+        context.fireChannelWritabilityChanged()
     }
 }

@@ -117,6 +117,7 @@ final class FrameWriter: Sendable {
     }
 
     func send(_ frame: [UInt8]) throws {
+        NetworkMetrics.shared.messageEnqueued()
         let first = try state.withLock { state throws(NetworkError) -> Bool in
             guard !state.closed else {
                 throw NetworkError(.connectionClosed, "cannot send: the connection is closed")

@@ -98,7 +98,12 @@ extension Vat {
                 var liveID: Int?
                 do {
                     try await network.connect(to: ref) { transport, _ in
-                        let rpc = RPCConnection(transport: transport, services: restorer, logger: logger)
+                        let rpc = RPCConnection(
+                            transport: transport,
+                            services: restorer,
+                            limits: network.limits.rpc,
+                            logger: logger
+                        )
                         let peer: KeyDigest? =
                             if case .sha256(let digest) = transport.peer { digest } else { nil }
                         liveID = self.register(LiveConnection(rpc: rpc, peer: peer, dialled: ref.address))

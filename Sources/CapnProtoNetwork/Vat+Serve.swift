@@ -95,9 +95,30 @@ extension Vat {
 
     /// Runs one accepted connection until it ends.
     private func serve(_ transport: NIORPCTransport) async throws {
-        let rpc = RPCConnection(transport: transport, services: services.restorer, logger: logger)
         let peer: KeyDigest? =
             if case .sha256(let digest) = transport.peer { digest } else { nil }
+        let admission = admit()
+        if case .refused(let error) = admission {
+            network.drops.record(.tooManyConnections, peer: transport.connectionDescription, error: error)
+            try? transport.send(frame: RPCConnection.abortFrame(error))
+            await transport.close()
+            return
+        }
+        let onReserve = admission == .onReserve
+        let holder = ConnectionHolder()
+        // On the reserve, only a reserved service (a worker's or admin's) may be restored.
+        let restorer: @Sendable ([UInt8]) -> Capability? = { [self] bytes in
+            let id = ServiceID(bytes: bytes)
+            guard onReserve, !reservedServices.withLock({ $0.contains(id.digest) }) else {
+                return services.restore(id)
+            }
+            let error = RPCError(.overloaded, "too many connections: only reserved services are served now")
+            // The restorer runs inside the engine: abort there and then, before any Return.
+            holder.rpc?.assumeIsolated { $0.abortConnection(error) }
+            return nil
+        }
+        let rpc = RPCConnection(transport: transport, services: restorer, limits: network.limits.rpc, logger: logger)
+        holder.rpc = rpc
         guard let id = register(LiveConnection(rpc: rpc, peer: peer, dialled: nil)) else {
             await rpc.close()
             return
@@ -106,7 +127,27 @@ extension Vat {
         await rpc.start()
         let reason = await rpc.closedReason()
         logger.debug("Connection \(id) ended: \(reason)")
+        // We ended it (the engine logged why): count it.
+        if reason.kind != .disconnected { network.drops.recordEngineAbort(reason) }
         _ = state.withLock { $0.live.removeValue(forKey: id) }
+    }
+
+    /// Whether one more accepted connection may open (see ``ConnectionLimits``).
+    private func admit() -> Admission {
+        let limit = connectionLimit
+        let reserve = network.limits.reservedConnections
+        let open = state.withLock { state in state.live.values.count { $0.dialled == nil } }
+        if open >= limit {
+            return .refused(RPCError(.overloaded, "too many connections (\(open) open, limit \(limit))"))
+        }
+        return open >= limit - reserve ? .onReserve : .admitted
+    }
+
+    /// Services a connection may still restore once only the reserve is left (see
+    /// ``ConnectionLimits``): ocluster's scheduler reserves its pool registrations and admin.
+    public func setReservedServices(_ ids: [ServiceID]) {
+        let digests = Set(ids.map(\.digest))
+        reservedServices.withLock { $0 = digests }
     }
 
     /// Records an open connection; `nil` (and the caller closes it) once the vat is shut down.
@@ -155,4 +196,18 @@ extension SturdyRef.Authentication: CustomStringConvertible {
         case .sha256(let digest): "\(digest)"
         }
     }
+}
+
+/// How ``Vat`` takes a new accepted connection.
+enum Admission: Equatable {
+    case admitted
+    /// Only the reserve is left: the connection may restore only reserved services.
+    case onReserve
+    case refused(RPCError)
+}
+
+/// The engine of a connection, for its restorer (made before the engine) to abort it.
+final class ConnectionHolder: @unchecked Sendable {
+    // @unchecked Sendable: set once, before the engine starts reading (so before any restore).
+    var rpc: RPCConnection?
 }

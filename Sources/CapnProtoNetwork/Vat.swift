@@ -45,6 +45,10 @@ public final class Vat: Sendable {
     let logger: Logger
     let services = VatServiceTable()
     let state = Mutex(VatState())
+    /// Digests of the service IDs kept reachable on the connection reserve.
+    let reservedServices = Mutex<Set<[UInt8]>>([])
+    /// Accepted connections open at once (``ConnectionLimits``, fitted to the open-file limit).
+    let connectionLimit: Int
 
     /// Creates a vat that serves on `listenAddress` (call ``start()`` or ``run()``).
     ///
@@ -71,6 +75,7 @@ public final class Vat: Sendable {
         self.serveTLS = serveTLS
         self.network = network ?? VatNetwork(clientKey: secretKey, logger: logger)
         self.logger = logger
+        self.connectionLimit = self.network.limits.effectiveMaxConnections
     }
 
     /// Creates a client-only vat (capnp-rpc's `client_only_vat`): it dials sturdy refs and
@@ -89,6 +94,7 @@ public final class Vat: Sendable {
         self.serveTLS = true
         self.network = network ?? VatNetwork(clientKey: clientKey, logger: logger)
         self.logger = logger
+        self.connectionLimit = self.network.limits.effectiveMaxConnections
     }
 
     // MARK: - Services

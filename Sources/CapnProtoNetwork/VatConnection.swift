@@ -60,6 +60,7 @@ public struct VatConnection: Sendable {
         verdict: VerificationVerdict,
         options: ReaderOptions,
         handshakeTimeout: TimeAmount,
+        deadlines: ReadDeadlineHandler.Settings,
         accepted: Bool
     ) throws -> VatConnection {
         let handshake: EventLoopFuture<SturdyRef.Authentication>
@@ -77,8 +78,16 @@ public struct VatConnection: Sendable {
         }
         // After CloseOnErrorHandler, which turns a TLS hang-up without close_notify into an
         // ordinary end of stream.
+        let metrics = NetworkMetrics.shared
+        metrics.connectionOpened()
+        channel.closeFuture.whenComplete { _ in metrics.connectionClosed() }
         let (inbound, incoming) = InboundFrameHandler.make(eventLoop: channel.eventLoop)
-        try pipeline.addHandlers(ByteToMessageHandler(FrameDecoder(options: options)), CloseOnErrorHandler(), inbound)
+        try pipeline.addHandlers(
+            ByteToMessageHandler(FrameDecoder(options: options)),
+            deadlines.makeHandler(),
+            CloseOnErrorHandler(),
+            inbound
+        )
         return VatConnection(
             channel: channel,
             incoming: incoming,

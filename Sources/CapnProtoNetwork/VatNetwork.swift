@@ -30,7 +30,10 @@ public final class VatNetwork: Sendable {
     public let readerOptions: ReaderOptions
     /// How long a TLS handshake may take before the connection is dropped.
     public let handshakeTimeout: Duration
+    /// What a peer may make this network's connections hold.
+    public let limits: ConnectionLimits
     let logger: Logger
+    let drops: ConnectionDrops
     private let client: Mutex<(key: SecretKey?, context: NIOSSLContext?)>
 
     /// Creates a network.
@@ -41,19 +44,24 @@ public final class VatNetwork: Sendable {
     ///   - eventLoopGroup: where sockets run; NIO's shared group by default.
     ///   - readerOptions: limits on incoming frames.
     ///   - handshakeTimeout: how long a TLS handshake may take.
+    ///   - limits: read timeouts, connection and call limits.
     ///   - logger: where connection events are logged.
     public init(
         clientKey: SecretKey? = nil,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         readerOptions: ReaderOptions = .default,
         handshakeTimeout: Duration = .seconds(30),
+        limits: ConnectionLimits = .default,
         logger: Logger = Logger(label: "capnp-rpc.network")
     ) {
         self.client = Mutex((clientKey, nil))
         self.eventLoopGroup = eventLoopGroup
         self.readerOptions = readerOptions
         self.handshakeTimeout = handshakeTimeout
+        self.limits = limits
         self.logger = logger
+        self.drops = ConnectionDrops(logger: logger)
+        _ = NetworkMetrics.shared
     }
 
     /// A network whose sockets all run on one event loop thread, shared by every network made this
@@ -63,9 +71,16 @@ public final class VatNetwork: Sendable {
     public static func singleThreaded(
         clientKey: SecretKey? = nil,
         readerOptions: ReaderOptions = .default,
+        limits: ConnectionLimits = .default,
         logger: Logger = Logger(label: "capnp-rpc.network")
     ) -> VatNetwork {
-        VatNetwork(clientKey: clientKey, eventLoopGroup: oneThread, readerOptions: readerOptions, logger: logger)
+        VatNetwork(
+            clientKey: clientKey,
+            eventLoopGroup: oneThread,
+            readerOptions: readerOptions,
+            limits: limits,
+            logger: logger
+        )
     }
 
     private static let oneThread = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -105,6 +120,7 @@ public final class VatNetwork: Sendable {
         }
         let options = readerOptions
         let timeout = TimeAmount(handshakeTimeout)
+        let deadlines = ReadDeadlineHandler.Settings(limits: limits, accepted: false, drops: drops)
         let initializer: @Sendable (any Channel) -> EventLoopFuture<VatConnection> = { channel in
             channel.eventLoop.makeCompletedFuture {
                 let verdict = VerificationVerdict()
@@ -121,6 +137,7 @@ public final class VatNetwork: Sendable {
                     verdict: verdict,
                     options: options,
                     handshakeTimeout: timeout,
+                    deadlines: deadlines,
                     accepted: false
                 )
             }
@@ -167,6 +184,7 @@ public final class VatNetwork: Sendable {
         let context = serveTLS ? try VatTLS.serverContext(key: secretKey) : nil
         let options = readerOptions
         let timeout = TimeAmount(handshakeTimeout)
+        let deadlines = ReadDeadlineHandler.Settings(limits: limits, accepted: true, drops: drops)
         let initializer: @Sendable (any Channel) -> EventLoopFuture<VatConnection> = { channel in
             channel.eventLoop.makeCompletedFuture {
                 let verdict = VerificationVerdict()
@@ -182,6 +200,7 @@ public final class VatNetwork: Sendable {
                     verdict: verdict,
                     options: options,
                     handshakeTimeout: timeout,
+                    deadlines: deadlines,
                     accepted: true
                 )
             }
@@ -220,7 +239,7 @@ public final class VatNetwork: Sendable {
 }
 
 extension TimeAmount {
-    fileprivate init(_ duration: Duration) {
+    init(_ duration: Duration) {
         let (seconds, attoseconds) = duration.components
         self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }

@@ -66,9 +66,15 @@ public final class Capability: Sendable {
         movable.set(target)
     }
 
-    /// A capability served by `server` in this process.
+    /// A capability served by `server` in this process. When it goes (the last local holder and
+    /// every peer's export of it), the server's ``CapabilityServer/released()`` runs; calls in
+    /// flight hold the server, not the capability.
     public convenience init(_ server: any CapabilityServer) {
         self.init(target: .local(server))
+    }
+
+    deinit {
+        if case .fixed(.local(let server)) = storage { server.released() }
     }
 
     /// A capability on which every call fails with `error`.

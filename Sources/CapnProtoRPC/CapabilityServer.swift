@@ -9,6 +9,15 @@
 public protocol CapabilityServer: Sendable {
     /// Handles one call: read `call.params`, write `call.results`.
     func dispatch(_ call: ServerCall) async throws
+
+    /// Called once the ``Capability`` made for this server is gone: no one (here or on a peer)
+    /// holds it any more, though calls already made may still be running. capnp-rpc's `release`:
+    /// ocluster's worker cancels a build there, whatever calls are still pending on its `Job`.
+    func released()
+}
+
+extension CapabilityServer {
+    public func released() {}
 }
 
 /// One incoming call as a server sees it.

@@ -32,6 +32,7 @@ extension RPCConnection {
     private func receiveCall(_ call: Call.Reader) throws {
         let id = call.questionId
         guard answers[id] == nil else { return abort("question \(id) is already in use") }
+        guard admitAnswer() else { return }
         answers[id] = AnswerEntry()
         let incoming = IncomingCall(
             answerId: id,
@@ -51,14 +52,12 @@ extension RPCConnection {
         }
         switch try call.target.which {
         case .importedCap(let exportId):
-            let target = exports[exportId]?.capability
-            dispatch(incoming, to: target ?? .broken(RPCError(.failed, "no export with id \(exportId)")))
+            guard let target = exports[exportId]?.capability else { return abortUnknownExport(exportId) }
+            dispatch(incoming, to: target)
         case .promisedAnswer(let promised):
             var queued = incoming
             queued.path = try readTransform(promised)
-            guard let answer = answers[promised.questionId] else {
-                return complete(id, .failure(RPCError(.failed, "no answer with id \(promised.questionId)")))
-            }
+            guard let answer = answers[promised.questionId] else { return abortUnknownAnswer(promised.questionId) }
             if answer.result.current == nil {
                 answers[promised.questionId]?.queued.append(queued)
             } else {
@@ -81,7 +80,17 @@ extension RPCConnection {
         // Calls on a local server start in arrival order on its executor (E-order), here on
         // this connection's thread if the capability is idle.
         if let callHome = home.executor { target.executor?.prefer(callHome) }
-        answers[id]?.task = Task(executorPreference: target.executor) {
+        let executor = target.executor
+        // A call holds a local server, not its capability, so that a Release runs the server's
+        // `released()` even while calls are pending (see ``CapabilityServer/released()``).
+        if let server = target.localServer {
+            answers[id]?.task = Task(executorPreference: executor) {
+                let result = await Self.perform(incoming, on: server)
+                if !self.completeHere(id, result) { await self.complete(id, result) }
+            }
+            return
+        }
+        answers[id]?.task = Task(executorPreference: executor) {
             let result = await Self.perform(incoming, on: target)
             if !self.completeHere(id, result) { await self.complete(id, result) }
         }
@@ -119,18 +128,7 @@ extension RPCConnection {
     ) async -> Result<ServerResults, RPCError> {
         switch target.target {
         case .local(let server):
-            let call = ServerCall(
-                interfaceId: incoming.interfaceId,
-                methodId: incoming.methodId,
-                params: incoming.params
-            )
-            do {
-                try await server.dispatch(call)
-                let (payload, ret) = call.takeResults()
-                return .success(ServerResults(payload: payload, ret: ret))
-            } catch {
-                return .failure(RPCError.from(error))
-            }
+            return await perform(incoming, on: server)
         case .promise(let cell):
             return await perform(incoming, on: cell.wait())
         case .broken(let error):
@@ -141,6 +139,25 @@ extension RPCConnection {
                 for capability in incoming.params.capabilities { _ = payload.add(capability) }
             }
             return await collect(call)
+        }
+    }
+
+    /// Runs a call on a server in this process.
+    nonisolated(nonsending) static func perform(
+        _ incoming: IncomingCall,
+        on server: any CapabilityServer
+    ) async -> Result<ServerResults, RPCError> {
+        let call = ServerCall(
+            interfaceId: incoming.interfaceId,
+            methodId: incoming.methodId,
+            params: incoming.params
+        )
+        do {
+            try await server.dispatch(call)
+            let (payload, ret) = call.takeResults()
+            return .success(ServerResults(payload: payload, ret: ret))
+        } catch {
+            return .failure(RPCError.from(error))
         }
     }
 
@@ -308,6 +325,7 @@ extension RPCConnection {
     private func receiveBootstrap(_ bootstrap: Bootstrap.Reader) throws {
         let id = bootstrap.questionId
         guard answers[id] == nil else { return abort("question \(id) is already in use") }
+        guard admitAnswer() else { return }
         answers[id] = AnswerEntry()
         let serviceId = try bootstrap.deprecatedObjectId.textBytes().map { [UInt8]($0) } ?? []
         guard let capability = restorer(serviceId) else {

@@ -15,6 +15,7 @@ public actor RPCConnection: RPCFrameReceiver {
     let transport: any RPCTransport
     let logger: Logger
     let restorer: @Sendable ([UInt8]) -> Capability?
+    let limits: RPCLimits
 
     var questionIds = IDAllocator()
     var exportIds = IDAllocator()
@@ -43,14 +44,17 @@ public actor RPCConnection: RPCFrameReceiver {
     ///   - bootstrap: what the peer gets from a Bootstrap message without a service id.
     ///   - services: capabilities restorable by service id: the raw bytes capnp-rpc sends as a
     ///     Bootstrap's deprecatedObjectId for a sturdy ref (empty for a plain bootstrap).
+    ///   - limits: what the peer may make this connection hold.
     ///   - logger: where protocol errors are reported.
     public init(
         transport: any RPCTransport,
         bootstrap: Capability? = nil,
         services: (@Sendable ([UInt8]) -> Capability?)? = nil,
+        limits: RPCLimits = .default,
         logger: Logger = Logger(label: "capnp.rpc")
     ) {
         self.transport = transport
+        self.limits = limits
         home = ExecutionHome(transport.executor)
         self.logger = logger
         self.restorer = { serviceId in
@@ -319,10 +323,6 @@ public actor RPCConnection: RPCFrameReceiver {
 
     /// Tells the peer it broke the protocol, then ends the connection.
     func abort(_ reason: String) {
-        let error = RPCError(.failed, "protocol error: \(reason)")
-        let message = MessageBuilder.rpcControl()
-        error.write(to: message.initRoot(Message.Builder.self).initAbort())
-        transmit(message)
-        disconnect(error)
+        abort(RPCError(.failed, "protocol error: \(reason)"))
     }
 }

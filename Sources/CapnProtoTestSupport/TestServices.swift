@@ -14,8 +14,9 @@ public final class LiveCount: Sendable {
     public func decrement() { value.withLock { $0 -= 1 } }
     public var current: Int { value.withLock { $0 } }
 
-    /// Waits up to `seconds` for the count to reach `target`.
-    public func wait(for target: Int, seconds: Double = 5) async -> Bool {
+    /// Waits up to `seconds` for the count to reach `target` (returning as soon as it does: the bound
+    /// is generous for loaded machines).
+    public func wait(for target: Int, seconds: Double = 30) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if current == target { return true }

@@ -8,6 +8,7 @@ import Prometheus
 public struct PrometheusExporter: Sendable {
     /// The registry every metric lands in.
     public let registry: PrometheusCollectorRegistry
+    private let process: ProcessMetrics
 
     /// The content type of ``render()``'s output (exposition format 0.0.4).
     public static let contentType = "text/plain; version=0.0.4"
@@ -16,9 +17,12 @@ public struct PrometheusExporter: Sendable {
     public static func bootstrap() -> PrometheusExporter {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        return PrometheusExporter(registry: registry)
+        return PrometheusExporter(registry: registry, process: ProcessMetrics(registry: registry))
     }
 
-    /// Every metric in the text exposition format.
-    public func render() -> [UInt8] { registry.emitToBuffer() }
+    /// Every metric in the text exposition format, the process's figures read just now.
+    public func render() -> [UInt8] {
+        process.update()
+        return registry.emitToBuffer()
+    }
 }

@@ -48,7 +48,11 @@ public struct VatOptions: ParsableArguments, Sendable {
     /// ``VatNetwork/singleThreaded(clientKey:readerOptions:logger:)``).
     ///
     /// - Throws: ``NetworkError`` for a bad address or an unreadable key.
-    public func makeVat(logLabel label: String = "capnp-rpc", singleThreaded: Bool = false) throws -> Vat {
+    public func makeVat(
+        logLabel label: String = "capnp-rpc",
+        singleThreaded: Bool = false,
+        limits: ConnectionLimits = .default
+    ) throws -> Vat {
         let logger = Logger(label: label)
         let key =
             secretKeyFile.isEmpty
@@ -60,8 +64,8 @@ public struct VatOptions: ParsableArguments, Sendable {
             publicAddress: try publicAddress.map { try VatAddress(parsing: $0) },
             serveTLS: !disableTLS,
             network: singleThreaded
-                ? VatNetwork.singleThreaded(clientKey: key, logger: logger)
-                : VatNetwork(clientKey: key, logger: logger),
+                ? VatNetwork.singleThreaded(clientKey: key, limits: limits, logger: logger)
+                : VatNetwork(clientKey: key, limits: limits, logger: logger),
             logger: logger
         )
     }

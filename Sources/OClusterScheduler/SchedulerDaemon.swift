@@ -79,6 +79,8 @@ public final class SchedulerDaemon: Sendable {
         )
         let services = SchedulerServices(scheduler: scheduler, hashedSecret: key.hashedSecret, logger: logger)
         vat.setFallbackRestorer { id in services.restore(id.bytes) }
+        // Workers and admins still get in when unknown peers hold every other connection.
+        vat.setReservedServices([services.adminID] + Array(services.poolIDs.values))
         try await vat.start()
         services.setSturdyRefMaker { id in try? vat.sturdyRef(for: id) }
         let daemon = SchedulerDaemon(scheduler: scheduler, services: services, vat: vat, store: store, logger: logger)

@@ -23,6 +23,7 @@ struct SchedulerCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var vat: VatOptions
+    @OptionGroup(title: "Connection limits") var connectionLimits: ConnectionLimitOptions
 
     @Option(
         name: .customLong("secrets-dir"),
@@ -81,7 +82,7 @@ struct SchedulerCommand: AsyncParsableCommand {
         // One thread for every connection and the scheduler itself: a call then reaches the scheduler, and its
         // answer goes out, with no thread switch (as ocluster's single Lwt thread does it).
         let daemon = try await SchedulerDaemon.start(
-            vat: try vat.makeVat(singleThreaded: true),
+            vat: try vat.makeVat(singleThreaded: true, limits: connectionLimits.limits),
             configuration: configuration
         )
         var services = [LifecycleService(run: daemon.run, shutdown: daemon.shutdown)]

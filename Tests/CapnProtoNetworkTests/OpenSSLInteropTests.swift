@@ -22,7 +22,9 @@ import Testing
         )
     }
 
-    /// Accepts one connection on a fresh TLS listener while `client` runs in the background.
+    /// Accepts one connection on a fresh TLS listener while `client` runs in the background. The
+    /// clients keep their input open for 20 s (s_client hangs up when it ends), so that a loaded
+    /// machine finishes the handshake before they leave; they are stopped once the check is done.
     private func acceptOne(
         client: (Int) throws -> Process,
         check: (VatConnection) async throws -> Void
@@ -43,7 +45,7 @@ import Testing
     @Test func clientWithoutCertificateIsRejected() async throws {
         try await acceptOne(
             client: { port in
-                try OpenSSL.start("sleep 0.5 | openssl s_client -connect 127.0.0.1:\(port) -tls1_3")
+                try OpenSSL.start("sleep 20 | openssl s_client -connect 127.0.0.1:\(port) -tls1_3")
             },
             check: { connection in
                 let error = await #expect(throws: NetworkError.self) { try await connection.run { _ in } }
@@ -59,7 +61,7 @@ import Testing
             try await acceptOne(
                 client: { port in
                     try OpenSSL.start(
-                        "sleep 1 | openssl s_client -connect 127.0.0.1:\(port) \(version) -cert cert.pem -key key.pem",
+                        "sleep 20 | openssl s_client -connect 127.0.0.1:\(port) \(version) -cert cert.pem -key key.pem",
                         directory: directory
                     )
                 },

@@ -47,8 +47,9 @@ final class CancellableService: TestService.Server {
     }
 }
 
-/// Polls `condition` every 10 ms for up to `seconds`.
-func eventually(seconds: Double = 5, _ condition: () async -> Bool) async -> Bool {
+/// Polls `condition` every 10 ms for up to `seconds` (generous: it returns as soon as the condition
+/// holds, and a loaded machine can take seconds to run a few tasks).
+func eventually(seconds: Double = 30, _ condition: () async -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
     while ContinuousClock.now < deadline {
         if await condition() { return true }
@@ -220,17 +221,17 @@ func same(_ a: TableSizes, _ b: TableSizes) -> Bool {
         #expect(try await service.echo(text: "x").results.text == "x")
         let clientBaseline: TableSizes = (0, 0, 0, 1)
         let serverBaseline: TableSizes = (0, 0, 1, 0)
-        let start = ContinuousClock.now
         do {
             let pending = await service.slowEcho { params, _ in
                 params.text = "never"
-                params.millis = 10_000
+                params.millis = 60_000
             }
             #expect(await implementation.started.wait(for: 1))
             _ = pending
         }  // The last reference goes: Finish.
+        // Counted only when the server's sleep is cut short by cancellation (no wall-clock bound: a loaded
+        // machine may take seconds to run the tasks involved).
         #expect(await implementation.cancelled.wait(for: 1))
-        #expect(ContinuousClock.now - start < .seconds(5))
         let drained = await eventually {
             let clientSizes = await client.tableSizes
             let serverSizes = await server.tableSizes
@@ -305,7 +306,10 @@ func same(_ a: TableSizes, _ b: TableSizes) -> Bool {
         #expect(reason.contains("Return for unknown question 77"))
     }
 
-    @Test func callToNonexistentExportFails() async throws {
+    /// capnp-rpc drops the connection at the first call to an import it never gave out (a peer
+    /// could otherwise grow our answer table with calls that cost it nothing); so do we, with its
+    /// abort reason.
+    @Test func callToNonexistentExportAborts() async throws {
         let peer = try await RawPeer.make()
         try peer.inject { message in
             let call = message.initCall()
@@ -315,13 +319,53 @@ func same(_ a: TableSizes, _ b: TableSizes) -> Bool {
             call.initTarget().importedCap = 42
             _ = call.initParams()
         }
-        let ret = try await peer.expectReturn(5)
-        guard case .exception(let exception) = try ret.which else {
-            Issue.record("expected an exception, got \(try ret.which)")
-            return
+        let reason = try await peer.expectAbort()
+        #expect(reason == #"Failure("Key 42 is no longer allocated!")"#)
+    }
+
+    @Test func callPipelinedOnAnUnknownQuestionAborts() async throws {
+        let peer = try await RawPeer.make()
+        try peer.inject { message in
+            let call = message.initCall()
+            call.questionId = 1
+            call.interfaceId = TestService.interfaceID
+            call.methodId = 0
+            call.initTarget().initPromisedAnswer().questionId = 7
+            _ = call.initParams()
         }
-        #expect(try exception.reason.contains("no export with id 42"))
-        try await peer.expectStillServing()
+        let reason = try await peer.expectAbort()
+        #expect(reason == #"Failure("Key 7 not found in table")"#)
+    }
+
+    @Test func tooManyUnfinishedCallsAbort() async throws {
+        let peer = try await RawPeer.make(
+            bootstrap: TestService.client(CancellableService()).capability,
+            limits: RPCLimits(maxAnswers: 4)
+        )
+        try peer.bootstrap(question: 0)
+        _ = try await peer.expectReturn(0)
+        // Answered but never finished: each still holds its answer.
+        for question in UInt32(1)...3 {
+            try peer.inject { message in
+                let call = message.initCall()
+                call.questionId = question
+                call.interfaceId = TestService.interfaceID
+                call.methodId = 0
+                call.initTarget().initPromisedAnswer().questionId = 0
+                _ = call.initParams()
+            }
+            _ = try await peer.expectReturn(question)
+        }
+        try peer.inject { message in
+            let call = message.initCall()
+            call.questionId = 4
+            call.interfaceId = TestService.interfaceID
+            call.methodId = 0
+            call.initTarget().initPromisedAnswer().questionId = 0
+            _ = call.initParams()
+        }
+        let reason = try await peer.expectAbort()
+        #expect(reason.contains("too many calls outstanding"), "\(reason)")
     }
 
     @Test func badCapabilityDescriptorFailsTheCall() async throws {
@@ -459,10 +503,10 @@ final class RawPeer: Sendable {
         self.connection = connection
     }
 
-    static func make(bootstrap: Capability? = nil) async throws -> RawPeer {
+    static func make(bootstrap: Capability? = nil, limits: RPCLimits = .default) async throws -> RawPeer {
         let (left, right) = InMemoryTransport.pair()
         let capability = bootstrap ?? TestServiceServer.make().1
-        let connection = RPCConnection(transport: right, bootstrap: capability)
+        let connection = RPCConnection(transport: right, bootstrap: capability, limits: limits)
         await connection.start()
         return RawPeer(link: left, connection: connection)
     }

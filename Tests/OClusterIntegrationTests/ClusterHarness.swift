@@ -55,7 +55,7 @@ final class ClusterHarness: @unchecked Sendable {
         for entry in entries where entry.hasPrefix("worker-") {
             let root = path(entry + "/obuilder-sandbox/runc")
             for id in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] {
-                _ = try? Self.run("/usr/bin/env", ["runc", "--root", root, "delete", "--force", id])
+                _ = try? Self.runBlocking("/usr/bin/env", ["runc", "--root", root, "delete", "--force", id])
             }
         }
         let mountInfo = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
@@ -81,8 +81,11 @@ final class ClusterHarness: @unchecked Sendable {
     }
 
     static func makeBaseImage(into store: URL) throws {
-        let status = try run("/bin/bash", [root.appendingPathComponent("scripts/make-base-image.sh").path, store.path])
-            .status
+        let status = try runBlocking(
+            "/bin/bash",
+            [root.appendingPathComponent("scripts/make-base-image.sh").path, store.path]
+        )
+        .status
         guard status == 0 else { throw Failure(description: "scripts/make-base-image.sh failed with status \(status)") }
     }
 
@@ -124,7 +127,7 @@ final class ClusterHarness: @unchecked Sendable {
 
     /// Starts the scheduler on ``port``, or on `port` given here (as a scheduler moved elsewhere), with
     /// `extraArguments` after the usual ones.
-    func startScheduler(_ extraArguments: [String] = [], port: Int? = nil) throws {
+    func startScheduler(_ extraArguments: [String] = [], port: Int? = nil) async throws {
         let port = port ?? self.port
         try start(
             "scheduler",
@@ -139,7 +142,7 @@ final class ClusterHarness: @unchecked Sendable {
                 "-v",
             ] + extraArguments
         )
-        try waitFor("scheduler to write its capability files", timeout: 60) {
+        try await waitFor("scheduler to write its capability files", timeout: 60) {
             FileManager.default.fileExists(atPath: self.path("secrets/pool-\(self.pool).cap"))
                 && FileManager.default.fileExists(atPath: self.path("secrets/submit-tester.cap"))
                 && self.log("scheduler").contains("Serving on")
@@ -165,10 +168,13 @@ final class ClusterHarness: @unchecked Sendable {
     }
 
     /// Waits until the admin `show` lists `name` as registered.
-    func waitForWorker(_ name: String, timeout: Double = 60) throws {
-        try waitFor("worker \(name) to register", timeout: timeout) {
-            ((try? self.admin(["show", self.pool, name]))?.output ?? "").contains("\(name): Running")
+    func waitForWorker(_ name: String, timeout: Double = 60) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if ((try? await admin(["show", pool, name]))?.output ?? "").contains("\(name): Running") { return }
+            try await Task.sleep(for: .milliseconds(200))
         }
+        throw Failure(description: "timed out after \(timeout) s waiting for worker \(name) to register")
     }
 
     // MARK: - One-shot commands
@@ -178,18 +184,45 @@ final class ClusterHarness: @unchecked Sendable {
         var output: String
     }
 
+    /// Runs a command to completion without holding a thread of the cooperative pool while it runs
+    /// (a test that blocks one can starve every other test of the process): its output goes to a
+    /// file, read once it has exited.
     static func run(
         _ executable: String,
         _ arguments: [String],
-        directory: URL? = nil,
-        input: String? = nil
-    ) throws
-        -> Output
-    {
+        directory: URL? = nil
+    ) async throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
+        let outputURL = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-output-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: outputURL) }
+        let output = try FileHandle(forWritingTo: outputURL)
+        defer { try? output.close() }
+        process.standardOutput = output
+        process.standardError = output
+        let status = try await withCheckedThrowingContinuation {
+            (continuation: CheckedContinuation<Int32, any Error>) in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
+        let data = try Data(contentsOf: outputURL)
+        return Output(status: status, output: String(decoding: data, as: UTF8.self))
+    }
+
+    /// ``run(_:_:directory:)`` for the few places that cannot wait asynchronously (set-up and
+    /// clean-up of the harness itself), for commands that finish at once.
+    static func runBlocking(_ executable: String, _ arguments: [String]) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -199,15 +232,15 @@ final class ClusterHarness: @unchecked Sendable {
         return Output(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
     }
 
-    func admin(_ arguments: [String]) throws -> Output {
-        try Self.run(try Self.executable("ocluster-admin").path, ["-c", path("secrets/admin.cap")] + arguments)
+    func admin(_ arguments: [String]) async throws -> Output {
+        try await Self.run(try Self.executable("ocluster-admin").path, ["-c", path("secrets/admin.cap")] + arguments)
     }
 
     /// Submits an OBuilder spec and waits for the client to exit.
-    func submit(spec: String, cacheHint: String = "", name: String = UUID().uuidString) throws -> Output {
+    func submit(spec: String, cacheHint: String = "", name: String = UUID().uuidString) async throws -> Output {
         let specPath = path("\(name).spec")
         try spec.write(toFile: specPath, atomically: true, encoding: .utf8)
-        return try Self.run(
+        return try await Self.run(
             try Self.executable("ocluster-client").path,
             [
                 "submit-obuilder", "-c", path("secrets/submit-tester.cap"), "--pool", pool, "--local-file", specPath,
@@ -230,11 +263,11 @@ final class ClusterHarness: @unchecked Sendable {
         )
     }
 
-    func waitFor(_ what: String, timeout: Double, _ condition: () throws -> Bool) throws {
+    func waitFor(_ what: String, timeout: Double, _ condition: () throws -> Bool) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if try condition() { return }
-            Thread.sleep(forTimeInterval: 0.2)
+            try await Task.sleep(for: .milliseconds(200))
         }
         throw Failure(description: "timed out after \(timeout) s waiting for \(what)")
     }

@@ -13,23 +13,23 @@ extension EndToEndTests {
             _ tool: String,
             _ arguments: [String],
             context: String? = nil
-        ) throws -> ClusterHarness.Output {
+        ) async throws -> ClusterHarness.Output {
             var environment = ["XDG_CONFIG_HOME=\(cluster.path("config"))"]
             if let context { environment.append("OCLUSTER_CONTEXT=\(context)") }
-            return try ClusterHarness.run(
+            return try await ClusterHarness.run(
                 "/usr/bin/env",
                 ["-u", "OCLUSTER_CONTEXT"] + environment + [try ClusterHarness.executable(tool).path] + arguments,
                 directory: cluster.directory
             )
         }
 
-        @Test func contextsReplaceTheCapFileAndPool() throws {
+        @Test func contextsReplaceTheCapFileAndPool() async throws {
             let cluster = try ClusterHarness()
-            try cluster.startScheduler()
+            try await cluster.startScheduler()
             try cluster.startWorker("worker-1")
-            try cluster.waitForWorker("worker-1")
+            try await cluster.waitForWorker("worker-1")
             let submit = cluster.path("secrets/submit-tester.cap")
-            let add = try Self.run(
+            let add = try await Self.run(
                 cluster,
                 "ocluster-client",
                 ["context", "add", "local", submit, "--pool", cluster.pool]
@@ -39,14 +39,14 @@ extension EndToEndTests {
             let copy = cluster.path("config/ocluster/contexts/local/connection.cap")
             let mode = try FileManager.default.attributesOfItem(atPath: copy)[.posixPermissions] as? Int
             #expect(mode == 0o600)
-            let admin = try Self.run(
+            let admin = try await Self.run(
                 cluster,
                 "ocluster-client",
                 ["context", "add", "admin", cluster.path("secrets/admin.cap")]
             )
             #expect(admin.output == "Added context admin\n")
 
-            let list = try Self.run(cluster, "ocluster-client", ["context", "ls"])
+            let list = try await Self.run(cluster, "ocluster-client", ["context", "ls"])
             #expect(list.output.contains("* local\t\(cluster.pool)\ttcp:127.0.0.1:\(cluster.port)\n"), "\(list.output)")
             #expect(list.output.contains("  admin\t-\t"), "\(list.output)")
 
@@ -57,41 +57,49 @@ extension EndToEndTests {
                 atomically: true,
                 encoding: .utf8
             )
-            let job = try Self.run(cluster, "ocluster-client", ["submit-obuilder", "--local-file", specPath])
+            let job = try await Self.run(cluster, "ocluster-client", ["submit-obuilder", "--local-file", specPath])
             #expect(job.status == 0, "\(job.output)")
             #expect(job.output.contains("via-42"))
 
             // The admin CLI reads the same contexts; OCLUSTER_CONTEXT picks one.
-            let show = try Self.run(cluster, "ocluster-admin", ["show"], context: "admin")
+            let show = try await Self.run(cluster, "ocluster-admin", ["show"], context: "admin")
             #expect(show.status == 0, "\(show.output)")
             #expect(show.output.contains(cluster.pool))
             #expect(
-                try Self.run(cluster, "ocluster-client", ["context", "use", "admin"]).output
+                try await Self.run(cluster, "ocluster-client", ["context", "use", "admin"]).output
                     == "Current context: admin\n"
             )
-            #expect(try Self.run(cluster, "ocluster-admin", ["show"]).status == 0)
-            let unknown = try Self.run(cluster, "ocluster-admin", ["show"], context: "nosuch")
+            #expect(try await Self.run(cluster, "ocluster-admin", ["show"]).status == 0)
+            let unknown = try await Self.run(cluster, "ocluster-admin", ["show"], context: "nosuch")
             #expect(unknown.status == 1)
             #expect(unknown.output == "OCLUSTER_CONTEXT: No context named \"nosuch\"\n")
 
-            #expect(try Self.run(cluster, "ocluster-client", ["context", "rm", "admin"]).status == 0)
-            let noContext = try Self.run(cluster, "ocluster-admin", ["show"])
+            #expect(try await Self.run(cluster, "ocluster-client", ["context", "rm", "admin"]).status == 0)
+            let noContext = try await Self.run(cluster, "ocluster-admin", ["show"])
             #expect(noContext.status == 124)
             #expect(noContext.output.hasPrefix("ocluster-admin: required option --connect is missing\n"))
         }
 
-        @Test func aMissingOrUnreadableCapFileIsAClearError() throws {
+        @Test func aMissingOrUnreadableCapFileIsAClearError() async throws {
             let cluster = try ClusterHarness()
-            let missing = try Self.run(cluster, "ocluster-client", ["context", "add", "x", cluster.path("nosuch.cap")])
+            let missing = try await Self.run(
+                cluster,
+                "ocluster-client",
+                ["context", "add", "x", cluster.path("nosuch.cap")]
+            )
             #expect(missing.status == 1)
             #expect(missing.output == "File \"\(cluster.path("nosuch.cap"))\" does not exist\n")
-            let unreadable = try Self.run(cluster, "ocluster-client", ["context", "add", "x", cluster.path("secrets")])
+            let unreadable = try await Self.run(
+                cluster,
+                "ocluster-client",
+                ["context", "add", "x", cluster.path("secrets")]
+            )
             #expect(unreadable.status == 1)
             #expect(unreadable.output == "Error loading \"\(cluster.path("secrets"))\": cannot read the file\n")
-            let usage = try Self.run(cluster, "ocluster-client", ["context", "add", "x"])
+            let usage = try await Self.run(cluster, "ocluster-client", ["context", "add", "x"])
             #expect(usage.status == 124)
             #expect(usage.output.hasPrefix("ocluster-client context: required argument FILE is missing\n"))
-            #expect(try Self.run(cluster, "ocluster-client", ["context", "ls"]).output == "")
+            #expect(try await Self.run(cluster, "ocluster-client", ["context", "ls"]).output == "")
         }
     }
 }

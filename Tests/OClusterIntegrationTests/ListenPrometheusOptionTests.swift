@@ -8,8 +8,8 @@ import Testing
 /// error in Cmdliner's form and status.
 struct ListenPrometheusOptionTests {
     @Test(arguments: ["abc", "127.0.0.1:", "::1:9090", "70000"])
-    func badValueIsAUsageError(_ value: String) throws {
-        let result = try ClusterHarness.run(
+    func badValueIsAUsageError(_ value: String) async throws {
+        let result = try await ClusterHarness.run(
             try ClusterHarness.executable("ocluster-scheduler").path,
             ["--listen-prometheus", value, "--pools", "p", "--state-dir", "/nonexistent"]
         )

@@ -73,14 +73,14 @@ extension EndToEndTests {
                     "-v",
                 ]
             )
-            try cluster.waitFor("the scheduler to write its capability files", timeout: 60) {
+            try await cluster.waitFor("the scheduler to write its capability files", timeout: 60) {
                 FileManager.default.fileExists(atPath: cluster.path("secrets/submit-tester.cap"))
                     && FileManager.default.fileExists(atPath: cluster.path("secrets/pool-\(cluster.pool).cap"))
             }
             try cluster.startWorker("worker-1")
-            try cluster.waitForWorker("worker-1")
+            try await cluster.waitForWorker("worker-1")
             // One job, so that per-client and per-result series exist.
-            let job = try cluster.submit(spec: EndToEndTests.echo)
+            let job = try await cluster.submit(spec: EndToEndTests.echo)
             #expect(job.status == 0, "\(job.output)")
 
             // The paths deploy/monitoring/prometheus.yml scrapes.
@@ -96,7 +96,7 @@ extension EndToEndTests {
             #expect(missing.isEmpty, "the dashboard uses metrics nothing exports: \(missing)")
 
             // The scrape configuration is valid YAML (Debian's python3-yaml, from install-deps.sh).
-            let yaml = try ClusterHarness.run(
+            let yaml = try await ClusterHarness.run(
                 "/usr/bin/env",
                 [
                     "python3", "-c", "import sys, yaml; yaml.safe_load(open(sys.argv[1]))",

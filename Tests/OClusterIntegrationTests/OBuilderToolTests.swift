@@ -17,17 +17,17 @@ struct OBuilderToolTests {
         "--quiet", "--color", "--help", "--version",
     ]
 
-    static func worker(_ arguments: [String]) throws -> ClusterHarness.Output {
-        try ClusterHarness.run(try ClusterHarness.executable("ocluster-worker").path, arguments)
+    static func worker(_ arguments: [String]) async throws -> ClusterHarness.Output {
+        try await ClusterHarness.run(try ClusterHarness.executable("ocluster-worker").path, arguments)
     }
 
-    static func tool(_ arguments: [String]) throws -> ClusterHarness.Output {
-        try ClusterHarness.run(try ClusterHarness.executable("ocluster-obuilder").path, arguments)
+    static func tool(_ arguments: [String]) async throws -> ClusterHarness.Output {
+        try await ClusterHarness.run(try ClusterHarness.executable("ocluster-obuilder").path, arguments)
     }
 
     @Test("ocluster-worker --help lists every upstream worker flag")
-    func helpListsUpstreamFlags() throws {
-        let help = try Self.worker(["--help"])
+    func helpListsUpstreamFlags() async throws {
+        let help = try await Self.worker(["--help"])
         #expect(help.status == 0)
         for flag in Self.upstreamWorkerFlags {
             let listed =
@@ -38,7 +38,7 @@ struct OBuilderToolTests {
     }
 
     @Test("Store specs and unsupported features are refused at start-up with upstream's messages")
-    func refusals() throws {
+    func refusals() async throws {
         let common = ["--name", "w", "--state-dir", "/nonexistent", "--connect", "/nonexistent/pool.cap"]
         let cases: [([String], String)] = [
             (
@@ -60,7 +60,7 @@ struct OBuilderToolTests {
             (["--obuilder-registry-mirror", "a/b"], "Invalid registry \"a/b\""),
         ]
         for (arguments, message) in cases {
-            let result = try Self.worker(common + arguments)
+            let result = try await Self.worker(common + arguments)
             #expect(result.status != 0, "\(arguments)")
             #expect(result.output.contains(message), "\(arguments): \(result.output)")
         }
@@ -69,7 +69,7 @@ struct OBuilderToolTests {
     @Test(
         "ocluster-obuilder dockerfile prints obuilder's Dockerfile; build, healthcheck, delete and clean work on a store"
     )
-    func tool() throws {
+    func tool() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ocluster-obuilder-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -85,7 +85,7 @@ struct OBuilderToolTests {
             encoding: .utf8
         )
 
-        let dockerfile = try Self.tool(["dockerfile", "-f", spec, "--buildkit"])
+        let dockerfile = try await Self.tool(["dockerfile", "-f", spec, "--buildkit"])
         #expect(dockerfile.status == 0)
         #expect(
             dockerfile.output == """
@@ -103,13 +103,13 @@ struct OBuilderToolTests {
             "--store", "overlayfs:" + directory.appendingPathComponent("store").path, "--base-images",
             directory.appendingPathComponent("images").path,
         ]
-        let healthcheck = try Self.tool(["healthcheck"] + store)
+        let healthcheck = try await Self.tool(["healthcheck"] + store)
         #expect(
             healthcheck.status == 0 && healthcheck.output.hasSuffix("Healthcheck passed\n"),
             "\(healthcheck.output)"
         )
 
-        let build = try Self.tool(["build", "-f", spec] + store + [directory.path])
+        let build = try await Self.tool(["build", "-f", spec] + store + [directory.path])
         #expect(build.status == 0, "\(build.output)")
         #expect(build.output.contains("from-the-context\nstep-two\n"))
         let got = build.output.split(separator: "\n").last { $0.hasPrefix("Got: \"") }
@@ -121,23 +121,23 @@ struct OBuilderToolTests {
             atomically: true,
             encoding: .utf8
         )
-        let failed = try Self.tool(["build", "-f", failing] + store + [directory.path])
+        let failed = try await Self.tool(["build", "-f", failing] + store + [directory.path])
         #expect(failed.status == 1)
         #expect(failed.output.contains("Build step failed: "))
 
         let id = String(got?.dropFirst("Got: \"".count).dropLast() ?? "")
-        let delete = try Self.tool(["delete"] + store + [id])
+        let delete = try await Self.tool(["delete"] + store + [id])
         #expect(delete.status == 0)
         #expect(delete.output == "Removing \(id)\n", "only the final step, which nothing is built on")
-        let rebuilt = try Self.tool(["build", "-f", spec] + store + [directory.path])
+        let rebuilt = try await Self.tool(["build", "-f", spec] + store + [directory.path])
         #expect(rebuilt.output.contains("step-two\n"), "the deleted step runs again")
 
-        let clean = try Self.tool(["clean"] + store)
+        let clean = try await Self.tool(["clean"] + store)
         #expect(clean.status == 0)
         let removed = clean.output.split(separator: "\n").filter { $0.hasPrefix("Removing ") }.count
         #expect(removed >= 3, "the base, the copy and the run step")
         #expect(clean.output.hasSuffix("Removed \(removed) items\n"))
-        let again = try Self.tool(["clean"] + store)
+        let again = try await Self.tool(["clean"] + store)
         #expect(again.output == "Removed 0 items\n")
     }
 }

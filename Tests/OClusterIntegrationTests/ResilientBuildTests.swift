@@ -17,7 +17,7 @@ import Testing
 
     @Test func buildIsResubmittedWhenTheConnectionDropsWhileQueuedAndWhileRunning() async throws {
         let cluster = try ClusterHarness()
-        try cluster.startScheduler()
+        try await cluster.startScheduler()
         let proxy = try TCPProxy(to: cluster.port)
         defer { proxy.stop() }
         var ref = try SturdyRef(
@@ -83,7 +83,7 @@ import Testing
 
     @Test func aFailedJobIsReportedNotResubmitted() async throws {
         let cluster = try ClusterHarness()
-        try cluster.startScheduler()
+        try await cluster.startScheduler()
         try cluster.startWorker("worker-1")
         let connection = try Connection(capFile: cluster.path("secrets/submit-tester.cap"))
         let build = try connection.buildOBuilder(
@@ -105,7 +105,7 @@ import Testing
     @Test func aBuildWaitingForTheSchedulerCanBeCancelled() async throws {
         // Nothing listens on this port: the build keeps retrying until it is cancelled.
         let cluster = try ClusterHarness()
-        try cluster.startScheduler()
+        try await cluster.startScheduler()
         var ref = try SturdyRef(
             parsing: String(contentsOfFile: cluster.path("secrets/submit-tester.cap"), encoding: .utf8)
                 .trimmingCharacters(in: .whitespacesAndNewlines)

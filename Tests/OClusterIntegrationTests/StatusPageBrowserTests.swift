@@ -14,16 +14,16 @@ import Glibc
 /// Runs wherever a browser is installed; under CI (`CI` set) a missing browser fails the test rather than
 /// skipping it. `OCLUSTER_STATUS_SCREENSHOT=PATH` saves the screenshot there (as `docs/status-page.png` was
 /// made).
-@Suite(.serialized) struct StatusPageBrowserTests {
+@Suite(.serialized, .ownThread) struct StatusPageBrowserTests {
     static let required = ProcessInfo.processInfo.environment["CI"] != nil
 
     @Test(.enabled(if: HeadlessChromium.executable != nil || required, "no chromium on PATH"))
-    func pageFollowsWorkersAndJobsLive() throws {
+    func pageFollowsWorkersAndJobsLive() async throws {
         let cluster = try ClusterHarness()
         var httpPort = Int.random(in: 20000..<32000)
         while httpPort == cluster.port { httpPort = Int.random(in: 20000..<32000) }
-        try cluster.startScheduler(["--listen-prometheus", "127.0.0.1:\(httpPort)"])
-        try cluster.waitFor("the status page to listen", timeout: 30) { Self.accepts(port: httpPort) }
+        try await cluster.startScheduler(["--listen-prometheus", "127.0.0.1:\(httpPort)"])
+        try await cluster.waitFor("the status page to listen", timeout: 30) { Self.accepts(port: httpPort) }
 
         let browser = try HeadlessChromium(directory: URL(fileURLWithPath: cluster.path(".")))
         defer { browser.quit() }
@@ -50,7 +50,7 @@ import Glibc
         first.waitUntilExit()
         #expect(first.terminationStatus == 0, "\(cluster.log("first"))")
 
-        #expect(try cluster.admin(["pause-worker", cluster.pool, "worker-1"]).status == 0)
+        #expect(try await cluster.admin(["pause-worker", cluster.pool, "worker-1"]).status == 0)
         try browser.waitUntil(
             "worker-1 to show as paused",
             #"\#(pool).querySelector('tr[data-worker="worker-1"][data-state="paused"]')"#
@@ -75,14 +75,14 @@ import Glibc
             try png.write(to: URL(fileURLWithPath: path))
         }
 
-        #expect(try cluster.admin(["unpause-worker", cluster.pool, "worker-1"]).status == 0)
+        #expect(try await cluster.admin(["unpause-worker", cluster.pool, "worker-1"]).status == 0)
         try browser.waitUntil("the second job to show as succeeded", "\(succeeded) === 2", timeout: 120)
         client.waitUntilExit()
         #expect(client.terminationStatus == 0, "\(cluster.log("client"))")
         // Names are shown as text, never markup: a client named like an HTML tag injects nothing.
         let hostile = #"<img src=x onerror="window.injected=1">"#
-        #expect(try cluster.admin(["add-client", hostile]).status == 0)
-        #expect(try cluster.admin(["set-rate", cluster.pool, hostile, "2"]).status == 0)
+        #expect(try await cluster.admin(["add-client", hostile]).status == 0)
+        #expect(try await cluster.admin(["set-rate", cluster.pool, hostile, "2"]).status == 0)
         try browser.waitUntil("the odd client to show", "\(pool).innerText.includes('<img src=x onerror=')")
         let injected = try browser.evaluate(
             "window.injected !== undefined || document.querySelector('main img') !== null"

@@ -15,7 +15,13 @@ public final class JobService: Job.Server {
     }
 
     deinit {
-        // The last reference went: nobody can read the result any more (ocluster's `release`).
+        job.cancel.turnOff()
+    }
+
+    /// The scheduler released the job (or its connection dropped): nobody can read the result any
+    /// more, so the build stops, even while `result` and `log` calls on it are still pending, as
+    /// ocluster's `release` does.
+    public func released() {
         job.cancel.turnOff()
     }
 

@@ -7,9 +7,9 @@ import Synchronization
 /// One job on this worker: its log, its cancel switch and, once it ends, its outcome.
 ///
 /// The ``JobService`` that clients call holds one of these; the agent holds another reference
-/// while the job runs. When every client reference to the server is gone (the scheduler
-/// released it, or the connection dropped), the server turns the switch off, as ocluster's
-/// `release` handler does, so abandoned builds stop.
+/// while the job runs. When the job's capability is released (the scheduler released it, or the
+/// connection dropped), with calls on it pending or not, the server turns the switch off, as
+/// ocluster's `release` handler does, so abandoned builds stop.
 public final class RunningJob: Sendable {
     /// How a job ended, as `Job.result` reports it.
     public enum Outcome: Sendable, Hashable {
