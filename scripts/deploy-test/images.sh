@@ -12,7 +12,7 @@ say "Debian bases (debootstrap once, then cached): scheduler, worker, systemd"
 pids=()
 bash "$ROOT/scripts/debian-image.sh" ocluster-scheduler-base ca-certificates libsqlite3-0 &
 pids+=($!)
-bash "$ROOT/scripts/debian-image.sh" ocluster-worker-base ca-certificates libcurl4 git docker.io runc busybox-static &
+bash "$ROOT/scripts/debian-image.sh" ocluster-worker-base ca-certificates libcurl4 git docker.io runc skopeo umoci &
 pids+=($!)
 # A machine that runs the units: systemd, and what the scheduler and worker need.
 bash "$ROOT/scripts/debian-image.sh" ocluster-systemd systemd systemd-sysv dbus ca-certificates libsqlite3-0 libcurl4 git runc \
