@@ -41,7 +41,6 @@ docker run -d --name "$NAME" --hostname systemd-host --network none --pull=never
     "${privileges[@]}" \
     --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
     -v "$NAME-worker:/var/lib/ocluster-worker" \
-    --add-host registry.example.org:127.0.0.1 \
     -e container=docker --stop-signal SIGRTMIN+3 \
     local/ocluster-systemd:bookworm /sbin/init >/dev/null
 wait_for 60 "systemd to boot" bash -c "docker exec $NAME systemctl is-system-running 2>/dev/null | grep -Eq '^(running|degraded)$'"
@@ -93,6 +92,7 @@ echo $! >"$state/registry.pid"
 wait_for 30 "the registry" in_box_net bash -c "exec 3<>/dev/tcp/127.0.0.1/5000"
 in_box_net bash "$ROOT/scripts/push-base-image.sh" 127.0.0.1:5000/library/busybox:latest >"$state/push-busybox.log" 2>&1 ||
     { cat "$state/push-busybox.log"; fail "pushing busybox to the registry failed"; }
+box sh -c 'echo "127.0.0.1 registry.example.org" >>/etc/hosts'
 mirror=registry.example.org:5000
 box sh -c "printf '%s\n' OCLUSTER_WORKER_NAME=systemd-worker OCLUSTER_CAPACITY=2 \
     'OCLUSTER_WORKER_ARGS=--obuilder-registry-mirror=$mirror --obuilder-insecure-registry=$mirror -v' \
