@@ -87,6 +87,7 @@ for i in 1 2; do wait_for 120 "worker-$i to register" registered "worker-$i"; do
 admin show "$POOL" | sed 's/^/     /'
 grep -q "GET /v2/library/busybox/manifests/" "$state/registry.log" ||
     fail "the workers' self-tests did not fetch busybox from the registry"
+say "the workers' self-tests fetched busybox from the registry (--obuilder-registry-mirror)"
 
 say "an OBuilder job (runc inside the worker container)"
 cat >"$state/job.spec" <<'SPEC'

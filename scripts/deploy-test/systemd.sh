@@ -101,6 +101,7 @@ box systemctl start ocluster-worker
 wait_for 120 "the worker to register" registered systemd-worker
 grep -q "GET /v2/library/busybox/manifests/" "$state/registry.log" ||
     fail "the worker's self-test did not fetch busybox from the registry"
+say "the worker's self-test fetched busybox from the registry (--obuilder-registry-mirror)"
 
 say "ocluster-admin update: the worker exits and Restart=always starts it again"
 first_pid=$(unit ocluster-worker MainPID)
