@@ -6,7 +6,8 @@
 # "images" step built. The scheduler is a container with a volume; the two workers are Docker swarm
 # services (what `--self-update docker-service` updates), each with its volume, the pool's .cap as a
 # swarm secret and the engine's socket for Docker jobs; the client and admin run on the host, in
-# the engine's network namespace. It runs an OBuilder job and a Docker job, publishes a new worker
+# the engine's network namespace. A local registry holds busybox (scripts/push-base-image.sh), the
+# workers' --obuilder-registry-mirror. It runs an OBuilder job and a Docker job, publishes a new worker
 # release to a local registry, and `ocluster-admin update` replaces both worker containers, one
 # after the other; a job then runs on the new release.
 set -euo pipefail
@@ -48,6 +49,9 @@ echo $! >"$state/registry.pid"
 wait_for 30 "the registry" in_engine_net bash -c "exec 3<>/dev/tcp/127.0.0.1/5000"
 docker tag ocluster-worker:deploy-test "$RELEASE_IMAGE"
 docker push -q "$RELEASE_IMAGE" >/dev/null
+# The workers' mirror of Docker Hub: (from busybox), the self-test's too, is fetched from it.
+in_engine_net bash "$ROOT/scripts/push-base-image.sh" "$REGISTRY/library/busybox:latest" >"$state/push-busybox.log" 2>&1 ||
+    { cat "$state/push-busybox.log"; fail "pushing busybox to the registry failed"; }
 
 say "scheduler container (volume ocluster-scheduler, user ocluster)"
 docker volume create ocluster-scheduler >/dev/null
@@ -77,10 +81,13 @@ for i in 1 2; do
         "$RELEASE_IMAGE" \
         --connect=/run/secrets/pool.cap --name="worker-$i" --capacity=2 \
         --self-update=docker-service --self-update-image="$RELEASE_IMAGE" --self-update-service="ocluster-worker-$i" \
-        --no-docker-pull --docker-build-network=none -v >/dev/null
+        --no-docker-pull --docker-build-network=none --obuilder-registry-mirror="$REGISTRY" -v >/dev/null
 done
 for i in 1 2; do wait_for 120 "worker-$i to register" registered "worker-$i"; done
 admin show "$POOL" | sed 's/^/     /'
+grep -q "GET /v2/library/busybox/manifests/" "$state/registry.log" ||
+    fail "the workers' self-tests did not fetch busybox from the registry"
+say "the workers' self-tests fetched busybox from the registry (--obuilder-registry-mirror)"
 
 say "an OBuilder job (runc inside the worker container)"
 cat >"$state/job.spec" <<'SPEC'

@@ -12,11 +12,14 @@ say "Debian bases (debootstrap once, then cached): scheduler, worker, systemd"
 pids=()
 bash "$ROOT/scripts/debian-image.sh" ocluster-scheduler-base ca-certificates libsqlite3-0 &
 pids+=($!)
-bash "$ROOT/scripts/debian-image.sh" ocluster-worker-base ca-certificates libcurl4 git docker.io runc busybox-static &
+# skopeo + umoci fetch `(from IMAGE)` images. skopeo's golang-github-containers-common depends on the
+# virtual package container-network-stack, which debootstrap does not resolve (the package then
+# fails to configure): netavark, the smaller of its two providers, is named.
+bash "$ROOT/scripts/debian-image.sh" ocluster-worker-base ca-certificates libcurl4 git docker.io runc skopeo umoci netavark &
 pids+=($!)
 # A machine that runs the units: systemd, and what the scheduler and worker need.
 bash "$ROOT/scripts/debian-image.sh" ocluster-systemd systemd systemd-sysv dbus ca-certificates libsqlite3-0 libcurl4 git runc \
-    busybox-static &
+    skopeo umoci netavark &
 pids+=($!)
 for pid in "${pids[@]}"; do wait "$pid" || fail "a Debian base image could not be made"; done
 

@@ -5,7 +5,8 @@
 # deploy-test step "systemd": boots Debian's systemd as PID 1 of a container (the debootstrapped
 # ocluster-systemd image, with runc's privileges and no network but lo), installs the binaries and
 # deploy/systemd/*.service as the units' comments say, and checks: `systemd-analyze verify`; the
-# scheduler and a worker start with `systemctl start`; the worker registers; `ocluster-admin update`
+# scheduler and a worker start with `systemctl start`; the worker fetches busybox from a registry
+# (its --obuilder-registry-mirror) for its self-test and registers; `ocluster-admin update`
 # makes it exit and `Restart=always` brings it back; `systemctl stop` cancels a running build and
 # the worker exits cleanly (no leftover build process, sandbox or mount), and so does the scheduler.
 set -euo pipefail
@@ -26,6 +27,7 @@ cleanup() {
         echo "     the units' journal:" >&2
         box journalctl -u ocluster-scheduler -u ocluster-worker --no-pager -o short 2>&1 | tail -n 40 | sed 's/^/     /' >&2
     fi
+    [ -f "$state/registry.pid" ] && kill "$(cat "$state/registry.pid")" 2>/dev/null || true
     docker rm -f "$NAME" >/dev/null 2>&1 || true
     docker volume rm "$NAME-worker" >/dev/null 2>&1 || true
 }
@@ -71,14 +73,35 @@ box sh -c 'ocluster-admin -c /root/admin.cap add-client systemd-test >/root/subm
 say "systemctl start ocluster-worker"
 box install -d -m 0700 /etc/ocluster
 box install -m 0600 /var/lib/ocluster-scheduler/secrets/pool-$POOL.cap /etc/ocluster/pool.cap
-# The container has no registry: busybox for (from busybox) and the self-test comes from the
-# offline override --obuilder-base-images (multi-host proves the registry path).
-docker cp "$ROOT/scripts/make-base-image.sh" "$NAME:/usr/local/lib/make-base-image.sh"
-box bash /usr/local/lib/make-base-image.sh /var/lib/ocluster-worker/base-images busybox >/dev/null
+# registry.example.org (127.0.0.1 in the container): a docker-registry in the container's network
+# namespace holding busybox, which the worker fetches (with the image's skopeo + umoci) for
+# (from busybox) and its self-test, as the unit's comment shows.
+cat >"$state/registry.yml" <<YAML
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: $state/registry
+http:
+  addr: 127.0.0.1:5000
+YAML
+box_pid=$(docker inspect -f '{{ .State.Pid }}' "$NAME")
+in_box_net() { nsenter --net="/proc/$box_pid/ns/net" "$@"; }
+# nsenter execs the registry (no fork), so $! is the registry's pid.
+in_box_net docker-registry serve "$state/registry.yml" >"$state/registry.log" 2>&1 &
+echo $! >"$state/registry.pid"
+wait_for 30 "the registry" in_box_net bash -c "exec 3<>/dev/tcp/127.0.0.1/5000"
+in_box_net bash "$ROOT/scripts/push-base-image.sh" 127.0.0.1:5000/library/busybox:latest >"$state/push-busybox.log" 2>&1 ||
+    { cat "$state/push-busybox.log"; fail "pushing busybox to the registry failed"; }
+box sh -c 'echo "127.0.0.1 registry.example.org" >>/etc/hosts'
+mirror=registry.example.org:5000
 box sh -c "printf '%s\n' OCLUSTER_WORKER_NAME=systemd-worker OCLUSTER_CAPACITY=2 \
-    'OCLUSTER_WORKER_ARGS=--obuilder-base-images=/var/lib/ocluster-worker/base-images -v' >/etc/default/ocluster-worker"
+    'OCLUSTER_WORKER_ARGS=--obuilder-registry-mirror=$mirror --obuilder-insecure-registry=$mirror -v' \
+    >/etc/default/ocluster-worker"
 box systemctl start ocluster-worker
 wait_for 120 "the worker to register" registered systemd-worker
+grep -q "GET /v2/library/busybox/manifests/" "$state/registry.log" ||
+    fail "the worker's self-test did not fetch busybox from the registry"
+say "the worker's self-test fetched busybox from the registry (--obuilder-registry-mirror)"
 
 say "ocluster-admin update: the worker exits and Restart=always starts it again"
 first_pid=$(unit ocluster-worker MainPID)
