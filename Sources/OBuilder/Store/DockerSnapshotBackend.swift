@@ -8,8 +8,8 @@
 /// for containers, where HASH is the first 7 hex digits of the SHA-256 of the store's path, so
 /// that stores sharing an engine keep apart. A snapshot's directory holds the name of its image
 /// in `image` (written before the image exists, so that a crash leaves nothing unnamed behind);
-/// the image is named after the directory the snapshot was built in, since the store picks
-/// the snapshot's id only after the backend has finished.
+/// the image's name ends in 32 random hex digits, since the store picks the snapshot's id only
+/// after the backend has finished.
 ///
 /// A snapshot with no parent (a base image) is filled as a directory and imported
 /// (`docker import`); any other starts as a tag of its parent's image, and the sandbox commits
@@ -59,7 +59,12 @@ public struct DockerSnapshotBackend: SnapshotBackend {
         scratch: String,
         body: @Sendable (String) async throws(OBuilderError) -> Void
     ) async throws(OBuilderError) -> SnapshotLayering {
-        let image = prefix + "-image-" + (work.split(separator: "/").last.map(String.init) ?? "")
+        // Random, since the store picks the id afterwards and may reuse a work directory's name.
+        let random = (0..<2).map { _ in
+            let hex = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }
+        let image = prefix + "-image-" + random.joined()
         try OBuilderFileSystem.writeFile(work + "/image", image + "\n")
         guard let parent else {
             let rootfs = work + "/rootfs"
