@@ -53,6 +53,19 @@ struct DockerStoreTests {
             return (mine(images), mine(containers))
         }
 
+        /// Runs `body` with a new setup, then deletes its snapshots (their images) and files,
+        /// whether `body` succeeded or not.
+        static func with(_ body: (Setup) async throws -> Void) async throws {
+            let setup = try await Setup()
+            do {
+                try await body(setup)
+            } catch {
+                await setup.stop()
+                throw error
+            }
+            await setup.stop()
+        }
+
         func stop() async {
             for id in await store.snapshotIDs() { try? await store.delete(id) }
             root.remove()
@@ -71,9 +84,12 @@ struct DockerStoreTests {
 
     @Test("A multi-step spec with a cache runs as containers with the limits; the second build comes from the cache")
     func buildThenCached() async throws {
-        let setup = try await Setup()
+        try await Setup.with { setup in try await Self.buildThenCached(setup) }
+    }
+
+    private static func buildThenCached(_ setup: Setup) async throws {
         let first = ImageFetchTests.Events()
-        let id = try await setup.build(Self.spec, log: first)
+        let id = try await setup.build(spec, log: first)
         #expect(first.output.contains("from-context"))
         #expect(first.output.contains("step-one"))
         #expect(first.output.contains("count=1"))
@@ -91,7 +107,7 @@ struct DockerStoreTests {
         #expect(made == "step-one", "the final snapshot is an image holding every step's files")
 
         let second = ImageFetchTests.Events()
-        let again = try await setup.build(Self.spec, log: second)
+        let again = try await setup.build(spec, log: second)
         #expect(again == id)
         #expect(second.notes.filter { $0.hasSuffix("from cache") }.count == 4)
         #expect(!second.notes.contains { $0.hasPrefix("---> saved as") })
@@ -101,18 +117,21 @@ struct DockerStoreTests {
         // Another command with the same cache sees what the first one left there.
         let third = ImageFetchTests.Events()
         _ = try await setup.build(
-            Self.spec.replacingOccurrences(of: "id -u", with: "id -u; echo changed"),
+            spec.replacingOccurrences(of: "id -u", with: "id -u; echo changed"),
             log: third
         )
         #expect(third.output.contains("count=2"), "the cache persists between builds: \(third.output)")
         #expect(third.notes.filter { $0.hasSuffix("from cache") }.count == 3)
-        await setup.stop()
+        for id in await setup.store.snapshotIDs() { try await setup.store.delete(id) }
         #expect(try await setup.objects().images.isEmpty, "deleting the snapshots removes their images")
     }
 
     @Test("A failing step leaves no container or image; copy from a build stage reads its image")
     func failureAndStages() async throws {
-        let setup = try await Setup()
+        try await Setup.with { setup in try await Self.failureAndStages(setup) }
+    }
+
+    private static func failureAndStages(_ setup: Setup) async throws {
         let failed = await #expect(throws: OBuilderError.self) {
             try await setup.build("((from busybox) (shell /bin/sh -c) (run (shell \"echo partial > /p; exit 3\")))")
         }
@@ -132,6 +151,5 @@ struct DockerStoreTests {
             log: log
         )
         #expect(log.output.contains("built-in-stage"))
-        await setup.stop()
     }
 }
