@@ -152,4 +152,28 @@ struct DockerStoreTests {
         )
         #expect(log.output.contains("built-in-stage"))
     }
+
+    @Test("Cancelling a build removes the running container; the step leaves no snapshot")
+    func cancel() async throws {
+        try await Setup.with { setup in
+            let builder = setup.builder
+            let source = setup.root.path + "/context"
+            let task = Task {
+                try await builder.build(
+                    specText: "((from busybox) (shell /bin/sh -c) (run (shell \"echo started; sleep 600\")))",
+                    sourceDirectory: source
+                ) { _ in }
+            }
+            let running = try await eventually { try await !setup.objects().containers.isEmpty }
+            #expect(running, "the step's container starts")
+            task.cancel()
+            let result = await task.result
+            let error = #expect(throws: OBuilderError.self) { try result.get() }
+            #expect(error?.code == .cancelled, "\(String(describing: error))")
+            let gone = try await eventually { try await setup.objects().containers.isEmpty }
+            #expect(gone, "the container is removed")
+            #expect(await setup.store.snapshotIDs().count == 1, "only the base image")
+            #expect(try await setup.objects().images.count == 1, "the step's image is removed")
+        }
+    }
 }
