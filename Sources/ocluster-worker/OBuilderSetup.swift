@@ -9,6 +9,7 @@ import OClusterWorker
 func makeOBuilderBackend(
     _ options: OBuilderOptions,
     sandbox: RuncOptions,
+    docker: DockerSandboxOptions,
     fetcher: any ImageFetcher,
     stateDir: String,
     metrics: WorkerMetrics
@@ -21,6 +22,7 @@ func makeOBuilderBackend(
         rsyncMode: options.rsyncMode,
         sandboxDirectory: stateDir + "/obuilder-sandbox",
         sandboxOptions: sandbox,
+        dockerOptions: docker,
         baseImages: options.baseImages ?? path + "/base-images",
         fetcher: fetcher,
         pruneThreshold: options.pruneThreshold,

@@ -2,11 +2,12 @@
 // Copyright the swift-ocluster authors.
 
 import ArgumentParser
+import OBuilder
 
 /// The sandbox options of obuilder's back-ends that ocluster-worker takes (`Native_sandbox`,
 /// `Docker_sandbox` and `Qemu_sandbox` cmdliner terms), with obuilder's defaults. They parse
-/// everywhere, as in ocluster; the Docker and QEMU ones only matter with a `docker:` or
-/// `qemu:` store. ``unsupported(storeKind:rsyncMode:)`` names what this port cannot do.
+/// everywhere, as in ocluster; the Docker ones only matter with a `docker:` store, the QEMU
+/// ones with a `qemu:` store. ``unsupported(storeKind:rsyncMode:)`` names what this port cannot do.
 struct SandboxOptions: ParsableArguments {
     @Flag(name: .customLong("fast-sync"), help: "Ignore sync syscalls (requires runc >= 1.0.0-rc92).")
     var fastSync = false
@@ -107,15 +108,16 @@ struct SandboxOptions: ParsableArguments {
         throw ValidationError("option '\(option)': invalid value '\(value)', expected one of \(list)")
     }
 
+    /// The Docker sandbox's options.
+    var dockerSandboxOptions: DockerSandboxOptions {
+        DockerSandboxOptions(cpus: dockerCPUs, memory: dockerMemory, isolation: dockerIsolation, network: dockerNetwork)
+    }
+
     /// Why these options cannot run on this worker with a store of `storeKind`, or nil.
     ///
-    /// The back-ends this port does not have: `docker:` (steps as containers), `qemu:` and `hcs:`.
-    /// Each refusal happens at start-up, before the worker registers.
+    /// The back-ends this port does not have: `qemu:` and `hcs:`. Each refusal happens at
+    /// start-up, before the worker registers.
     func unsupported(storeKind: String, rsyncMode: String?) -> String? {
-        if storeKind == "docker" {
-            return
-                "The docker: store is not supported by this worker yet (use overlayfs:, btrfs:, xfs:, zfs: or rsync:)"
-        }
         if storeKind == "qemu" { return "The qemu: store is not supported on this platform" }
         if storeKind == "hcs" { return "The hcs: store is not supported on this platform (Windows only)" }
         if dockerIsolation != "default" {

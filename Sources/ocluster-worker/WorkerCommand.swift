@@ -113,6 +113,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let backend = try await makeOBuilderBackend(
             obuilder,
             sandbox: try stepLimits.runcOptions(fastSync: sandbox.fastSync),
+            docker: sandbox.dockerSandboxOptions,
             fetcher: imageFetch.fetcher(docker: docker.docker),
             stateDir: stateDir,
             metrics: metrics

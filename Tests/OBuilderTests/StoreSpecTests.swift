@@ -54,6 +54,11 @@ import Testing
         let zfs = try StoreSpec.zfs("tank").backend()
         #expect(zfs.root == "/tank" && (zfs.backend as? ZFSSnapshotBackend)?.pool == "tank")
         #expect(try StoreSpec.zfs("/mnt/tank").backend().root == "/mnt/tank")
+        let docker = try StoreSpec.docker("/var/lib/obuilder").backend()
+        let prefix = (docker.backend as? DockerSnapshotBackend)?.prefix ?? ""
+        #expect(docker.root == "/var/lib/obuilder" && docker.backend.name == "docker")
+        #expect(prefix.hasPrefix("obuilder-") && prefix.count == "obuilder-".count + 7, "\(prefix)")
+        #expect(prefix != (try StoreSpec.docker("/other").backend().backend as? DockerSnapshotBackend)?.prefix)
         for unsupported in [StoreSpec.qemu("/q"), .hcs("h")] {
             let error = #expect(throws: OBuilderError(.invalidStore, "")) { try unsupported.backend() }
             #expect(error?.message.hasSuffix("is not supported on this platform") == true)

@@ -51,7 +51,6 @@ struct OBuilderToolTests {
             (["--obuilder-store", "rsync:/x", "--rsync-mode", "fast"], "invalid value 'fast'"),
             (["--obuilder-step-memory", "lots"], "--obuilder-step-memory must be a positive integer"),
             (["--obuilder-step-pids", "0"], "--obuilder-step-pids must be positive"),
-            (["--obuilder-store", "docker:/x"], "The docker: store is not supported by this worker yet"),
             (["--obuilder-store", "qemu:/x"], "The qemu: store is not supported on this platform"),
             (["--docker-isolation", "vm"], "expected one of 'hyperv', 'process' or 'default'"),
             (["--qemu-guest-os", "plan9"], "expected one of 'linux', 'openbsd' or 'windows'"),

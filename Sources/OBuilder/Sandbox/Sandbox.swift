@@ -4,8 +4,9 @@
 /// Runs one command of a build in isolation, on a root file system the store prepared
 /// (OBuilder's `SANDBOX`).
 ///
-/// ``RuncSandbox`` is the implementation here; others (Docker, QEMU, jails) would conform the
-/// same way, and ``OBuilderBuilder`` works with any of them.
+/// ``RuncSandbox`` runs on a directory any directory-based store prepared; ``DockerSandbox``
+/// runs on the images of a ``DockerSnapshotBackend`` store, whose `rootfs` names an image.
+/// ``OBuilderBuilder`` works with either.
 public protocol Sandbox: Sendable {
     /// Runs `config` with `rootfs` as the root file system.
     ///

@@ -60,6 +60,14 @@ public protocol SnapshotBackend: Sendable {
 
     /// The percentage of the store's space that is free.
     func freeSpacePercent(root: String) async -> Double
+
+    /// Runs `body` with a read-only view of the complete root file system of `snapshot` (for
+    /// `(copy (from (build …)))`); `body` must not write to the path.
+    func withReadableRoot<R: Sendable>(
+        of snapshot: SnapshotLayers,
+        scratch: String,
+        _ body: @Sendable (String) async throws(OBuilderError) -> R
+    ) async throws(OBuilderError) -> R
 }
 
 /// How a new snapshot depends on others.
@@ -110,5 +118,14 @@ extension SnapshotBackend {
 
     public func freeSpacePercent(root: String) async -> Double {
         OBuilderFileSystem.freeSpacePercent(root)
+    }
+
+    /// The snapshot's own directories (see ``SnapshotLayers/withReadableRoot(scratch:_:)``).
+    public func withReadableRoot<R: Sendable>(
+        of snapshot: SnapshotLayers,
+        scratch: String,
+        _ body: @Sendable (String) async throws(OBuilderError) -> R
+    ) async throws(OBuilderError) -> R {
+        try await snapshot.withReadableRoot(scratch: scratch, body)
     }
 }

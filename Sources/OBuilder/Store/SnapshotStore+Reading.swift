@@ -13,6 +13,6 @@ extension SnapshotStore {
         pin(id)
         defer { unpin(id) }
         markUsed(id)
-        return try await layers(of: id).withReadableRoot(scratch: root + "/tmp", body)
+        return try await backend.withReadableRoot(of: layers(of: id), scratch: root + "/tmp", body)
     }
 }

@@ -15,7 +15,7 @@ public enum StoreSpec: Hashable, Sendable, CustomStringConvertible {
     case xfs(String)
     /// Overlay layers: ``OverlaySnapshotBackend``.
     case overlayfs(String)
-    /// Snapshots as Docker images (OBuilder's Docker store and sandbox).
+    /// Snapshots as Docker images, steps as containers: ``DockerSnapshotBackend`` with a ``DockerSandbox``.
     case docker(String)
     /// QEMU disk images (OBuilder's QEMU store and sandbox).
     case qemu(String)
@@ -101,8 +101,10 @@ public enum StoreSpec: Hashable, Sendable, CustomStringConvertible {
             guard !pool.isEmpty else { throw OBuilderError(.invalidStore, "zfs store: no pool in \"\(path)\"") }
             let prefix = path.hasPrefix("/") ? String(path.dropLast(pool.count)) : "/"
             return (prefix + pool, ZFSSnapshotBackend(pool: pool))
-        case .docker:
-            throw OBuilderError(.invalidStore, "Store \(self): the Docker store is not supported by this worker")
+        case .docker(let path):
+            // OBuilder takes the path as given; the store's files need an absolute one.
+            let root = OBuilderFileSystem.absolute(path)
+            return (root, DockerSnapshotBackend(root: root))
         case .qemu, .hcs:
             throw OBuilderError(.invalidStore, "Store \(self) is not supported on this platform")
         }

@@ -56,10 +56,12 @@ public final class OBuilderJobBackend: OBuilderBackend {
     ///
     /// - Parameters:
     ///   - store: as ``StoreSpec`` parses it (`btrfs:/path`, `zfs:pool`, `rsync:/path`,
-    ///     `xfs:/path`, `overlayfs:/path`; `docker:`, `qemu:` and `hcs:` are refused).
+    ///     `xfs:/path`, `overlayfs:/path`, `docker:path`; `qemu:` and `hcs:` are refused).
     ///   - rsyncMode: `--rsync-mode`, required with (and only with) an `rsync:` store.
-    ///   - sandboxDirectory: runc state and bundles.
-    ///   - sandboxOptions: `--fast-sync` and per-step limits.
+    ///   - sandboxDirectory: runc state and bundles (the Docker sandbox's secret files).
+    ///   - sandboxOptions: `--fast-sync` and per-step limits (runc).
+    ///   - dockerOptions: `--docker-cpus`, `--docker-memory`, `--docker-isolation` and
+    ///     `--docker-network`, for a `docker:` store, whose steps run as containers.
     ///   - baseImages: the directory `(from NAME)` images are read from first.
     ///   - fetcher: fetches the `(from IMAGE)` images that `baseImages` does not hold.
     /// - Throws: ``WorkerError/Code/invalidRequest`` for an unsupported store, or the store's
@@ -69,6 +71,7 @@ public final class OBuilderJobBackend: OBuilderBackend {
         rsyncMode: String? = nil,
         sandboxDirectory: String,
         sandboxOptions: RuncOptions = RuncOptions(),
+        dockerOptions: DockerSandboxOptions = DockerSandboxOptions(),
         baseImages: String,
         fetcher: (any ImageFetcher)? = nil,
         pruneThreshold: Double = 30,
@@ -83,8 +86,20 @@ public final class OBuilderJobBackend: OBuilderBackend {
         }
         do {
             let snapshots = try await spec.open()
-            let sandbox = try await RuncSandbox(stateDirectory: sandboxDirectory, options: sandboxOptions)
-            _ = try await sandbox.version()
+            let sandbox: any Sandbox
+            if let docker = snapshots.backend as? DockerSnapshotBackend {
+                let containers = try await DockerSandbox(
+                    stateDirectory: sandboxDirectory,
+                    docker: docker.docker,
+                    options: dockerOptions
+                )
+                _ = try await containers.version()
+                sandbox = containers
+            } else {
+                let runc = try await RuncSandbox(stateDirectory: sandboxDirectory, options: sandboxOptions)
+                _ = try await runc.version()
+                sandbox = runc
+            }
             let builder = OBuilderBuilder(
                 store: snapshots,
                 sandbox: sandbox,
