@@ -15,15 +15,14 @@ public struct CopySnapshotBackend: SnapshotBackend {
         scratch: String,
         body: @Sendable (String) async throws(OBuilderError) -> Void
     ) async throws(OBuilderError) -> SnapshotLayering {
-        let rootfs = work + "/rootfs"
-        if let parent {
-            try await parent.withReadableRoot(scratch: scratch) { (source) throws(OBuilderError) in
-                try await OBuilderFileSystem.copyTree(source, to: rootfs)
-            }
-        } else {
-            try OBuilderFileSystem.makeDirectory(rootfs)
-        }
-        try await body(rootfs)
-        return .complete
+        try await makeByCopying(
+            in: work,
+            from: parent,
+            scratch: scratch,
+            copy: { (source, destination) throws(OBuilderError) in
+                try await OBuilderFileSystem.copyTree(source, to: destination)
+            },
+            body: body
+        )
     }
 }

@@ -40,16 +40,13 @@ public struct ReflinkSnapshotBackend: SnapshotBackend {
         scratch: String,
         body: @Sendable (String) async throws(OBuilderError) -> Void
     ) async throws(OBuilderError) -> SnapshotLayering {
-        let rootfs = work + "/rootfs"
-        if let parent {
-            try await parent.withReadableRoot(scratch: scratch) { (source) throws(OBuilderError) in
-                try await Self.copy(source, to: rootfs)
-            }
-        } else {
-            try OBuilderFileSystem.makeDirectory(rootfs)
-        }
-        try await body(rootfs)
-        return .complete
+        try await makeByCopying(
+            in: work,
+            from: parent,
+            scratch: scratch,
+            copy: { (source, destination) throws(OBuilderError) in try await Self.copy(source, to: destination) },
+            body: body
+        )
     }
 
     public func cloneCache(_ master: String, in work: String) async throws(OBuilderError) -> String {

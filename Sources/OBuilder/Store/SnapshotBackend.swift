@@ -90,6 +90,27 @@ public struct SnapshotLayering: Hashable, Sendable {
 }
 
 extension SnapshotBackend {
+    /// ``make(in:from:scratch:body:)`` for a backend whose snapshot is a whole tree: the parent's
+    /// root copied with `copy` (or an empty root for a base), then the step.
+    func makeByCopying(
+        in work: String,
+        from parent: SnapshotLayers?,
+        scratch: String,
+        copy: @Sendable (_ source: String, _ destination: String) async throws(OBuilderError) -> Void,
+        body: @Sendable (String) async throws(OBuilderError) -> Void
+    ) async throws(OBuilderError) -> SnapshotLayering {
+        let rootfs = work + "/rootfs"
+        if let parent {
+            try await parent.withReadableRoot(scratch: scratch) { (source) throws(OBuilderError) in
+                try await copy(source, rootfs)
+            }
+        } else {
+            try OBuilderFileSystem.makeDirectory(rootfs)
+        }
+        try await body(rootfs)
+        return .complete
+    }
+
     public func check(root: String) async throws(OBuilderError) {}
 
     public func removeTree(_ path: String) async throws(OBuilderError) {
