@@ -41,11 +41,13 @@ extension Connection {
         secrets: [JobSpec.Secret] = [],
         urgent: Bool = false
     ) throws(OClusterClientError) -> Build {
-        var docker = docker
-        docker.push = nil
-        return try submit(
-            JobSpec(action: .docker(docker), cacheHint: cacheHint, source: source, secrets: secrets),
+        try submitDocker(
+            docker,
+            push: nil,
             pool: pool,
+            source: source,
+            cacheHint: cacheHint,
+            secrets: secrets,
             urgent: urgent
         )
     }
@@ -60,6 +62,26 @@ extension Connection {
         cacheHint: String = "",
         secrets: [JobSpec.Secret] = [],
         urgent: Bool = false
+    ) throws(OClusterClientError) -> Build {
+        try submitDocker(
+            docker,
+            push: push,
+            pool: pool,
+            source: source,
+            cacheHint: cacheHint,
+            secrets: secrets,
+            urgent: urgent
+        )
+    }
+
+    private func submitDocker(
+        _ docker: JobSpec.Docker,
+        push: JobSpec.Push?,
+        pool: String,
+        source: JobSpec.Source?,
+        cacheHint: String,
+        secrets: [JobSpec.Secret],
+        urgent: Bool
     ) throws(OClusterClientError) -> Build {
         var docker = docker
         docker.push = push
