@@ -38,9 +38,14 @@ final class OBuilderTestFixture: Sendable {
         }
     }
 
-    /// Runs `body` with a fresh fixture whose snapshot store is `store`.
-    static func run<R>(store: StoreSpec, _ body: (OBuilderTestFixture) async throws -> R) async throws -> R {
-        let fixture = try await OBuilderTestFixture(store: store)
+    /// Runs `body` with a fresh fixture whose snapshot store is `store`, fetching `(from IMAGE)`
+    /// images the base-image store lacks with `fetcher`.
+    static func run<R>(
+        store: StoreSpec,
+        fetcher: (any ImageFetcher)? = nil,
+        _ body: (OBuilderTestFixture) async throws -> R
+    ) async throws -> R {
+        let fixture = try await OBuilderTestFixture(store: store, fetcher: fetcher)
         do {
             let result = try await body(fixture)
             await fixture.remove()
@@ -51,7 +56,11 @@ final class OBuilderTestFixture: Sendable {
         }
     }
 
-    init(backend: SnapshotStore.Backend? = nil, store spec: StoreSpec? = nil) async throws {
+    init(
+        backend: SnapshotStore.Backend? = nil,
+        store spec: StoreSpec? = nil,
+        fetcher: (any ImageFetcher)? = nil
+    ) async throws {
         let base = FileManager.default.temporaryDirectory.path + "/obuilder-test-\(UUID().uuidString.prefix(8))"
         root = base
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
@@ -64,7 +73,13 @@ final class OBuilderTestFixture: Sendable {
         }
         sandbox = try await RuncSandbox(stateDirectory: base + "/sandbox")
         _ = try await sandbox.version()
-        builder = OBuilderBuilder(store: store, sandbox: sandbox, baseImages: images, defaultShell: ["/bin/sh", "-c"])
+        builder = OBuilderBuilder(
+            store: store,
+            sandbox: sandbox,
+            baseImages: images,
+            fetcher: fetcher,
+            defaultShell: ["/bin/sh", "-c"]
+        )
     }
 
     private static func makeBaseImage(into directory: String) async throws {

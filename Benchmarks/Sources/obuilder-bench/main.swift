@@ -5,18 +5,22 @@
 // (copy, env, workdir, user and three run steps on the busybox base) built cold, in a fresh
 // snapshot store each time, and cached, in a store that already holds every step; then a step
 // that mounts a cache of 1 MiB and one of 1 GiB (its time should not grow with the cache's size
-// where caches are cloned natively: btrfs, xfs, overlayfs).
+// where caches are cloned natively: btrfs, xfs, overlayfs). With --image, first a cold fetch of
+// that image (`(from IMAGE)` through skopeo and umoci, into a fresh store each time).
 //
 //   obuilder-bench --base-images DIR [--runs N] [--store STORE [--rsync-mode MODE]] [--work DIR]
+//                  [--image REGISTRY/NAME:TAG]
 //
 // DIR holds a `busybox` image made by scripts/make-base-image.sh; STORE is an `--obuilder-store`
 // value under whose path the benchmark makes its stores (default: overlayfs: in the work
 // directory); --work (default: the system temporary directory) is where everything else is made
-// and removed. Needs root and runc. Build in release mode, make the base image and the file
+// and removed; IMAGE is on a plain-HTTP registry on 127.0.0.1 (scripts/obuilder-bench.sh starts one
+// and pushes busybox to it). Needs root and runc (and skopeo and umoci for --image). Build in release mode, make the base image and the file
 // systems with: scripts/obuilder-bench.sh.
 
 import Foundation
 import OBuilder
+import Synchronization
 
 /// A failed set-up or check; the benchmark stops.
 struct BenchFailure: Error, CustomStringConvertible {
@@ -30,6 +34,7 @@ struct Options {
     var store: String?
     var rsyncMode: String?
     var work = NSTemporaryDirectory()
+    var image: String?
 
     static func parse(_ arguments: [String]) -> Options {
         var options = Options()
@@ -37,6 +42,7 @@ struct Options {
         func usage() -> Never {
             print(
                 "usage: obuilder-bench --base-images DIR [--runs N] [--store STORE [--rsync-mode MODE]] [--work DIR]"
+                    + " [--image REGISTRY/NAME:TAG]"
             )
             exit(2)
         }
@@ -50,6 +56,7 @@ struct Options {
             case "--store": options.store = value
             case "--rsync-mode": options.rsyncMode = value
             case "--work": options.work = value
+            case "--image": options.image = value
             default: usage()
             }
         }
@@ -93,12 +100,20 @@ func timedBuild(
     store: SnapshotStore,
     sandbox: RuncSandbox,
     images: BaseImageStore,
-    source: String
+    fetcher: (any ImageFetcher)? = nil,
+    source: String,
+    log: @escaping @Sendable (OBuilderLogEvent) -> Void = { _ in }
 ) async throws -> (id: String, seconds: Double) {
-    let builder = OBuilderBuilder(store: store, sandbox: sandbox, baseImages: images, defaultShell: ["/bin/sh", "-c"])
+    let builder = OBuilderBuilder(
+        store: store,
+        sandbox: sandbox,
+        baseImages: images,
+        fetcher: fetcher,
+        defaultShell: ["/bin/sh", "-c"]
+    )
     let clock = ContinuousClock()
     let start = clock.now
-    let id = try await builder.build(specText: text, sourceDirectory: source) { _ in }
+    let id = try await builder.build(specText: text, sourceDirectory: source, log: log)
     return (id, seconds(start.duration(to: clock.now)))
 }
 
@@ -154,6 +169,31 @@ func main() async throws {
         _ = try await store.prune(before: SnapshotStore.now() + 1000, limit: Int.max)
         for name in try await store.cacheNames() { try await store.deleteCache(name) }
         try files.removeItem(atPath: store.root)
+    }
+
+    // Fetch: `(from IMAGE)` alone, into a fresh store each run: resolve, download, unpack, commit.
+    if let image = options.image {
+        var fetches: [Double] = []
+        for run in 0..<options.runs {
+            let store = try await openStore("fetch-\(run)")
+            let fetched = Mutex(false)
+            let result = try await timedBuild(
+                "((from \(image)))",
+                store: store,
+                sandbox: sandbox,
+                images: images,
+                fetcher: SkopeoImageFetcher(configuration: RegistryConfiguration()),
+                source: root + "/source"
+            ) { event in
+                if case .note(let text) = event, text.hasPrefix("Fetching") { fetched.withLock { $0 = true } }
+            }
+            guard fetched.withLock({ $0 }) else {
+                throw BenchFailure(description: "fetch \(run): \(image) not fetched")
+            }
+            fetches.append(result.seconds)
+            try await removeStore(store)
+        }
+        print("fetch  (\(image), fresh store): \(summary(fetches).text)")
     }
 
     // Cold: every step is built, starting with the copy of the base image into the store.
