@@ -86,8 +86,9 @@ http:
 YAML
 box_pid=$(docker inspect -f '{{ .State.Pid }}' "$NAME")
 in_box_net() { nsenter --net="/proc/$box_pid/ns/net" "$@"; }
-# nsenter execs the registry (no fork), so $! is the registry's pid.
-in_box_net docker-registry serve "$state/registry.yml" >"$state/registry.log" 2>&1 &
+# nsenter, called directly (a function run in the background is a subshell of its own), execs the
+# registry without forking, so $! is the registry's pid and the cleanup's kill stops it.
+nsenter --net="/proc/$box_pid/ns/net" docker-registry serve "$state/registry.yml" >"$state/registry.log" 2>&1 &
 echo $! >"$state/registry.pid"
 wait_for 30 "the registry" in_box_net bash -c "exec 3<>/dev/tcp/127.0.0.1/5000"
 in_box_net bash "$ROOT/scripts/push-base-image.sh" 127.0.0.1:5000/library/busybox:latest >"$state/push-busybox.log" 2>&1 ||
