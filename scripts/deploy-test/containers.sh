@@ -58,7 +58,7 @@ docker volume create ocluster-scheduler >/dev/null
 docker run -d --name ocluster-scheduler --network host --pull=never \
     -v ocluster-scheduler:/var/lib/ocluster-scheduler \
     ocluster-scheduler:deploy-test \
-    --capnp-public-address=tcp:127.0.0.1:9000 --pools=$POOL -v >/dev/null
+    --capnp-public-address=tcp:127.0.0.1:9000 --pools=$POOL -v --listen-prometheus=127.0.0.1:9191 >/dev/null
 wait_for 60 "the pool's .cap file" docker exec ocluster-scheduler test -f /var/lib/ocluster-scheduler/secrets/pool-$POOL.cap
 [ "$(docker exec ocluster-scheduler id -un)" = ocluster ] || fail "the scheduler does not run as ocluster"
 docker cp ocluster-scheduler:/var/lib/ocluster-scheduler/secrets/admin.cap "$state/secrets/admin.cap"
@@ -128,6 +128,8 @@ client submit-obuilder -c "$state/secrets/submit.cap" --pool $POOL --local-file 
 for id in $(docker ps -q --filter label=com.docker.swarm.service.name); do
     docker exec "$id" ocluster-worker-healthcheck || fail "the healthcheck of worker container $id fails"
 done
+# The healthcheck finds the endpoint on the scheduler's command line (127.0.0.1:9191 overrides the image's 9090).
+docker exec ocluster-scheduler ocluster-scheduler-healthcheck || fail "the scheduler container's healthcheck fails"
 wait_for 90 "the scheduler container to be healthy" \
     bash -c '[ "$(docker inspect -f "{{ .State.Health.Status }}" ocluster-scheduler)" = healthy ]'
 say "ok: OBuilder and Docker jobs ran; both worker containers were replaced by release 2"
