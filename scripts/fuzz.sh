@@ -6,8 +6,8 @@
 #
 #   scripts/fuzz.sh [--target decoder|rpc|all] [seconds] [libFuzzer options...]
 #
-# decoder (the default, as before): Fuzz/DecoderFuzzer built together with the sources of
-#   Sources/CapnProto (one module) into .build-fuzz/decoder-fuzzer, seeded from
+# decoder (the default, as before): Fuzz/DecoderFuzzer and its harness against Sources/CapnProto
+#   (instrumented) into .build-fuzz/decoder-fuzzer, seeded from
 #   Tests/CapnProtoTests/Fixtures/hostile, Fuzz/DecoderFuzzer/seeds and Fuzz/DecoderFuzzer/corpus.
 # rpc: Fuzz/RPCFuzzer against CapnProto, AsyncBlocks, CapnProtoRPC and CapnProtoTestSupport (each a
 #   module, all instrumented; swift-log from SwiftPM's checkout, so run `swift build` once first)
@@ -78,13 +78,19 @@ module() {
 }
 
 decoder() {
-    mapfile -t sources < <(find Sources/CapnProto Fuzz/DecoderFuzzer -name '*.swift' | sort)
-    swiftc "${flags[@]}" -warnings-as-errors -module-name CapnProtoFuzz "${sources[@]}" -o "$out/decoder-fuzzer"
+    rebuilt=
+    module CapnProto strict $(find Sources/CapnProto -name '*.swift' | sort)
+    # The harness files need only CapnProto: they are compiled into the fuzzer's own module.
+    local harness=Sources/CapnProtoTestSupport/Fuzz
+    swiftc "${flags[@]}" -warnings-as-errors -I "$out/modules" -module-name DecoderFuzzer \
+        "$harness/DecoderFuzzHarness.swift" "$harness/MessageDigest.swift" Fuzz/DecoderFuzzer/main.swift \
+        -L "$out" -lCapnProto -o "$out/decoder-fuzzer"
     run decoder "$out/decoder-fuzzer" Fuzz/DecoderFuzzer/corpus \
         Tests/CapnProtoTests/Fixtures/hostile Fuzz/DecoderFuzzer/seeds -max_len=4096
 }
 
 rpc() {
+    rebuilt=
     local log=.build/checkouts/swift-log/Sources/Logging
     [[ -d "$log" ]] || { echo "fuzz.sh: $log is missing: run 'swift build' once first" >&2; exit 1; }
     module Logging dependency $(find "$log" -name '*.swift' | sort)

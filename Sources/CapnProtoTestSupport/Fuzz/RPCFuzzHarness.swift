@@ -19,8 +19,14 @@ import Synchronization
 /// runs to idle after each message. Shared by the libFuzzer target (Fuzz/RPCFuzzer) and the
 /// corpus regression test.
 public enum RPCFuzzHarness {
-    /// Runs one input; traps (fatalError) if the connection leaks after teardown.
+    /// Runs one input; traps if the connection leaks after teardown (the fuzzer's oracle).
     public static func run(_ bytes: [UInt8]) {
+        if let problem = check(bytes) { fatalError(problem) }
+    }
+
+    /// Runs one input on the calling thread and says what it left behind after teardown (nil:
+    /// nothing).
+    public static func check(_ bytes: [UInt8]) -> String? {
         let executor = ManualRPCExecutor()
         weak var weakConnection: RPCConnection?
         weak var weakServer: TestServiceServer?
@@ -55,7 +61,7 @@ public enum RPCFuzzHarness {
             transport.receiver?.receiveEnd(nil)
             executor.runUntilIdle()
             let sizes = connection.assumeIsolated { $0.tableSizes }
-            guard sizes == (0, 0, 0, 0) else { fatalError("tables not empty after disconnect: \(sizes)") }
+            guard sizes == (0, 0, 0, 0) else { return "tables not empty after disconnect: \(sizes)" }
             server.this.withLock { $0 = nil }
             server.held.withLock { $0 = nil }
         }
@@ -67,13 +73,12 @@ public enum RPCFuzzHarness {
             if weakConnection == nil, weakServer == nil, weakTransport == nil, counters.current == 0,
                 executor.isIdle
             {
-                return
+                return nil
             }
             if Date() > deadline {
-                fatalError(
-                    "leak after teardown: connection \(weakConnection != nil), server \(weakServer != nil), "
-                        + "transport \(weakTransport != nil), counters \(counters.current)"
-                )
+                return
+                    ("leak after teardown: connection \(weakConnection != nil), server \(weakServer != nil), "
+                    + "transport \(weakTransport != nil), counters \(counters.current)")
             }
             usleep(100)
         }
