@@ -13,7 +13,7 @@ import Testing
         let peer = try await RawPeer.make()
         try peer.bootstrap(question: 0)
         _ = try await peer.expectReturn(0)
-        try hold(peer, question: 1, promises: [5])
+        try await hold(peer, question: 1, promises: [5])
         try peer.inject { message in
             let resolve = message.initResolve()
             resolve.promiseId = 5
@@ -28,7 +28,7 @@ import Testing
         let peer = try await RawPeer.make()
         try peer.bootstrap(question: 0)
         _ = try await peer.expectReturn(0)
-        try hold(peer, question: 1, promises: [5, 6])
+        try await hold(peer, question: 1, promises: [5, 6])
         try peer.inject { message in
             let resolve = message.initResolve()
             resolve.promiseId = 6
@@ -45,7 +45,7 @@ import Testing
     }
 
     /// hold(callback: the first of `promises`), with every promise in the capability table.
-    private func hold(_ peer: RawPeer, question: UInt32, promises: [UInt32]) throws {
+    private func hold(_ peer: RawPeer, question: UInt32, promises: [UInt32]) async throws {
         try peer.inject { message in
             let call = message.initCall()
             call.questionId = question
