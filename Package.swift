@@ -68,8 +68,12 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
-        // Helpers several test targets share: the reference `capnp` tool, in-memory transports.
-        .target(name: "CapnProtoTestSupport", dependencies: ["CapnProto", "CapnProtoRPC"]),
+        // Helpers several test targets share: the reference `capnp` tool, in-memory transports, the
+        // RPC fuzz harness (shared by Fuzz/RPCFuzzer and the corpus regression test).
+        .target(
+            name: "CapnProtoTestSupport",
+            dependencies: ["CapnProto", "CapnProtoRPC", .product(name: "Logging", package: "swift-log")]
+        ),
         // Schema model and Swift code generation for capnpc-swift.
         .target(name: "CapnProtoCodeGen", dependencies: ["CapnProto"]),
         .executableTarget(name: "capnpc-swift", dependencies: ["CapnProtoCodeGen", "OClusterVersion"]),

@@ -125,7 +125,8 @@ public final class Capability: Sendable {
             if let call = question.connection.sendHere(outgoing, to: .pipelined(question, path)) { return call }
             return await question.connection.send(outgoing, to: .pipelined(question, path))
         case .promise(let cell):
-            return await cell.wait().deliver(outgoing)
+            guard let next = outgoing.redirected() else { return RPCCall(failed: OutgoingCall.cycleError) }
+            return await cell.wait().deliver(next)
         case .broken(let error):
             return RPCCall(failed: error)
         }
@@ -162,4 +163,26 @@ struct OutgoingCall: @unchecked Sendable {
     // Sendable: owned by one task at a time, handed along with `sending`; never shared.
     let payload: RPCPayloadBuilder
     let call: Call.Builder
+    /// How many resolved promises have passed the call on so far.
+    var hops = 0
+
+    /// Promises one call may pass through before it is failed: a peer can resolve promises into a
+    /// cycle (A to B, B to A), which would otherwise pass the call round forever.
+    static let maxHops = 64
+
+    init(payload: RPCPayloadBuilder, call: Call.Builder) {
+        self.payload = payload
+        self.call = call
+    }
+
+    /// The call passed on by one more resolved promise, or nil when it has gone round too many.
+    func redirected() -> OutgoingCall? {
+        guard hops < Self.maxHops else { return nil }
+        var next = self
+        next.hops += 1
+        return next
+    }
+
+    /// Why a call that went round too many promises failed.
+    static let cycleError = RPCError(.failed, "the call went round a cycle of promises (\(maxHops) resolutions)")
 }

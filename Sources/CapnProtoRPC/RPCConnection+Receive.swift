@@ -350,7 +350,9 @@ extension RPCConnection {
             return abort("unknown Resolve kind \(tag)")
         }
         guard var entry = imports[id] else { return }
-        entry.resolution = resolution
+        entry.resolution =
+            resolvesToItself(resolution, id)
+            ? .broken(RPCError(.failed, "the peer resolved promise \(id) to itself")) : resolution
         if entry.callsSent, needsEmbargo(resolution) {
             // Calls sent to the promise are still on their way back to us through the peer:
             // hold new calls to the resolution until a Disembargo has made the round trip.
@@ -365,6 +367,20 @@ extension RPCConnection {
             transmit(message)
         }
         imports[id] = entry
+    }
+
+    /// Whether `resolution` leads back to import `id` through imports resolved before: calls on a
+    /// promise resolved to itself would be delivered to it again forever.
+    private func resolvesToItself(_ resolution: Capability, _ id: UInt32) -> Bool {
+        var current = resolution
+        // Each step visits a different import, so the walk ends after at most imports.count steps.
+        for _ in 0...imports.count {
+            guard case .imported(let ref) = current.target, ref.connection === self else { return false }
+            if ref.id == id { return true }
+            guard let next = imports[ref.id]?.resolution else { return false }
+            current = next
+        }
+        return true
     }
 
     private func receiveDisembargo(_ disembargo: Disembargo.Reader) throws {

@@ -160,7 +160,8 @@ public actor RPCConnection: RPCFrameReceiver {
             }
             // Calls made before the Resolve must arrive first (see receiveResolve).
             if let embargo = entry.embargo { await embargo.wait() }
-            return await resolution.deliver(outgoing)
+            guard let next = outgoing.redirected() else { return RPCCall(failed: OutgoingCall.cycleError) }
+            return await resolution.deliver(next)
         case .pipelined(let question, let path):
             guard let entry = questions[question.id], let result = question.result.current else {
                 return RPCCall(failed: RPCError(.failed, "internal: question \(question.id) has no result"))
@@ -173,7 +174,8 @@ public actor RPCConnection: RPCFrameReceiver {
             if entry.pipelinedPaths.contains(path), !isOnPeer(resolved) {
                 await embargo(question: question, path: path)
             }
-            return await resolved.deliver(outgoing)
+            guard let next = outgoing.redirected() else { return RPCCall(failed: OutgoingCall.cycleError) }
+            return await resolved.deliver(next)
         }
     }
 
