@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import Foundation
+import TestSupport
+import Testing
+
+/// `ocluster-client submit-docker` as users run it: the real client, scheduler and worker
+/// processes, the worker building with a real (private) dockerd. Fails, not skips, where no
+/// dockerd can be started (it needs root and docker.io; see `scripts/start-dockerd.sh`).
+@Suite(.serialized) struct DockerEndToEndTests {
+    /// `DOCKER_HOST` of the engine `scripts/start-dockerd.sh` starts (or finds), which has
+    /// `local/busybox:latest`. `OCLUSTER_DOCKERD_DIR` picks its directory.
+    static func dockerHost() async throws -> String {
+        let result = try await ClusterHarness.run(
+            "/bin/sh",
+            [ClusterHarness.root.appendingPathComponent("scripts/start-dockerd.sh").path]
+        )
+        guard result.status == 0,
+            let line = result.output.split(separator: "\n").last(where: { $0.hasPrefix("DOCKER_HOST=") })
+        else {
+            throw ClusterHarness.Failure(description: "cannot start a Docker engine:\n\(result.output)")
+        }
+        return String(line.dropFirst("DOCKER_HOST=".count))
+    }
+
+    @Test func submitDockerBuildsTheSentDockerfile() async throws {
+        let dockerHost = try await Self.dockerHost()
+        let cluster = try ClusterHarness()
+        try await cluster.startScheduler()
+        try cluster.startWorker(
+            "worker-1",
+            extraArguments: ["--no-docker-pull", "--docker-build-network=none"],
+            environment: ["DOCKER_HOST": dockerHost]
+        )
+        try await cluster.waitForWorker("worker-1")
+        // A nonce, so that the engine's build cache cannot skip the RUN step.
+        let nonce = UUID().uuidString
+        let dockerfile = cluster.path("Dockerfile")
+        try "FROM local/busybox:latest\nRUN echo built-\(nonce) && echo second-line\n"
+            .write(toFile: dockerfile, atomically: true, encoding: .utf8)
+        let client = try ClusterHarness.executable("ocluster-client").path
+        let arguments = [
+            "submit-docker", "-c", cluster.path("secrets/submit-tester.cap"), "--pool", cluster.pool,
+            "--local-dockerfile", dockerfile,
+        ]
+        let result = try await ClusterHarness.run(client, arguments, separateStandardError: true)
+        #expect(result.status == 0, "stdout:\n\(result.output)\nstderr:\n\(result.standardError)")
+        #expect(result.standardError.hasPrefix("Connecting to tcp:127.0.0.1:\(cluster.port)... OK\n"))
+        #expect(result.output.hasPrefix("Tailing log:\nBuilding on worker-1\n"), "\(result.output)")
+        let built = try #require(result.output.range(of: "built-\(nonce)\n"))
+        let second = try #require(result.output.range(of: "second-line\n"))
+        #expect(built.lowerBound < second.lowerBound)
+        #expect(result.output.hasSuffix("Job succeeded\n"), "\(result.output)")
+
+        // A failing step: the client reports the failure and exits 1.
+        try "FROM local/busybox:latest\nRUN echo failing-\(nonce) && exit 3\n"
+            .write(toFile: dockerfile, atomically: true, encoding: .utf8)
+        let failed = try await ClusterHarness.run(client, arguments, separateStandardError: true)
+        #expect(failed.status == 1, "stdout:\n\(failed.output)\nstderr:\n\(failed.standardError)")
+        #expect(failed.output.contains("failing-\(nonce)\n"))
+        #expect(failed.standardError.contains("Build failed"), "\(failed.standardError)")
+    }
+}
