@@ -37,7 +37,9 @@ import Testing
         // A nonce, so that the engine's build cache cannot skip the RUN step.
         let nonce = UUID().uuidString
         let dockerfile = cluster.path("Dockerfile")
-        try "FROM local/busybox:latest\nRUN echo built-\(nonce) && echo second-line\n"
+        // The shell's arithmetic makes the lines the step prints differ from the step's own text,
+        // which docker shows too.
+        try "FROM local/busybox:latest\nRUN echo one-$((1+1))-\(nonce) && echo two-$((2+1))-\(nonce)\n"
             .write(toFile: dockerfile, atomically: true, encoding: .utf8)
         let client = try ClusterHarness.executable("ocluster-client").path
         let arguments = [
@@ -46,19 +48,23 @@ import Testing
         ]
         let result = try await ClusterHarness.run(client, arguments, separateStandardError: true)
         #expect(result.status == 0, "stdout:\n\(result.output)\nstderr:\n\(result.standardError)")
-        #expect(result.standardError.hasPrefix("Connecting to tcp:127.0.0.1:\(cluster.port)... OK\n"))
+        #expect(result.standardError == "Connecting to tcp:127.0.0.1:\(cluster.port)... OK\n")
         #expect(result.output.hasPrefix("Tailing log:\nBuilding on worker-1\n"), "\(result.output)")
-        let built = try #require(result.output.range(of: "built-\(nonce)\n"))
-        let second = try #require(result.output.range(of: "second-line\n"))
-        #expect(built.lowerBound < second.lowerBound)
+        let one = try #require(result.output.range(of: "one-2-\(nonce)\n"))
+        let two = try #require(result.output.range(of: "two-3-\(nonce)\n"))
+        #expect(one.lowerBound < two.lowerBound)
         #expect(result.output.hasSuffix("Job succeeded\n"), "\(result.output)")
 
-        // A failing step: the client reports the failure and exits 1.
+        // A failing step: the log says why, the client prints ocluster's failure line and exits 1.
         try "FROM local/busybox:latest\nRUN echo failing-\(nonce) && exit 3\n"
             .write(toFile: dockerfile, atomically: true, encoding: .utf8)
         let failed = try await ClusterHarness.run(client, arguments, separateStandardError: true)
         #expect(failed.status == 1, "stdout:\n\(failed.output)\nstderr:\n\(failed.standardError)")
-        #expect(failed.output.contains("failing-\(nonce)\n"))
-        #expect(failed.standardError.contains("Build failed"), "\(failed.standardError)")
+        #expect(failed.output.contains("\nfailing-\(nonce)\n"))
+        #expect(
+            failed.output.hasSuffix("\ndocker-build failed with exit-code 3\nFailed: Build failed.\n"),
+            "\(failed.output)"
+        )
+        #expect(failed.standardError == "Connecting to tcp:127.0.0.1:\(cluster.port)... OK\n")
     }
 }
