@@ -162,6 +162,7 @@ final class ClusterHarness: @unchecked Sendable {
     func startWorker(
         _ name: String,
         capacity: Int = 1,
+        store: String? = nil,
         extraArguments: [String] = [],
         environment: [String: String] = [:]
     ) throws {
@@ -173,7 +174,7 @@ final class ClusterHarness: @unchecked Sendable {
                 "--name", name,
                 "--capacity", "\(capacity)",
                 "--state-dir", path("worker-\(name)"),
-                "--obuilder-store", "overlayfs:\(path("obuilder-\(name)"))",
+                "--obuilder-store", store ?? "overlayfs:\(path("obuilder-\(name)"))",
                 "--obuilder-base-images", path("images"),
                 // These tests may themselves run inside a container: update means restart here.
                 "--self-update", "restart",

@@ -67,4 +67,46 @@ import Testing
         )
         #expect(failed.standardError == "Connecting to tcp:127.0.0.1:\(cluster.port)... OK\n")
     }
+
+    @Test func anOBuilderJobRunsOnTheDockerStore() async throws {
+        let dockerHost = try await Self.dockerHost()
+        let cluster = try ClusterHarness()
+        try await cluster.startScheduler()
+        // The start-up self-test builds `(from busybox)` on this store before the worker registers.
+        let store = cluster.path("obuilder-docker")
+        try cluster.startWorker(
+            "worker-1",
+            store: "docker:" + store,
+            environment: ["DOCKER_HOST": dockerHost]
+        )
+        try await cluster.waitForWorker("worker-1")
+        let nonce = UUID().uuidString
+        let spec = """
+            ((from busybox) (shell /bin/sh -c)
+             (run (shell "echo one-$((1+1))-\(nonce) > /made"))
+             (run (shell "cat /made; echo host=$(hostname)")))
+            """
+        let result = try await cluster.submit(spec: spec)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("\none-2-\(nonce)\n"), "\(result.output)")
+        #expect(result.output.contains("\nhost=builder\n"), "each step runs as a container named like OBuilder's")
+        // The job's output is the final snapshot's id.
+        #expect(result.output.contains("\nJob succeeded\nResult: \""), "\(result.output)")
+        let again = try await cluster.submit(spec: spec)
+        #expect(again.status == 0, "\(again.output)")
+        #expect(again.output.components(separatedBy: "from cache").count - 1 >= 2, "\(again.output)")
+        cluster.stop("worker-1")
+        // The snapshots are images named after the store (`obuilder-` and 7 hex digits of the
+        // SHA-256 of its path); remove them from the shared engine.
+        let digest = try await ClusterHarness.run("/bin/sh", ["-c", "printf %s \"$1\" | sha256sum", "sh", store])
+        let prefix = "obuilder-\(digest.output.prefix(7))-"
+        let docker = ["DOCKER_HOST=" + dockerHost, "docker"]
+        let listed = try await ClusterHarness.run("/usr/bin/env", docker + ["images", "--format", "{{.Repository}}"])
+        let images = listed.output.split(separator: "\n").map(String.init).filter { $0.hasPrefix(prefix) }
+        #expect(!images.isEmpty, "the snapshots are images of this store: \(listed.output)")
+        if !images.isEmpty {
+            let removed = try await ClusterHarness.run("/usr/bin/env", docker + ["rmi"] + images)
+            #expect(removed.status == 0, "\(removed.output)")
+        }
+    }
 }
