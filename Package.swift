@@ -74,6 +74,9 @@ let package = Package(
             name: "CapnProtoTestSupport",
             dependencies: ["CapnProto", "CapnProtoRPC", .product(name: "Logging", package: "swift-log")]
         ),
+        // What every test target shares: waiting for a condition, temporary directories, the
+        // tool-gate trait. Not a product: only this package's tests use it.
+        .target(name: "TestSupport", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // Schema model and Swift code generation for capnpc-swift.
         .target(name: "CapnProtoCodeGen", dependencies: ["CapnProto"]),
         .executableTarget(name: "capnpc-swift", dependencies: ["CapnProtoCodeGen", "OClusterVersion"]),
@@ -167,38 +170,45 @@ let package = Package(
         ),
         .testTarget(
             name: "CapnProtoTests",
-            dependencies: ["CapnProto", "CapnProtoTestSupport"],
+            dependencies: ["TestSupport", "CapnProto", "CapnProtoTestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "CapnProtoCodeGenTests",
-            dependencies: ["CapnProtoCodeGen", "CapnProto"],
+            dependencies: ["TestSupport", "CapnProtoCodeGen", "CapnProto"],
             resources: [.copy("Fixtures")]
         ),
         // Generated bindings for schema/test/*.capnp checked against the real `capnp` tool.
         .testTarget(
             name: "CapnProtoConformanceTests",
-            dependencies: ["CapnProto", "CapnProtoRPC", "CapnProtoTestSupport"]
+            dependencies: ["TestSupport", "CapnProto", "CapnProtoRPC", "CapnProtoTestSupport"]
         ),
-        .testTarget(name: "OClusterAPITests", dependencies: ["OClusterAPI", "CapnProto", "CapnProtoTestSupport"]),
+        .testTarget(
+            name: "OClusterAPITests",
+            dependencies: ["TestSupport", "OClusterAPI", "CapnProto", "CapnProtoTestSupport"]
+        ),
         .testTarget(
             name: "OClusterClientTests",
-            dependencies: ["OClusterClient", "OClusterAPI", "CapnProtoRPC", "CapnProto", "CapnProtoTestSupport"]
+            dependencies: [
+                "TestSupport", "OClusterClient", "OClusterAPI", "CapnProtoRPC", "CapnProto", "CapnProtoTestSupport",
+            ]
         ),
         .testTarget(
             name: "OClusterSchedulerTests",
             dependencies: [
+                "TestSupport",
                 "AsyncBlocks", "OClusterScheduler", "OClusterAPI", "CapnProtoRPC", "CapnProtoNetwork", "CapnProto",
                 "CapnProtoTestSupport", "OClusterCLISupport", .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner"]),
-        .testTarget(name: "AsyncBlocksTests", dependencies: ["AsyncBlocks"]),
+        .testTarget(name: "ProcessRunnerTests", dependencies: ["TestSupport", "ProcessRunner"]),
+        .testTarget(name: "AsyncBlocksTests", dependencies: ["TestSupport", "AsyncBlocks"]),
         // OBuilder builds in a real runc sandbox (root, runc and busybox-static).
-        .testTarget(name: "OBuilderTests", dependencies: ["OBuilder", "ProcessRunner"]),
+        .testTarget(name: "OBuilderTests", dependencies: ["TestSupport", "OBuilder", "ProcessRunner"]),
         .testTarget(
             name: "OClusterWorkerTests",
             dependencies: [
+                "TestSupport",
                 "OClusterWorker", "OBuilder", "ProcessRunner", "OClusterAPI", "CapnProtoRPC", "CapnProto",
                 "CapnProtoTestSupport",
             ]
@@ -207,15 +217,20 @@ let package = Package(
         .testTarget(
             name: "OClusterIntegrationTests",
             dependencies: [
+                "TestSupport",
                 "CapnProtoTestSupport", "CapnProtoNetwork", "OClusterAPI", "OClusterClient", "CapnProtoRPC",
                 "CapnProto",
             ],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "CapnProtoRPCTests", dependencies: ["CapnProtoRPC", "CapnProto", "CapnProtoTestSupport"]),
+        .testTarget(
+            name: "CapnProtoRPCTests",
+            dependencies: ["TestSupport", "CapnProtoRPC", "CapnProto", "CapnProtoTestSupport"]
+        ),
         .testTarget(
             name: "CapnProtoNetworkTests",
             dependencies: [
+                "TestSupport",
                 "CapnProtoNetwork", "CapnProtoRPC", "CapnProto", "CapnProtoTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

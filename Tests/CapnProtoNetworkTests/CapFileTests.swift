@@ -3,6 +3,7 @@
 
 import CapnProtoNetwork
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct CapFileTests {

@@ -7,6 +7,7 @@ import CapnProtoRPC
 import CapnProtoTestSupport
 import Foundation
 import Logging
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -59,14 +60,14 @@ import Glibc
             let port = try #require(vat.port)
             // Two silent peers take every unreserved connection.
             let silent = [try RawSocket(port: port), try RawSocket(port: port)]
-            #expect(await waitUntil { vat.openConnectionCount == 2 })
+            #expect(await eventually { vat.openConnectionCount == 2 })
 
             let stranger = Vat(logger: Self.logger)
             let refused = TestService.Client(try await stranger.connect(open))
             let error = await #expect(throws: RPCError.self) { try await refused.echo(text: "no") }
             #expect(error?.reason.contains("too many connections") == true, "\(String(describing: error))")
             await stranger.shutdown()
-            #expect(await waitUntil { vat.openConnectionCount == 2 })
+            #expect(await eventually { vat.openConnectionCount == 2 })
 
             let operator_ = Vat(logger: Self.logger)
             let service = TestService.Client(try await operator_.connect(admin))

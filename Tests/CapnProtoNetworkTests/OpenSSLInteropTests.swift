@@ -3,10 +3,11 @@
 
 import CapnProtoNetwork
 import Foundation
+import TestSupport
 import Testing
 
 /// The TLS scheme against an independent TLS stack: `openssl s_client` and `s_server`.
-@Suite(.timeLimit(.minutes(1)), .enabled(if: OpenSSL.isAvailable)) struct OpenSSLInteropTests {
+@Suite(.timeLimit(.minutes(1)), .requires("openssl", OpenSSL.isAvailable)) struct OpenSSLInteropTests {
     /// Makes an RSA key and a self-signed certificate for it with openssl; returns the key's
     /// SPKI digest as openssl computes it.
     private func makeOpenSSLIdentity(in directory: String) throws -> String {

@@ -6,6 +6,7 @@ import CapnProtoNetwork
 import CapnProtoRPC
 import CapnProtoTestSupport
 import NIOPosix
+import TestSupport
 import Testing
 
 /// The Swift RPC engine against the reference C++ implementation (libcapnp's RpcSystem in
@@ -138,12 +139,8 @@ import Testing
                 #expect(try await counter.increment(by: 1).results.value == 2)
                 #expect(try await service.liveCounters().results.count == 1)
             }
-            var count: UInt32 = 1
-            for _ in 0..<500 where count != 0 {
-                count = try await service.liveCounters().results.count
-                if count != 0 { try await Task.sleep(for: .milliseconds(10)) }
-            }
-            #expect(count == 0, "the C++ counter is still alive after the Swift side dropped it")
+            let released = try await eventually { try await service.liveCounters().results.count == 0 }
+            #expect(released, "the C++ counter is still alive after the Swift side dropped it")
         }
     }
 

@@ -5,6 +5,7 @@ import CapnProtoNetwork
 import Crypto
 import Foundation
 import Logging
+import TestSupport
 import Testing
 
 /// Key digests, derived service IDs and the vat certificate, checked against the vectors in
@@ -40,7 +41,7 @@ import Testing
         #expect(try KeyDigest(base64URL: digest.base64URL) == digest)
     }
 
-    @Test(.enabled(if: OpenSSL.isAvailable)) func fingerprintVectorWithOpenSSL() async throws {
+    @Test(.requires("openssl", OpenSSL.isAvailable)) func fingerprintVectorWithOpenSSL() async throws {
         try await withTemporaryDirectory { directory in
             try Self.vectorPublicKey.write(toFile: directory + "/pub.pem", atomically: false, encoding: .utf8)
             let raw = try OpenSSL.shell(
@@ -67,7 +68,7 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: OpenSSL.isAvailable)) func derivedServiceIDVectorsWithOpenSSL() async throws {
+    @Test(.requires("openssl", OpenSSL.isAvailable)) func derivedServiceIDVectorsWithOpenSSL() async throws {
         try await withTemporaryDirectory { directory in
             try Self.vectorKeyFile.write(toFile: directory + "/key.pem", atomically: false, encoding: .utf8)
             let key = hex(try OpenSSL.shell("openssl dgst -sha256 -binary key.pem", directory: directory))
@@ -80,7 +81,7 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: OpenSSL.isAvailable)) func generatedKeyMatchesOpenSSL() async throws {
+    @Test(.requires("openssl", OpenSSL.isAvailable)) func generatedKeyMatchesOpenSSL() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory + "/key.pem"
             let key = try SecretKey.loadOrGenerate(path: path, logger: Logger(label: "test"))
@@ -126,7 +127,7 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: OpenSSL.isAvailable)) func certificateHasCapnpRPCFields() async throws {
+    @Test(.requires("openssl", OpenSSL.isAvailable)) func certificateHasCapnpRPCFields() async throws {
         try await withTemporaryDirectory { directory in
             let key = try SecretKey.generate()
             try Data(key.certificateDER).write(to: URL(fileURLWithPath: directory + "/cert.der"))
@@ -163,7 +164,7 @@ import Testing
     }
 
     @Test(
-        .enabled(if: OpenSSL.isAvailable),
+        .requires("openssl", OpenSSL.isAvailable),
         arguments: [
             "openssl genrsa -traditional 2048",
             "openssl ecparam -name prime256v1 -genkey -noout",

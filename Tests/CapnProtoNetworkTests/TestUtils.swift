@@ -4,14 +4,6 @@
 import CapnProto
 import Foundation
 
-/// A fresh temporary directory, removed by `body`'s end.
-func withTemporaryDirectory<R>(_ body: (String) async throws -> R) async rethrows -> R {
-    let path = NSTemporaryDirectory() + "capnp-network-tests-" + UUID().uuidString
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    return try await body(path)
-}
-
 /// A one-word message whose root struct holds `value`, framed.
 func frame(_ value: UInt64) -> [UInt8] {
     let builder = MessageBuilder()

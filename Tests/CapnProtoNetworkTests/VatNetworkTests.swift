@@ -4,6 +4,7 @@
 import CapnProto
 import CapnProtoNetwork
 import CapnProtoRPC
+import TestSupport
 import Testing
 
 /// Real sockets on 127.0.0.1 (and a Unix socket): TLS pinned by key digest, plain mode, and

@@ -6,6 +6,7 @@ import CapnProtoNetwork
 import CapnProtoRPC
 import CapnProtoTestSupport
 import Foundation
+import TestSupport
 import Testing
 
 /// ``Vat`` restorer and connection-sharing details: fallback restorers, removal, concurrent
@@ -87,7 +88,7 @@ import Testing
             try await withServing(second, started: true) {
                 try second.add(service: TestServiceServer.make().1, name: "admin")
                 // The broken connection is forgotten once it ends; a new connect dials again.
-                #expect(await waitUntil { client.openConnectionCount == 0 })
+                #expect(await eventually { client.openConnectionCount == 0 })
                 let service = TestService.Client(try await client.connect(ref))
                 #expect(try await service.echo(text: "after").results.text == "after")
             }
@@ -132,15 +133,6 @@ import Testing
             await client.shutdown()
         }
     }
-}
-
-/// Polls `condition` every 10 ms for up to 5 s.
-func waitUntil(_ condition: () -> Bool) async -> Bool {
-    for _ in 0..<500 {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
 }
 
 /// Starts `vat`, runs `body`, then shuts the vat down and waits for `run()` to return.

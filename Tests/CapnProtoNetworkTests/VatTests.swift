@@ -7,6 +7,7 @@ import CapnProtoRPC
 import CapnProtoTestSupport
 import Foundation
 import Logging
+import TestSupport
 import Testing
 
 /// ``Vat`` end to end over real sockets on 127.0.0.1: TLS pinned by digest (or insecure),

@@ -5,6 +5,7 @@ import CapnProto
 import CapnProtoRPC
 import CapnProtoTestSupport
 import Synchronization
+import TestSupport
 import Testing
 
 /// Hands back the capability it is given: the results' content is the parameters' content.
@@ -45,17 +46,6 @@ final class CancellableService: TestService.Server {
         }
         results.text = try params.text
     }
-}
-
-/// Polls `condition` every 10 ms for up to `seconds` (generous: it returns as soon as the condition
-/// holds, and a loaded machine can take seconds to run a few tasks).
-func eventually(seconds: Double = 30, _ condition: () async -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-    while ContinuousClock.now < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return await condition()
 }
 
 typealias TableSizes = (questions: Int, answers: Int, exports: Int, imports: Int)
@@ -242,7 +232,8 @@ func same(_ a: TableSizes, _ b: TableSizes) -> Bool {
     }
 
     @Test func finishBeforeReturnGetsReturnCanceled() async throws {
-        let peer = try await RawPeer.make(bootstrap: TestService.client(CancellableService()).capability)
+        let implementation = CancellableService()
+        let peer = try await RawPeer.make(bootstrap: TestService.client(implementation).capability)
         try peer.bootstrap(question: 0)
         _ = try await peer.expectReturn(0)
         try peer.inject { message in
@@ -255,7 +246,7 @@ func same(_ a: TableSizes, _ b: TableSizes) -> Bool {
             let params = call.initParams().content.initStruct(dataWords: 1, pointerCount: 1)
             params.write(UInt32(10_000), at: 0)
         }
-        try await Task.sleep(for: .milliseconds(50))
+        #expect(await implementation.started.wait(for: 1), "the call is running when Finish arrives")
         try peer.inject { message in message.initFinish().questionId = 1 }
         let ret = try await peer.expectReturn(1)
         guard case .canceled = try ret.which else {
@@ -443,7 +434,8 @@ func same(_ a: TableSizes, _ b: TableSizes) -> Bool {
     }
 
     @Test func reusedQuestionIdAborts() async throws {
-        let peer = try await RawPeer.make(bootstrap: TestService.client(CancellableService()).capability)
+        let implementation = CancellableService()
+        let peer = try await RawPeer.make(bootstrap: TestService.client(implementation).capability)
         try peer.bootstrap(question: 0)
         _ = try await peer.expectReturn(0)
         try peer.bootstrap(question: 0)

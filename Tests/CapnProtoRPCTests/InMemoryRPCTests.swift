@@ -4,6 +4,7 @@
 import CapnProto
 import CapnProtoRPC
 import CapnProtoTestSupport
+import TestSupport
 import Testing
 
 /// Two Swift vats over an in-memory link.
@@ -105,16 +106,11 @@ struct Vats {
         }
         let response = try await vats.service.makeCounter(start: 0)
         _ = response
-        var drained = false
-        for _ in 0..<200 {
+        // Only the bootstrap question/answer and its export remain (plus the counter held above).
+        let drained = await eventually {
             let client = await vats.client.tableSizes
             let server = await vats.server.tableSizes
-            // Only the bootstrap question/answer and its export remain (plus the counter held above).
-            if client.questions <= 2, server.answers <= 2 {
-                drained = true
-                break
-            }
-            try await Task.sleep(for: .milliseconds(10))
+            return client.questions <= 2 && server.answers <= 2
         }
         #expect(drained)
     }

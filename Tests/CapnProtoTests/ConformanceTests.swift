@@ -2,10 +2,11 @@
 // Copyright the swift-ocluster authors.
 
 import CapnProto
+import TestSupport
 import Testing
 
 /// Messages built and read by the untyped runtime, checked against the reference `capnp` tool.
-@Suite(.enabled(if: CapnpTool.isAvailable, "needs the capnp tool"))
+@Suite(.requires("the capnp tool", CapnpTool.isAvailable))
 struct ConformanceTests {
     @Test func builtMessageDecodesInCapnp() throws {
         let message = RawSchema.sampleMessage()

@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import CapnProto
+import TestSupport
 import Testing
 
 /// Copies from received messages into new ones, and struct upgrades inside one message.
@@ -20,7 +21,7 @@ import Testing
         try copy.rootPointer.setStruct(try reader.root())
         let copied = try Framing.decode(copy.serialize())
         try RawSchema.expectSample(try copied.root())
-        if CapnpTool.isAvailable {
+        if RequiredTool.check("the capnp tool", CapnpTool.isAvailable) {
             #expect(try CapnpTool.decode(copy.serialize()) == RawSchema.sampleDecoded)
         }
     }
@@ -185,7 +186,7 @@ import Testing
         grown.write(UInt16(1), at: RawSchema.choiceTag)
         grown.write(UInt16(42), at: RawSchema.count)
         try RawSchema.expectSample(try Framing.decode(message.serialize()).root())
-        if CapnpTool.isAvailable {
+        if RequiredTool.check("the capnp tool", CapnpTool.isAvailable) {
             #expect(try CapnpTool.decode(message.serialize()) == RawSchema.sampleDecoded)
         }
     }

@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import CapnProto
+import TestSupport
 import Testing
 
 /// The stream framing: segment table, incremental decoding, frame boundaries.
@@ -112,7 +113,7 @@ extension FramingTests {
         #expect(try Framing.decode(Self.frame(segmentCount: 511)).segmentCount == 511)
         let error = #expect(throws: CapnProtoError.self) { try Framing.decode(Self.frame(segmentCount: 512)) }
         #expect(error?.code == .tooManySegments)
-        if CapnpTool.isAvailable {
+        if RequiredTool.check("the capnp tool", CapnpTool.isAvailable) {
             #expect(try CapnpTool.decode(Self.frame(segmentCount: 511)).hasSuffix("choice = (none = void) )\n"))
         }
     }

@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import CapnProto
+import TestSupport
 import Testing
 
 /// Messages spread over several segments: far and double-far pointers, written and read.
@@ -30,7 +31,7 @@ import Testing
     }
 
     @Test(
-        .enabled(if: CapnpTool.isAvailable, "needs the capnp tool"),
+        .requires("the capnp tool", CapnpTool.isAvailable),
         arguments: [1, 2, 3, 4, 5, 8, 13, 20]
     )
     func fixedSegmentsDecodeInCapnp(firstSegmentWords: Int) throws {

@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import Foundation
+import TestSupport
 import Testing
 
 @testable import OBuilder
@@ -112,11 +113,7 @@ import Testing
                  (run (shell "echo started; touch /partial; (sleep \(marker) &) ; sleep \(marker)1")))
                 """
             let build = Task { try await fixture.build(spec, log: log) }
-            let deadline = ContinuousClock.now + .seconds(30)
-            while !log.output.contains("started"), ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            #expect(log.output.contains("started"))
+            try await waitUntil("the step has started") { log.output.contains("started") }
             #expect(!OBuilderTestFixture.processes(containing: "sleep \(marker)").isEmpty)
             let snapshotsWhileRunning = await fixture.store.snapshotIDs()
             build.cancel()

@@ -3,6 +3,7 @@
 
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import OBuilder
@@ -68,10 +69,7 @@ import Testing
                 environment: ["PATH=/bin"]
             )
             let task = Task { try await fixture.sandbox.run(config, rootfs: image.rootfs) { lines.append($0) } }
-            let deadline = ContinuousClock.now + .seconds(20)
-            while lines.all.isEmpty, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            try await waitUntil("the first line is out") { !lines.all.isEmpty }
             #expect(lines.all == ["first"])
             #expect(FileManager.default.createFile(atPath: image.rootfs + "/tmp/go", contents: nil))
             #expect(try await task.value == 0)
@@ -91,11 +89,7 @@ import Testing
                 environment: ["PATH=/bin"]
             )
             let task = Task { try await fixture.sandbox.run(config, rootfs: image.rootfs) { lines.append($0) } }
-            let deadline = ContinuousClock.now + .seconds(20)
-            while OBuilderTestFixture.processes(containing: "sleep \(marker)").count < 3, ContinuousClock.now < deadline
-            {
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            _ = await eventually { OBuilderTestFixture.processes(containing: "sleep \(marker)").count >= 3 }
             #expect(OBuilderTestFixture.processes(containing: "sleep \(marker)").count == 3)
             task.cancel()
             await #expect(throws: OBuilderError(.cancelled, "")) { try await task.value }

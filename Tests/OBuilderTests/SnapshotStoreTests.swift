@@ -2,6 +2,8 @@
 // Copyright the swift-ocluster authors.
 
 import Foundation
+import Synchronization
+import TestSupport
 import Testing
 
 @testable import OBuilder
@@ -73,13 +75,16 @@ import Testing
                 throw OBuilderError(.stepFailed, "failed")
             }
         }
+        let halfWritten = Mutex(false)
         let task = Task {
             try await store.build(id: "cancelled", parent: "b") { step throws(OBuilderError) in
                 try OBuilderFileSystem.writeFile(step.rootfs + "/half.txt", "half\n")
+                halfWritten.withLock { $0 = true }
+                // Stands for a long step; the test cancels it.
                 try? await Task.sleep(for: .seconds(60))
             }
         }
-        try await Task.sleep(for: .milliseconds(200))
+        try await waitUntil("the step has written half its output") { halfWritten.withLock { $0 } }
         task.cancel()
         await #expect(throws: OBuilderError(.cancelled, "")) { try await task.value }
         #expect(await store.snapshotIDs() == ["a", "b", "base"])

@@ -4,6 +4,7 @@
 import CapnProtoRPC
 import OClusterAPI
 import OClusterClient
+import TestSupport
 import Testing
 
 /// A worker's job whose log and outcome are given up front.
@@ -96,7 +97,7 @@ struct FakeJob: Job.Server {
         // The job stays queued until the message is shown (however long a loaded machine takes).
         let captured = captured
         let job = FakeJob(chunks: [Array("log\n".utf8)], outcome: .success("")) {
-            while !captured.stderr.contains("queued") { try? await Task.sleep(for: .milliseconds(20)) }
+            _ = await eventually(timeout: .seconds(120)) { captured.stderr.contains("queued") }
         }
         let output = captured.output
         try await handle(Job.client(job)).follow(

@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import Foundation
+import TestSupport
 import Testing
 
 extension EndToEndTests {
@@ -206,12 +207,7 @@ final class CLICluster: @unchecked Sendable {
     }
 
     private func waitFor(_ what: String, timeout: Double = 60, _ condition: () async throws -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        throw ClusterHarness.Failure(description: "timed out after \(timeout) s waiting for \(what)")
+        try await waitUntil(what, timeout: .seconds(timeout), every: .milliseconds(200), condition)
     }
 
     func stop() {

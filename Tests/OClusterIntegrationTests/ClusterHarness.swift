@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import Foundation
+import TestSupport
 import Testing
 
 /// A cluster of real processes (scheduler, workers, clients, admin) in a temporary directory,
@@ -91,12 +92,21 @@ final class ClusterHarness: @unchecked Sendable {
 
     // MARK: - Long-running processes
 
-    /// Starts a named background process whose output goes to `NAME.log`.
+    /// Starts a named background process whose output goes to `NAME.log`, with `environment`
+    /// added to the test's own.
     @discardableResult
-    func start(_ name: String, _ executable: String, _ arguments: [String]) throws -> Process {
+    func start(
+        _ name: String,
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String] = [:]
+    ) throws -> Process {
         let process = Process()
         process.executableURL = try Self.executable(executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.currentDirectoryURL = directory
         _ = FileManager.default.createFile(atPath: path("\(name).log"), contents: nil)
         let log = try FileHandle(forWritingTo: directory.appendingPathComponent("\(name).log"))
@@ -149,7 +159,13 @@ final class ClusterHarness: @unchecked Sendable {
         }
     }
 
-    func startWorker(_ name: String, capacity: Int = 1) throws {
+    func startWorker(
+        _ name: String,
+        capacity: Int = 1,
+        store: String? = nil,
+        extraArguments: [String] = [],
+        environment: [String: String] = [:]
+    ) throws {
         try start(
             name,
             "ocluster-worker",
@@ -158,30 +174,31 @@ final class ClusterHarness: @unchecked Sendable {
                 "--name", name,
                 "--capacity", "\(capacity)",
                 "--state-dir", path("worker-\(name)"),
-                "--obuilder-store", "overlayfs:\(path("obuilder-\(name)"))",
+                "--obuilder-store", store ?? "overlayfs:\(path("obuilder-\(name)"))",
                 "--obuilder-base-images", path("images"),
                 // These tests may themselves run inside a container: update means restart here.
                 "--self-update", "restart",
                 "-v",
-            ]
+            ] + extraArguments,
+            environment: environment
         )
     }
 
     /// Waits until the admin `show` lists `name` as registered.
     func waitForWorker(_ name: String, timeout: Double = 60) async throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if ((try? await admin(["show", pool, name]))?.output ?? "").contains("\(name): Running") { return }
-            try await Task.sleep(for: .milliseconds(200))
+        try await waitUntil("worker \(name) registers", timeout: .seconds(timeout), every: .milliseconds(200)) {
+            ((try? await admin(["show", pool, name]))?.output ?? "").contains("\(name): Running")
         }
-        throw Failure(description: "timed out after \(timeout) s waiting for worker \(name) to register")
     }
 
     // MARK: - One-shot commands
 
     struct Output {
         var status: Int32
+        /// Standard output, and standard error too unless it was asked for apart.
         var output: String
+        /// Standard error, when ``run(_:_:directory:separateStandardError:)`` was asked to keep it apart.
+        var standardError = ""
     }
 
     /// Runs a command to completion without holding a thread of the cooperative pool while it runs
@@ -190,7 +207,8 @@ final class ClusterHarness: @unchecked Sendable {
     static func run(
         _ executable: String,
         _ arguments: [String],
-        directory: URL? = nil
+        directory: URL? = nil,
+        separateStandardError: Bool = false
     ) async throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -203,6 +221,14 @@ final class ClusterHarness: @unchecked Sendable {
         defer { try? output.close() }
         process.standardOutput = output
         process.standardError = output
+        let errorURL = outputURL.appendingPathExtension("stderr")
+        defer { try? FileManager.default.removeItem(at: errorURL) }
+        if separateStandardError {
+            _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+            let errors = try FileHandle(forWritingTo: errorURL)
+            process.standardError = errors
+        }
+        defer { try? (process.standardError as? FileHandle)?.close() }
         let status = try await withCheckedThrowingContinuation {
             (continuation: CheckedContinuation<Int32, any Error>) in
             process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
@@ -214,10 +240,15 @@ final class ClusterHarness: @unchecked Sendable {
             }
         }
         let data = try Data(contentsOf: outputURL)
-        return Output(status: status, output: String(decoding: data, as: UTF8.self))
+        let errors = separateStandardError ? try Data(contentsOf: errorURL) : Data()
+        return Output(
+            status: status,
+            output: String(decoding: data, as: UTF8.self),
+            standardError: String(decoding: errors, as: UTF8.self)
+        )
     }
 
-    /// ``run(_:_:directory:)`` for the few places that cannot wait asynchronously (set-up and
+    /// ``run(_:_:directory:separateStandardError:)`` for the few places that cannot wait asynchronously (set-up and
     /// clean-up of the harness itself), for commands that finish at once.
     static func runBlocking(_ executable: String, _ arguments: [String]) throws -> Output {
         let process = Process()
@@ -264,12 +295,7 @@ final class ClusterHarness: @unchecked Sendable {
     }
 
     func waitFor(_ what: String, timeout: Double, _ condition: () throws -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if try condition() { return }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        throw Failure(description: "timed out after \(timeout) s waiting for \(what)")
+        try await waitUntil(what, timeout: .seconds(timeout), every: .milliseconds(200), condition)
     }
 }
 

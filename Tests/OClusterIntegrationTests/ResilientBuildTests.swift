@@ -4,6 +4,7 @@
 import CapnProtoNetwork
 import Foundation
 import OClusterClient
+import TestSupport
 import Testing
 
 /// `Connection`'s builds against a real scheduler process over TLS, through a proxy that drops
@@ -33,19 +34,21 @@ import Testing
 
         // No worker yet: the build waits in the scheduler's queue, the second one for a slot.
         let build = try connection.buildOBuilder(spec: Self.spec, pool: cluster.pool)
-        try await eventually("the build is queued") { build.state == .queued }
+        try await waitUntil("the build is queued", timeout: .seconds(120)) { build.state == .queued }
         let second = try connection.buildOBuilder(
             spec: #"((from busybox) (shell /bin/sh -c) (run (shell "echo other-$((2+2))")))"#,
             pool: cluster.pool
         )
-        try await eventually("the second build waits for a pipeline slot") { second.state == .rateLimited }
+        try await waitUntil("the second build waits for a pipeline slot", timeout: .seconds(120)) {
+            second.state == .rateLimited
+        }
         #expect(QueueState.rateLimit.count >= 1)
         #expect(QueueState.getWorker.count >= 1)
 
         // Dropped mid-submission: the first build gives its slot back and joins the end of the line,
         // as the OCurrent plugin's pool does, so either build may be the one queued again.
         proxy.cut()
-        try await eventually("one build is queued again, the other waits for the slot") {
+        try await waitUntil("one build is queued again, the other waits for the slot", timeout: .seconds(120)) {
             (build.state == .queued && build.submissions == 2 && second.state == .rateLimited)
                 || (second.state == .queued && build.state == .rateLimited)
         }
@@ -113,7 +116,7 @@ import Testing
         ref.address = .tcp(host: "127.0.0.1", port: 1)
         let connection = Connection(ref: ref, reconnect: .init(initialDelay: .milliseconds(50)))
         let build = try connection.buildOBuilder(spec: Self.spec, pool: cluster.pool)
-        try await eventually("the build waits for a connection") { build.state == .connecting }
+        try await waitUntil("the build waits for a connection", timeout: .seconds(120)) { build.state == .connecting }
         await build.cancel()
         do {
             _ = try await build.result()
@@ -124,14 +127,4 @@ import Testing
         #expect(build.submissions == 0)
         await connection.close()
     }
-}
-
-/// Waits until `condition` holds, checking every 50 ms, for at most `seconds`.
-func eventually(_ what: String, seconds: Double = 120, _ condition: () -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(seconds)
-    while ContinuousClock.now < deadline {
-        if condition() { return }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    throw ClusterHarness.Failure(description: "timed out after \(seconds) s waiting until \(what)")
 }

@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -12,12 +13,10 @@ import Glibc
 /// client processes) without reloading.
 ///
 /// Runs wherever a browser is installed; under CI (`CI` set) a missing browser fails the test rather than
-/// skipping it. `OCLUSTER_STATUS_SCREENSHOT=PATH` saves the screenshot there (as `docs/status-page.png` was
+/// skipping it (``RequiredTool``). `OCLUSTER_STATUS_SCREENSHOT=PATH` saves the screenshot there (as `docs/status-page.png` was
 /// made).
 @Suite(.serialized, .ownThread) struct StatusPageBrowserTests {
-    static let required = ProcessInfo.processInfo.environment["CI"] != nil
-
-    @Test(.enabled(if: HeadlessChromium.executable != nil || required, "no chromium on PATH"))
+    @Test(.requires("chromium", HeadlessChromium.executable != nil))
     func pageFollowsWorkersAndJobsLive() async throws {
         let cluster = try ClusterHarness()
         var httpPort = Int.random(in: 20000..<32000)

@@ -5,6 +5,7 @@ import AsyncBlocks
 import CapnProto
 import CapnProtoRPC
 import OClusterAPI
+import TestSupport
 import Testing
 
 @testable import OClusterScheduler

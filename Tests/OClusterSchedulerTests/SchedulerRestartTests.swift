@@ -3,6 +3,7 @@
 
 import Foundation
 import OClusterScheduler
+import TestSupport
 import Testing
 
 /// The built `ocluster-scheduler` and `ocluster-admin` next to this test bundle (any `.build*` folder).
@@ -44,7 +45,7 @@ final class ChildProcess {
     }
 }
 
-@Suite(.serialized, .enabled(if: BuiltTools.available, "needs the built ocluster-scheduler and ocluster-admin"))
+@Suite(.serialized, .requires("the built ocluster-scheduler and ocluster-admin", BuiltTools.available))
 struct SchedulerRestartTests {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("scheduler-restart-\(UUID().uuidString)")
         .path
@@ -64,9 +65,7 @@ struct SchedulerRestartTests {
                 "--secrets-dir", root + "/secrets", "--state-dir", root + "/state", "--pools", "linux,macos",
             ]
         )
-        for _ in 0..<3000 where !FileManager.default.fileExists(atPath: root + "/secrets/pool-macos.cap") {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        _ = await eventually { FileManager.default.fileExists(atPath: root + "/secrets/pool-macos.cap") }
         #expect(FileManager.default.fileExists(atPath: admin))
         return scheduler
     }

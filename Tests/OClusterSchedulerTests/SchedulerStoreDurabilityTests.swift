@@ -5,6 +5,7 @@ import Foundation
 import GRDB
 import OClusterScheduler
 import Synchronization
+import TestSupport
 import Testing
 
 /// The store under crashes, concurrency and damaged files.
@@ -49,7 +50,7 @@ import Testing
 
     /// A writer killed in the middle of a transaction (here the `sqlite3` shell, killed with SIGKILL while
     /// holding the write lock): its uncommitted rows vanish, committed ones stay, and the store can write.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: sqliteShell)))
+    @Test(.requires("sqlite3", FileManager.default.isExecutableFile(atPath: sqliteShell)))
     func killedWriterLosesOnlyItsOpenTransaction() throws {
         let temp = try TemporaryDirectory()
         defer { temp.remove() }

@@ -4,6 +4,7 @@
 import Foundation
 import GRDB
 import OClusterScheduler
+import TestSupport
 import Testing
 
 /// The SQLite store on real files: schema, round trips, pools and clients.

@@ -7,6 +7,7 @@ import CapnProtoTestSupport
 import OClusterAPI
 import OClusterScheduler
 import Synchronization
+import TestSupport
 import Testing
 
 /// The scheduler's RPC services, with clients and workers on in-memory connections.
@@ -155,7 +156,7 @@ struct ServiceTests {
         )
         let reports = ProgressRecorder()
         let drain = Task { try await pool.drain(worker: "worker-1", progress: Progress.client(reports)) }
-        try await waitUntil { reports.lines == ["Running jobs: 1"] }
+        try await waitUntil("the job reports it is running") { reports.lines == ["Running jobs: 1"] }
         fake.finish(.success(""))
         _ = try await drain.value
         #expect(reports.lines == ["Running jobs: 1", "Running jobs: 0"])
@@ -232,19 +233,6 @@ final class ProgressRecorder: Progress.Server, Sendable {
     }
 }
 
-/// Polls `condition` every few milliseconds until it holds; gives up after 20 s.
-func waitUntil(
-    _ condition: () async throws -> Bool,
-    sourceLocation: SourceLocation = #_sourceLocation
-) async throws {
-    for _ in 0..<4000 {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-    Issue.record("condition not reached in 20 s", sourceLocation: sourceLocation)
-    throw CancellationError()
-}
-
 /// Waits until the pool's `show` text contains `text`; on time-out records the text it had.
 func waitForShow(
     _ harness: ServiceHarness,
@@ -252,11 +240,12 @@ func waitForShow(
     sourceLocation: SourceLocation = #_sourceLocation
 ) async throws {
     var last = ""
-    for _ in 0..<4000 {
+    let shown = try await eventually {
         last = try await harness.scheduler.show(pool: "pool")
-        if last.contains(text) { return }
-        try await Task.sleep(for: .milliseconds(5))
+        return last.contains(text)
     }
-    Issue.record("pool never showed \(text):\n\(last)", sourceLocation: sourceLocation)
-    throw CancellationError()
+    if !shown {
+        Issue.record("pool never showed \(text):\n\(last)", sourceLocation: sourceLocation)
+        throw CancellationError()
+    }
 }

@@ -4,6 +4,7 @@
 import Foundation
 import OClusterCLISupport
 import OClusterScheduler
+import TestSupport
 import Testing
 
 /// The status page and its JSON, served by the real HTTP server over a real socket (as `--listen-prometheus`
@@ -33,7 +34,7 @@ struct StatusHTTPTests {
             }
             self.server = server
             running = Task { try await server.run() }
-            try await waitUntil { server.boundPort != nil }
+            try await waitUntil("the server is bound") { server.boundPort != nil }
             port = server.boundPort!
         }
 

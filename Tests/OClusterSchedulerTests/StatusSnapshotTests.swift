@@ -6,6 +6,7 @@ import CapnProtoTestSupport
 import Foundation
 import OClusterAPI
 import OClusterScheduler
+import TestSupport
 import Testing
 
 /// `Scheduler.statusSnapshot()`: what the status page shows, driven through the real RPC services.
@@ -28,7 +29,9 @@ struct StatusSnapshotTests {
         let normal = await submit(alice, hint: "h1")
         let urgent = await submit(bob, hint: "h2", urgent: true)
         let doomed = await submit(alice, hint: "")
-        try await waitUntil { await harness.scheduler.statusSnapshot().pools[0].queuedTotal == 3 }
+        try await waitUntil("three jobs are queued") {
+            await harness.scheduler.statusSnapshot().pools[0].queuedTotal == 3
+        }
 
         var status = await harness.scheduler.statusSnapshot()
         #expect(status.time >= before)
@@ -72,7 +75,7 @@ struct StatusSnapshotTests {
         _ = try await urgent.job.result()
         fake2.finish(.failure(RPCError(.failed, "Build failed")))
         _ = try? await normal.job.result()
-        try await waitUntil { await harness.scheduler.statusSnapshot().recentJobs.count == 3 }
+        try await waitUntil("three jobs are recent") { await harness.scheduler.statusSnapshot().recentJobs.count == 3 }
         status = await harness.scheduler.statusSnapshot()
         // Newest first.
         #expect(status.recentJobs.map(\.outcome) == [.failed, .succeeded, .cancelled])
@@ -83,7 +86,7 @@ struct StatusSnapshotTests {
 
         // A disconnected worker stays listed (it is known), inactive.
         w2.link.breakLink()
-        try await waitUntil {
+        try await waitUntil("the disconnected worker is inactive") {
             await harness.scheduler.statusSnapshot().pools[0].workers[1].state == .inactive
         }
         status = await harness.scheduler.statusSnapshot()

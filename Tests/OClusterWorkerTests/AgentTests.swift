@@ -6,6 +6,7 @@ import Foundation
 import OClusterAPI
 import OClusterWorker
 import Synchronization
+import TestSupport
 import Testing
 
 /// The agent against ``FakeScheduler`` over in-memory Cap'n Proto connections.
@@ -18,13 +19,16 @@ struct AgentTests {
         let agent: WorkerAgent
         let state: TemporaryDirectory
         let running: Task<WorkerAgent.Outcome, any Error>
+        /// What the agent logged.
+        let log = LogRecorder()
 
         init(
             capacity: Int = 2,
             builder: any JobBuilder,
             additionalMetrics: [String: String] = [:],
             pruner: DockerPruner? = nil,
-            selfUpdate: SelfUpdate = .restartOnly
+            selfUpdate: SelfUpdate = .restartOnly,
+            clock: any WorkerClock = ContinuousWorkerClock()
         ) throws {
             connector = InMemoryConnector(scheduler: scheduler)
             state = try TemporaryDirectory()
@@ -47,7 +51,9 @@ struct AgentTests {
                 ),
                 connector: connector,
                 context: try GitContext(stateDirectory: state.path, allowedSchemes: ["file"]),
-                builder: builder
+                builder: builder,
+                clock: clock,
+                logger: log.logger
             )
             let agent = agent
             running = Task { try await agent.run() }
@@ -86,15 +92,16 @@ struct AgentTests {
         async let first = harness.scheduler.submit(Self.dockerJob())
         async let second = harness.scheduler.submit(Self.dockerJob())
         let jobs = await [first, second]
-        #expect(try await eventually { builder.started == 2 && harness.agent.runningJobs == 2 })
+        #expect(await eventually { builder.started == 2 && harness.agent.runningJobs == 2 })
         let third = Task { await harness.scheduler.submit(Self.dockerJob()) }
-        try await Task.sleep(for: .milliseconds(300))
+        // The pull loop logs this before it waits for a job to end; until then it pops nothing.
+        try await waitUntil("the agent waits at capacity") { harness.log.contains("At capacity.") }
         #expect(builder.started == 2, "no third pop while at capacity")
         #expect(harness.scheduler.waitingPops == 0)
         builder.end(0, .output("done"))
         #expect(try await jobs[0].result().results.output == "done")
         let thirdJob = await third.value
-        #expect(try await eventually { builder.started == 3 })
+        #expect(await eventually { builder.started == 3 })
         builder.end(1, .output(""))
         builder.end(2, .output("3"))
         #expect(try await thirdJob.result().results.output == "3")
@@ -143,10 +150,10 @@ struct AgentTests {
         let harness = try Harness(builder: builder)
         // Held: dropping the last reference to a job cancels it (as ocluster's release does).
         let orphan = await harness.scheduler.submit(Self.dockerJob())
-        #expect(try await eventually { builder.started == 1 && harness.agent.runningJobs == 1 })
+        #expect(await eventually { builder.started == 1 && harness.agent.runningJobs == 1 })
         harness.connector.breakLink()
-        #expect(try await eventually { harness.scheduler.registrationCount == 2 })
-        #expect(try await eventually { harness.agent.runningJobs == 0 }, "the orphaned job was cancelled")
+        #expect(await eventually { harness.scheduler.registrationCount == 2 })
+        #expect(await eventually { harness.agent.runningJobs == 0 }, "the orphaned job was cancelled")
         let job = await harness.scheduler.submit(Self.dockerJob())
         builder.end(1, .output("after reconnect"))
         #expect(try await job.result().results.output == "after reconnect")
@@ -185,17 +192,22 @@ struct AgentTests {
     @Test("selfUpdate waits for running jobs, then run() returns .selfUpdate and the call ends disconnected")
     func selfUpdate() async throws {
         let builder = ScriptedBuilder()
-        let harness = try Harness(builder: builder)
+        let clock = ManualWorkerClock()
+        let harness = try Harness(builder: builder, clock: clock)
         let job = await harness.scheduler.submit(Self.dockerJob())
-        #expect(try await eventually { builder.started == 1 })
+        #expect(await eventually { builder.started == 1 })
         let worker = try #require(harness.scheduler.lastWorker)
         let update = Task { try await worker.selfUpdate() }
-        try await Task.sleep(for: .milliseconds(200))
+        try await waitUntil("the agent waits for its job") {
+            harness.log.contains("Waiting for all existing jobs to complete.")
+        }
         #expect(harness.agent.runningJobs == 1)
-        let result = Task { try await job.result().results.output }
-        try await Task.sleep(for: .milliseconds(50))
+        #expect(clock.pendingSleeps.isEmpty, "no grace period while a job runs")
         builder.end(0, .output("finished first"))
-        #expect(try await result.value == "finished first")
+        // The session stays up for the grace period, so the job's result still reaches the scheduler.
+        #expect(try await job.result().results.output == "finished first")
+        try await waitUntil("the agent waits out the grace period") { clock.pendingSleeps == [.milliseconds(300)] }
+        clock.advance(by: .milliseconds(300))
         #expect(try await harness.running.value == .selfUpdate)
         let error = await #expect(throws: RPCError.self) { try await update.value }
         #expect(error?.kind == .disconnected)
@@ -286,7 +298,7 @@ struct AgentReleaseTests {
         let harness = try AgentTests.Harness(builder: builder)
         _ = await harness.scheduler.submit(AgentTests.dockerJob())
         let cancelled = "ocluster_worker_job_time_seconds_count{result=\"cancelled\"} 1\n"
-        #expect(try await eventually { harness.agent.metrics.render().contains(cancelled) })
+        #expect(await eventually { harness.agent.metrics.render().contains(cancelled) })
         #expect(harness.agent.runningJobs == 0)
         #expect(builder.started <= 1)
         try await harness.stop()

@@ -4,6 +4,7 @@
 import Foundation
 import OClusterAPI
 import OClusterWorker
+import TestSupport
 import Testing
 
 @Suite("Docker builder: arguments and checks (no engine needed)")

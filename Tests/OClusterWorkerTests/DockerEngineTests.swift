@@ -4,6 +4,7 @@
 import Foundation
 import OClusterAPI
 import OClusterWorker
+import TestSupport
 import Testing
 
 /// Builds against a real engine (see ``DockerTestEngine``). These fail, not skip, when no
@@ -108,7 +109,7 @@ struct DockerEngineTests {
         let log = LogData()
         let cancel = CancelSwitch()
         let watcher = Task {
-            _ = try await eventually { log.text.contains("\nsleeping-now\n") }
+            _ = await eventually { log.text.contains("\nsleeping-now\n") }
             cancel.turnOff()
         }
         let started = ContinuousClock.now

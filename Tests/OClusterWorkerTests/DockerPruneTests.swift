@@ -6,6 +6,7 @@ import Foundation
 import OClusterAPI
 import OClusterWorker
 import Synchronization
+import TestSupport
 import Testing
 
 /// The worker's `--prune-threshold` path: the free-space measurement is injected so that a test

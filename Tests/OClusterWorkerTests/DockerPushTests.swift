@@ -5,6 +5,7 @@ import CapnProtoRPC
 import Foundation
 import OClusterAPI
 import OClusterWorker
+import TestSupport
 import Testing
 
 /// `docker login` and `docker push` against a real registry (``TestRegistry``) from the shared

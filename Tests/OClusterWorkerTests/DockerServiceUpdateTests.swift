@@ -3,6 +3,7 @@
 
 import Foundation
 import OClusterWorker
+import TestSupport
 import Testing
 
 /// `--self-update docker-service` against a real swarm: a private engine in a network namespace

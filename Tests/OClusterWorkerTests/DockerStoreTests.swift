@@ -4,6 +4,7 @@
 import Foundation
 import OBuilder
 import Synchronization
+import TestSupport
 import Testing
 
 /// The `docker:` store and sandbox on the test Docker engine: steps as containers, snapshots as
@@ -17,7 +18,9 @@ struct DockerStoreTests {
         let builder: OBuilderBuilder
         let environment: [String: String]
 
-        init() async throws {
+        /// - Parameter fetcher: how `(from IMAGE)` names not in the test's base-image directory are
+        ///   fetched (none: only that directory's images).
+        init(fetcher: (@Sendable ([String: String]) -> any ImageFetcher)? = nil) async throws {
             environment = try await DockerTestEngine.environment()
             root = try TemporaryDirectory("ocluster-docker-store")
             try await shell(["bash", ImageFetchTests.Setup.scripts + "/make-base-image.sh", root.path + "/images"])
@@ -34,6 +37,7 @@ struct DockerStoreTests {
                 store: store,
                 sandbox: sandbox,
                 baseImages: BaseImageStore(directory: root.path + "/images"),
+                fetcher: fetcher?(environment),
                 defaultShell: ["/bin/sh", "-c"]
             )
             try root.write("context/input.txt", "from-context\n")
@@ -55,8 +59,11 @@ struct DockerStoreTests {
 
         /// Runs `body` with a new setup, then deletes its snapshots (their images) and files,
         /// whether `body` succeeded or not.
-        static func with(_ body: (Setup) async throws -> Void) async throws {
-            let setup = try await Setup()
+        static func with(
+            fetcher: (@Sendable ([String: String]) -> any ImageFetcher)? = nil,
+            _ body: (Setup) async throws -> Void
+        ) async throws {
+            let setup = try await Setup(fetcher: fetcher)
             do {
                 try await body(setup)
             } catch {
@@ -124,6 +131,31 @@ struct DockerStoreTests {
         #expect(third.notes.filter { $0.hasSuffix("from cache") }.count == 3)
         for id in await setup.store.snapshotIDs() { try await setup.store.delete(id) }
         #expect(try await setup.objects().images.isEmpty, "deleting the snapshots removes their images")
+    }
+
+    @Test("The multi-step spec from an image on a local registry: pulled by the engine once, then from the cache")
+    func buildFromRegistryThenCached() async throws {
+        // The engine pulls over plain HTTP: dockerd treats registries on 127.0.0.0/8 as insecure.
+        let registry = try await TestRegistry.start(authenticated: false)
+        defer { registry.stop() }
+        let image = registry.host + "/test/busybox:docker-store"
+        _ = try await ImageFetchTests.Setup.push(image)
+        let spec = Self.spec.replacingOccurrences(of: "(from busybox)", with: "(from \(image))")
+        #expect(spec != Self.spec)
+        let pull: @Sendable ([String: String]) -> any ImageFetcher = { DockerImageFetcher(environment: $0) }
+        try await Setup.with(fetcher: pull) { setup in
+            let first = ImageFetchTests.Events()
+            let id = try await setup.build(spec, log: first)
+            #expect(first.notes.contains("Fetching \(image)"), "\(first.notes)")
+            #expect(first.output.contains("from-context"))
+            #expect(first.output.contains("count=1"))
+            let second = ImageFetchTests.Events()
+            #expect(try await setup.build(spec, log: second) == id)
+            #expect(!second.notes.contains { $0.hasPrefix("Fetching") }, "not fetched again: \(second.notes)")
+            #expect(second.notes.filter { $0.hasSuffix("from cache") }.count == 4, "\(second.notes)")
+            #expect(second.output.contains("count=1"), "the saved log is replayed")
+            _ = try? await DockerTestEngine.docker(["rmi", image])
+        }
     }
 
     @Test("A failing step leaves no container or image; copy from a build stage reads its image")

@@ -3,6 +3,7 @@
 
 import Foundation
 import OClusterWorker
+import TestSupport
 import Testing
 
 @Suite("Git build contexts from real repositories")

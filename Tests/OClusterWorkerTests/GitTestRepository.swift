@@ -3,6 +3,7 @@
 
 import Foundation
 import OClusterWorker
+import TestSupport
 
 /// A real Git repository made for a test, with helpers to commit on branches.
 struct GitTestRepository {

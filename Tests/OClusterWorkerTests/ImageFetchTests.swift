@@ -7,6 +7,7 @@ import OBuilder
 import OClusterAPI
 import OClusterWorker
 import Synchronization
+import TestSupport
 import Testing
 
 /// `(from IMAGE)` fetched from a real registry (`docker-registry`) holding a busybox image the

@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import OClusterWorker
+import TestSupport
 import Testing
 
 @Suite("LogData: the buffer behind Job.log")
@@ -36,12 +37,12 @@ struct LogDataTests {
         let log = LogData()
         log.write("first\n")
         async let waiting = log.read(from: 6)
-        try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil("the reader waits") { log.waitingReaders == 1 }
         log.write("second\n")
         #expect(try await waiting == (Array("second\n".utf8), 13))
 
         async let atEnd = log.read(from: 13)
-        try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil("the reader waits at the end") { log.waitingReaders == 1 }
         log.close()
         #expect(try await atEnd == ([], 13))
         #expect(try await log.read(from: 13) == ([], 13))
@@ -54,9 +55,10 @@ struct LogDataTests {
     func cancelledReader() async throws {
         let log = LogData()
         let reader = Task { try await log.read(from: 0) }
-        try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil("the reader waits") { log.waitingReaders == 1 }
         reader.cancel()
         await #expect(throws: CancellationError.self) { try await reader.value }
+        #expect(log.waitingReaders == 0)
     }
 
     @Test("Many readers following the log see every byte in order")
@@ -79,7 +81,9 @@ struct LogDataTests {
             }
             for line in 0..<200 {
                 log.write("line \(line)\n")
-                if line % 50 == 0 { try await Task.sleep(for: .milliseconds(5)) }
+                // Let the followers catch up and wait at the end now and then, so that both reading
+                // paths (data ready, waiting for more) are exercised.
+                if line % 50 == 0 { try await waitUntil("the followers wait") { log.waitingReaders == 4 } }
             }
             log.close()
             for try await text in group { #expect(text == expected) }

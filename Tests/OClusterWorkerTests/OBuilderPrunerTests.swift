@@ -5,6 +5,7 @@ import Foundation
 import OBuilder
 import OClusterWorker
 import Synchronization
+import TestSupport
 import Testing
 
 /// The background pruning loop: it prunes results and caches while space is at or below the
@@ -111,7 +112,7 @@ struct OBuilderPrunerTests {
         )
         pruner.start()
         defer { pruner.stop() }
-        #expect(try await eventually { metrics.render().contains("ocluster_worker_obuilder_space_free 0\n") == false })
+        #expect(await eventually { metrics.render().contains("ocluster_worker_obuilder_space_free 0\n") == false })
         #expect(!pruner.isPruning)
         await pruner.waitWhilePruning()
         #expect(await store.snapshotIDs() == ["base", "child"])
@@ -160,16 +161,16 @@ struct OBuilderPrunerTests {
         let pruner = OBuilderPruner(store: store, threshold: 100, limit: 10, interval: .milliseconds(50))
         pruner.start()
         defer { pruner.stop() }
-        #expect(try await eventually { gate.waiting == 1 && pruner.isPruning })
+        #expect(await eventually { gate.waiting == 1 && pruner.isPruning })
         let opened = Mutex<ContinuousClock.Instant?>(nil)
         let waiter = Task { () -> Bool in
             await pruner.waitWhilePruning()
             return opened.withLock { $0 } != nil
         }
-        #expect(try await eventually { pruner.waitingBuilds == 1 })
+        #expect(await eventually { pruner.waitingBuilds == 1 })
         opened.withLock { $0 = .now }
         gate.open()
         #expect(await waiter.value, "the build went on only after the pruning round")
-        #expect(try await eventually { await store.snapshotIDs().isEmpty })
+        #expect(await eventually { await store.snapshotIDs().isEmpty })
     }
 }

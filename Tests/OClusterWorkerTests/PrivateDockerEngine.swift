@@ -3,6 +3,7 @@
 
 import Foundation
 import ProcessRunner
+import TestSupport
 import Testing
 
 @testable import OBuilder

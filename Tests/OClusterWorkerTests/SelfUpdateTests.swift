@@ -5,6 +5,7 @@ import CapnProtoRPC
 import Foundation
 import OClusterAPI
 import OClusterWorker
+import TestSupport
 import Testing
 
 /// `--self-update docker-service` up to the docker CLI: a fake `docker` records its command

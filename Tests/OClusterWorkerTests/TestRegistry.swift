@@ -4,6 +4,7 @@
 import Foundation
 import OClusterWorker
 import ProcessRunner
+import TestSupport
 import Testing
 
 /// A real Docker registry (Debian's `docker-registry`, the Go distribution registry) on
@@ -85,7 +86,7 @@ final class TestRegistry: Sendable {
             process: process
         )
         // `/v2/` answers 200, or 401 with auth, once the registry listens.
-        let up = try await eventually(timeout: .seconds(20)) {
+        let up = await eventually(timeout: .seconds(20)) {
             guard process.isRunning else { return false }
             guard let namespaceOf else { return (try? await registry.get("/v2/", authenticate: false).status) != nil }
             // From inside the namespace: busybox's wget exits 0 on a 200 (an open registry).

@@ -4,6 +4,7 @@
 import Foundation
 import OClusterWorker
 import ProcessRunner
+import TestSupport
 import Testing
 
 @Suite("Subprocesses for jobs")
@@ -41,19 +42,21 @@ struct WorkerProcessTests {
         let cancel = CancelSwitch()
         let command = Command(label: "sleeper", ["sh", "-c", "sleep 60 & echo $! > \(pidFile); echo started; wait"])
         let running = Task { try await ChildProcess.run(command, log: log, cancel: cancel) }
-        #expect(try await eventually { log.text.contains("started") })
+        #expect(await eventually { log.text.contains("started") })
         let grandchild = try #require(
             Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
         )
         cancel.turnOff()
         await #expect(throws: WorkerError(.cancelled, "")) { try await running.value }
-        #expect(try await eventually { kill(grandchild, 0) != 0 }, "the background child died too")
+        #expect(await eventually { kill(grandchild, 0) != 0 }, "the background child died too")
     }
 
     @Test("Cancelling the task kills the process too")
     func taskCancellation() async throws {
-        let running = Task { try await ChildProcess.run(Command(label: "s", ["sleep", "60"]), log: nil, cancel: nil) }
-        try await Task.sleep(for: .milliseconds(100))
+        let log = LogData()
+        let command = Command(label: "s", ["sh", "-c", "echo started; exec sleep 60"])
+        let running = Task { try await ChildProcess.run(command, log: log, cancel: nil) }
+        try await waitUntil("the process runs") { log.text.contains("started") }
         let started = ContinuousClock.now
         running.cancel()
         await #expect(throws: WorkerError(.cancelled, "")) { try await running.value }

@@ -4,6 +4,7 @@
 import Foundation
 import ProcessRunner
 import Synchronization
+import TestSupport
 import Testing
 
 @Suite("The process runner")
@@ -58,8 +59,9 @@ struct ChildProcessTests {
 
     @Test("Exact environment, working directory, and input from a file or a descriptor")
     func environmentDirectoryAndInputs() async throws {
-        let directory = try makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let temporary = try TemporaryDirectory("process-runner-test")
+        defer { temporary.remove() }
+        let directory = temporary.path
         try Data("file input\n".utf8).write(to: URL(fileURLWithPath: directory + "/input"))
         let exact = try await ChildProcess.run(
             Command(
@@ -124,14 +126,15 @@ struct ChildProcessTests {
 
     @Test("Cancelling the task kills the child's whole process group")
     func cancellationKillsTheGroup() async throws {
-        let directory = try makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let temporary = try TemporaryDirectory("process-runner-test")
+        defer { temporary.remove() }
+        let directory = temporary.path
         let pidFile = directory + "/child.pid"
         let lines = Collector()
         let command = Command(label: "sleeper", ["sh", "-c", "sleep 60 & echo $! > \(pidFile); echo started; wait"])
         let child = try ChildProcess.start(command, standardOutput: .lines(lines.append))
         let running = Task { await child.finish() }
-        await waitUntil { lines.all == ["started"] }
+        #expect(await eventually { lines.all == ["started"] })
         let grandchild = try #require(
             Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
         )
@@ -139,14 +142,15 @@ struct ChildProcessTests {
         let outcome = await running.value
         #expect(outcome.wasKilled)
         #expect(outcome.termination == .signalled(SIGKILL))
-        await waitUntil { kill(grandchild, 0) != 0 }
+        #expect(await eventually { kill(grandchild, 0) != 0 })
         #expect(kill(grandchild, 0) != 0, "the background child died too")
     }
 
     @Test("A child told to ignore cancellation runs to the end")
     func ignoringCancellation() async throws {
-        let directory = try makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let temporary = try TemporaryDirectory("process-runner-test")
+        defer { temporary.remove() }
+        let directory = temporary.path
         let child = try ChildProcess.start(
             Command(label: "gate", ["sh", "-c", "while [ ! -e \(directory)/go ]; do sleep 0.02; done; echo done"]),
             standardOutput: .collect
@@ -162,8 +166,9 @@ struct ChildProcessTests {
 
     @Test("exited() returns when the child exits, before output held open by its background children ends")
     func exitBeforeEndOfOutput() async throws {
-        let directory = try makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let temporary = try TemporaryDirectory("process-runner-test")
+        defer { temporary.remove() }
+        let directory = temporary.path
         let child = try ChildProcess.start(
             Command(
                 label: "leaver",

@@ -3,6 +3,7 @@
 
 import Foundation
 import ProcessRunner
+import TestSupport
 import Testing
 
 /// A child must not inherit this process's descriptors: a build that outlives a killed worker
@@ -59,8 +60,9 @@ struct DescriptorTests {
     @Test("A running child holds exactly what it was given")
     func exactlyWhatItWasGiven() async throws {
         let leaky = try LeakyDescriptors()
-        let directory = try makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let temporary = try TemporaryDirectory("process-runner-test")
+        defer { temporary.remove() }
+        let directory = temporary.path
         let input = directory + "/input"
         #expect(FileManager.default.createFile(atPath: input, contents: Data("x".utf8)))
         let fd = open(input, O_RDONLY)

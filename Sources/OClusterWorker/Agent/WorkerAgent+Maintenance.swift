@@ -29,12 +29,12 @@ extension WorkerAgent {
                 )
             } catch {
                 logger.warning("docker prune command failed! Will retry in one hour.")
-                try await Task.sleep(for: configuration.pruneRetryDelay)
+                try await clock.sleep(for: configuration.pruneRetryDelay)
                 continue
             }
             guard await pruner.isSpaceLow() else { break }
             logger.warning("Disk-space still low after pruning! Will retry in one hour.")
-            try await Task.sleep(for: configuration.pruneRetryDelay)
+            try await clock.sleep(for: configuration.pruneRetryDelay)
         } while await pruner.isSpaceLow()
         logger.info("Prune complete. Re-activating queue…")
         try await setActive(queue, true)
@@ -42,9 +42,9 @@ extension WorkerAgent {
 
     /// Before each pop, when a health check is due: run the OBuilder health check; while it
     /// fails, pause the worker and retry every ``WorkerConfiguration/healthcheckRetryDelay``.
-    func checkHealth(_ queue: Queue.Client, last: inout ContinuousClock.Instant) async throws {
+    func checkHealth(_ queue: Queue.Client, last: inout Duration) async throws {
         guard let obuilder = configuration.obuilder, let period = configuration.healthcheckPeriod,
-            period > .zero, last.duration(to: .now) >= period
+            period > .zero, clock.now - last >= period
         else { return }
         var active = true
         while true {
@@ -53,7 +53,7 @@ extension WorkerAgent {
             do { try await obuilder.healthcheck() } catch { failure = error }
             let elapsed = started.duration(to: .now)
             metrics.healthchecked(seconds: Double(elapsed.components.seconds), healthy: failure == nil)
-            last = .now
+            last = clock.now
             guard let failure else {
                 if !active {
                     logger.info("System is healthy again; unpausing")
@@ -66,7 +66,7 @@ extension WorkerAgent {
                 try await setActive(queue, false)
                 active = false
             }
-            try await Task.sleep(for: configuration.healthcheckRetryDelay)
+            try await clock.sleep(for: configuration.healthcheckRetryDelay)
         }
     }
 

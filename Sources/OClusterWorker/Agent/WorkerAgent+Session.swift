@@ -36,7 +36,6 @@ extension WorkerAgent {
     private func connectionLoop(_ sink: AsyncStream<JobStart>.Continuation) async throws -> Outcome {
         defer { sink.finish() }
         var backoff = ReconnectBackoff(configuration: configuration.reconnect)
-        let clock = ContinuousClock()
         while true {
             if let stop = stopOutcome() { return stop }
             let started = clock.now
@@ -48,7 +47,7 @@ extension WorkerAgent {
                 for job in orphans { job.cancel.turnOff() }
                 if let stop = stopOutcome() { return stop }
                 try Task.checkCancellation()
-                let uptime = started.duration(to: clock.now)
+                let uptime = clock.now - started
                 let delay = max(
                     backoff.failed(uptime: uptime, randomFraction: .random(in: 0..<1)),
                     configuration.minimumReconnectInterval - uptime
@@ -74,7 +73,7 @@ extension WorkerAgent {
     private func sleep(for delay: Duration) async throws -> Outcome? {
         try await withThrowingTaskGroup(of: Outcome?.self) { group in
             group.addTask {
-                try await Task.sleep(for: delay)
+                try await self.clock.sleep(for: delay)
                 return nil
             }
             group.addTask { try await self.wait { Self.stopOutcome($0) } }
@@ -117,7 +116,7 @@ extension WorkerAgent {
         while true {
             let outcome = try await wait { Self.stopOutcome($0) }
             if outcome == .shutDown { return outcome }
-            try await Task.sleep(for: configuration.selfUpdateGracePeriod)
+            try await clock.sleep(for: configuration.selfUpdateGracePeriod)
             if let still = stopOutcome() { return still }
         }
     }
@@ -125,7 +124,7 @@ extension WorkerAgent {
     /// ocluster's worker loop: wait for capacity, maintain the disk and health, pop a job,
     /// start it, repeat. Only one pop is outstanding at a time.
     private func pullLoop(_ queue: Queue.Client, sink: AsyncStream<JobStart>.Continuation) async throws {
-        var lastHealthcheck = ContinuousClock.now
+        var lastHealthcheck = clock.now
         while true {
             try Task.checkCancellation()
             if state.withLock({ $0.inUse >= configuration.capacity }) {

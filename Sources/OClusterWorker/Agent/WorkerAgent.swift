@@ -40,6 +40,8 @@ public final class WorkerAgent: Sendable {
     public let context: GitContext
     public let builder: any JobBuilder
     public let metrics: WorkerMetrics
+    /// What the agent's delays and periods run on.
+    public let clock: any WorkerClock
     let logger: Logger
 
     struct State {
@@ -63,6 +65,7 @@ public final class WorkerAgent: Sendable {
     ///   - context: where sources are checked out.
     ///   - builder: what runs each job.
     ///   - metrics: the registry `Worker.metrics(agent)` renders.
+    ///   - clock: what the reconnect, grace, retry and health-check waits run on.
     ///   - logger: the worker's own log (not the jobs').
     public init(
         configuration: WorkerConfiguration,
@@ -70,6 +73,7 @@ public final class WorkerAgent: Sendable {
         context: GitContext,
         builder: any JobBuilder,
         metrics: WorkerMetrics = WorkerMetrics(),
+        clock: any WorkerClock = ContinuousWorkerClock(),
         logger: Logger = Logger(label: "ocluster.worker")
     ) {
         self.configuration = configuration
@@ -77,6 +81,7 @@ public final class WorkerAgent: Sendable {
         self.context = context
         self.builder = builder
         self.metrics = metrics
+        self.clock = clock
         self.logger = logger
     }
 

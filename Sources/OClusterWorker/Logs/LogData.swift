@@ -23,6 +23,7 @@ public final class LogData: Sendable {
     private struct State {
         var bytes: [UInt8] = []
         var closed = false
+        var waitingReaders = 0
     }
 
     private enum Step {
@@ -64,6 +65,10 @@ public final class LogData: Sendable {
         if closedNow { changes.notify() }
     }
 
+    /// How many ``read(from:)`` calls are waiting for more data now (tests await a waiting reader
+    /// instead of guessing when it started waiting).
+    public var waitingReaders: Int { state.withLock { $0.waitingReaders } }
+
     /// Whether ``close()`` has been called.
     public var isClosed: Bool { state.withLock { $0.closed } }
 
@@ -94,6 +99,7 @@ public final class LogData: Sendable {
                 }
                 if available == 0 {
                     if state.closed { return .ready(bytes: [], next: from) }
+                    state.waitingReaders += 1
                     return .wait
                 }
                 let count = min(available, Self.maximumChunk)
@@ -102,7 +108,9 @@ public final class LogData: Sendable {
             }
             switch step {
             case .ready(let bytes, let next): return (bytes, next)
-            case .wait: await changes.wait(after: seen)
+            case .wait:
+                await changes.wait(after: seen)
+                state.withLock { $0.waitingReaders -= 1 }
             }
         }
     }

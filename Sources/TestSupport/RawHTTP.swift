@@ -9,27 +9,36 @@ import Glibc
 
 /// One HTTP exchange over a plain TCP socket to 127.0.0.1, bytes as written: no client library between the
 /// test and the server, so what the test sees is exactly what a browser or `curl` would.
-struct RawHTTP {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+public enum RawHTTP {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    struct Response {
-        var status: Int
+    public struct Response: Sendable {
+        public var status: Int
         /// Header names in lower case.
-        var headers: [String: String]
-        var body: [UInt8]
-        var text: String { String(decoding: body, as: UTF8.self) }
+        public var headers: [String: String]
+        public var body: [UInt8]
+        public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
     /// Sends `method path` and reads the answer until the server closes the connection (it closes after
     /// each answer). Runs on a thread of its own so that the blocking socket holds no task thread.
-    static func request(port: Int, _ method: String, _ path: String) async throws -> Response {
+    public static func request(port: Int, _ method: String, _ path: String) async throws -> Response {
         try await exchange(port: port, "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     }
 
+    /// The body of a `GET path` answered with 200; any other answer is a ``Failure``.
+    public static func get(port: Int, _ path: String) async throws -> String {
+        let response = try await request(port: port, "GET", path)
+        guard response.status == 200 else {
+            throw Failure(description: "GET \(path): \(response.status) \(response.text.prefix(200))")
+        }
+        return response.text
+    }
+
     /// Sends `raw` as it is and parses the answer.
-    static func exchange(port: Int, _ raw: String) async throws -> Response {
+    public static func exchange(port: Int, _ raw: String) async throws -> Response {
         let bytes = try await withCheckedThrowingContinuation { continuation in
             Thread { continuation.resume(with: Result { try send(port: port, Array(raw.utf8)) }) }.start()
         }

@@ -3,25 +3,9 @@
 
 import Foundation
 import GRDB
+import TestSupport
 
-/// A fresh directory under the system's temporary directory, removed by ``remove()``.
-struct TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        path =
-            FileManager.default.temporaryDirectory
-            .appendingPathComponent("scheduler-store-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-    }
-
-    /// `path/name`.
-    func file(_ name: String) -> String { path + "/" + name }
-
-    func remove() {
-        try? FileManager.default.removeItem(atPath: path)
-    }
-
+extension TemporaryDirectory {
     /// An independent connection to a database file, for checking what the store wrote the way another
     /// program (ocluster, the `sqlite3` shell) would see it.
     static func inspect<T>(_ path: String, _ body: (Database) throws -> T) throws -> T {
