@@ -28,19 +28,20 @@ import Testing
         let peer = try await RawPeer.make()
         try peer.bootstrap(question: 0)
         _ = try await peer.expectReturn(0)
-        try await hold(peer, question: 1, promises: [5, 6])
-        try peer.inject { message in
-            let resolve = message.initResolve()
-            resolve.promiseId = 6
-            resolve.initCap().senderPromise = 5
-        }
+        try await hold(peer, question: 1, promises: [5])
+        // 5 resolves to a new promise 6 (which that resolution keeps imported), and 6 back to 5.
         try peer.inject { message in
             let resolve = message.initResolve()
             resolve.promiseId = 5
-            resolve.initCap().senderHosted = 6
+            resolve.initCap().senderPromise = 6
+        }
+        try peer.inject { message in
+            let resolve = message.initResolve()
+            resolve.promiseId = 6
+            resolve.initCap().senderHosted = 5
         }
         let reason = try await callHeld(peer, question: 2)
-        #expect(reason.contains("resolved promise 5 to itself"), "\(reason)")
+        #expect(reason.contains("resolved promise 6 to itself"), "\(reason)")
         try await peer.expectStillServing()
     }
 
