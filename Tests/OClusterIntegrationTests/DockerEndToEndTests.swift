@@ -26,7 +26,7 @@ import Testing
 
     @Test func submitDockerBuildsTheSentDockerfile() async throws {
         let dockerHost = try await Self.dockerHost()
-        let cluster = try ClusterHarness()
+        let cluster = try await ClusterHarness()
         try await cluster.startScheduler()
         try cluster.startWorker(
             "worker-1",
@@ -84,7 +84,7 @@ import Testing
 
     @Test func anOBuilderJobRunsOnTheDockerStore() async throws {
         let dockerHost = try await Self.dockerHost()
-        let cluster = try ClusterHarness()
+        let cluster = try await ClusterHarness()
         try await cluster.startScheduler()
         // The start-up self-test builds `(from busybox)` on this store before the worker registers.
         let store = cluster.path("obuilder-docker")
