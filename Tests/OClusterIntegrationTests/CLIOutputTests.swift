@@ -129,7 +129,7 @@ final class CLICluster: @unchecked Sendable {
         let service = try #require(admin.split(separator: "/").last)
         try admin.replacingOccurrences(of: service, with: String(repeating: "A", count: 43) + "\n")
             .write(toFile: path("wrongid.cap"), atomically: true, encoding: .utf8)
-        try ClusterHarness.makeBaseImage(into: directory.appendingPathComponent("images"))
+        try await ClusterHarness.makeBaseImage(into: directory.appendingPathComponent("images"))
         try start(
             "ocluster-worker",
             [

@@ -32,7 +32,7 @@ final class ClusterHarness: @unchecked Sendable {
     private let lock = NSLock()
     private var processes: [String: Process] = [:]
 
-    init() throws {
+    init() async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("ocluster-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(
             at: directory.appendingPathComponent("secrets"),
@@ -40,7 +40,7 @@ final class ClusterHarness: @unchecked Sendable {
         )
         // Below the kernel's ephemeral range (32768 and up), so no outgoing connection can hold it.
         port = Int.random(in: 20000..<32000)
-        try Self.makeBaseImage(into: directory.appendingPathComponent("images"))
+        try await Self.makeBaseImage(into: directory.appendingPathComponent("images"))
     }
 
     deinit {
@@ -81,8 +81,8 @@ final class ClusterHarness: @unchecked Sendable {
         return url
     }
 
-    static func makeBaseImage(into store: URL) throws {
-        let status = try runBlocking(
+    static func makeBaseImage(into store: URL) async throws {
+        let status = try await run(
             "/bin/bash",
             [root.appendingPathComponent("scripts/make-base-image.sh").path, store.path]
         )

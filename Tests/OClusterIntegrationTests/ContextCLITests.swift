@@ -24,7 +24,7 @@ extension EndToEndTests {
         }
 
         @Test func contextsReplaceTheCapFileAndPool() async throws {
-            let cluster = try ClusterHarness()
+            let cluster = try await ClusterHarness()
             try await cluster.startScheduler()
             try cluster.startWorker("worker-1")
             try await cluster.waitForWorker("worker-1")
@@ -81,7 +81,7 @@ extension EndToEndTests {
         }
 
         @Test func aMissingOrUnreadableCapFileIsAClearError() async throws {
-            let cluster = try ClusterHarness()
+            let cluster = try await ClusterHarness()
             let missing = try await Self.run(
                 cluster,
                 "ocluster-client",

@@ -26,7 +26,7 @@ import Testing
 
     @Test func submitDockerBuildsTheSentDockerfile() async throws {
         let dockerHost = try await Self.dockerHost()
-        let cluster = try ClusterHarness()
+        let cluster = try await ClusterHarness()
         try await cluster.startScheduler()
         try cluster.startWorker(
             "worker-1",
@@ -66,11 +66,25 @@ import Testing
             "\(failed.output)"
         )
         #expect(failed.standardError == "Connecting to tcp:127.0.0.1:\(cluster.port)... OK\n")
+
+        // What the builds left on the shared engine: the image, and the failed step's container
+        // (`docker build` keeps it, as under ocluster, until the worker prunes).
+        let image = Self.lastWord(after: "Successfully built ", in: result.output)
+        let container = Self.lastWord(after: " ---> Running in ", in: failed.output)
+        #expect(image != nil && container != nil, "\(result.output)\n\(failed.output)")
+        let docker = ["DOCKER_HOST=" + dockerHost, "docker"]
+        if let container { _ = try await ClusterHarness.run("/usr/bin/env", docker + ["rm", container]) }
+        if let image { _ = try await ClusterHarness.run("/usr/bin/env", docker + ["rmi", image]) }
+    }
+
+    /// The rest of the last line of `text` that starts with `prefix`.
+    static func lastWord(after prefix: String, in text: String) -> String? {
+        text.split(separator: "\n").last { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
     }
 
     @Test func anOBuilderJobRunsOnTheDockerStore() async throws {
         let dockerHost = try await Self.dockerHost()
-        let cluster = try ClusterHarness()
+        let cluster = try await ClusterHarness()
         try await cluster.startScheduler()
         // The start-up self-test builds `(from busybox)` on this store before the worker registers.
         let store = cluster.path("obuilder-docker")

@@ -15,7 +15,7 @@ import Testing
     }
 
     @Test func jobLogStreamsToTheClientAndTheJobSucceeds() async throws {
-        let cluster = try ClusterHarness()
+        let cluster = try await ClusterHarness()
         try await cluster.startScheduler()
         try cluster.startWorker("worker-1")
         try await cluster.waitForWorker("worker-1")
@@ -31,7 +31,7 @@ import Testing
     }
 
     @Test func failingJobGivesAnErrorAndExitStatus() async throws {
-        let cluster = try ClusterHarness()
+        let cluster = try await ClusterHarness()
         try await cluster.startScheduler()
         try cluster.startWorker("worker-1")
         try await cluster.waitForWorker("worker-1")
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func jobsWithTheSameCacheHintLandOnTheSameWorker() async throws {
-        let cluster = try ClusterHarness()
+        let cluster = try await ClusterHarness()
         try await cluster.startScheduler()
         try cluster.startWorker("worker-1")
         try cluster.startWorker("worker-2")
@@ -66,7 +66,7 @@ import Testing
     }
 
     @Test func pausedWorkerGetsNoJobsUntilUnpaused() async throws {
-        let cluster = try ClusterHarness()
+        let cluster = try await ClusterHarness()
         try await cluster.startScheduler()
         try cluster.startWorker("worker-1")
         try cluster.startWorker("worker-2")
@@ -92,7 +92,7 @@ import Testing
     }
 
     @Test func rollingUpdateRestartsWorkersWhileJobsComplete() async throws {
-        let cluster = try ClusterHarness()
+        let cluster = try await ClusterHarness()
         try await cluster.startScheduler()
         let first = try cluster.superviseWorker("worker-1")
         let second = try cluster.superviseWorker("worker-2")
@@ -123,7 +123,7 @@ import Testing
     /// ocluster does not retry a job whose worker died: the client sees the job fail with the
     /// disconnect. We do the same, and check that the failure is clear and nothing hangs.
     @Test func killedWorkerFailsItsJobClearlyAndTheNextJobRunsElsewhere() async throws {
-        let cluster = try ClusterHarness()
+        let cluster = try await ClusterHarness()
         try await cluster.startScheduler()
         try cluster.startWorker("worker-1")
         try await cluster.waitForWorker("worker-1")
@@ -146,7 +146,7 @@ import Testing
     /// would go on showing the worker running the job, and its client would hang until the build
     /// ended), and must not run on unsupervised: restarting the worker removes it.
     @Test func killedWorkersBuildHoldsNoConnectionAndIsRemovedAtRestart() async throws {
-        let cluster = try ClusterHarness()
+        let cluster = try await ClusterHarness()
         try await cluster.startScheduler()
         try cluster.startWorker("worker-1")
         try await cluster.waitForWorker("worker-1")
@@ -191,7 +191,7 @@ import Testing
     /// ocluster's worker cancels a build when the scheduler releases its `Job` (the client went),
     /// even though the scheduler's `result` and `log` calls on it are still pending.
     @Test func killedClientsBuildIsCancelled() async throws {
-        let cluster = try ClusterHarness()
+        let cluster = try await ClusterHarness()
         try await cluster.startScheduler()
         try cluster.startWorker("worker-1")
         try await cluster.waitForWorker("worker-1")
@@ -219,7 +219,7 @@ import Testing
     }
 
     @Test func restartedSchedulerIsFoundAgainByItsWorkers() async throws {
-        let cluster = try ClusterHarness()
+        let cluster = try await ClusterHarness()
         try await cluster.startScheduler()
         try cluster.startWorker("worker-1")
         try await cluster.waitForWorker("worker-1")

@@ -10,7 +10,7 @@ import Testing
 /// status routes as documented in the README (GET and HEAD, 404 JSON, 405 with `Allow`).
 @Suite(.serialized) struct HTTPRoutesTests {
     @Test func theSchedulersRoutesAnswerAsDocumented() async throws {
-        let cluster = try ClusterHarness()
+        let cluster = try await ClusterHarness()
         let port = cluster.port + 1
         try await cluster.startScheduler(["--listen-prometheus", "127.0.0.1:\(port)"])
         func request(_ method: String, _ path: String) async throws -> RawHTTP.Response {

@@ -9,7 +9,7 @@ import Testing
 /// and types (capnp-rpc-net's and prometheus-app's), from start-up.
 @Suite(.serialized) struct MetricsEndpointTests {
     @Test func schedulerAndWorkerMetricsCarryOClustersNamesAndTypes() async throws {
-        let cluster = try ClusterHarness()
+        let cluster = try await ClusterHarness()
         let metricsPort = cluster.port + 1
         try await cluster.startScheduler(["--listen-prometheus", "\(metricsPort)"])
         let before = try await RawHTTP.get(port: metricsPort, "/metrics")

@@ -57,7 +57,7 @@ extension EndToEndTests {
             #expect(wanted.contains("ocluster_pool_queue_length"))
             #expect(wanted.contains("ocluster_worker_running_jobs"))
 
-            let cluster = try ClusterHarness()
+            let cluster = try await ClusterHarness()
             let http = cluster.port + 3
             try cluster.start(
                 "scheduler",

@@ -97,7 +97,7 @@ struct OBuilderToolTests {
                 """
         )
 
-        try ClusterHarness.makeBaseImage(into: directory.appendingPathComponent("images"))
+        try await ClusterHarness.makeBaseImage(into: directory.appendingPathComponent("images"))
         let store = [
             "--store", "overlayfs:" + directory.appendingPathComponent("store").path, "--base-images",
             directory.appendingPathComponent("images").path,

@@ -9,7 +9,7 @@ extension EndToEndTests {
     /// and `ocluster-admin reissue-client` gives one that works.
     @Suite struct ReissueClientTests {
         @Test func aClientCapIsReissuedForTheSchedulersNewAddress() async throws {
-            let cluster = try ClusterHarness()
+            let cluster = try await ClusterHarness()
             try await cluster.startScheduler()
             let capPath = cluster.path("secrets/submit-tester.cap")
             let old = try String(contentsOfFile: capPath, encoding: .utf8)

@@ -17,7 +17,7 @@ import Testing
         """#
 
     @Test func buildIsResubmittedWhenTheConnectionDropsWhileQueuedAndWhileRunning() async throws {
-        let cluster = try ClusterHarness()
+        let cluster = try await ClusterHarness()
         try await cluster.startScheduler()
         let proxy = try TCPProxy(to: cluster.port)
         defer { proxy.stop() }
@@ -85,7 +85,7 @@ import Testing
     }
 
     @Test func aFailedJobIsReportedNotResubmitted() async throws {
-        let cluster = try ClusterHarness()
+        let cluster = try await ClusterHarness()
         try await cluster.startScheduler()
         try cluster.startWorker("worker-1")
         let connection = try Connection(capFile: cluster.path("secrets/submit-tester.cap"))
@@ -107,7 +107,7 @@ import Testing
 
     @Test func aBuildWaitingForTheSchedulerCanBeCancelled() async throws {
         // Nothing listens on this port: the build keeps retrying until it is cancelled.
-        let cluster = try ClusterHarness()
+        let cluster = try await ClusterHarness()
         try await cluster.startScheduler()
         var ref = try SturdyRef(
             parsing: String(contentsOfFile: cluster.path("secrets/submit-tester.cap"), encoding: .utf8)

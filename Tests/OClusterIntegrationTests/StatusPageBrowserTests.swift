@@ -18,7 +18,7 @@ import Glibc
 @Suite(.serialized, .ownThread) struct StatusPageBrowserTests {
     @Test(.requires("chromium", HeadlessChromium.executable != nil))
     func pageFollowsWorkersAndJobsLive() async throws {
-        let cluster = try ClusterHarness()
+        let cluster = try await ClusterHarness()
         var httpPort = Int.random(in: 20000..<32000)
         while httpPort == cluster.port { httpPort = Int.random(in: 20000..<32000) }
         try await cluster.startScheduler(["--listen-prometheus", "127.0.0.1:\(httpPort)"])

@@ -162,6 +162,32 @@ struct AgentTests {
         try await harness.stop()
     }
 
+    @Test("The reconnect delay runs on the agent's clock, and grows when the new connection fails at once")
+    func reconnectDelayRunsOnTheClock() async throws {
+        let clock = ManualWorkerClock()
+        let harness = try Harness(builder: ScriptedBuilder(), clock: clock)
+        try await waitUntil("the agent registers") { harness.scheduler.registrationCount == 1 }
+        var delays: [Duration] = []
+        for registrations in 1...2 {
+            harness.connector.breakLink()
+            try await waitUntil("the agent waits to reconnect") { clock.pendingSleeps.count == 1 }
+            let delay = try #require(clock.pendingSleeps.first)
+            delays.append(delay)
+            // Short of the delay, the agent is still asleep: the sleep has not ended, nothing dialled.
+            clock.advance(by: delay / 2)
+            #expect(clock.pendingSleeps == [delay])
+            #expect(harness.scheduler.registrationCount == registrations)
+            clock.advance(by: delay - delay / 2)
+            try await waitUntil("the agent registers again") {
+                harness.scheduler.registrationCount == registrations + 1
+            }
+        }
+        #expect(abs((delays[0] - .milliseconds(10)) / .microseconds(1)) < 1, "the initial delay: \(delays)")
+        #expect(delays[1] > delays[0], "no healthy uptime in between, so the backoff grew: \(delays)")
+        #expect(delays[1] <= .milliseconds(50), "capped at the maximum: \(delays)")
+        try await harness.stop()
+    }
+
     @Test("Worker.metrics(agent) is Prometheus text; unknown additional metrics are notReported")
     func metrics() async throws {
         let harness = try Harness(
