@@ -15,6 +15,8 @@ import OClusterAPI
 ///
 /// Jobs live in memory only: a restart loses them, as in ocluster. What survives is what ocluster keeps in
 /// `scheduler.db`: cache-hint history, client rates, known workers and their admin pause, client endpoints.
+/// Writes go to a ``StoreWriter`` thread; an administrator's change is made in memory, and acknowledged,
+/// only once committed (see `Scheduler+Durable.swift`).
 public actor Scheduler {
     /// Tunables.
     public struct Configuration: Sendable {
@@ -22,6 +24,9 @@ public actor Scheduler {
         public var cost: PoolCost = .ocluster
         /// How long `PoolAdmin.update` waits for a restarted worker to register again (ocluster: 600 s).
         public var restartTimeout: Duration = .seconds(600)
+        /// How long an administrator's change waits for its database write to commit before it fails
+        /// (`--db-write-timeout`; ocluster has none and waits for ever).
+        public var databaseWriteTimeout: Duration = .seconds(10)
 
         /// The defaults, as ocluster.
         public init() {}
@@ -31,6 +36,8 @@ public actor Scheduler {
     let core: SchedulerCore
     let configuration: Configuration
     let store: SchedulerStore
+    /// The thread writing `store`, off the actor's.
+    let writer: StoreWriter
     let logger: Logger
     /// The pool names in byte order (ocluster's `String.Map` order).
     public nonisolated let poolNames: [String]
@@ -75,7 +82,17 @@ public actor Scheduler {
                 await link.scheduler?.flush(pool)
             }
         }
+        let writer = StoreWriter(store: store)
+        core.writeChanges = { pool, changes, end in
+            writer.enqueue(.poolChanges([pool: changes])) { result in
+                if case .failure(let error) = result { logger.error("Cannot save the state of pool \(pool): \(error)") }
+                link.scheduler?.onActor {
+                    $0.core.changesWritten(pool: pool, upTo: end, ok: (try? result.get()) != nil)
+                }
+            }
+        }
         self.core = core
+        self.writer = writer
         self.home = home
         self.configuration = configuration
         self.store = store
@@ -107,9 +124,15 @@ public actor Scheduler {
         core.flush(name)
     }
 
-    /// Writes every pool's pending changes now (before shutting down).
-    public func flushAll() {
-        core.flushAll()
+    /// Writes every pool's pending changes now and waits for them (before shutting down); gives up after a
+    /// few rounds if the disk keeps failing.
+    public func flushAll() async {
+        var rounds = 0
+        while core.hasPendingWrites, rounds < 10 {
+            rounds += 1
+            core.flushAll()
+            await writer.barrier()
+        }
     }
 
     /// Updates every exported metric from the pools' current state (cheap enough per scrape, not per job).

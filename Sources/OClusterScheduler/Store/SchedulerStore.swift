@@ -15,8 +15,8 @@ import GRDB
 ///
 /// The database is opened like ocluster opens it: WAL journal, `synchronous=NORMAL`, 1 s busy timeout. It is a
 /// GRDB `DatabasePool`: one writer, and readers that each see a committed snapshot and never block it.
-/// Every method is synchronous and thread-safe; writes are single short transactions (a commit in WAL mode with
-/// `synchronous=NORMAL` does not fsync), so the scheduler's actor can call them directly.
+/// Every method is synchronous and thread-safe. The scheduler reads on its own thread (readers never wait for the
+/// writer) but writes only through its ``StoreWriter`` thread, so that a slow or frozen disk cannot stall it.
 public final class SchedulerStore: Sendable {
     /// The database's file name inside the state directory.
     public static let databaseFileName = "scheduler.db"
