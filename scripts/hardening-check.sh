@@ -142,7 +142,7 @@ else
     scheduler_d() { start_scheduler "$work/d" $((port + 2)) --db-write-timeout 3; }
     scheduler_d
     admin_d() { "$bin/ocluster-admin" -c "$work/d/secrets/admin.cap" "$@"; }
-    admin_d unpause --auto-create local w1 2>/dev/null
+    admin_d unpause --auto-create local w1 >/dev/null 2>&1
     full_disk() {
         dd if=/dev/zero of="$disk/fill" bs=1M 2>/dev/null || true
         dd if=/dev/zero of="$disk/fill2" bs=4k 2>/dev/null || true

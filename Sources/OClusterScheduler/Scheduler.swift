@@ -13,8 +13,9 @@ import OClusterAPI
 /// to the ``SchedulerStore`` (as ocluster writes its SQLite rows as it goes). The actor keeps only what
 /// really waits: a pop's answer, drain and update, timers.
 ///
-/// Jobs live in memory only: a restart loses them, as in ocluster. What survives is what ocluster keeps in
-/// `scheduler.db`: cache-hint history, client rates, known workers and their admin pause, client endpoints.
+/// What survives a restart is what ocluster keeps in `scheduler.db` (cache-hint history, client rates, known
+/// workers and their admin pause, client endpoints) and, unlike ocluster, the queued jobs (see
+/// `SchedulerCore+Queue.swift`).
 /// Writes go to a ``StoreWriter`` thread; an administrator's change is made in memory, and acknowledged,
 /// only once committed (see `Scheduler+Durable.swift`).
 public actor Scheduler {
@@ -91,6 +92,12 @@ public actor Scheduler {
                 }
             }
         }
+        core.writeQueueBatch = { inserts, deletes in
+            writer.enqueue(.queue(inserts, removing: deletes)) { result in
+                link.scheduler?.onActor { $0.core.queueWritten(result) }
+            }
+        }
+        core.writeQueue()
         self.core = core
         self.writer = writer
         self.home = home

@@ -17,8 +17,8 @@ struct SchedulerCommand: AsyncParsableCommand {
             Writes admin.cap and pool-NAME.cap (and submit-CLIENT.cap for --default-clients) to --secrets-dir; \
             their service IDs are derived from the key file, so the files stay valid across restarts. State \
             (cache hints, client rates, known and paused workers, client endpoints) lives in STATE-DIR/scheduler.db, \
-            written on a thread of its own: an administrator's change is acknowledged once committed; queued jobs \
-            do not survive a restart. SIGTERM or SIGINT shuts down gracefully.
+            written on a thread of its own: an administrator's change is acknowledged once committed, and so is a \
+            submitted job, which is queued again after a restart. SIGTERM or SIGINT shuts down gracefully.
             """,
         version: OClusterVersion.current
     )

@@ -43,10 +43,12 @@ extension SchedulerCore {
             descr: descr,
             pool: name,
             cacheHint: cacheHint,
-            costEstimate: configuration.cost
+            costEstimate: configuration.cost,
+            jobID: nextJobID()
         )
         item.ticket = pools[name]!.pool.submit(client: client, item: item, urgent: urgent)
         metrics.clientQueued(client: client, pool: name, urgent: urgent, by: 1)
+        _ = recordQueued(item, client: client, urgent: urgent)
         settle(name)
         return item
     }
@@ -67,6 +69,7 @@ extension SchedulerCore {
         }
         let now = WallClock().now()
         activity.cancelled(pool: name, client: cancelled.client, waited: max(0, now - item.submitted), at: now)
+        recordGone(item.jobID)
         settle(name)
         return true
     }

@@ -29,6 +29,8 @@ final class SchedulerCore {
     var flushScheduled: Set<String> = []
     /// Where each pool's durable changes stand (see ``PoolWrites``).
     var writes: [String: PoolWrites] = [:]
+    /// The queued jobs' rows on their way to the store.
+    var queue = QueueWrites()
     /// What the status page shows beyond the pools' own state (see ``Scheduler/statusSnapshot()``).
     var activity = SchedulerActivity()
 
@@ -40,6 +42,8 @@ final class SchedulerCore {
     /// Writes a pool's changes (all its pending ones, up to the absolute index `end`) and calls
     /// ``changesWritten(pool:upTo:ok:)`` once done. Nil: the core writes them itself, synchronously (tests).
     var writeChanges: ((_ pool: String, _ changes: [PoolChange], _ end: UInt64) -> Void)?
+    /// Writes queued jobs' rows and removes gone ones, then calls ``queueWritten(_:)``. Nil: synchronously.
+    var writeQueueBatch: ((_ inserts: [QueuedJobRecord], _ deletes: [Int64]) -> Void)?
 
     /// The core for `pools`, loading each pool's durable state from `store`.
     ///
@@ -70,6 +74,8 @@ final class SchedulerCore {
                 metrics: metrics.exporter(pool: name)
             )
         }
+        let restored = try restoreQueue()
+        if restored > 0 { logger.notice("Queued again \(restored) job(s) kept from before the restart") }
     }
 
     /// ocluster's message for a submission to a pool that does not exist.
