@@ -28,6 +28,9 @@ public actor Scheduler {
         /// How long an administrator's change waits for its database write to commit before it fails
         /// (`--db-write-timeout`; ocluster has none and waits for ever).
         public var databaseWriteTimeout: Duration = .seconds(10)
+        /// How long a job queued again after a restart waits for its client to reattach before it is
+        /// cancelled, unless a worker took it first (`--reattach-timeout`).
+        public var reattachTimeout: Duration = .seconds(60)
 
         /// The defaults, as ocluster.
         public init() {}
@@ -106,6 +109,13 @@ public actor Scheduler {
         self.logger = logger
         self.poolNames = core.poolNames
         link.scheduler = self
+        if !core.queue.restored.isEmpty {
+            let timeout = configuration.reattachTimeout
+            Task(executorPreference: home.executor) {
+                try? await Task.sleep(for: timeout)
+                link.scheduler?.onActor { $0.core.cancelRestored(after: Self.describe(timeout)) }
+            }
+        }
     }
 
     /// Whether `name` is one of the pools.

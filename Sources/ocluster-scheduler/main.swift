@@ -70,6 +70,16 @@ struct SchedulerCommand: AsyncParsableCommand {
     )
     var dbWriteTimeout = 10.0
 
+    @Option(
+        name: .customLong("reattach-timeout"),
+        help: ArgumentHelp(
+            "Seconds a job queued again after a restart waits for its client to reattach before it is cancelled "
+                + "(unless a worker took it first).",
+            valueName: "SECONDS"
+        )
+    )
+    var reattachTimeout = 60.0
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -80,11 +90,15 @@ struct SchedulerCommand: AsyncParsableCommand {
         guard dbWriteTimeout.isFinite, dbWriteTimeout > 0, dbWriteTimeout <= 86_400 else {
             throw ValidationError("--db-write-timeout must be a number of seconds between 0 and 86400")
         }
+        guard reattachTimeout.isFinite, reattachTimeout >= 0, reattachTimeout <= 86_400 else {
+            throw ValidationError("--reattach-timeout must be a number of seconds between 0 and 86400")
+        }
     }
 
     var schedulerConfiguration: Scheduler.Configuration {
         var configuration = Scheduler.Configuration()
         configuration.databaseWriteTimeout = .milliseconds(Int64((dbWriteTimeout * 1000).rounded()))
+        configuration.reattachTimeout = .milliseconds(Int64((reattachTimeout * 1000).rounded()))
         return configuration
     }
 

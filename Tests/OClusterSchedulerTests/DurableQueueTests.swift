@@ -62,6 +62,14 @@ import Testing
         try store.close()
         store = try SchedulerStore(stateDirectory: temp.file("state"))
         #expect(try store.queuedJobs().count == 4)
+
+        // No client reattaches: the restored jobs are cancelled after the timeout, and their rows go.
+        var configuration = Scheduler.Configuration()
+        configuration.reattachTimeout = .milliseconds(200)
+        scheduler = try Scheduler(pools: ["pool"], store: store, configuration: configuration)
+        let restarted = scheduler
+        try await waitUntil { Self.queue(try await restarted.show(pool: "pool")) == "queue: (backlog) []" }
+        try await waitUntil { try store.queuedJobs().isEmpty }
         try store.close()
     }
 }

@@ -26,4 +26,6 @@ struct QueueWrites {
     var nextID: Int64 = 1
     /// The job each running job's status key stands for, to remove its row when it finishes.
     var running: [SchedulerActivity.RunningKey: Int64] = [:]
+    /// The jobs queued again at start-up, until the reattach timeout.
+    var restored: [SchedulerItem] = []
 }

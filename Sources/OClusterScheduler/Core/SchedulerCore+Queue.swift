@@ -33,9 +33,23 @@ extension SchedulerCore {
             )
             item.ticket = pools[record.pool]!.pool.submit(client: record.client, item: item, urgent: record.urgent)
             metrics.clientQueued(client: record.client, pool: record.pool, urgent: record.urgent, by: 1)
+            queue.restored.append(item)
             restored += 1
         }
         return restored
+    }
+
+    /// Cancels the restored jobs no worker has taken: their clients had until now to reattach (which none can
+    /// yet: the tickets died with the old connections, and clients such as ocluster's submit again). Returns
+    /// how many.
+    @discardableResult
+    func cancelRestored(after timeout: String) -> Int {
+        let restored = queue.restored
+        queue.restored = []
+        let reason = "Job restored after a scheduler restart, not reattached within \(timeout) (cancelled)"
+        let cancelled = restored.filter { cancelQueued($0, reason: reason) }.count
+        if cancelled > 0 { logger.notice("Cancelled \(cancelled) restored job(s) that no client reattached to") }
+        return cancelled
     }
 
     /// A new job's number.
