@@ -66,6 +66,33 @@ extension Scheduler {
         }
     }
 
+    /// Waits for the queue write carrying a submitted job, at most ``Configuration/databaseWriteTimeout``.
+    nonisolated func waitForQueueCommit(_ commit: QueueWrites.Commit) async -> Result<Void, SchedulerStoreError> {
+        let outcome = PromiseCell<Result<Void, SchedulerStoreError>>()
+        // Left waiting if the disk never answers: one small task per stuck submission.
+        Task { outcome.resolve(await commit.wait()) }
+        let timeout = configuration.databaseWriteTimeout
+        let timer = Task {
+            do {
+                try await Task.sleep(for: timeout)
+            } catch {
+                return
+            }
+            outcome.resolve(
+                .failure(
+                    SchedulerStoreError(
+                        .timeout,
+                        "Saving the job: the database write did not complete within \(Self.describe(timeout)) "
+                            + "(is the state directory's disk full, frozen or failing?)"
+                    )
+                )
+            )
+        }
+        let result = await outcome.wait()
+        timer.cancel()
+        return result
+    }
+
     /// `10s`, `0.5s`.
     static func describe(_ duration: Duration) -> String {
         let (seconds, attoseconds) = duration.components

@@ -72,4 +72,45 @@ import Testing
         try await waitUntil { try store.queuedJobs().isEmpty }
         try store.close()
     }
+
+    /// While the database cannot be written, a submission fails after the write timeout and its job is
+    /// cancelled; once the lock is gone, submissions are saved again.
+    @Test func aSubmissionThatCannotBeSavedFails() async throws {
+        let temp = try TemporaryDirectory()
+        defer { temp.remove() }
+        let store = try SchedulerStore(stateDirectory: temp.file("state"))
+        var configuration = Scheduler.Configuration()
+        configuration.databaseWriteTimeout = .milliseconds(300)
+        let scheduler = try Scheduler(pools: ["pool"], store: store, configuration: configuration)
+        let submit = { @Sendable (hint: String) async throws -> (SchedulerItem, QueueWrites.Commit?) in
+            let descr = try Self.descr(hint)
+            return try await scheduler.perform { (scheduler) throws(SchedulerError) in
+                let item = try scheduler.core.submit(
+                    client: "alice",
+                    pool: "pool",
+                    descr: descr,
+                    cacheHint: hint,
+                    urgent: false
+                )
+                return (item, scheduler.core.queueCommit(for: item.jobID))
+            }
+        }
+        let blocker = try LockHolder(path: store.path)
+        let (stuck, commit) = try await submit("stuck")
+        let waited = try await scheduler.waitForQueueCommit(#require(commit))
+        guard case .failure(let error) = waited else {
+            Issue.record("the submission was saved while the database was locked")
+            blocker.release()
+            return
+        }
+        #expect(error.code == .timeout)
+        #expect(await scheduler.cancelQueued(stuck, reason: "not saved"))
+        blocker.release()
+
+        let (saved, next) = try await submit("saved")
+        if let next { try await scheduler.waitForQueueCommit(next).get() }
+        try await waitUntil { try store.queuedJobs().map(\.cacheHint) == ["saved"] }
+        #expect(saved.promise.current == nil)
+        try store.close()
+    }
 }

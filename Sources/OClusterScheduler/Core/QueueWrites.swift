@@ -20,6 +20,9 @@ struct QueueWrites {
     var pending = Commit()
     /// The write on its way, if any.
     var inFlight: Commit?
+    /// The removals it carries, sent again with the next write if it fails (a failed insert's job is
+    /// cancelled instead).
+    var inFlightDeletes: [Int64] = []
     /// The highest job number sent to the store so far.
     var lastSent: Int64 = 0
     /// The next job's number.

@@ -103,6 +103,7 @@ extension SchedulerCore {
         queue.deletes = []
         queue.pending = QueueWrites.Commit()
         queue.inFlight = commit
+        queue.inFlightDeletes = deletes
         if let last = inserts.last { queue.lastSent = max(queue.lastSent, last.id) }
         if let writeQueueBatch {
             writeQueueBatch(inserts, deletes)
@@ -118,9 +119,13 @@ extension SchedulerCore {
 
     /// The queue write on its way finished.
     func queueWritten(_ result: Result<Void, SchedulerStoreError>) {
-        if case .failure(let error) = result { logger.error("Cannot save the queue: \(error)") }
+        if case .failure(let error) = result {
+            logger.error("Cannot save the queue: \(error)")
+            queue.deletes = queue.inFlightDeletes + queue.deletes
+        }
         queue.inFlight?.resolve(result)
         queue.inFlight = nil
+        queue.inFlightDeletes = []
         writeQueue()
     }
 }

@@ -65,9 +65,11 @@ final class SubmissionService: Submission.Server {
                 )
                 return (item, scheduler.core.queueCommit(for: item.jobID))
             }
-            // The ticket is given only once the job is on disk: it then survives a restart.
-            if let commit, case .failure(let error) = await commit.wait() {
-                _ = await scheduler.cancelQueued(submitted, reason: "Cannot save the job: \(error.message)")
+            // The ticket is given only once the job is on disk: it then survives a restart. A job not saved
+            // is cancelled, unless a worker has it already.
+            if let commit, case .failure(let error) = await scheduler.waitForQueueCommit(commit),
+                await scheduler.cancelQueued(submitted, reason: "Cannot save the job: \(error.message)")
+            {
                 throw SchedulerError(error)
             }
             ticket = Capability(TicketService(scheduler: scheduler, submitted: submitted))
