@@ -100,7 +100,6 @@ public actor Scheduler {
                 link.scheduler?.onActor { $0.core.queueWritten(result) }
             }
         }
-        core.writeQueue()
         self.core = core
         self.writer = writer
         self.home = home
@@ -109,6 +108,8 @@ public actor Scheduler {
         self.logger = logger
         self.poolNames = core.poolNames
         link.scheduler = self
+        // Now that completions can reach the actor: the removals start-up left (rows it could not restore).
+        core.writeQueue()
         if !core.queue.restored.isEmpty {
             let timeout = configuration.reattachTimeout
             Task(executorPreference: home.executor) {

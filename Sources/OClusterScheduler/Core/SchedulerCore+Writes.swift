@@ -102,10 +102,11 @@ extension SchedulerCore {
         }
     }
 
-    /// Whether some pool has changes not yet committed (or a write on its way).
+    /// Whether some pool, or the queue, has changes not yet committed (or a write on its way).
     var hasPendingWrites: Bool {
-        poolNames.contains { name in
-            writes[name]?.inFlight == true || pools[name]?.inspect({ !$0.changes.isEmpty }) == true
-        }
+        queue.inFlight != nil || !queue.inserts.isEmpty || !queue.deletes.isEmpty
+            || poolNames.contains { name in
+                writes[name]?.inFlight == true || pools[name]?.inspect({ !$0.changes.isEmpty }) == true
+            }
     }
 }

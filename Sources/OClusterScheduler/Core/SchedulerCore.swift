@@ -107,9 +107,10 @@ final class SchedulerCore {
         persist(name)
     }
 
-    /// Writes every pool's pending changes now (before shutting down).
+    /// Writes every pool's pending changes and the queue's now (before shutting down).
     func flushAll() {
         for name in poolNames { persist(name) }
+        writeQueue()
     }
 
     /// Writes the pool's queued durable changes (see ``writePending(_:)``).
