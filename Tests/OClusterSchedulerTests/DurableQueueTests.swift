@@ -73,8 +73,8 @@ import Testing
         try store.close()
     }
 
-    /// While the database cannot be written, a submission fails after the write timeout and its job is
-    /// cancelled; once the lock is gone, submissions are saved again.
+    /// While the writer is stuck, a submission fails after the write timeout and its job is cancelled; once it
+    /// is free, submissions are saved again.
     @Test func aSubmissionThatCannotBeSavedFails() async throws {
         let temp = try TemporaryDirectory()
         defer { temp.remove() }
@@ -95,20 +95,21 @@ import Testing
                 return (item, scheduler.core.queueCommit(for: item.jobID))
             }
         }
-        let blocker = try LockHolder(path: store.path)
+        let released = DispatchSemaphore(value: 0)
+        await scheduler.writer.hold(until: released)
         let (stuck, commit) = try await submit("stuck")
         let waited = try await scheduler.waitForQueueCommit(#require(commit))
         guard case .failure(let error) = waited else {
-            Issue.record("the submission was saved while the database was locked")
-            blocker.release()
+            Issue.record("the submission was saved while the writer was stuck")
+            released.signal()
             return
         }
         #expect(error.code == .timeout)
         #expect(await scheduler.cancelQueued(stuck, reason: "not saved"))
-        blocker.release()
+        released.signal()
 
         let (saved, next) = try await submit("saved")
-        if let next { try await scheduler.waitForQueueCommit(next).get() }
+        if let next { try await next.wait().get() }
         try await waitUntil { try store.queuedJobs().map(\.cacheHint) == ["saved"] }
         #expect(saved.promise.current == nil)
         try store.close()

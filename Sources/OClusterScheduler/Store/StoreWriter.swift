@@ -51,6 +51,11 @@ final class StoreWriter: Sendable {
         }
     }
 
+    /// Keeps the writer thread busy until `released` is signalled, as a disk that does not answer would (tests).
+    func hold(until released: DispatchSemaphore) {
+        queue.async { released.wait() }
+    }
+
     /// Returns once every write enqueued before has finished.
     func barrier() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
