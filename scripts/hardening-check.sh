@@ -145,14 +145,21 @@ else
     admin_d unpause --auto-create local w1 >/dev/null 2>&1
     full_disk() {
         dd if=/dev/zero of="$disk/fill" bs=1M 2>/dev/null || true
-        dd if=/dev/zero of="$disk/fill2" bs=4k 2>/dev/null || true
         sync
+        # ext4 keeps a few blocks from delayed-allocation writes such as dd's; fallocate takes them.
+        local i free
+        for i in 1 2 3 4 5 6 7 8; do
+            free=$(stat -f -c %a "$disk")
+            ((free == 0)) && break
+            fallocate -l $((free * $(stat -f -c %S "$disk"))) "$disk/fill-$i" 2>/dev/null ||
+                fallocate -l "$(stat -f -c %S "$disk")" "$disk/fill-$i" 2>/dev/null || break
+        done
         echo "free blocks: $(stat -f -c %a "$disk")"
         local status=0
         admin_d pause local w1 >"$work/pause.out" 2>&1 || status=$?
         echo "pause on a full disk: exit $status: $(grep -v '^Connecting' "$work/pause.out" | tail -1)"
         echo "show: $(admin_d show local 2>/dev/null | grep w1)"
-        rm -f "$disk/fill" "$disk/fill2"
+        rm -f "$disk"/fill*
     }
     case_ "exit [1-9].*(full|disk).*
 show: +w1\$" "the state disk is full: pause" full_disk

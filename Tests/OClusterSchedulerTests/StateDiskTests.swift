@@ -27,7 +27,9 @@ struct StateDiskTests {
             #expect(error?.message.contains("full") == true)
             #expect(try await !scheduler.show(pool: "pool").contains("paused"))
 
-            try FileManager.default.removeItem(atPath: mountPoint + "/fill")
+            for name in try FileManager.default.contentsOfDirectory(atPath: mountPoint) where name.hasPrefix("fill") {
+                try FileManager.default.removeItem(atPath: mountPoint + "/" + name)
+            }
             try store.close()
             let reopened = try SchedulerStore(stateDirectory: state)
             #expect(try reopened.loadPool("pool").workers == ["w1": false])
@@ -123,6 +125,16 @@ enum StateDisk {
             while (try? file.write(contentsOf: chunk)) != nil {}
         }
         try? file.synchronize()
+        // ext4 keeps a few blocks from delayed-allocation writes; fallocate takes them.
+        for index in 0..<8 {
+            var info = statvfs()
+            guard statvfs(mountPoint, &info) == 0, info.f_bavail > 0 else { return }
+            let fd = open(mountPoint + "/fill-\(index)", O_CREAT | O_WRONLY, 0o644)
+            guard fd >= 0 else { return }
+            defer { close(fd) }
+            let size = Int(info.f_bavail) * Int(info.f_frsize)
+            if posix_fallocate(fd, 0, off_t(size)) != 0 { _ = posix_fallocate(fd, 0, off_t(info.f_frsize)) }
+        }
     }
 
     private static func create(_ path: String) -> FileHandle? {
