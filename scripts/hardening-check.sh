@@ -11,7 +11,10 @@
 # over the size limit, 200 000 calls to an import never given out, silent connections filling a
 # scheduler started with `ulimit -n 300` while an admin still has to get in; and, as root with
 # runc, a client killed mid-build (its build must stop) and a worker killed mid-build (its client
-# must fail at once). Ports: HARDEN_PORT (default 22400) and the next one.
+# must fail at once). As root with mkfs.ext4 and fsfreeze, the scheduler's state directory on a 32 MiB
+# loop-device ext4: filled up (a pause must fail, and still not be there after a restart), then frozen
+# with `fsfreeze -f` (`show` over a new connection must still answer; a pause must time out after
+# --db-write-timeout 3, and work after `fsfreeze -u`). Ports: HARDEN_PORT (default 22400) and the next two.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,8 +28,11 @@ work=$(mktemp -d /tmp/hardening-check.XXXXXX)
 pids=()
 remember() { echo "$1" >>"$work/pids"; }
 cleanup() {
+    # A frozen file system first: its writers cannot even be killed until it thaws.
+    [[ -f $work/frozen ]] && fsfreeze -u "$work/disk" 2>/dev/null
     for pid in "${pids[@]}" $(cat "$work/pids" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
+    [[ -f $work/mounted ]] && umount "$work/disk" 2>/dev/null
     rm -rf "$work" 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -66,7 +72,7 @@ start_scheduler() {
 }
 
 # case EXPECTED NAME COMMAND...: runs one case, printing the scheduler's figures around it; the
-# case fails (and so, at the end, the script) unless its output matches the regex EXPECTED.
+# case fails (and so, at the end, the script) unless its output matches each line of EXPECTED (regexes).
 failures=0
 case_() {
     local expected=$1 name=$2
@@ -75,7 +81,10 @@ case_() {
     echo "   before: $(stats "$scheduler")"
     "$@" 2>&1 | tee "$work/case.out" | sed 's/^/   /'
     echo "   after:  $(stats "$scheduler")"
-    if ! grep -Eq "$expected" "$work/case.out"; then
+    # Every line of EXPECTED must match some line of the output.
+    local pattern matched=1
+    while IFS= read -r pattern; do grep -Eq "$pattern" "$work/case.out" || matched=0; done <<<"$expected"
+    if ((matched == 0)); then
         echo "   FAILED: expected /$expected/"
         failures=$((failures + 1))
     fi
@@ -114,6 +123,81 @@ silent_case() {
     wait "${SILENT_PID:-}" 2>/dev/null || true
 }
 case_ "admin show while they are open: OK" "400 silent TLS connections, scheduler under ulimit -n 300" silent_case
+
+# The state directory on a small file system of its own (a loop device), filled up, then frozen.
+disk_ready=1
+for tool in mkfs.ext4 fsfreeze mount umount; do command -v "$tool" >/dev/null || disk_ready=0; done
+if [[ $(id -u) != 0 || $disk_ready == 0 ]]; then
+    echo "== full / frozen state disk: skipped (need root, mkfs.ext4 and fsfreeze)"
+else
+    disk=$work/disk
+    mkdir -p "$disk" "$work/d/secrets"
+    truncate -s 32M "$work/disk.img"
+    # -m 0: no blocks reserved for root (the scheduler runs as root here and would use them).
+    mkfs.ext4 -q -m 0 "$work/disk.img"
+    mount -o loop "$work/disk.img" "$disk"
+    echo "$disk" >"$work/mounted"
+    mkdir "$disk/state"
+    ln -s "$disk/state" "$work/d/state"
+    scheduler_d() { start_scheduler "$work/d" $((port + 2)) --db-write-timeout 3; }
+    scheduler_d
+    admin_d() { "$bin/ocluster-admin" -c "$work/d/secrets/admin.cap" "$@"; }
+    admin_d unpause --auto-create local w1 >/dev/null 2>&1
+    full_disk() {
+        dd if=/dev/zero of="$disk/fill" bs=1M 2>/dev/null || true
+        sync
+        # ext4 keeps a few blocks from delayed-allocation writes such as dd's; fallocate takes them.
+        local i free
+        for i in 1 2 3 4 5 6 7 8; do
+            free=$(stat -f -c %a "$disk")
+            ((free == 0)) && break
+            fallocate -l $((free * $(stat -f -c %S "$disk"))) "$disk/fill-$i" 2>/dev/null ||
+                fallocate -l "$(stat -f -c %S "$disk")" "$disk/fill-$i" 2>/dev/null || break
+        done
+        echo "free blocks: $(stat -f -c %a "$disk")"
+        local status=0
+        admin_d pause local w1 >"$work/pause.out" 2>&1 || status=$?
+        echo "pause on a full disk: exit $status: $(grep -v '^Connecting' "$work/pause.out" | tail -1)"
+        echo "show: $(admin_d show local 2>/dev/null | grep w1)"
+        rm -f "$disk"/fill*
+    }
+    case_ "exit [1-9].*(full|disk).*
+show: +w1\$" "the state disk is full: pause" full_disk
+    # Restarted here, not in the case's subshell, so that $scheduler follows.
+    kill -TERM "$scheduler" && wait "$scheduler" 2>/dev/null || true
+    scheduler_d
+    restarted() { echo "after a restart: $(admin_d show local 2>/dev/null | grep w1)"; }
+    case_ "after a restart: +w1\$" "the state disk had space again: restart" restarted
+    frozen_disk() {
+        fsfreeze -f "$disk"
+        echo frozen >"$work/frozen"
+        local start status=0
+        start=$(date +%s%N)
+        admin_d pause local w1 >"$work/pause.out" 2>&1 &
+        local pause=$!
+        sleep 0.5
+        local show_start
+        show_start=$(date +%s%N)
+        if admin_d show local >"$work/show.out" 2>/dev/null; then
+            echo "show during the freeze (a new TLS connection): OK in $(since "$show_start") s: $(grep w1 "$work/show.out")"
+        else
+            echo "show during the freeze: FAILED"
+        fi
+        echo "during: $(stats "$scheduler")"
+        wait "$pause" || status=$?
+        echo "pause during the freeze: exit $status after $(since "$start") s: $(grep -v '^Connecting' "$work/pause.out" | tail -1)"
+        fsfreeze -u "$disk"
+        rm -f "$work/frozen"
+        status=0
+        admin_d pause local w1 >"$work/pause.out" 2>&1 || status=$?
+        echo "pause after the thaw: exit $status; $(admin_d show local 2>/dev/null | grep w1)"
+    }
+    case_ "show during the freeze \(a new TLS connection\): OK.*
+pause during the freeze: exit [1-9] after [3-9]\.[0-9] s: .*did not complete within 3s
+pause after the thaw: exit 0; +w1 \(paused\)" "the state disk is frozen (fsfreeze -f): show, pause" frozen_disk
+    kill -TERM "$scheduler" && wait "$scheduler" 2>/dev/null || true
+    umount "$disk" && rm -f "$work/mounted"
+fi
 
 if [[ $(id -u) != 0 ]] || ! command -v runc >/dev/null; then
     echo "== killed client / killed worker: skipped (need root and runc)"

@@ -13,9 +13,10 @@
 #   docker-registry          a local registry for the docker login/push and base-image fetch tests
 #   chromium                 the scheduler's status page, tested in a real headless browser
 #   rsync, btrfs-progs, xfsprogs   the OBuilder rsync, btrfs and xfs stores (tests make loop-mounted file systems)
+#   e2fsprogs, util-linux          the scheduler's full and frozen state disk tests (mkfs.ext4, fsfreeze)
 #   skopeo, umoci            OBuilder's (from IMAGE) without a Docker engine: download and unpack
 set -euo pipefail
-packages=(python3-yaml capnproto libcapnp-dev libssl-dev g++ pkg-config python3 openssl sqlite3 git runc bubblewrap busybox-static docker.io docker-registry chromium rsync btrfs-progs xfsprogs skopeo umoci)
+packages=(python3-yaml capnproto libcapnp-dev libssl-dev g++ pkg-config python3 openssl sqlite3 git runc bubblewrap busybox-static docker.io docker-registry chromium rsync btrfs-progs xfsprogs e2fsprogs util-linux skopeo umoci)
 need=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || need+=("$package")

@@ -29,14 +29,22 @@ extension Scheduler {
 
     /// Admin pause (`active == false`) or unpause, persisted. With `autoCreate` an unknown name is added to
     /// the known workers first.
-    public func setAdminActive(pool name: String, worker: String, active: Bool, autoCreate: Bool) throws(SchedulerError)
-    {
-        try core.setAdminActive(pool: name, worker: worker, active: active, autoCreate: autoCreate)
+    /// known workers first. Returns once the change is committed to the database (see `Scheduler+Durable`).
+    public func setAdminActive(
+        pool name: String,
+        worker: String,
+        active: Bool,
+        autoCreate: Bool
+    ) async throws(SchedulerError) {
+        try await commitPoolChange(pool: name) { (pool) throws(PoolError) in
+            guard autoCreate || pool.isWorkerKnown(worker) else { throw PoolError(.unknownWorker, "Unknown worker") }
+            try pool.setAdminPaused(workerNamed: worker, !active)
+        }
     }
 
-    /// Removes a disconnected worker from the known list.
-    public func forget(pool name: String, worker: String) throws(SchedulerError) {
-        try core.forget(pool: name, worker: worker)
+    /// Removes a disconnected worker from the known list, once committed to the database.
+    public func forget(pool name: String, worker: String) async throws(SchedulerError) {
+        try await commitPoolChange(pool: name) { (pool) throws(PoolError) in try pool.forgetWorker(worker) }
     }
 
     /// Admin-pauses the worker and waits until it runs no jobs, reporting `Running jobs: N` on each change.
@@ -46,7 +54,8 @@ extension Scheduler {
         worker: String,
         progress: @Sendable (String) async -> Void
     ) async throws(SchedulerError) {
-        switch try core.startDrain(pool: name, worker: worker) {
+        try await setAdminActive(pool: name, worker: worker, active: false, autoCreate: false)
+        switch core.drainState(pool: name, worker: worker) {
         case .disconnected:
             await progress("Disconnected (nothing to drain)")
         case .draining(let id, var running):

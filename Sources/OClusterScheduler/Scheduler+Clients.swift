@@ -48,14 +48,34 @@ extension Scheduler {
         core.cancelQueued(item, reason: reason)
     }
 
-    /// Creates a submission endpoint for `client` and returns its secret service ID.
-    func addClient(_ client: String) throws(SchedulerError) -> [UInt8] {
-        try core.addClient(client)
+    /// Creates a submission endpoint for `client` and returns its secret service ID, once committed.
+    func addClient(_ client: String) async throws(SchedulerError) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        let serviceID = (0..<SchedulerStore.serviceIDLength).map { _ in
+            UInt8.random(in: .min ... .max, using: &generator)
+        }
+        try await commit(.addClient(client, serviceID: serviceID)) { scheduler in
+            scheduler.logger.info("Created new submission endpoint for client \(ocamlQuoted(client))")
+        }
+        return serviceID
     }
 
-    /// Revokes `client`'s endpoint and forgets its rates in every pool. Its queued jobs stay queued.
-    func removeClient(_ client: String) throws(SchedulerError) {
-        try core.removeClient(client)
+    /// Revokes `client`'s endpoint and forgets its rates in every pool, once committed. Its queued jobs stay
+    /// queued.
+    func removeClient(_ client: String) async throws(SchedulerError) {
+        guard (try? store.hasClient(client)) == true else {
+            throw SchedulerError(.unknownClient, "Unknown client \(ocamlQuoted(client))")
+        }
+        let operation: SchedulerCore.PoolOperation = { pool in pool.removeClient(client) }
+        var planned: [SchedulerCore.PoolPlan] = []
+        for name in poolNames { planned.append(try core.plan(pool: name, operation)) }
+        let plans = planned
+        let changes = Dictionary(uniqueKeysWithValues: plans.map { ($0.pool, $0.changes) })
+        try await commit(.removeClient(client, changes)) { scheduler in
+            for plan in plans { scheduler.core.applyCommitted(plan, operation) }
+            scheduler.core.validEndpoints = scheduler.core.validEndpoints.filter { $0.value != client }
+            scheduler.logger.info("Removed endpoint for client \(ocamlQuoted(client))")
+        }
     }
 
     /// The registered client ids, in byte order.
@@ -63,8 +83,10 @@ extension Scheduler {
         try core.listClients()
     }
 
-    /// Sets `client`'s fair-share rate in `pool`. The client must exist ("No such user").
-    func setRate(pool name: String, client: String, rate: Double) throws(SchedulerError) {
-        try core.setRate(pool: name, client: client, rate: rate)
+    /// Sets `client`'s fair-share rate in `pool`, once committed. The client must exist ("No such user").
+    func setRate(pool name: String, client: String, rate: Double) async throws(SchedulerError) {
+        guard hasPool(name) else { throw SchedulerError(.unknownPool, "No such pool") }
+        guard (try? store.hasClient(client)) == true else { throw SchedulerError(.unknownClient, "No such user") }
+        try await commitPoolChange(pool: name) { (pool) throws(PoolError) in try pool.setRate(client: client, rate) }
     }
 }

@@ -69,6 +69,7 @@ extension Scheduler {
             await self.perform { [outcome] scheduler in
                 scheduler.core.activity.finished(running, outcome: outcome, at: WallClock().now())
                 scheduler.core.jobFinished(pool: name, worker: worker)
+                scheduler.core.runningJobFinished(running)
             }
         }
     }

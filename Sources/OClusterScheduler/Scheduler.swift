@@ -13,8 +13,11 @@ import OClusterAPI
 /// to the ``SchedulerStore`` (as ocluster writes its SQLite rows as it goes). The actor keeps only what
 /// really waits: a pop's answer, drain and update, timers.
 ///
-/// Jobs live in memory only: a restart loses them, as in ocluster. What survives is what ocluster keeps in
-/// `scheduler.db`: cache-hint history, client rates, known workers and their admin pause, client endpoints.
+/// What survives a restart is what ocluster keeps in `scheduler.db` (cache-hint history, client rates, known
+/// workers and their admin pause, client endpoints) and, unlike ocluster, the queued jobs (see
+/// `SchedulerCore+Queue.swift`).
+/// Writes go to a ``StoreWriter`` thread; an administrator's change is made in memory, and acknowledged,
+/// only once committed (see `Scheduler+Durable.swift`).
 public actor Scheduler {
     /// Tunables.
     public struct Configuration: Sendable {
@@ -22,6 +25,12 @@ public actor Scheduler {
         public var cost: PoolCost = .ocluster
         /// How long `PoolAdmin.update` waits for a restarted worker to register again (ocluster: 600 s).
         public var restartTimeout: Duration = .seconds(600)
+        /// How long an administrator's change waits for its database write to commit before it fails
+        /// (`--db-write-timeout`; ocluster has none and waits for ever).
+        public var databaseWriteTimeout: Duration = .seconds(10)
+        /// How long a job queued again after a restart waits for its client to reattach before it is
+        /// cancelled, unless a worker took it first (`--reattach-timeout`).
+        public var reattachTimeout: Duration = .seconds(60)
 
         /// The defaults, as ocluster.
         public init() {}
@@ -31,6 +40,8 @@ public actor Scheduler {
     let core: SchedulerCore
     let configuration: Configuration
     let store: SchedulerStore
+    /// The thread writing `store`, off the actor's.
+    let writer: StoreWriter
     let logger: Logger
     /// The pool names in byte order (ocluster's `String.Map` order).
     public nonisolated let poolNames: [String]
@@ -75,13 +86,37 @@ public actor Scheduler {
                 await link.scheduler?.flush(pool)
             }
         }
+        let writer = StoreWriter(store: store)
+        core.writeChanges = { pool, changes, end in
+            writer.enqueue(.poolChanges([pool: changes])) { result in
+                if case .failure(let error) = result { logger.error("Cannot save the state of pool \(pool): \(error)") }
+                link.scheduler?.onActor {
+                    $0.core.changesWritten(pool: pool, upTo: end, ok: (try? result.get()) != nil)
+                }
+            }
+        }
+        core.writeQueueBatch = { inserts, deletes in
+            writer.enqueue(.queue(inserts, removing: deletes)) { result in
+                link.scheduler?.onActor { $0.core.queueWritten(result) }
+            }
+        }
         self.core = core
+        self.writer = writer
         self.home = home
         self.configuration = configuration
         self.store = store
         self.logger = logger
         self.poolNames = core.poolNames
         link.scheduler = self
+        // Now that completions can reach the actor: the removals start-up left (rows it could not restore).
+        core.writeQueue()
+        if !core.queue.restored.isEmpty {
+            let timeout = configuration.reattachTimeout
+            Task(executorPreference: home.executor) {
+                try? await Task.sleep(for: timeout)
+                link.scheduler?.onActor { $0.core.cancelRestored(after: Self.describe(timeout)) }
+            }
+        }
     }
 
     /// Whether `name` is one of the pools.
@@ -107,9 +142,15 @@ public actor Scheduler {
         core.flush(name)
     }
 
-    /// Writes every pool's pending changes now (before shutting down).
-    public func flushAll() {
-        core.flushAll()
+    /// Writes every pool's pending changes now and waits for them (before shutting down); gives up after a
+    /// few rounds if the disk keeps failing.
+    public func flushAll() async {
+        var rounds = 0
+        while core.hasPendingWrites, rounds < 10 {
+            rounds += 1
+            core.flushAll()
+            await writer.barrier()
+        }
     }
 
     /// Updates every exported metric from the pools' current state (cheap enough per scrape, not per job).

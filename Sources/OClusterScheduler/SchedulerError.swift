@@ -27,7 +27,7 @@ public struct SchedulerError: CodedError {
         case invalidArgument
         /// The ticket was cancelled or released before a worker took the job.
         case cancelled
-        /// A worker did not come back in time after a restart.
+        /// A worker did not come back in time after a restart, or a database write did not commit in time.
         case timeout
         /// The worker went away.
         case workerDisconnected
@@ -68,6 +68,7 @@ public struct SchedulerError: CodedError {
         switch error.code {
         case .clientAlreadyRegistered: self.init(.clientAlreadyRegistered, error.message)
         case .unknownClient: self.init(.unknownClient, error.message)
+        case .timeout: self.init(.timeout, error.message)
         default: self.init(.store, error.message)
         }
     }

@@ -28,11 +28,22 @@ final class SchedulerItem: PromiseCell<Result<Capability, RPCError>>, PoolItem, 
     /// When it was submitted (wall-clock seconds), for the status page's waiting times.
     let submitted: Double
 
-    init(descr: StoredJobDescr, pool: String, cacheHint: String, costEstimate: PoolCost) {
+    /// The job's number in the store's `queued_jobs` (its queue order across restarts).
+    let jobID: Int64
+
+    init(
+        descr: StoredJobDescr,
+        pool: String,
+        cacheHint: String,
+        costEstimate: PoolCost,
+        jobID: Int64 = 0,
+        submitted: Double? = nil
+    ) {
         self.descr = descr
         self.pool = pool
         self.cacheHint = cacheHint
-        submitted = WallClock().now()
+        self.jobID = jobID
+        self.submitted = submitted ?? WallClock().now()
         cachedCost = Int32(clamping: costEstimate.cached)
         nonCachedCost = Int32(clamping: costEstimate.nonCached)
         super.init()

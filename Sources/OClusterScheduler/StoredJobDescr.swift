@@ -18,6 +18,12 @@ struct StoredJobDescr: Sendable {
         frame = message.serialize()
     }
 
+    /// A frame stored earlier (``frame``); fails unless it decodes to a `JobDescr`.
+    init(frame: [UInt8]) throws {
+        _ = try Framing.decode(frame).root(as: JobDescr.Reader.self)
+        self.frame = frame
+    }
+
     /// Copies `descr`.
     init(copying descr: JobDescr.Reader) throws {
         let message = MessageBuilder(firstSegmentWords: 64)

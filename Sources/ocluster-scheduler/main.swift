@@ -16,8 +16,9 @@ struct SchedulerCommand: AsyncParsableCommand {
             Serves the pools named by --pools to workers, clients and administrators over Cap'n Proto RPC. \
             Writes admin.cap and pool-NAME.cap (and submit-CLIENT.cap for --default-clients) to --secrets-dir; \
             their service IDs are derived from the key file, so the files stay valid across restarts. State \
-            (cache hints, client rates, known and paused workers, client endpoints) lives in STATE-DIR/scheduler.db; \
-            queued jobs do not survive a restart. SIGTERM or SIGINT shuts down gracefully.
+            (cache hints, client rates, known and paused workers, client endpoints) lives in STATE-DIR/scheduler.db, \
+            written on a thread of its own: an administrator's change is acknowledged once committed, and so is a \
+            submitted job, which is queued again after a restart. SIGTERM or SIGINT shuts down gracefully.
             """,
         version: OClusterVersion.current
     )
@@ -59,6 +60,26 @@ struct SchedulerCommand: AsyncParsableCommand {
     )
     var defaultClients = ""
 
+    @Option(
+        name: .customLong("db-write-timeout"),
+        help: ArgumentHelp(
+            "Seconds an administrator's change (pause, rate, client...) waits for its write to STATE-DIR/scheduler.db "
+                + "to commit before it fails with an error and changes nothing.",
+            valueName: "SECONDS"
+        )
+    )
+    var dbWriteTimeout = 10.0
+
+    @Option(
+        name: .customLong("reattach-timeout"),
+        help: ArgumentHelp(
+            "Seconds a job queued again after a restart waits for its client to reattach before it is cancelled "
+                + "(unless a worker took it first).",
+            valueName: "SECONDS"
+        )
+    )
+    var reattachTimeout = 60.0
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -66,6 +87,19 @@ struct SchedulerCommand: AsyncParsableCommand {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: secretsDir, isDirectory: &isDirectory), isDirectory.boolValue
         else { throw ValidationError("--secrets-dir: directory \"\(secretsDir)\" does not exist") }
+        guard dbWriteTimeout.isFinite, dbWriteTimeout > 0, dbWriteTimeout <= 86_400 else {
+            throw ValidationError("--db-write-timeout must be a number of seconds between 0 and 86400")
+        }
+        guard reattachTimeout.isFinite, reattachTimeout >= 0, reattachTimeout <= 86_400 else {
+            throw ValidationError("--reattach-timeout must be a number of seconds between 0 and 86400")
+        }
+    }
+
+    var schedulerConfiguration: Scheduler.Configuration {
+        var configuration = Scheduler.Configuration()
+        configuration.databaseWriteTimeout = .milliseconds(Int64((dbWriteTimeout * 1000).rounded()))
+        configuration.reattachTimeout = .milliseconds(Int64((reattachTimeout * 1000).rounded()))
+        return configuration
     }
 
     var poolList: [String] { pools.split(separator: ",").map(String.init).filter { !$0.isEmpty } }
@@ -77,7 +111,8 @@ struct SchedulerCommand: AsyncParsableCommand {
             secretsDirectory: secretsDir,
             stateDirectory: stateDir,
             pools: poolList,
-            defaultClients: defaultClients.split(separator: ",").map(String.init).filter { !$0.isEmpty }
+            defaultClients: defaultClients.split(separator: ",").map(String.init).filter { !$0.isEmpty },
+            scheduler: schedulerConfiguration
         )
         // One thread for every connection and the scheduler itself: a call then reaches the scheduler, and its
         // answer goes out, with no thread switch (as ocluster's single Lwt thread does it).

@@ -113,4 +113,43 @@ struct SchedulerRestartTests {
         scheduler.process.waitUntilExit()
         #expect(scheduler.process.terminationStatus == 0)
     }
+
+    /// Jobs queued when the scheduler is killed are queued again, in the same order, by the next one.
+    @Test(.timeLimit(.minutes(2)))
+    func queuedJobsSurviveSIGKILL() async throws {
+        try FileManager.default.createDirectory(atPath: root + "/secrets", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let clientTool = try #require(BuiltTools.path("ocluster-client"))
+        var scheduler = try await startScheduler()
+        let (status, uri) = try admin(["add-client", "alice"])
+        #expect(status == 0)
+        let cap = root + "/secrets/alice.cap"
+        try Data(uri.utf8).write(to: URL(fileURLWithPath: cap))
+        let spec = root + "/spec"
+        try Data("((from busybox) (run (shell true)))".utf8).write(to: URL(fileURLWithPath: spec))
+        var clients: [ChildProcess] = []
+        defer { for client in clients { client.process.terminate() } }
+        for hint in ["hint-1", "hint-2", "hint-3"] {
+            clients.append(
+                try ChildProcess(
+                    clientTool,
+                    ["submit-obuilder", "-c", cap, "--pool", "linux", "--cache-hint", hint, "--local-file", spec],
+                    dropErrors: true
+                )
+            )
+            // One at a time, for a known order.
+            try await waitUntil { try admin(["show", "linux"]).1.contains(hint) }
+        }
+        let before = DurableQueueTests.queue(try admin(["show", "linux"]).1)
+        #expect(before.contains("alice:hint-1") && before.contains("alice:hint-3"), "\(before)")
+        kill(scheduler.process.processIdentifier, SIGKILL)
+        scheduler.process.waitUntilExit()
+
+        scheduler = try await startScheduler()
+        let after = try admin(["show", "linux"]).1
+        #expect(DurableQueueTests.queue(after) == before, "\(after)")
+        scheduler.process.terminate()
+        scheduler.process.waitUntilExit()
+        #expect(scheduler.process.terminationStatus == 0)
+    }
 }

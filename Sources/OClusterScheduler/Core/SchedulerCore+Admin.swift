@@ -61,17 +61,6 @@ extension SchedulerCore {
         }
     }
 
-    /// Removes a disconnected worker from the known list.
-    func forget(pool name: String, worker: String) throws(SchedulerError) {
-        guard pools[name] != nil else { throw SchedulerError(.unknownPool, "No such pool") }
-        defer { settle(name) }
-        do {
-            try pools[name]!.pool.forgetWorker(worker)
-        } catch {
-            throw SchedulerError(error)
-        }
-    }
-
     /// The first step of a drain: admin-pauses the worker.
     func startDrain(pool name: String, worker: String) throws(SchedulerError) -> DrainStart {
         guard pools[name] != nil else { throw SchedulerError(.unknownPool, "No such pool") }
@@ -89,6 +78,12 @@ extension SchedulerCore {
             throw SchedulerError(error)
         }
         settle(name)
+        return .draining(id, running: pools[name]!.pool.runningJobs(id))
+    }
+
+    /// Where a drain starts once the worker is admin-paused (see ``Scheduler/drain(pool:worker:progress:)``).
+    func drainState(pool name: String, worker: String) -> DrainStart {
+        guard let id = pools[name]?.pool.worker(named: worker) else { return .disconnected }
         return .draining(id, running: pools[name]!.pool.runningJobs(id))
     }
 

@@ -43,10 +43,12 @@ extension SchedulerCore {
             descr: descr,
             pool: name,
             cacheHint: cacheHint,
-            costEstimate: configuration.cost
+            costEstimate: configuration.cost,
+            jobID: nextJobID()
         )
         item.ticket = pools[name]!.pool.submit(client: client, item: item, urgent: urgent)
         metrics.clientQueued(client: client, pool: name, urgent: urgent, by: 1)
+        _ = recordQueued(item, client: client, urgent: urgent)
         settle(name)
         return item
     }
@@ -67,57 +69,15 @@ extension SchedulerCore {
         }
         let now = WallClock().now()
         activity.cancelled(pool: name, client: cancelled.client, waited: max(0, now - item.submitted), at: now)
+        recordGone(item.jobID)
         settle(name)
         return true
-    }
-
-    /// Creates a submission endpoint for `client` and returns its secret service ID.
-    func addClient(_ client: String) throws(SchedulerError) -> [UInt8] {
-        let serviceID: [UInt8]
-        do {
-            serviceID = try store.addClient(client)
-        } catch {
-            throw SchedulerError(error)
-        }
-        logger.info("Created new submission endpoint for client \(ocamlQuoted(client))")
-        return serviceID
-    }
-
-    /// Revokes `client`'s endpoint and forgets its rates in every pool. Its queued jobs stay queued.
-    func removeClient(_ client: String) throws(SchedulerError) {
-        guard (try? store.hasClient(client)) == true else {
-            throw SchedulerError(.unknownClient, "Unknown client \(ocamlQuoted(client))")
-        }
-        var changes: [String: [PoolChange]] = [:]
-        for name in poolNames {
-            pools[name]!.pool.removeClient(client)
-            changes[name] = pools[name]!.pool.drainChanges()
-        }
-        do {
-            try store.removeClient(client, applying: changes)
-        } catch {
-            throw SchedulerError(error)
-        }
-        validEndpoints = validEndpoints.filter { $0.value != client }
-        logger.info("Removed endpoint for client \(ocamlQuoted(client))")
     }
 
     /// The registered client ids, in byte order.
     func listClients() throws(SchedulerError) -> [String] {
         do {
             return try store.clients()
-        } catch {
-            throw SchedulerError(error)
-        }
-    }
-
-    /// Sets `client`'s fair-share rate in `pool`. The client must exist ("No such user").
-    func setRate(pool name: String, client: String, rate: Double) throws(SchedulerError) {
-        guard pools[name] != nil else { throw SchedulerError(.unknownPool, "No such pool") }
-        guard (try? store.hasClient(client)) == true else { throw SchedulerError(.unknownClient, "No such user") }
-        defer { settle(name) }
-        do {
-            try pools[name]!.pool.setRate(client: client, rate)
         } catch {
             throw SchedulerError(error)
         }

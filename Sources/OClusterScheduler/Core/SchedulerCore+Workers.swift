@@ -119,6 +119,7 @@ extension SchedulerCore {
             waited: max(0, now - item.submitted),
             at: now
         )
+        queue.running[running] = item.jobID
         watchJob(CapabilityBox(job), name, worker, running)
         return .job(item.descr)
     }

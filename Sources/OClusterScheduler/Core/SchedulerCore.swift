@@ -27,6 +27,10 @@ final class SchedulerCore {
     var nextKey: UInt64 = 0
     /// Pools with a batched write of cache-hint records pending.
     var flushScheduled: Set<String> = []
+    /// Where each pool's durable changes stand (see ``PoolWrites``).
+    var writes: [String: PoolWrites] = [:]
+    /// The queued jobs' rows on their way to the store.
+    var queue = QueueWrites()
     /// What the status page shows beyond the pools' own state (see ``Scheduler/statusSnapshot()``).
     var activity = SchedulerActivity()
 
@@ -35,6 +39,11 @@ final class SchedulerCore {
     var watchJob: (CapabilityBox, _ pool: String, WorkerID, SchedulerActivity.RunningKey) -> Void = { _, _, _, _ in }
     /// Asks for ``flush(_:)`` of the pool a moment later.
     var scheduleFlush: (_ pool: String) -> Void = { _ in }
+    /// Writes a pool's changes (all its pending ones, up to the absolute index `end`) and calls
+    /// ``changesWritten(pool:upTo:ok:)`` once done. Nil: the core writes them itself, synchronously (tests).
+    var writeChanges: ((_ pool: String, _ changes: [PoolChange], _ end: UInt64) -> Void)?
+    /// Writes queued jobs' rows and removes gone ones, then calls ``queueWritten(_:)``. Nil: synchronously.
+    var writeQueueBatch: ((_ inserts: [QueuedJobRecord], _ deletes: [Int64]) -> Void)?
 
     /// The core for `pools`, loading each pool's durable state from `store`.
     ///
@@ -65,6 +74,8 @@ final class SchedulerCore {
                 metrics: metrics.exporter(pool: name)
             )
         }
+        let restored = try restoreQueue()
+        if restored > 0 { logger.notice("Queued again \(restored) job(s) kept from before the restart") }
     }
 
     /// ocluster's message for a submission to a pool that does not exist.
@@ -96,20 +107,15 @@ final class SchedulerCore {
         persist(name)
     }
 
-    /// Writes every pool's pending changes now (before shutting down).
+    /// Writes every pool's pending changes and the queue's now (before shutting down).
     func flushAll() {
         for name in poolNames { persist(name) }
+        writeQueue()
     }
 
-    /// Writes the pool's queued durable changes. A failed write is logged and retried with the next change:
-    /// the pool keeps working from memory meanwhile (ocluster would raise instead).
+    /// Writes the pool's queued durable changes (see ``writePending(_:)``).
     func persist(_ name: String) {
-        guard pools[name] != nil else { return }
-        do {
-            try store.save(&pools[name]!.pool)
-        } catch {
-            logger.error("Cannot save the state of pool \(name): \(error)")
-        }
+        writePending(name)
     }
 
     /// Updates every exported metric from the pools' current state (cheap enough per scrape, not per job).

@@ -142,6 +142,13 @@ public struct Pool<Item: PoolItem, Clock: PoolClock>: Sendable {
         promptChanges = changes.count(where: { !$0.canWait })
     }
 
+    /// Forgets the newest `count` changes: their author wrote them to the store already, before making them
+    /// here (an administrator's change, acknowledged only once committed).
+    public mutating func dropNewestChanges(_ count: Int) {
+        changes.removeLast(count)
+        promptChanges = changes.count(where: { !$0.canWait })
+    }
+
     mutating func record(_ change: PoolChange) {
         persisted.apply(change)
         changes.append(change)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import AsyncBlocks
 import CapnProto
 import CapnProtoRPC
 import OClusterAPI
@@ -54,8 +55,22 @@ final class SubmissionService: Submission.Server {
             let descr = try StoredJobDescr(copying: params._reader.pointer(1))
             let cacheHint = (try? params.descr.cacheHint) ?? ""
             let urgent = params.urgent
-            let submitted = try await scheduler.perform { (scheduler) throws(SchedulerError) in
-                try scheduler.submit(endpoint: endpoint, pool: pool, descr: descr, cacheHint: cacheHint, urgent: urgent)
+            let (submitted, commit) = try await scheduler.perform { (scheduler) throws(SchedulerError) in
+                let item = try scheduler.submit(
+                    endpoint: endpoint,
+                    pool: pool,
+                    descr: descr,
+                    cacheHint: cacheHint,
+                    urgent: urgent
+                )
+                return (item, scheduler.core.queueCommit(for: item.jobID))
+            }
+            // The ticket is given only once the job is on disk: it then survives a restart. A job not saved
+            // is cancelled, unless a worker has it already.
+            if let commit, case .failure(let error) = await scheduler.waitForQueueCommit(commit),
+                await scheduler.cancelQueued(submitted, reason: "Cannot save the job: \(error.message)")
+            {
+                throw SchedulerError(error)
             }
             ticket = Capability(TicketService(scheduler: scheduler, submitted: submitted))
         } catch let error as SchedulerError {

@@ -52,6 +52,18 @@ enum SchedulerSchema {
     /// `scheduler/sqlite_loader.ml`, `create`.
     static let createSturdyRefsIndex = "CREATE INDEX IF NOT EXISTS sturdy_refs_rev ON sturdy_refs (type, args)"
 
+    /// Ours alone (ocluster loses its queue on restart, and ignores this table): the queued jobs, by number.
+    static let createQueuedJobs = """
+        CREATE TABLE IF NOT EXISTS queued_jobs ( \
+        id         INTEGER PRIMARY KEY, \
+        pool       TEXT NOT NULL, \
+        client     TEXT NOT NULL, \
+        urgent     BOOLEAN NOT NULL, \
+        cache_hint TEXT NOT NULL, \
+        descr      BLOB NOT NULL, \
+        submitted  REAL NOT NULL)
+        """
+
     /// The columns each table must have, and its primary key in order; extra columns are tolerated.
     static let requiredTables: [(table: String, columns: [String], primaryKey: [String])] = [
         ("cached", ["pool", "cache_hint", "worker", "created"], ["pool", "cache_hint", "worker"]),
@@ -69,6 +81,9 @@ enum SchedulerSchema {
             try db.execute(sql: createWorkers)
             try db.execute(sql: createSturdyRefs)
             try db.execute(sql: createSturdyRefsIndex)
+        }
+        migrator.registerMigration("swift-queued-jobs-v1") { db in
+            try db.execute(sql: createQueuedJobs)
         }
         return migrator
     }

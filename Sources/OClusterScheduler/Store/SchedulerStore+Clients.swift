@@ -25,15 +25,17 @@ extension SchedulerStore {
 
     /// Registers a client with a service ID chosen by the caller (any byte string; ocluster generates 20 random bytes).
     public func addClient(_ id: String, serviceID: [UInt8]) throws(SchedulerStoreError) {
-        try write("Adding client \(id)") { db in
-            guard try !Self.clientExists(id, in: db) else {
-                throw SchedulerStoreError(.clientAlreadyRegistered, "Client \(quoted(id)) already registered!")
-            }
-            try db.cachedStatement(
-                sql: "INSERT INTO sturdy_refs (hash, type, args, created) VALUES (?, ?, ?, date('now'))"
-            )
-            .execute(arguments: [Data(SHA256.digest(serviceID)), Self.clientRefType, Data(id.utf8)])
+        try write("Adding client \(id)") { db in try Self.insertClient(id, serviceID: serviceID, in: db) }
+    }
+
+    static func insertClient(_ id: String, serviceID: [UInt8], in db: Database) throws {
+        guard try !clientExists(id, in: db) else {
+            throw SchedulerStoreError(.clientAlreadyRegistered, "Client \(quoted(id)) already registered!")
         }
+        try db.cachedStatement(
+            sql: "INSERT INTO sturdy_refs (hash, type, args, created) VALUES (?, ?, ?, date('now'))"
+        )
+        .execute(arguments: [Data(SHA256.digest(serviceID)), clientRefType, Data(id.utf8)])
     }
 
     /// Revokes the client's submission endpoint (its `.cap` stops working; jobs already queued stay).
@@ -45,15 +47,17 @@ extension SchedulerStore {
         _ id: String,
         applying changesByPool: [String: [PoolChange]] = [:]
     ) throws(SchedulerStoreError) {
-        try write("Removing client \(id)") { db in
-            try db.cachedStatement(sql: "DELETE FROM sturdy_refs WHERE type = ? AND args = ?")
-                .execute(arguments: [Self.clientRefType, Data(id.utf8)])
-            guard db.changesCount > 0 else {
-                throw SchedulerStoreError(.unknownClient, "Unknown client \(quoted(id))")
-            }
-            for (pool, changes) in changesByPool {
-                try Self.apply(changes, toPool: pool, in: db)
-            }
+        try write("Removing client \(id)") { db in try Self.deleteClient(id, applying: changesByPool, in: db) }
+    }
+
+    static func deleteClient(_ id: String, applying changesByPool: [String: [PoolChange]], in db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM sturdy_refs WHERE type = ? AND args = ?")
+            .execute(arguments: [clientRefType, Data(id.utf8)])
+        guard db.changesCount > 0 else {
+            throw SchedulerStoreError(.unknownClient, "Unknown client \(quoted(id))")
+        }
+        for (pool, changes) in changesByPool {
+            try apply(changes, toPool: pool, in: db)
         }
     }
 

@@ -7,16 +7,18 @@ import GRDB
 /// The scheduler's durable state: `<state-dir>/scheduler.db`, with ocluster's tables, so an ocluster state
 /// directory can be used by this scheduler and the other way round.
 ///
-/// What is stored (everything else, in particular queued jobs, is lost on restart, as in ocluster):
+/// What is stored (everything else is lost on restart):
 /// - per pool, the cache hints each worker has built (`cached`), client rates (`pool_user_rate`) and the known
 ///   workers with their admin-pause flag (`workers`): see ``loadPool(_:)`` and ``apply(_:toPool:)``;
 /// - the clients' submission sturdy refs (`sturdy_refs`), by the SHA-256 of their secret service ID: see
-///   ``addClient(_:)``.
+///   ``addClient(_:)``;
+/// - ours alone, the queued jobs (`queued_jobs`, which ocluster does not know and ignores): see
+///   ``queuedJobs()``.
 ///
 /// The database is opened like ocluster opens it: WAL journal, `synchronous=NORMAL`, 1 s busy timeout. It is a
 /// GRDB `DatabasePool`: one writer, and readers that each see a committed snapshot and never block it.
-/// Every method is synchronous and thread-safe; writes are single short transactions (a commit in WAL mode with
-/// `synchronous=NORMAL` does not fsync), so the scheduler's actor can call them directly.
+/// Every method is synchronous and thread-safe. The scheduler reads on its own thread (readers never wait for the
+/// writer) but writes only through its ``StoreWriter`` thread, so that a slow or frozen disk cannot stall it.
 public final class SchedulerStore: Sendable {
     /// The database's file name inside the state directory.
     public static let databaseFileName = "scheduler.db"

@@ -21,6 +21,9 @@ public struct SchedulerStoreError: Error, Sendable, Hashable, CustomStringConver
         case clientAlreadyRegistered
         /// `removeClient` for an id that has none.
         case unknownClient
+        /// A write did not commit within the scheduler's `--db-write-timeout` (a frozen or very slow disk); it was
+        /// rolled back, or dropped before it started.
+        case timeout
         /// Any other SQLite error (disk full, I/O error, database locked past the busy timeout…).
         case database
     }

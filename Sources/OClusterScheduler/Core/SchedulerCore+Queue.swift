@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import AsyncBlocks
+import Logging
+
+extension SchedulerCore {
+    /// Queues the jobs the store kept (in their order, so that the fair-share order is rebuilt as it was) and
+    /// returns how many. Rows for pools no longer served, or whose description does not decode, are removed.
+    func restoreQueue() throws(SchedulerError) -> Int {
+        let records: [QueuedJobRecord]
+        do {
+            records = try store.queuedJobs()
+        } catch {
+            throw SchedulerError(error)
+        }
+        var restored = 0
+        for record in records {
+            queue.nextID = max(queue.nextID, record.id + 1)
+            queue.lastSent = max(queue.lastSent, record.id)
+            guard pools[record.pool] != nil, let descr = try? StoredJobDescr(frame: record.descr) else {
+                logger.warning("Dropping stored job \(record.id) for pool \(record.pool): unknown pool or bad job")
+                queue.deletes.append(record.id)
+                continue
+            }
+            let item = SchedulerItem(
+                descr: descr,
+                pool: record.pool,
+                cacheHint: record.cacheHint,
+                costEstimate: configuration.cost,
+                jobID: record.id,
+                submitted: record.submitted
+            )
+            item.ticket = pools[record.pool]!.pool.submit(client: record.client, item: item, urgent: record.urgent)
+            metrics.clientQueued(client: record.client, pool: record.pool, urgent: record.urgent, by: 1)
+            queue.restored.append(item)
+            restored += 1
+        }
+        return restored
+    }
+
+    /// Cancels the restored jobs no worker has taken: their clients had until now to reattach (which none can
+    /// yet: the tickets died with the old connections, and clients such as ocluster's submit again). Returns
+    /// how many.
+    @discardableResult
+    func cancelRestored(after timeout: String) -> Int {
+        let restored = queue.restored
+        queue.restored = []
+        let reason = "Job restored after a scheduler restart, not reattached within \(timeout) (cancelled)"
+        let cancelled = restored.filter { cancelQueued($0, reason: reason) }.count
+        if cancelled > 0 { logger.notice("Cancelled \(cancelled) restored job(s) that no client reattached to") }
+        return cancelled
+    }
+
+    /// A new job's number.
+    func nextJobID() -> Int64 {
+        defer { queue.nextID += 1 }
+        return queue.nextID
+    }
+
+    /// Adds the job's row to the next queue write; returns the commit its `submit` waits for.
+    func recordQueued(_ item: SchedulerItem, client: String, urgent: Bool) -> QueueWrites.Commit {
+        queue.inserts.append(
+            QueuedJobRecord(
+                id: item.jobID,
+                pool: item.pool,
+                client: client,
+                urgent: urgent,
+                cacheHint: item.cacheHint,
+                descr: item.descr.frame,
+                submitted: item.submitted
+            )
+        )
+        let commit = queue.pending
+        writeQueue()
+        return commit
+    }
+
+    /// The commit a job just submitted waits for: the write carrying its row (nil: committed already).
+    func queueCommit(for jobID: Int64) -> QueueWrites.Commit? {
+        jobID > queue.lastSent ? queue.pending : queue.inFlight
+    }
+
+    /// Removes the job's row (finished or cancelled), with the next queue write.
+    func recordGone(_ jobID: Int64) {
+        queue.deletes.append(jobID)
+        writeQueue()
+    }
+
+    /// The job handed out under `key` finished: its row goes.
+    func runningJobFinished(_ key: SchedulerActivity.RunningKey) {
+        guard let jobID = queue.running.removeValue(forKey: key) else { return }
+        recordGone(jobID)
+    }
+
+    /// Sends what is waiting to the store, unless a write is on its way (then after it).
+    func writeQueue() {
+        guard queue.inFlight == nil, !queue.inserts.isEmpty || !queue.deletes.isEmpty else { return }
+        let inserts = queue.inserts
+        let deletes = queue.deletes
+        let commit = queue.pending
+        queue.inserts = []
+        queue.deletes = []
+        queue.pending = QueueWrites.Commit()
+        queue.inFlight = commit
+        queue.inFlightDeletes = deletes
+        if let last = inserts.last { queue.lastSent = max(queue.lastSent, last.id) }
+        if let writeQueueBatch {
+            writeQueueBatch(inserts, deletes)
+        } else {
+            do throws(SchedulerStoreError) {
+                try store.perform(.queue(inserts, removing: deletes))
+                queueWritten(.success(()))
+            } catch {
+                queueWritten(.failure(error))
+            }
+        }
+    }
+
+    /// The queue write on its way finished.
+    func queueWritten(_ result: Result<Void, SchedulerStoreError>) {
+        if case .failure(let error) = result {
+            logger.error("Cannot save the queue: \(error)")
+            queue.deletes = queue.inFlightDeletes + queue.deletes
+        }
+        queue.inFlight?.resolve(result)
+        queue.inFlight = nil
+        queue.inFlightDeletes = []
+        writeQueue()
+    }
+}
