@@ -3,7 +3,7 @@
 
 /// Polls `condition` every `interval` until it holds or `timeout` passes, and returns whether it
 /// held. The timeout is generous on purpose: the wait ends as soon as the condition holds, and a
-/// loaded machine can take seconds to run a few tasks.
+/// loaded machine can take seconds to run a few tasks. A cancelled wait checks once more and returns.
 public func eventually(
     timeout: Duration = .seconds(30),
     every interval: Duration = .milliseconds(10),
@@ -12,7 +12,8 @@ public func eventually(
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return true }
-        try? await Task.sleep(for: interval)
+        // Cancelled: stop polling (a sleep that fails at once would spin a thread until the deadline).
+        do { try await Task.sleep(for: interval) } catch { break }
     }
     return try await condition()
 }
