@@ -5,6 +5,7 @@ import AsyncBlocks
 import CapnProto
 import Foundation
 import OClusterAPI
+import TestSupport
 import Testing
 
 @testable import OClusterScheduler
@@ -68,8 +69,10 @@ import Testing
         configuration.reattachTimeout = .milliseconds(200)
         scheduler = try Scheduler(pools: ["pool"], store: store, configuration: configuration)
         let restarted = scheduler
-        try await waitUntil { Self.queue(try await restarted.show(pool: "pool")) == "queue: (backlog) []" }
-        try await waitUntil { try store.queuedJobs().isEmpty }
+        try await waitUntil("the restored jobs to be cancelled") {
+            Self.queue(try await restarted.show(pool: "pool")) == "queue: (backlog) []"
+        }
+        try await waitUntil("the restored rows to be removed") { try store.queuedJobs().isEmpty }
         try store.close()
     }
 
@@ -110,7 +113,7 @@ import Testing
 
         let (saved, next) = try await submit("saved")
         if let next { try await next.wait().get() }
-        try await waitUntil { try store.queuedJobs().map(\.cacheHint) == ["saved"] }
+        try await waitUntil("the saved row") { try store.queuedJobs().map(\.cacheHint) == ["saved"] }
         #expect(saved.promise.current == nil)
         try store.close()
     }

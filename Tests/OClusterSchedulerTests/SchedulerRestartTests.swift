@@ -138,7 +138,7 @@ struct SchedulerRestartTests {
                 )
             )
             // One at a time, for a known order.
-            try await waitUntil { try admin(["show", "linux"]).1.contains(hint) }
+            try await waitUntil("the restored job in show") { try admin(["show", "linux"]).1.contains(hint) }
         }
         let before = DurableQueueTests.queue(try admin(["show", "linux"]).1)
         #expect(before.contains("alice:hint-1") && before.contains("alice:hint-3"), "\(before)")

@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import Foundation
+import TestSupport
 import Testing
 
 @testable import OClusterScheduler
