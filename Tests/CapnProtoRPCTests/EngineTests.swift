@@ -244,7 +244,8 @@ func same(_ a: TableSizes, _ b: TableSizes) -> Bool {
             let answer = call.initTarget().initPromisedAnswer()
             answer.questionId = 0
             let params = call.initParams().content.initStruct(dataWords: 1, pointerCount: 1)
-            params.write(UInt32(10_000), at: 0)
+            // Long enough that the call is still running when Finish arrives, however loaded the machine.
+            params.write(UInt32(100_000), at: 0)
         }
         #expect(await implementation.started.wait(for: 1), "the call is running when Finish arrives")
         try peer.inject { message in message.initFinish().questionId = 1 }
