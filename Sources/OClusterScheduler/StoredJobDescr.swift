@@ -11,14 +11,7 @@ import OClusterAPI
 struct StoredJobDescr: Sendable {
     let frame: [UInt8]
 
-    /// Copies the struct `pointer` points to, unknown fields included.
-    init(copying pointer: AnyPointerReader) throws {
-        let message = MessageBuilder(firstSegmentWords: 64)
-        try message.rootPointer.set(pointer)
-        frame = message.serialize()
-    }
-
-    /// Copies `descr`.
+    /// Copies `descr`, unknown fields included.
     init(copying descr: JobDescr.Reader) throws {
         let message = MessageBuilder(firstSegmentWords: 64)
         try message.rootPointer.setStruct(descr._reader)

@@ -77,7 +77,7 @@ final class PoolAdminService: PoolAdmin.Server {
         async throws
     {
         let worker = try params.worker
-        let progress = reporter(params.hasProgress ? try call.params.capability(params.progress) : nil)
+        let progress = reporter(try params.progress(in: call.params))
         try await rpc { try await scheduler.drain(pool: pool, worker: worker, progress: progress) }
     }
 
@@ -89,7 +89,7 @@ final class PoolAdminService: PoolAdmin.Server {
         async throws
     {
         let worker = try params.worker
-        let progress = reporter(params.hasProgress ? try call.params.capability(params.progress) : nil)
+        let progress = reporter(try params.progress(in: call.params))
         try await rpc { try await scheduler.update(pool: pool, worker: worker, progress: progress) }
     }
 
@@ -115,9 +115,8 @@ final class PoolAdminService: PoolAdmin.Server {
     }
 
     /// Sends progress lines to the admin's `Progress` object; a failed report is only logged, as in ocluster.
-    private func reporter(_ capability: Capability?) -> @Sendable (String) async -> Void {
-        guard let capability else { return { _ in } }
-        let progress = Progress.Client(capability)
+    private func reporter(_ progress: Progress.Client?) -> @Sendable (String) async -> Void {
+        guard let progress else { return { _ in } }
         let logger = Logger(label: "ocluster.scheduler")
         return { status in
             do {
