@@ -41,10 +41,6 @@ final class QueueService: Queue.Server {
         _ results: Queue.SetActiveResults.Builder,
         _ call: ServerCall
     ) async throws {
-        do {
-            try await scheduler.setWorkerActive(pool: pool, worker: worker, active: params.active)
-        } catch {
-            throw error.rpcError
-        }
+        try await scheduler.setWorkerActive(pool: pool, worker: worker, active: params.active)
     }
 }

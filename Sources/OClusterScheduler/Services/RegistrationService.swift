@@ -27,17 +27,12 @@ final class RegistrationService: Registration.Server {
             throw RPCError(.failed, "Missing worker argument!")
         }
         let name = try params.name
-        let id: WorkerID
-        do {
-            id = try await scheduler.register(
-                pool: pool,
-                worker: name,
-                capacity: Int(params.capacity),
-                capability: worker
-            )
-        } catch {
-            throw error.rpcError
-        }
+        let id = try await scheduler.register(
+            pool: pool,
+            worker: name,
+            capacity: Int(params.capacity),
+            capability: worker
+        )
         call.results.setCapability(
             Capability(QueueService(scheduler: scheduler, pool: pool, worker: id)),
             in: results.queue
