@@ -1,19 +1,26 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
-/// An error made of a code, for programs to match on, and a message, for people.
+/// An error made of a code, for programs to match on, a message, for people, and the error it
+/// wraps, if any: the one shape of the project's errors.
 ///
 /// Two such errors are equal when their codes are: the message may be worded differently from
-/// one place to the next, and tests and callers match on the kind of failure.
+/// one place to the next, and tests and callers match on the kind of failure. The cause is for
+/// logs and debugging, never part of equality.
 public protocol CodedError: Error, Hashable, Sendable, CustomStringConvertible {
     associatedtype Code: Hashable & Sendable
     /// What kind of failure this is.
     var code: Code { get }
     /// A sentence for people saying what was wrong.
     var message: String { get }
+    /// The error this one wraps (a system call's, a database's, a lower layer's), if any.
+    var cause: (any Error)? { get }
 }
 
 extension CodedError {
+    /// No cause: the default for errors that do not wrap another.
+    public var cause: (any Error)? { nil }
+
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }

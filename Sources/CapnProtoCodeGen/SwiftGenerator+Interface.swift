@@ -161,26 +161,37 @@ extension SwiftGenerator {
         docs: [String],
         into out: inout CodePrinter
     ) throws {
-        let parents = try superclasses.map { try name($0) + ".Server" }
-        let inherits = (parents.isEmpty ? ["CapabilityServer"] : parents).joined(separator: ", ")
-        out.line("/// What an implementation provides; methods it leaves out answer `unimplemented`.")
-        try out.block("public protocol Server: \(inherits)") { out in
+        let parents = try superclasses.map { try name($0) }
+        let inherits = (parents.isEmpty ? ["CapabilityServer"] : parents.map { $0 + ".Server" })
+        out.line("/// What an implementation provides: every method is required, so a misspelled one does not compile.")
+        out.line("/// An implementation of only some methods adopts ``PartialServer`` instead.")
+        try out.block("public protocol Server: \(inherits.joined(separator: ", "))") { out in
             for method in methods {
                 out.doc(docs.indices.contains(method.index) ? docs[method.index] : nil)
                 out.line(try serverSignature(method))
             }
         }
         out.line()
+        out.line(
+            "/// The opt-in for an implementation of only some methods: those it leaves out answer `unimplemented`."
+        )
+        let partialParents = ["Server"] + parents.map { $0 + ".PartialServer" }
+        out.line("public protocol PartialServer: \(partialParents.joined(separator: ", ")) {}")
+        out.line()
         out.line("/// A capability served by `server` in this process.")
         out.line("public static func client(_ server: some Server) -> Client { Client(Capability(server)) }")
         let ancestors = try ancestors(of: superclasses)
-        try trailer.printer.block("extension \(interface).Server") { out in
-            for method in methods {
-                try out.block("public " + serverSignature(method)) { out in
-                    out.line("throw call.unimplemented()")
+        if !methods.isEmpty {
+            try trailer.printer.block("extension \(interface).PartialServer") { out in
+                for method in methods {
+                    try out.block("public " + serverSignature(method)) { out in
+                        out.line("throw call.unimplemented()")
+                    }
                 }
             }
-            out.line()
+            trailer.printer.line()
+        }
+        try trailer.printer.block("extension \(interface).Server") { out in
             out.line("/// Routes a call on this interface to its method.")
             try out.block("public func _dispatch\(Namer.typeIdentifier(interface))(_ call: ServerCall) async throws") {
                 out in

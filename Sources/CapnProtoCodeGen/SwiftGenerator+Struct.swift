@@ -144,6 +144,15 @@ extension SwiftGenerator {
             if type.isPointer {
                 out.line("public var has\(context.suffix): Bool { !_reader.isNull(\(offset)) }")
             }
+            if case .interface(let id) = type {
+                let client = try name(id) + ".Client"
+                out.line(
+                    "/// The capability `\(field.name)` names in `payload`'s table (the payload this struct came in); nil when null."
+                )
+                out.line(
+                    "public func \(member)(in payload: RPCPayload) throws -> \(client)? { try payload.optionalCapability(\(member)).map(\(client).init) }"
+                )
+            }
             // A zero-copy view for blobs without a schema default (a view of null is empty).
             if case .none = defaultValue {
                 switch type {

@@ -96,8 +96,9 @@ public struct SwiftGenerator {
         out.line("// swift-format-ignore-file")
         out.line()
         out.line("import CapnProto")
-        if request.nodes.values.contains(where: { $0.kind.isInterface && $0.displayName.hasPrefix(file.filename + ":") }
-        ) {
+        if request.nodes.values.contains(where: {
+            ($0.kind.isInterface || $0.kind.hasInterfaceField) && $0.displayName.hasPrefix(file.filename + ":")
+        }) {
             out.line("import CapnProtoRPC")
         }
         for child in children[file.id] ?? [] {
@@ -138,6 +139,15 @@ extension SchemaNode.Kind {
     var isInterface: Bool {
         if case .interface = self { return true }
         return false
+    }
+
+    /// Whether a struct has a field of interface type, whose typed accessor needs CapnProtoRPC.
+    var hasInterfaceField: Bool {
+        guard case .structure(let info) = self else { return false }
+        return info.fields.contains { field in
+            if case .slot(_, .interface, _) = field.kind { return true }
+            return false
+        }
     }
 
     var isFile: Bool {

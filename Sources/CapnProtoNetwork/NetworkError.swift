@@ -62,10 +62,10 @@ public struct NetworkError: CodedError {
     /// A sentence for people saying what was wrong.
     public var message: String
     /// The lower-level error this one wraps, if any.
-    public var cause: (any Error & Sendable)?
+    public var cause: (any Error)?
 
     /// Creates an error of the given kind.
-    public init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil) {
+    public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
         self.code = code
         self.message = message
         self.cause = cause

@@ -94,7 +94,9 @@ enum VatTLS {
                 verdict.record(peer: actual)
                 promise.succeed(.certificateVerified)
             } catch {
-                verdict.record(NetworkError(.tlsHandshakeFailed, "cannot read the server's public key: \(error)"))
+                verdict.record(
+                    NetworkError(.tlsHandshakeFailed, "cannot read the server's public key: \(error)", cause: error)
+                )
                 promise.succeed(.failed)
             }
         }

@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
+
 /// An exception carried by the RPC protocol, or raised locally by a broken capability.
 ///
 /// Mirrors rpc.capnp's `Exception`: a kind that tells a caller whether retrying can help, and a
-/// reason for people. Any other error thrown by a server becomes `.failed` with its description.
-public struct RPCError: Error, Hashable, Sendable, CustomStringConvertible {
+/// reason for people. Any other error thrown by a server becomes the exception it chooses
+/// (``RPCErrorConvertible``), or else `.failed` with its description.
+///
+/// Unlike other ``CodedError``s, two exceptions are equal only when their reasons are too: the
+/// reason is what goes on the wire, and tests compare it byte for byte.
+public struct RPCError: CodedError, RPCErrorConvertible {
     /// The exception types of rpc.capnp, with their wire values.
     public enum Kind: UInt16, Sendable, Hashable {
         /// Something went wrong; retrying will not help.
@@ -28,9 +34,24 @@ public struct RPCError: Error, Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { "\(kind): \(reason)" }
 
-    /// An error as the peer should see it.
+    /// The kind, as a ``CodedError``'s code.
+    public var code: Kind { kind }
+    /// The reason, as a ``CodedError``'s message.
+    public var message: String { reason }
+
+    public static func == (lhs: RPCError, rhs: RPCError) -> Bool { lhs.kind == rhs.kind && lhs.reason == rhs.reason }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(kind)
+        hasher.combine(reason)
+    }
+
+    /// Itself: an exception is sent as it is.
+    public var rpcError: RPCError { self }
+
+    /// An error as the peer should see it: the one place a thrown error becomes an exception.
     public static func from(_ error: any Error) -> RPCError {
-        (error as? RPCError) ?? RPCError(.failed, "\(error)")
+        (error as? any RPCErrorConvertible)?.rpcError ?? RPCError(.failed, "\(error)")
     }
 }
 

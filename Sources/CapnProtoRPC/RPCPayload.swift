@@ -35,6 +35,17 @@ public struct RPCPayload: Sendable {
         return capability
     }
 
+    /// The capability a pointer field names, or nil when the field is null or names a null
+    /// capability (what a typed accessor of a generated struct returns). An index outside the
+    /// table is a malformed message and throws.
+    public func optionalCapability(_ pointer: AnyPointerReader) throws -> Capability? {
+        guard let index = try pointer.readCapability() else { return nil }
+        guard Int(index) < capabilities.count else {
+            throw RPCError(.failed, "capability index \(index) is not in the message's table")
+        }
+        return capabilities[Int(index)]
+    }
+
     /// Follows a pipeline path (pointer field indices, struct by struct) to a capability.
     func capability(at path: [UInt16]) -> Capability {
         do {

@@ -8,8 +8,17 @@ import Foundation
 /// Swift output against.
 public struct CapnpCommand: Sendable {
     /// `capnp` failed or is not installed.
-    public struct Failure: Error, CustomStringConvertible {
-        public var description: String
+    public struct Failure: CodedError {
+        /// What went wrong.
+        public enum Code: Sendable, Hashable {
+            /// `capnp` is not on the `PATH`.
+            case notInstalled
+            /// `capnp` ran and failed.
+            case failed
+        }
+        public var code: Code
+        public var message: String
+        public var description: String { message }
     }
 
     /// Where `capnp` lives, if it is on the `PATH`.
@@ -37,7 +46,7 @@ public struct CapnpCommand: Sendable {
     /// Runs `capnp` with `arguments`, feeding `input` on stdin; returns stdout, failing on a
     /// non-zero exit status. Files, not pipes, so a large output cannot deadlock the test.
     public static func run(_ arguments: [String], input: [UInt8]) throws -> [UInt8] {
-        guard let executable else { throw Failure(description: "capnp is not installed") }
+        guard let executable else { throw Failure(code: .notInstalled, message: "capnp is not installed") }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("capnp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -65,7 +74,7 @@ public struct CapnpCommand: Sendable {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             let message = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
-            throw Failure(description: "capnp \(arguments.joined(separator: " ")) failed: \(message)")
+            throw Failure(code: .failed, message: "capnp \(arguments.joined(separator: " ")) failed: \(message)")
         }
         return [UInt8](try Data(contentsOf: outURL))
     }

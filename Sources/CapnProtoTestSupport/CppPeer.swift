@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import Foundation
 import Synchronization
 
@@ -11,9 +12,13 @@ import Synchronization
 /// is missing, and throws (never skips) when that fails.
 public enum CppPeer {
     /// Something went wrong building or running the peer.
-    public struct Failure: Error, CustomStringConvertible {
-        public let description: String
-        public init(_ description: String) { self.description = description }
+    public struct Failure: CodedError {
+        /// The one kind: the peer could not be built or run as expected.
+        public enum Code: Sendable, Hashable { case peer }
+        public var code: Code { .peer }
+        public let message: String
+        public init(_ message: String) { self.message = message }
+        public var description: String { message }
     }
 
     /// The repository's root directory (found from this source file's path).

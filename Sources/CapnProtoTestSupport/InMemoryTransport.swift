@@ -11,8 +11,12 @@ import Synchronization
 /// the link can be broken on purpose to test disconnect handling.
 public final class InMemoryTransport: RPCTransport {
     /// Thrown by a broken link.
-    public struct LinkBroken: Error, CustomStringConvertible {
-        public var description: String { "the in-memory link was broken" }
+    public struct LinkBroken: CodedError {
+        /// The one kind: the link is broken.
+        public enum Code: Sendable, Hashable { case linkBroken }
+        public var code: Code { .linkBroken }
+        public var message: String { "the in-memory link was broken" }
+        public var description: String { message }
     }
 
     public let incoming: IncomingMessages

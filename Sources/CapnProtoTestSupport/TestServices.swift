@@ -72,7 +72,8 @@ public final class DoublingCallback: Callback.Server {
 }
 
 /// The Swift implementation of rpc-test.capnp's TestService, as the C++ peer implements it.
-public final class TestServiceServer: TestService.Server {
+/// Partial: `crash` (which makes the C++ peer exit) answers `unimplemented` here.
+public final class TestServiceServer: TestService.PartialServer {
     public let counters = LiveCount()
     public let held = Mutex<Capability?>(nil)
     public let this = Mutex<Capability?>(nil)

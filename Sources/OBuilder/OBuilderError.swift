@@ -66,13 +66,22 @@ public struct OBuilderError: CodedError {
     public var position: SourcePosition?
     /// The exit status of the failed command, for ``Code/stepFailed``.
     public var exitCode: Int32?
+    /// The error this one reports, if any.
+    public var cause: (any Error)?
 
     /// Creates an error of the given kind.
-    public init(_ code: Code, _ message: String, position: SourcePosition? = nil, exitCode: Int32? = nil) {
+    public init(
+        _ code: Code,
+        _ message: String,
+        position: SourcePosition? = nil,
+        exitCode: Int32? = nil,
+        cause: (any Error)? = nil
+    ) {
         self.code = code
         self.message = message
         self.position = position
         self.exitCode = exitCode
+        self.cause = cause
     }
 
     /// The message, prefixed with the spec position when there is one.

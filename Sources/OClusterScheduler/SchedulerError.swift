@@ -7,8 +7,9 @@ import Foundation
 
 /// A request the scheduler refused, with the message ocluster gives for the same case.
 ///
-/// The RPC services turn it into a capnp exception of type `failed` whose reason is ``message``.
-public struct SchedulerError: CodedError {
+/// A service lets it propagate: the RPC engine sends it as a capnp exception of type `failed` whose
+/// reason is ``message`` (``RPCErrorConvertible``).
+public struct SchedulerError: CodedError, RPCErrorConvertible {
     /// What kind of failure this is.
     public enum Code: String, Sendable, Hashable {
         /// No pool has that name.
@@ -41,35 +42,39 @@ public struct SchedulerError: CodedError {
     public var code: Code
     /// A human-readable explanation (returned over RPC).
     public var message: String
+    /// The pool or store error this one reports, if any.
+    public var cause: (any Error)?
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
         self.code = code
         self.message = message
+        self.cause = cause
     }
 
     /// The message.
     public var description: String { message }
 
-    /// The capnp exception a client sees.
-    public var rpcError: RPCError { RPCError(.failed, message) }
-
     init(_ error: PoolError) {
-        switch error.code {
-        case .nameTaken: self.init(.nameTaken, error.message)
-        case .unknownWorker, .stillConnected: self.init(.unknownWorker, error.message)
-        case .invalidRate, .invalidCapacity, .invalidReason: self.init(.invalidArgument, error.message)
-        case .queueClosed: self.init(.workerDisconnected, error.message)
-        case .notQueued: self.init(.pool, error.message)
-        }
+        let code: Code =
+            switch error.code {
+            case .nameTaken: .nameTaken
+            case .unknownWorker, .stillConnected: .unknownWorker
+            case .invalidRate, .invalidCapacity, .invalidReason: .invalidArgument
+            case .queueClosed: .workerDisconnected
+            case .notQueued: .pool
+            }
+        self.init(code, error.message, cause: error)
     }
 
     init(_ error: SchedulerStoreError) {
-        switch error.code {
-        case .clientAlreadyRegistered: self.init(.clientAlreadyRegistered, error.message)
-        case .unknownClient: self.init(.unknownClient, error.message)
-        case .timeout: self.init(.timeout, error.message)
-        default: self.init(.store, error.message)
-        }
+        let code: Code =
+            switch error.code {
+            case .clientAlreadyRegistered: .clientAlreadyRegistered
+            case .unknownClient: .unknownClient
+            case .timeout: .timeout
+            default: .store
+            }
+        self.init(code, error.message, cause: error)
     }
 }

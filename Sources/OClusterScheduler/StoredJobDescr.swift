@@ -11,20 +11,13 @@ import OClusterAPI
 struct StoredJobDescr: Sendable {
     let frame: [UInt8]
 
-    /// Copies the struct `pointer` points to, unknown fields included.
-    init(copying pointer: AnyPointerReader) throws {
-        let message = MessageBuilder(firstSegmentWords: 64)
-        try message.rootPointer.set(pointer)
-        frame = message.serialize()
-    }
-
     /// A frame stored earlier (``frame``); fails unless it decodes to a `JobDescr`.
     init(frame: [UInt8]) throws {
         _ = try Framing.decode(frame).root(as: JobDescr.Reader.self)
         self.frame = frame
     }
 
-    /// Copies `descr`.
+    /// Copies `descr`, unknown fields included.
     init(copying descr: JobDescr.Reader) throws {
         let message = MessageBuilder(firstSegmentWords: 64)
         try message.rootPointer.setStruct(descr._reader)

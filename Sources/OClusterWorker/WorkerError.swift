@@ -60,11 +60,14 @@ public struct WorkerError: CodedError {
     public var code: Code
     /// A sentence for people saying what was wrong.
     public var message: String
+    /// The error this one reports, if any.
+    public var cause: (any Error)?
 
     /// Creates an error of the given kind.
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
         self.code = code
         self.message = message
+        self.cause = cause
     }
 
     public var description: String { message }

@@ -20,7 +20,7 @@ struct Reflector: CapabilityServer {
 }
 
 /// A TestService whose slowEcho reports whether it was cancelled.
-final class CancellableService: TestService.Server {
+final class CancellableService: TestService.PartialServer {
     let started = LiveCount()
     let cancelled = LiveCount()
 

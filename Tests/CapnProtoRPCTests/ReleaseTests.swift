@@ -8,7 +8,7 @@ import Testing
 
 /// A TestService that counts its `released()` calls and whose slowEcho ignores cancellation and
 /// stays pending until the test opens its gate.
-final class ReleaseCountingService: TestService.Server {
+final class ReleaseCountingService: TestService.PartialServer {
     let started = LiveCount()
     /// Opened (incremented) by the test to let slowEcho return.
     let gate = LiveCount()

@@ -9,7 +9,7 @@ extension PoolTests {
     @Test func duplicateWorkerNameIsRefused() throws {
         var h = Harness("dup")
         let w1 = try h.connect("worker-1")
-        #expect(throws: PoolError(.nameTaken, "Worker already registered!")) {
+        expectCodedError(PoolError(.nameTaken, "Worker already registered!")) {
             try h.pool.register(name: "worker-1", capacity: 4)
         }
         #expect(h.pool.capacity == 1)
@@ -20,24 +20,24 @@ extension PoolTests {
         #expect(h.pool.isActive(again))
         // The old session can no longer act on the name.
         #expect(h.state(h.pop(w1)) == "finished")
-        #expect(throws: PoolError(.queueClosed, "Queue already closed!")) {
+        expectCodedError(PoolError(.queueClosed, "Queue already closed!")) {
             try h.pool.setActive(w1, true, reason: .worker)
         }
-        #expect(throws: PoolError(.queueClosed, "Queue already closed!")) { try h.pool.release(w1) }
+        expectCodedError(PoolError(.queueClosed, "Queue already closed!")) { try h.pool.release(w1) }
         #expect(h.pool.worker(named: "worker-1") == again)
     }
 
     @Test func badInputIsAnErrorNotATrap() throws {
         var h = Harness("errors")
-        #expect(throws: PoolError(.invalidCapacity, "Capacity must not be negative")) {
+        expectCodedError(PoolError(.invalidCapacity, "Capacity must not be negative")) {
             try h.pool.register(name: "w", capacity: -1)
         }
         let w = try h.register("w")
-        #expect(throws: PoolError(.invalidReason, "No inactive reason given")) {
+        expectCodedError(PoolError(.invalidReason, "No inactive reason given")) {
             try h.pool.setActive(w, true, reason: [])
         }
         for bad in [0, -1, Double.nan, Double.infinity] {
-            #expect(throws: PoolError(.invalidRate, "Rate must be a positive number")) {
+            expectCodedError(PoolError(.invalidRate, "Rate must be a positive number")) {
                 try h.pool.setRate(client: "u1", bad)
             }
         }
@@ -119,7 +119,7 @@ extension PoolTests {
         #expect(h.pool.isQueued(t1))
         try h.pool.cancel(t1)
         #expect(!h.pool.isQueued(t1))
-        #expect(throws: PoolError(.notQueued, "Job is no longer queued")) { try h.pool.cancel(t1) }
+        expectCodedError(PoolError(.notQueued, "Job is no longer queued")) { try h.pool.cancel(t1) }
         // The cancelled job no longer counts as pending, so the next one with its hint is costed uncached.
         h.submit("u1", "x2", hint: "a")
         #expect(h.dump().contains("clients: u1(1)+20s"))
@@ -127,7 +127,7 @@ extension PoolTests {
         let t3 = h.submit("u1", "x3", hint: "a")
         #expect(h.state(h.pop(w)) == "x2")
         #expect(h.state(h.pop(w)) == "x3")
-        #expect(throws: PoolError(.notQueued, "Job is no longer queued")) { try h.pool.cancel(t3) }
+        expectCodedError(PoolError(.notQueued, "Job is no longer queued")) { try h.pool.cancel(t3) }
         let metrics = h.pool.metrics
         #expect(metrics.jobsSubmitted == 3)
         #expect(metrics.jobsCancelled == 1)

@@ -178,6 +178,8 @@ import Testing
             }
             #expect(error?.code == .notADatabase)
             #expect(error?.message.contains(temp.file("scheduler.db")) == true)
+            // SQLite's own error is kept as the cause.
+            #expect((error?.cause as? DatabaseError)?.resultCode.primaryResultCode == .SQLITE_NOTADB)
             // The file is left alone for the administrator to look at.
             #expect(FileManager.default.contents(atPath: temp.file("scheduler.db")) == contents)
         }

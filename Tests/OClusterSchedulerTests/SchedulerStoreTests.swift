@@ -301,7 +301,7 @@ import Testing
         let bob = try store.addClient("bob")
         let alice = try store.addClient("alice")
         #expect(bob.count == 20 && alice.count == 20 && bob != alice)
-        #expect(throws: SchedulerStoreError(.clientAlreadyRegistered, "Client \"bob\" already registered!")) {
+        expectCodedError(SchedulerStoreError(.clientAlreadyRegistered, "Client \"bob\" already registered!")) {
             try store.addClient("bob")
         }
         #expect(try store.clients() == ["alice", "bob"])
@@ -338,8 +338,12 @@ import Testing
         // An unknown client: nothing happens, not even the rate deletions passed along.
         p1.pool.removeClient("alice")
         let p1Removal = p1.pool.drainChanges()
-        #expect(throws: SchedulerStoreError(.unknownClient, "Unknown client \"mallory\"")) {
+        expectCodedError(SchedulerStoreError(.unknownClient, "Unknown client \"mallory\"")) {
             try store.removeClient("mallory", applying: ["p1": p1Removal])
+        }
+        // Names are quoted as OCaml's `%S` quotes them: escapes, and non-ASCII bytes in decimal.
+        expectCodedError(SchedulerStoreError(.unknownClient, #"Unknown client "a\n\"b\"\195\169""#)) {
+            try store.removeClient("a\n\"b\"é", applying: [:])
         }
         #expect(try store.rate(client: "alice", pool: "p1") == 2)
 

@@ -150,7 +150,7 @@ final class FakeJob: Job.Server {
 }
 
 /// A worker's `Worker` object: counts self-update requests.
-final class FakeWorker: Worker.Server {
+final class FakeWorker: Worker.PartialServer {
     let updates = Mutex(0)
 
     func metrics(

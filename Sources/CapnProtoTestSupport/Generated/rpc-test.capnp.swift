@@ -175,6 +175,8 @@ public enum TestService {
             @inlinable public init(_ reader: StructReader) { _reader = reader }
             @inlinable @inline(__always) public var callback: AnyPointerReader { _reader.pointer(0) }
             @inlinable @inline(__always) public var hasCallback: Bool { !_reader.isNull(0) }
+            /// The capability `callback` names in `payload`'s table (the payload this struct came in); nil when null.
+            @inlinable public func callback(in payload: RPCPayload) throws -> Callback.Client? { try payload.optionalCapability(callback).map(Callback.Client.init) }
             @inlinable @inline(__always) public var value: Int64 { _reader.read(Int64.self, at: 0) }
         }
 
@@ -239,6 +241,8 @@ public enum TestService {
             @inlinable public init(_ reader: StructReader) { _reader = reader }
             @inlinable @inline(__always) public var counter: AnyPointerReader { _reader.pointer(0) }
             @inlinable @inline(__always) public var hasCounter: Bool { !_reader.isNull(0) }
+            /// The capability `counter` names in `payload`'s table (the payload this struct came in); nil when null.
+            @inlinable public func counter(in payload: RPCPayload) throws -> Counter.Client? { try payload.optionalCapability(counter).map(Counter.Client.init) }
         }
 
         public struct Builder: StructBuilderView {
@@ -299,6 +303,8 @@ public enum TestService {
             @inlinable public init(_ reader: StructReader) { _reader = reader }
             @inlinable @inline(__always) public var callback: AnyPointerReader { _reader.pointer(0) }
             @inlinable @inline(__always) public var hasCallback: Bool { !_reader.isNull(0) }
+            /// The capability `callback` names in `payload`'s table (the payload this struct came in); nil when null.
+            @inlinable public func callback(in payload: RPCPayload) throws -> Callback.Client? { try payload.optionalCapability(callback).map(Callback.Client.init) }
         }
 
         public struct Builder: StructBuilderView {
@@ -517,6 +523,8 @@ public enum TestService {
             @inlinable public init(_ reader: StructReader) { _reader = reader }
             @inlinable @inline(__always) public var service: AnyPointerReader { _reader.pointer(0) }
             @inlinable @inline(__always) public var hasService: Bool { !_reader.isNull(0) }
+            /// The capability `service` names in `payload`'s table (the payload this struct came in); nil when null.
+            @inlinable public func service(in payload: RPCPayload) throws -> TestService.Client? { try payload.optionalCapability(service).map(TestService.Client.init) }
         }
 
         public struct Builder: StructBuilderView {
@@ -676,7 +684,8 @@ public enum TestService {
         }
     }
 
-    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    /// What an implementation provides: every method is required, so a misspelled one does not compile.
+    /// An implementation of only some methods adopts ``PartialServer`` instead.
     public protocol Server: CapabilityServer {
         /// Returns `text` unchanged.
         func echo(_ params: TestService.EchoParams.Reader, _ results: TestService.EchoResults.Builder, _ call: ServerCall) async throws
@@ -704,6 +713,9 @@ public enum TestService {
         /// Returns a capability to this same service (promise resolution / embargo tests).
         func getSelf(_ params: TestService.GetSelfParams.Reader, _ results: TestService.GetSelfResults.Builder, _ call: ServerCall) async throws
     }
+
+    /// The opt-in for an implementation of only some methods: those it leaves out answer `unimplemented`.
+    public protocol PartialServer: Server {}
 
     /// A capability served by `server` in this process.
     public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
@@ -777,11 +789,15 @@ public enum Counter {
         }
     }
 
-    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    /// What an implementation provides: every method is required, so a misspelled one does not compile.
+    /// An implementation of only some methods adopts ``PartialServer`` instead.
     public protocol Server: CapabilityServer {
         /// Adds `by` and returns the new value.
         func increment(_ params: Counter.IncrementParams.Reader, _ results: Counter.IncrementResults.Builder, _ call: ServerCall) async throws
     }
+
+    /// The opt-in for an implementation of only some methods: those it leaves out answer `unimplemented`.
+    public protocol PartialServer: Server {}
 
     /// A capability served by `server` in this process.
     public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
@@ -853,16 +869,20 @@ public enum Callback {
         }
     }
 
-    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    /// What an implementation provides: every method is required, so a misspelled one does not compile.
+    /// An implementation of only some methods adopts ``PartialServer`` instead.
     public protocol Server: CapabilityServer {
         func call(_ params: Callback.CallParams.Reader, _ results: Callback.CallResults.Builder, _ call: ServerCall) async throws
     }
+
+    /// The opt-in for an implementation of only some methods: those it leaves out answer `unimplemented`.
+    public protocol PartialServer: Server {}
 
     /// A capability served by `server` in this process.
     public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
 }
 
-extension TestService.Server {
+extension TestService.PartialServer {
     public func echo(_ params: TestService.EchoParams.Reader, _ results: TestService.EchoResults.Builder, _ call: ServerCall) async throws {
         throw call.unimplemented()
     }
@@ -899,7 +919,9 @@ extension TestService.Server {
     public func getSelf(_ params: TestService.GetSelfParams.Reader, _ results: TestService.GetSelfResults.Builder, _ call: ServerCall) async throws {
         throw call.unimplemented()
     }
+}
 
+extension TestService.Server {
     /// Routes a call on this interface to its method.
     public func _dispatchTestService(_ call: ServerCall) async throws {
         switch call.methodId {
@@ -940,11 +962,13 @@ extension TestService.Server {
     }
 }
 
-extension Counter.Server {
+extension Counter.PartialServer {
     public func increment(_ params: Counter.IncrementParams.Reader, _ results: Counter.IncrementResults.Builder, _ call: ServerCall) async throws {
         throw call.unimplemented()
     }
+}
 
+extension Counter.Server {
     /// Routes a call on this interface to its method.
     public func _dispatchCounter(_ call: ServerCall) async throws {
         switch call.methodId {
@@ -963,11 +987,13 @@ extension Counter.Server {
     }
 }
 
-extension Callback.Server {
+extension Callback.PartialServer {
     public func call(_ params: Callback.CallParams.Reader, _ results: Callback.CallResults.Builder, _ call: ServerCall) async throws {
         throw call.unimplemented()
     }
+}
 
+extension Callback.Server {
     /// Routes a call on this interface to its method.
     public func _dispatchCallback(_ call: ServerCall) async throws {
         switch call.methodId {

@@ -48,7 +48,7 @@ public struct DockerClient: Hashable, Sendable {
             )
             return (outcome.termination.shellStatus, String(decoding: outcome.standardOutput, as: UTF8.self))
         } catch {
-            throw OBuilderError(.sandbox, "cannot run \(arguments.first ?? executable): \(error.message)")
+            throw OBuilderError(.sandbox, "cannot run \(arguments.first ?? executable): \(error.message)", cause: error)
         }
     }
 

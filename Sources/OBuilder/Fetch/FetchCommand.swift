@@ -50,7 +50,7 @@ enum FetchCommand {
                 onCancel: onCancel
             )
         } catch {
-            throw OBuilderError(.imageFetch, "cannot run \(arguments.first ?? ""): \(error.message)")
+            throw OBuilderError(.imageFetch, "cannot run \(arguments.first ?? ""): \(error.message)", cause: error)
         }
         if Task.isCancelled, onCancel == .kill { throw OBuilderError(.cancelled, "cancelled") }
         return Result(status: outcome.termination.shellStatus, output: outcome.standardOutput, tail: tail.lines)

@@ -110,7 +110,7 @@ public final class DockerSandbox: Sandbox {
                 standardError: .sameAsStandardOutput
             )
         } catch {
-            throw OBuilderError(.sandbox, "cannot run \(docker.executable): \(error.message)")
+            throw OBuilderError(.sandbox, "cannot run \(docker.executable): \(error.message)", cause: error)
         }
         let docker = self.docker
         let status = await withTaskCancellationHandler {

@@ -503,7 +503,8 @@ public enum Job {
         }
     }
 
-    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    /// What an implementation provides: every method is required, so a misspelled one does not compile.
+    /// An implementation of only some methods adopts ``PartialServer`` instead.
     public protocol Server: CapabilityServer {
         /// Log bytes from offset `start`; `next` is where the following read starts. Waits while the
         /// job runs and nothing new is written; an empty result after the end means end of log.
@@ -513,6 +514,9 @@ public enum Job {
         /// Asks the worker to stop the job.
         func cancel(_ params: Job.CancelParams.Reader, _ results: Job.CancelResults.Builder, _ call: ServerCall) async throws
     }
+
+    /// The opt-in for an implementation of only some methods: those it leaves out answer `unimplemented`.
+    public protocol PartialServer: Server {}
 
     /// A capability served by `server` in this process.
     public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
@@ -541,6 +545,8 @@ public enum Queue {
             @inlinable public init(_ reader: StructReader) { _reader = reader }
             @inlinable @inline(__always) public var job: AnyPointerReader { _reader.pointer(0) }
             @inlinable @inline(__always) public var hasJob: Bool { !_reader.isNull(0) }
+            /// The capability `job` names in `payload`'s table (the payload this struct came in); nil when null.
+            @inlinable public func job(in payload: RPCPayload) throws -> Job.Client? { try payload.optionalCapability(job).map(Job.Client.init) }
         }
 
         public struct Builder: StructBuilderView {
@@ -647,7 +653,8 @@ public enum Queue {
         }
     }
 
-    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    /// What an implementation provides: every method is required, so a misspelled one does not compile.
+    /// An implementation of only some methods adopts ``PartialServer`` instead.
     public protocol Server: CapabilityServer {
         /// Waits for the next job for this worker. `job` is the worker's object for it, handed to
         /// the client that submitted the job.
@@ -655,6 +662,9 @@ public enum Queue {
         /// The worker pauses (false) or resumes (true) taking jobs, e.g. when its disk is full.
         func setActive(_ params: Queue.SetActiveParams.Reader, _ results: Queue.SetActiveResults.Builder, _ call: ServerCall) async throws
     }
+
+    /// The opt-in for an implementation of only some methods: those it leaves out answer `unimplemented`.
+    public protocol PartialServer: Server {}
 
     /// A capability served by `server` in this process.
     public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
@@ -955,7 +965,8 @@ public enum Worker {
         }
     }
 
-    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    /// What an implementation provides: every method is required, so a misspelled one does not compile.
+    /// An implementation of only some methods adopts ``PartialServer`` instead.
     public protocol Server: CapabilityServer {
         /// Prometheus metrics from the chosen source.
         func metrics(_ params: Worker.MetricsParams.Reader, _ results: Worker.MetricsResults.Builder, _ call: ServerCall) async throws
@@ -965,6 +976,9 @@ public enum Worker {
         /// drops when the worker goes away.
         func selfUpdate(_ params: Worker.SelfUpdateParams.Reader, _ results: Worker.SelfUpdateResults.Builder, _ call: ServerCall) async throws
     }
+
+    /// The opt-in for an implementation of only some methods: those it leaves out answer `unimplemented`.
+    public protocol PartialServer: Server {}
 
     /// A capability served by `server` in this process.
     public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
@@ -993,6 +1007,8 @@ public enum Registration {
             @inlinable @inline(__always) public var nameView: BlobView { get throws { try _reader.pointer(0).textView() } }
             @inlinable @inline(__always) public var worker: AnyPointerReader { _reader.pointer(1) }
             @inlinable @inline(__always) public var hasWorker: Bool { !_reader.isNull(1) }
+            /// The capability `worker` names in `payload`'s table (the payload this struct came in); nil when null.
+            @inlinable public func worker(in payload: RPCPayload) throws -> Worker.Client? { try payload.optionalCapability(worker).map(Worker.Client.init) }
             @inlinable @inline(__always) public var capacity: Int32 { _reader.read(Int32.self, at: 0) }
         }
 
@@ -1019,6 +1035,8 @@ public enum Registration {
             @inlinable public init(_ reader: StructReader) { _reader = reader }
             @inlinable @inline(__always) public var queue: AnyPointerReader { _reader.pointer(0) }
             @inlinable @inline(__always) public var hasQueue: Bool { !_reader.isNull(0) }
+            /// The capability `queue` names in `payload`'s table (the payload this struct came in); nil when null.
+            @inlinable public func queue(in payload: RPCPayload) throws -> Queue.Client? { try payload.optionalCapability(queue).map(Queue.Client.init) }
         }
 
         public struct Builder: StructBuilderView {
@@ -1052,11 +1070,15 @@ public enum Registration {
         }
     }
 
-    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    /// What an implementation provides: every method is required, so a misspelled one does not compile.
+    /// An implementation of only some methods adopts ``PartialServer`` instead.
     public protocol Server: CapabilityServer {
         /// Joins the pool under a unique name, running up to `capacity` jobs at once.
         func register(_ params: Registration.RegisterParams.Reader, _ results: Registration.RegisterResults.Builder, _ call: ServerCall) async throws
     }
+
+    /// The opt-in for an implementation of only some methods: those it leaves out answer `unimplemented`.
+    public protocol PartialServer: Server {}
 
     /// A capability served by `server` in this process.
     public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
@@ -1102,6 +1124,8 @@ public enum Ticket {
             @inlinable public init(_ reader: StructReader) { _reader = reader }
             @inlinable @inline(__always) public var job: AnyPointerReader { _reader.pointer(0) }
             @inlinable @inline(__always) public var hasJob: Bool { !_reader.isNull(0) }
+            /// The capability `job` names in `payload`'s table (the payload this struct came in); nil when null.
+            @inlinable public func job(in payload: RPCPayload) throws -> Job.Client? { try payload.optionalCapability(job).map(Job.Client.init) }
         }
 
         public struct Builder: StructBuilderView {
@@ -1177,13 +1201,17 @@ public enum Ticket {
         }
     }
 
-    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    /// What an implementation provides: every method is required, so a misspelled one does not compile.
+    /// An implementation of only some methods adopts ``PartialServer`` instead.
     public protocol Server: CapabilityServer {
         /// The job, once a worker has taken it (a promise until then).
         func job(_ params: Ticket.JobParams.Reader, _ results: Ticket.JobResults.Builder, _ call: ServerCall) async throws
         /// Removes the job from the queue, or cancels it on its worker.
         func cancel(_ params: Ticket.CancelParams.Reader, _ results: Ticket.CancelResults.Builder, _ call: ServerCall) async throws
     }
+
+    /// The opt-in for an implementation of only some methods: those it leaves out answer `unimplemented`.
+    public protocol PartialServer: Server {}
 
     /// A capability served by `server` in this process.
     public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
@@ -1240,6 +1268,8 @@ public enum Submission {
             @inlinable public init(_ reader: StructReader) { _reader = reader }
             @inlinable @inline(__always) public var ticket: AnyPointerReader { _reader.pointer(0) }
             @inlinable @inline(__always) public var hasTicket: Bool { !_reader.isNull(0) }
+            /// The capability `ticket` names in `payload`'s table (the payload this struct came in); nil when null.
+            @inlinable public func ticket(in payload: RPCPayload) throws -> Ticket.Client? { try payload.optionalCapability(ticket).map(Ticket.Client.init) }
         }
 
         public struct Builder: StructBuilderView {
@@ -1273,11 +1303,15 @@ public enum Submission {
         }
     }
 
-    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    /// What an implementation provides: every method is required, so a misspelled one does not compile.
+    /// An implementation of only some methods adopts ``PartialServer`` instead.
     public protocol Server: CapabilityServer {
         /// Queues a job on the named pool; urgent jobs go ahead of the others.
         func submit(_ params: Submission.SubmitParams.Reader, _ results: Submission.SubmitResults.Builder, _ call: ServerCall) async throws
     }
+
+    /// The opt-in for an implementation of only some methods: those it leaves out answer `unimplemented`.
+    public protocol PartialServer: Server {}
 
     /// A capability served by `server` in this process.
     public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
@@ -1378,10 +1412,14 @@ public enum Progress {
         }
     }
 
-    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    /// What an implementation provides: every method is required, so a misspelled one does not compile.
+    /// An implementation of only some methods adopts ``PartialServer`` instead.
     public protocol Server: CapabilityServer {
         func report(_ params: Progress.ReportParams.Reader, _ results: Progress.ReportResults.Builder, _ call: ServerCall) async throws
     }
+
+    /// The opt-in for an implementation of only some methods: those it leaves out answer `unimplemented`.
+    public protocol PartialServer: Server {}
 
     /// A capability served by `server` in this process.
     public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
@@ -1571,6 +1609,8 @@ public enum PoolAdmin {
             @inlinable public init(_ reader: StructReader) { _reader = reader }
             @inlinable @inline(__always) public var worker: AnyPointerReader { _reader.pointer(0) }
             @inlinable @inline(__always) public var hasWorker: Bool { !_reader.isNull(0) }
+            /// The capability `worker` names in `payload`'s table (the payload this struct came in); nil when null.
+            @inlinable public func worker(in payload: RPCPayload) throws -> Worker.Client? { try payload.optionalCapability(worker).map(Worker.Client.init) }
         }
 
         public struct Builder: StructBuilderView {
@@ -1596,6 +1636,8 @@ public enum PoolAdmin {
             @inlinable @inline(__always) public var workerView: BlobView { get throws { try _reader.pointer(0).textView() } }
             @inlinable @inline(__always) public var progress: AnyPointerReader { _reader.pointer(1) }
             @inlinable @inline(__always) public var hasProgress: Bool { !_reader.isNull(1) }
+            /// The capability `progress` names in `payload`'s table (the payload this struct came in); nil when null.
+            @inlinable public func progress(in payload: RPCPayload) throws -> Progress.Client? { try payload.optionalCapability(progress).map(Progress.Client.init) }
         }
 
         public struct Builder: StructBuilderView {
@@ -1725,6 +1767,8 @@ public enum PoolAdmin {
             @inlinable @inline(__always) public var workerView: BlobView { get throws { try _reader.pointer(0).textView() } }
             @inlinable @inline(__always) public var progress: AnyPointerReader { _reader.pointer(1) }
             @inlinable @inline(__always) public var hasProgress: Bool { !_reader.isNull(1) }
+            /// The capability `progress` names in `payload`'s table (the payload this struct came in); nil when null.
+            @inlinable public func progress(in payload: RPCPayload) throws -> Progress.Client? { try payload.optionalCapability(progress).map(Progress.Client.init) }
         }
 
         public struct Builder: StructBuilderView {
@@ -1861,7 +1905,8 @@ public enum PoolAdmin {
         }
     }
 
-    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    /// What an implementation provides: every method is required, so a misspelled one does not compile.
+    /// An implementation of only some methods adopts ``PartialServer`` instead.
     public protocol Server: CapabilityServer {
         /// A human-readable dump of the pool's state.
         func show(_ params: PoolAdmin.ShowParams.Reader, _ results: PoolAdmin.ShowResults.Builder, _ call: ServerCall) async throws
@@ -1880,6 +1925,9 @@ public enum PoolAdmin {
         /// Removes a disconnected worker from the known list.
         func forget(_ params: PoolAdmin.ForgetParams.Reader, _ results: PoolAdmin.ForgetResults.Builder, _ call: ServerCall) async throws
     }
+
+    /// The opt-in for an implementation of only some methods: those it leaves out answer `unimplemented`.
+    public protocol PartialServer: Server {}
 
     /// A capability served by `server` in this process.
     public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
@@ -1975,6 +2023,8 @@ public enum Admin {
             @inlinable public init(_ reader: StructReader) { _reader = reader }
             @inlinable @inline(__always) public var pool: AnyPointerReader { _reader.pointer(0) }
             @inlinable @inline(__always) public var hasPool: Bool { !_reader.isNull(0) }
+            /// The capability `pool` names in `payload`'s table (the payload this struct came in); nil when null.
+            @inlinable public func pool(in payload: RPCPayload) throws -> PoolAdmin.Client? { try payload.optionalCapability(pool).map(PoolAdmin.Client.init) }
         }
 
         public struct Builder: StructBuilderView {
@@ -2020,6 +2070,8 @@ public enum Admin {
             @inlinable public init(_ reader: StructReader) { _reader = reader }
             @inlinable @inline(__always) public var cap: AnyPointerReader { _reader.pointer(0) }
             @inlinable @inline(__always) public var hasCap: Bool { !_reader.isNull(0) }
+            /// The capability `cap` names in `payload`'s table (the payload this struct came in); nil when null.
+            @inlinable public func cap(in payload: RPCPayload) throws -> Submission.Client? { try payload.optionalCapability(cap).map(Submission.Client.init) }
         }
 
         public struct Builder: StructBuilderView {
@@ -2065,6 +2117,8 @@ public enum Admin {
             @inlinable public init(_ reader: StructReader) { _reader = reader }
             @inlinable @inline(__always) public var cap: AnyPointerReader { _reader.pointer(0) }
             @inlinable @inline(__always) public var hasCap: Bool { !_reader.isNull(0) }
+            /// The capability `cap` names in `payload`'s table (the payload this struct came in); nil when null.
+            @inlinable public func cap(in payload: RPCPayload) throws -> Submission.Client? { try payload.optionalCapability(cap).map(Submission.Client.init) }
         }
 
         public struct Builder: StructBuilderView {
@@ -2179,7 +2233,8 @@ public enum Admin {
         }
     }
 
-    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    /// What an implementation provides: every method is required, so a misspelled one does not compile.
+    /// An implementation of only some methods adopts ``PartialServer`` instead.
     public protocol Server: CapabilityServer {
         func pools(_ params: Admin.PoolsParams.Reader, _ results: Admin.PoolsResults.Builder, _ call: ServerCall) async throws
         func pool(_ params: Admin.PoolParams.Reader, _ results: Admin.PoolResults.Builder, _ call: ServerCall) async throws
@@ -2190,11 +2245,14 @@ public enum Admin {
         func listClients(_ params: Admin.ListClientsParams.Reader, _ results: Admin.ListClientsResults.Builder, _ call: ServerCall) async throws
     }
 
+    /// The opt-in for an implementation of only some methods: those it leaves out answer `unimplemented`.
+    public protocol PartialServer: Server {}
+
     /// A capability served by `server` in this process.
     public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
 }
 
-extension Job.Server {
+extension Job.PartialServer {
     public func log(_ params: Job.LogParams.Reader, _ results: Job.LogResults.Builder, _ call: ServerCall) async throws {
         throw call.unimplemented()
     }
@@ -2204,7 +2262,9 @@ extension Job.Server {
     public func cancel(_ params: Job.CancelParams.Reader, _ results: Job.CancelResults.Builder, _ call: ServerCall) async throws {
         throw call.unimplemented()
     }
+}
 
+extension Job.Server {
     /// Routes a call on this interface to its method.
     public func _dispatchJob(_ call: ServerCall) async throws {
         switch call.methodId {
@@ -2227,14 +2287,16 @@ extension Job.Server {
     }
 }
 
-extension Queue.Server {
+extension Queue.PartialServer {
     public func pop(_ params: Queue.PopParams.Reader, _ results: Queue.PopResults.Builder, _ call: ServerCall) async throws {
         throw call.unimplemented()
     }
     public func setActive(_ params: Queue.SetActiveParams.Reader, _ results: Queue.SetActiveResults.Builder, _ call: ServerCall) async throws {
         throw call.unimplemented()
     }
+}
 
+extension Queue.Server {
     /// Routes a call on this interface to its method.
     public func _dispatchQueue(_ call: ServerCall) async throws {
         switch call.methodId {
@@ -2255,7 +2317,7 @@ extension Queue.Server {
     }
 }
 
-extension Worker.Server {
+extension Worker.PartialServer {
     public func metrics(_ params: Worker.MetricsParams.Reader, _ results: Worker.MetricsResults.Builder, _ call: ServerCall) async throws {
         throw call.unimplemented()
     }
@@ -2265,7 +2327,9 @@ extension Worker.Server {
     public func selfUpdate(_ params: Worker.SelfUpdateParams.Reader, _ results: Worker.SelfUpdateResults.Builder, _ call: ServerCall) async throws {
         throw call.unimplemented()
     }
+}
 
+extension Worker.Server {
     /// Routes a call on this interface to its method.
     public func _dispatchWorker(_ call: ServerCall) async throws {
         switch call.methodId {
@@ -2288,11 +2352,13 @@ extension Worker.Server {
     }
 }
 
-extension Registration.Server {
+extension Registration.PartialServer {
     public func register(_ params: Registration.RegisterParams.Reader, _ results: Registration.RegisterResults.Builder, _ call: ServerCall) async throws {
         throw call.unimplemented()
     }
+}
 
+extension Registration.Server {
     /// Routes a call on this interface to its method.
     public func _dispatchRegistration(_ call: ServerCall) async throws {
         switch call.methodId {
@@ -2311,14 +2377,16 @@ extension Registration.Server {
     }
 }
 
-extension Ticket.Server {
+extension Ticket.PartialServer {
     public func job(_ params: Ticket.JobParams.Reader, _ results: Ticket.JobResults.Builder, _ call: ServerCall) async throws {
         throw call.unimplemented()
     }
     public func cancel(_ params: Ticket.CancelParams.Reader, _ results: Ticket.CancelResults.Builder, _ call: ServerCall) async throws {
         throw call.unimplemented()
     }
+}
 
+extension Ticket.Server {
     /// Routes a call on this interface to its method.
     public func _dispatchTicket(_ call: ServerCall) async throws {
         switch call.methodId {
@@ -2339,11 +2407,13 @@ extension Ticket.Server {
     }
 }
 
-extension Submission.Server {
+extension Submission.PartialServer {
     public func submit(_ params: Submission.SubmitParams.Reader, _ results: Submission.SubmitResults.Builder, _ call: ServerCall) async throws {
         throw call.unimplemented()
     }
+}
 
+extension Submission.Server {
     /// Routes a call on this interface to its method.
     public func _dispatchSubmission(_ call: ServerCall) async throws {
         switch call.methodId {
@@ -2362,11 +2432,13 @@ extension Submission.Server {
     }
 }
 
-extension Progress.Server {
+extension Progress.PartialServer {
     public func report(_ params: Progress.ReportParams.Reader, _ results: Progress.ReportResults.Builder, _ call: ServerCall) async throws {
         throw call.unimplemented()
     }
+}
 
+extension Progress.Server {
     /// Routes a call on this interface to its method.
     public func _dispatchProgress(_ call: ServerCall) async throws {
         switch call.methodId {
@@ -2385,7 +2457,7 @@ extension Progress.Server {
     }
 }
 
-extension PoolAdmin.Server {
+extension PoolAdmin.PartialServer {
     public func show(_ params: PoolAdmin.ShowParams.Reader, _ results: PoolAdmin.ShowResults.Builder, _ call: ServerCall) async throws {
         throw call.unimplemented()
     }
@@ -2410,7 +2482,9 @@ extension PoolAdmin.Server {
     public func forget(_ params: PoolAdmin.ForgetParams.Reader, _ results: PoolAdmin.ForgetResults.Builder, _ call: ServerCall) async throws {
         throw call.unimplemented()
     }
+}
 
+extension PoolAdmin.Server {
     /// Routes a call on this interface to its method.
     public func _dispatchPoolAdmin(_ call: ServerCall) async throws {
         switch call.methodId {
@@ -2443,7 +2517,7 @@ extension PoolAdmin.Server {
     }
 }
 
-extension Admin.Server {
+extension Admin.PartialServer {
     public func pools(_ params: Admin.PoolsParams.Reader, _ results: Admin.PoolsResults.Builder, _ call: ServerCall) async throws {
         throw call.unimplemented()
     }
@@ -2459,7 +2533,9 @@ extension Admin.Server {
     public func listClients(_ params: Admin.ListClientsParams.Reader, _ results: Admin.ListClientsResults.Builder, _ call: ServerCall) async throws {
         throw call.unimplemented()
     }
+}
 
+extension Admin.Server {
     /// Routes a call on this interface to its method.
     public func _dispatchAdmin(_ call: ServerCall) async throws {
         switch call.methodId {

@@ -27,7 +27,7 @@ extension JobSpec {
             do {
                 try validate()
             } catch {
-                throw JobSpecError(.invalidImageID, "\(error.message) in \(ocamlQuoted(text))")
+                throw JobSpecError(.invalidImageID, "\(error.message) in \(ocamlQuoted(text))", cause: error)
             }
         }
 

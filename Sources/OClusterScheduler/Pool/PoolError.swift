@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
-/// A request the pool refused.
-public struct PoolError: Error, Sendable, Hashable, CustomStringConvertible {
+import CapnProto
+import CapnProtoRPC
+
+/// A request the pool refused. Over RPC it is `failed` with its message, as ocluster's.
+public struct PoolError: CodedError, RPCErrorConvertible {
     /// What kind of failure this is, for callers that react differently to each.
     public enum Code: String, Sendable, Hashable {
         /// A worker with this name is already connected.

@@ -40,12 +40,7 @@ final class AdminService: Admin.Server {
         async throws
     {
         let id = try params.id
-        let serviceID: [UInt8]
-        do {
-            serviceID = try await scheduler.addClient(id)
-        } catch {
-            throw error.rpcError
-        }
+        let serviceID = try await scheduler.addClient(id)
         call.results.setCapability(services.submissionCapability(client: id, serviceID: serviceID), in: results.cap)
     }
 
@@ -54,11 +49,7 @@ final class AdminService: Admin.Server {
         _ results: Admin.RemoveClientResults.Builder,
         _ call: ServerCall
     ) async throws {
-        do {
-            try await scheduler.removeClient(try params.id)
-        } catch let error as SchedulerError {
-            throw error.rpcError
-        }
+        try await scheduler.removeClient(try params.id)
     }
 
     func listClients(
@@ -66,10 +57,6 @@ final class AdminService: Admin.Server {
         _ results: Admin.ListClientsResults.Builder,
         _ call: ServerCall
     ) async throws {
-        do {
-            results.setClients(try await scheduler.listClients())
-        } catch {
-            throw error.rpcError
-        }
+        results.setClients(try await scheduler.listClients())
     }
 }

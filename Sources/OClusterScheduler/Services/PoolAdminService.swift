@@ -23,7 +23,7 @@ final class PoolAdminService: PoolAdmin.Server {
     )
         async throws
     {
-        results.state = try await rpc { try await scheduler.show(pool: pool) }
+        results.state = try await scheduler.show(pool: pool)
     }
 
     func workers(
@@ -31,7 +31,7 @@ final class PoolAdminService: PoolAdmin.Server {
         _ results: PoolAdmin.WorkersResults.Builder,
         _ call: ServerCall
     ) async throws {
-        let workers = try await rpc { try await scheduler.knownWorkers(pool: pool) }
+        let workers = try await scheduler.knownWorkers(pool: pool)
         let list = results.initWorkers(count: workers.count)
         for (index, info) in workers.enumerated() {
             list[index].name = info.name
@@ -59,14 +59,12 @@ final class PoolAdminService: PoolAdmin.Server {
         _ call: ServerCall
     ) async throws {
         let worker = try params.worker
-        try await rpc {
-            try await scheduler.setAdminActive(
-                pool: pool,
-                worker: worker,
-                active: params.active,
-                autoCreate: params.autoCreate
-            )
-        }
+        try await scheduler.setAdminActive(
+            pool: pool,
+            worker: worker,
+            active: params.active,
+            autoCreate: params.autoCreate
+        )
     }
 
     func drain(
@@ -77,8 +75,8 @@ final class PoolAdminService: PoolAdmin.Server {
         async throws
     {
         let worker = try params.worker
-        let progress = reporter(params.hasProgress ? try call.params.capability(params.progress) : nil)
-        try await rpc { try await scheduler.drain(pool: pool, worker: worker, progress: progress) }
+        let progress = reporter(try params.progress(in: call.params))
+        try await scheduler.drain(pool: pool, worker: worker, progress: progress)
     }
 
     func update(
@@ -89,8 +87,8 @@ final class PoolAdminService: PoolAdmin.Server {
         async throws
     {
         let worker = try params.worker
-        let progress = reporter(params.hasProgress ? try call.params.capability(params.progress) : nil)
-        try await rpc { try await scheduler.update(pool: pool, worker: worker, progress: progress) }
+        let progress = reporter(try params.progress(in: call.params))
+        try await scheduler.update(pool: pool, worker: worker, progress: progress)
     }
 
     func setRate(
@@ -100,7 +98,7 @@ final class PoolAdminService: PoolAdmin.Server {
     ) async throws {
         let client = try params.id
         let rate = params.rate
-        try await rpc { try await scheduler.setRate(pool: pool, client: client, rate: rate) }
+        try await scheduler.setRate(pool: pool, client: client, rate: rate)
     }
 
     func forget(
@@ -111,13 +109,12 @@ final class PoolAdminService: PoolAdmin.Server {
         async throws
     {
         let worker = try params.worker
-        try await rpc { try await scheduler.forget(pool: pool, worker: worker) }
+        try await scheduler.forget(pool: pool, worker: worker)
     }
 
     /// Sends progress lines to the admin's `Progress` object; a failed report is only logged, as in ocluster.
-    private func reporter(_ capability: Capability?) -> @Sendable (String) async -> Void {
-        guard let capability else { return { _ in } }
-        let progress = Progress.Client(capability)
+    private func reporter(_ progress: Progress.Client?) -> @Sendable (String) async -> Void {
+        guard let progress else { return { _ in } }
         let logger = Logger(label: "ocluster.scheduler")
         return { status in
             do {
@@ -125,15 +122,6 @@ final class PoolAdminService: PoolAdmin.Server {
             } catch {
                 logger.info("Failed to send progress report (\(status)): \(error)")
             }
-        }
-    }
-
-    /// Runs a scheduler operation, turning its refusal into the capnp exception ocluster raises.
-    private func rpc<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as SchedulerError {
-            throw error.rpcError
         }
     }
 }

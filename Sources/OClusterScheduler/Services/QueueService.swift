@@ -25,10 +25,8 @@ final class QueueService: Queue.Server {
     }
 
     func pop(_ params: Queue.PopParams.Reader, _ results: Queue.PopResults.Builder, _ call: ServerCall) async throws {
-        guard let index = try params.job.readCapability(), Int(index) < call.params.capabilities.count,
-            let job = call.params.capabilities[Int(index)]
-        else { throw RPCError(.failed, "Missing job!") }
-        switch await scheduler.pop(pool: pool, worker: worker, job: job) {
+        guard let job = try params.job(in: call.params) else { throw RPCError(.failed, "Missing job!") }
+        switch await scheduler.pop(pool: pool, worker: worker, job: job.capability) {
         case .job(let descr):
             try results.setDescr(try descr.reader)
         case .disconnected:
@@ -43,10 +41,6 @@ final class QueueService: Queue.Server {
         _ results: Queue.SetActiveResults.Builder,
         _ call: ServerCall
     ) async throws {
-        do {
-            try await scheduler.setWorkerActive(pool: pool, worker: worker, active: params.active)
-        } catch {
-            throw error.rpcError
-        }
+        try await scheduler.setWorkerActive(pool: pool, worker: worker, active: params.active)
     }
 }

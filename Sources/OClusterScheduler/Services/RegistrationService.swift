@@ -23,22 +23,16 @@ final class RegistrationService: Registration.Server {
         _ results: Registration.RegisterResults.Builder,
         _ call: ServerCall
     ) async throws {
-        guard let index = try params.worker.readCapability(), Int(index) < call.params.capabilities.count,
-            let capability = call.params.capabilities[Int(index)]
-        else { throw RPCError(.failed, "Missing worker argument!") }
-        let name = try params.name
-        let worker = Worker.Client(capability)
-        let id: WorkerID
-        do {
-            id = try await scheduler.register(
-                pool: pool,
-                worker: name,
-                capacity: Int(params.capacity),
-                capability: worker
-            )
-        } catch {
-            throw error.rpcError
+        guard let worker = try params.worker(in: call.params) else {
+            throw RPCError(.failed, "Missing worker argument!")
         }
+        let name = try params.name
+        let id = try await scheduler.register(
+            pool: pool,
+            worker: name,
+            capacity: Int(params.capacity),
+            capability: worker
+        )
         call.results.setCapability(
             Capability(QueueService(scheduler: scheduler, pool: pool, worker: id)),
             in: results.queue

@@ -51,8 +51,8 @@ final class SubmissionService: Submission.Server {
             // One trip to the scheduler actor for the access check and the submission.
             let endpoint = Scheduler.Endpoint(digest: digest, client: client, serviceID: serviceID)
             let pool = try params.pool
-            // SubmitParams: pool @0, descr @1 (pointer 1), urgent @2. Copied whole, unknown fields included.
-            let descr = try StoredJobDescr(copying: params._reader.pointer(1))
+            // Copied whole, unknown fields included.
+            let descr = try StoredJobDescr(copying: params.descr)
             let cacheHint = (try? params.descr.cacheHint) ?? ""
             let urgent = params.urgent
             let (submitted, commit) = try await scheduler.perform { (scheduler) throws(SchedulerError) in

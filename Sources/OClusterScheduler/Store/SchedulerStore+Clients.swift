@@ -3,6 +3,7 @@
 
 import Foundation
 import GRDB
+import OClusterAPI
 
 extension SchedulerStore {
     /// The length of a generated service ID (capnp-rpc's `Restorer.Id.generate`).
@@ -30,7 +31,7 @@ extension SchedulerStore {
 
     static func insertClient(_ id: String, serviceID: [UInt8], in db: Database) throws {
         guard try !clientExists(id, in: db) else {
-            throw SchedulerStoreError(.clientAlreadyRegistered, "Client \(quoted(id)) already registered!")
+            throw SchedulerStoreError(.clientAlreadyRegistered, "Client \(ocamlQuoted(id)) already registered!")
         }
         try db.cachedStatement(
             sql: "INSERT INTO sturdy_refs (hash, type, args, created) VALUES (?, ?, ?, date('now'))"
@@ -54,7 +55,7 @@ extension SchedulerStore {
         try db.cachedStatement(sql: "DELETE FROM sturdy_refs WHERE type = ? AND args = ?")
             .execute(arguments: [clientRefType, Data(id.utf8)])
         guard db.changesCount > 0 else {
-            throw SchedulerStoreError(.unknownClient, "Unknown client \(quoted(id))")
+            throw SchedulerStoreError(.unknownClient, "Unknown client \(ocamlQuoted(id))")
         }
         for (pool, changes) in changesByPool {
             try apply(changes, toPool: pool, in: db)
@@ -100,9 +101,4 @@ extension SchedulerStore {
             arguments: [clientRefType, Data(id.utf8)]
         ) ?? false
     }
-}
-
-/// `"name"`, as OCaml's `%S` prints plain names in ocluster's error messages.
-private func quoted(_ id: String) -> String {
-    "\"" + id.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
 }

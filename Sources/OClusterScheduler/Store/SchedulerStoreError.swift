@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
+import CapnProtoRPC
 import GRDB
 
-/// A failure of the scheduler's SQLite store.
-public struct SchedulerStoreError: Error, Sendable, Hashable, CustomStringConvertible {
+/// A failure of the scheduler's SQLite store. Over RPC it is `failed` with its message.
+public struct SchedulerStoreError: CodedError, RPCErrorConvertible {
     /// What kind of failure this is.
     public enum Code: String, Sendable, Hashable {
         /// The state directory is missing and could not be created, or is not a directory.
@@ -32,11 +34,14 @@ public struct SchedulerStoreError: Error, Sendable, Hashable, CustomStringConver
     public var code: Code
     /// A human-readable explanation, suitable for logs and for returning over RPC.
     public var message: String
+    /// The database error this one classifies, if any.
+    public var cause: (any Error)?
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
         self.code = code
         self.message = message
+        self.cause = cause
     }
 
     /// The message.
@@ -49,19 +54,19 @@ public struct SchedulerStoreError: Error, Sendable, Hashable, CustomStringConver
             return
         }
         guard let error = error as? DatabaseError else {
-            self.init(.database, "\(context): \(error)")
+            self.init(.database, "\(context): \(error)", cause: error)
             return
         }
         let detail = error.message ?? "\(error.resultCode)"
         switch error.resultCode.primaryResultCode {
         case .SQLITE_NOTADB:
-            self.init(.notADatabase, "\(context): not an SQLite database (\(detail))")
+            self.init(.notADatabase, "\(context): not an SQLite database (\(detail))", cause: error)
         case .SQLITE_CORRUPT:
-            self.init(.corrupt, "\(context): database is corrupt (\(detail))")
+            self.init(.corrupt, "\(context): database is corrupt (\(detail))", cause: error)
         case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_READONLY:
-            self.init(.cannotOpen, "\(context): \(detail)")
+            self.init(.cannotOpen, "\(context): \(detail)", cause: error)
         default:
-            self.init(.database, "\(context): \(detail)")
+            self.init(.database, "\(context): \(detail)", cause: error)
         }
     }
 }

@@ -25,7 +25,7 @@ enum MetricsFetcher {
         do {
             (data, response) = try await URLSession.shared.data(for: request)
         } catch {
-            throw WorkerError(.metrics, "Failed to connect to \(url): \(error.localizedDescription)")
+            throw WorkerError(.metrics, "Failed to connect to \(url): \(error.localizedDescription)", cause: error)
         }
         guard let http = response as? HTTPURLResponse else {
             throw WorkerError(.metrics, "\(url): not an HTTP response")

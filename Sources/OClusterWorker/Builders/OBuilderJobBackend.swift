@@ -113,7 +113,7 @@ public final class OBuilderJobBackend: OBuilderBackend {
                 metrics: metrics
             )
         } catch {
-            throw WorkerError(.buildFailed, "Cannot open the OBuilder store \(store): \(error)")
+            throw WorkerError(.buildFailed, "Cannot open the OBuilder store \(store): \(error)", cause: error)
         }
     }
 
@@ -150,7 +150,7 @@ public final class OBuilderJobBackend: OBuilderBackend {
         case .failure(let error as OBuilderError):
             throw Self.workerError(error, cancelled: !cancel.isOn)
         case .failure(let error):
-            throw WorkerError(.buildFailed, "\(error)")
+            throw WorkerError(.buildFailed, "\(error)", cause: error)
         }
     }
 
@@ -158,7 +158,7 @@ public final class OBuilderJobBackend: OBuilderBackend {
         do {
             try await builder.healthcheck(baseImage: healthcheckImage)
         } catch {
-            throw WorkerError(.buildFailed, "OBuilder health check failed: \(error)")
+            throw WorkerError(.buildFailed, "OBuilder health check failed: \(error)", cause: error)
         }
     }
 

@@ -115,7 +115,7 @@ extension GitContext {
         do {
             entries = try FileManager.default.contentsOfDirectory(atPath: clone)
         } catch {
-            throw WorkerError(.fileSystem, "Cannot list \(clone): \(error)")
+            throw WorkerError(.fileSystem, "Cannot list \(clone): \(error)", cause: error)
         }
         for name in entries where name != ".git" {
             guard rename(clone + "/" + name, directory + "/" + name) == 0 else {

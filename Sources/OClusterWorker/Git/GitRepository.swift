@@ -80,7 +80,7 @@ struct GitRepository: Sendable {
                 cancel: cancel
             )
         } catch let error as WorkerError where error.code == .commandFailed {
-            throw WorkerError(.git, "Cannot fetch from \(url): \(error.message)")
+            throw WorkerError(.git, "Cannot fetch from \(url): \(error.message)", cause: error)
         }
     }
 

@@ -74,7 +74,7 @@ extension ChildProcess {
         do {
             child = try start(command, standardOutput: standardOutput, standardError: standardError)
         } catch {
-            throw WorkerError(.commandFailed, "\(command.label): \(error.message)")
+            throw WorkerError(.commandFailed, "\(command.label): \(error.message)", cause: error)
         }
         let hook = cancel?.onTurnOff { child.kill() }
         defer { cancel?.remove(hook) }

@@ -214,6 +214,8 @@ public enum TestAllTypes {
         /// A capability; the text format cannot express one, so fixtures leave it null.
         @inlinable @inline(__always) public var interfaceField: AnyPointerReader { _reader.pointer(3) }
         @inlinable @inline(__always) public var hasInterfaceField: Bool { !_reader.isNull(3) }
+        /// The capability `interfaceField` names in `payload`'s table (the payload this struct came in); nil when null.
+        @inlinable public func interfaceField(in payload: RPCPayload) throws -> TestInterface.Client? { try payload.optionalCapability(interfaceField).map(TestInterface.Client.init) }
         /// Untyped pointer; left null by the text fixtures for the same reason.
         @inlinable @inline(__always) public var anyPointerField: AnyPointerReader { _reader.pointer(4) }
         @inlinable @inline(__always) public var hasAnyPointerField: Bool { !_reader.isNull(4) }
@@ -492,6 +494,8 @@ public enum TestDefaults {
         /// Capabilities can only default to null.
         @inlinable @inline(__always) public var interfaceField: AnyPointerReader { _reader.pointer(21) }
         @inlinable @inline(__always) public var hasInterfaceField: Bool { !_reader.isNull(21) }
+        /// The capability `interfaceField` names in `payload`'s table (the payload this struct came in); nil when null.
+        @inlinable public func interfaceField(in payload: RPCPayload) throws -> TestInterface.Client? { try payload.optionalCapability(interfaceField).map(TestInterface.Client.init) }
     }
 
     public struct Builder: StructBuilderView {
@@ -1463,6 +1467,8 @@ public enum TestInterface {
             @inlinable public init(_ reader: StructReader) { _reader = reader }
             @inlinable @inline(__always) public var cap: AnyPointerReader { _reader.pointer(0) }
             @inlinable @inline(__always) public var hasCap: Bool { !_reader.isNull(0) }
+            /// The capability `cap` names in `payload`'s table (the payload this struct came in); nil when null.
+            @inlinable public func cap(in payload: RPCPayload) throws -> TestInterface.Client? { try payload.optionalCapability(cap).map(TestInterface.Client.init) }
             @inlinable @inline(__always) public var data: [UInt8] { get throws { try _reader.readData(1) } }
             @inlinable @inline(__always) public var hasData: Bool { !_reader.isNull(1) }
             @inlinable @inline(__always) public var dataView: BlobView { get throws { try _reader.pointer(1).dataView() } }
@@ -1490,6 +1496,8 @@ public enum TestInterface {
             @inlinable public init(_ reader: StructReader) { _reader = reader }
             @inlinable @inline(__always) public var cap: AnyPointerReader { _reader.pointer(0) }
             @inlinable @inline(__always) public var hasCap: Bool { !_reader.isNull(0) }
+            /// The capability `cap` names in `payload`'s table (the payload this struct came in); nil when null.
+            @inlinable public func cap(in payload: RPCPayload) throws -> TestInterface.Client? { try payload.optionalCapability(cap).map(TestInterface.Client.init) }
             @inlinable @inline(__always) public var data: [UInt8] { get throws { try _reader.readData(1) } }
             @inlinable @inline(__always) public var hasData: Bool { !_reader.isNull(1) }
             @inlinable @inline(__always) public var dataView: BlobView { get throws { try _reader.pointer(1).dataView() } }
@@ -1612,7 +1620,8 @@ public enum TestInterface {
         }
     }
 
-    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    /// What an implementation provides: every method is required, so a misspelled one does not compile.
+    /// An implementation of only some methods adopts ``PartialServer`` instead.
     public protocol Server: CapabilityServer {
         /// Inline parameter and result lists become auto-generated structs.
         func foo(_ params: TestInterface.FooParams.Reader, _ results: TestInterface.FooResults.Builder, _ call: ServerCall) async throws
@@ -1625,6 +1634,9 @@ public enum TestInterface {
         /// Annotated method and parameter.
         func noted(_ params: TestInterface.NotedParams.Reader, _ results: TestInterface.NotedResults.Builder, _ call: ServerCall) async throws
     }
+
+    /// The opt-in for an implementation of only some methods: those it leaves out answer `unimplemented`.
+    public protocol PartialServer: Server {}
 
     /// A capability served by `server` in this process.
     public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
@@ -1762,10 +1774,14 @@ public enum TestExtended {
         }
     }
 
-    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    /// What an implementation provides: every method is required, so a misspelled one does not compile.
+    /// An implementation of only some methods adopts ``PartialServer`` instead.
     public protocol Server: TestInterface.Server {
         func baz(_ params: TestExtended.BazParams.Reader, _ results: TestExtended.BazResults.Builder, _ call: ServerCall) async throws
     }
+
+    /// The opt-in for an implementation of only some methods: those it leaves out answer `unimplemented`.
+    public protocol PartialServer: Server, TestInterface.PartialServer {}
 
     /// A capability served by `server` in this process.
     public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
@@ -1900,11 +1916,15 @@ public enum TestKeywordInterface {
         }
     }
 
-    /// What an implementation provides; methods it leaves out answer `unimplemented`.
+    /// What an implementation provides: every method is required, so a misspelled one does not compile.
+    /// An implementation of only some methods adopts ``PartialServer`` instead.
     public protocol Server: CapabilityServer {
         func `class`(_ params: TestKeywordInterface.ClassParams.Reader, _ results: TestKeywordInterface.ClassResults.Builder, _ call: ServerCall) async throws
         func init_(_ params: TestKeywordInterface.InitParams.Reader, _ results: TestKeywordInterface.InitResults.Builder, _ call: ServerCall) async throws
     }
+
+    /// The opt-in for an implementation of only some methods: those it leaves out answer `unimplemented`.
+    public protocol PartialServer: Server {}
 
     /// A capability served by `server` in this process.
     public static func client(_ server: some Server) -> Client { Client(Capability(server)) }
@@ -2012,7 +2032,7 @@ public let constRef: Int32 = -2147483648
 
 public let constNestedRef: Int32 = 42
 
-extension TestInterface.Server {
+extension TestInterface.PartialServer {
     public func foo(_ params: TestInterface.FooParams.Reader, _ results: TestInterface.FooResults.Builder, _ call: ServerCall) async throws {
         throw call.unimplemented()
     }
@@ -2028,7 +2048,9 @@ extension TestInterface.Server {
     public func noted(_ params: TestInterface.NotedParams.Reader, _ results: TestInterface.NotedResults.Builder, _ call: ServerCall) async throws {
         throw call.unimplemented()
     }
+}
 
+extension TestInterface.Server {
     /// Routes a call on this interface to its method.
     public func _dispatchTestInterface(_ call: ServerCall) async throws {
         switch call.methodId {
@@ -2055,11 +2077,13 @@ extension TestInterface.Server {
     }
 }
 
-extension TestExtended.Server {
+extension TestExtended.PartialServer {
     public func baz(_ params: TestExtended.BazParams.Reader, _ results: TestExtended.BazResults.Builder, _ call: ServerCall) async throws {
         throw call.unimplemented()
     }
+}
 
+extension TestExtended.Server {
     /// Routes a call on this interface to its method.
     public func _dispatchTestExtended(_ call: ServerCall) async throws {
         switch call.methodId {
@@ -2079,14 +2103,16 @@ extension TestExtended.Server {
     }
 }
 
-extension TestKeywordInterface.Server {
+extension TestKeywordInterface.PartialServer {
     public func `class`(_ params: TestKeywordInterface.ClassParams.Reader, _ results: TestKeywordInterface.ClassResults.Builder, _ call: ServerCall) async throws {
         throw call.unimplemented()
     }
     public func init_(_ params: TestKeywordInterface.InitParams.Reader, _ results: TestKeywordInterface.InitResults.Builder, _ call: ServerCall) async throws {
         throw call.unimplemented()
     }
+}
 
+extension TestKeywordInterface.Server {
     /// Routes a call on this interface to its method.
     public func _dispatchTestKeywordInterface(_ call: ServerCall) async throws {
         switch call.methodId {

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright the swift-ocluster authors.
+
+import CapnProto
+import CapnProtoRPC
+import CapnProtoTestSupport
+import Testing
+
+/// An error that picks its own exception kind.
+private struct BusyError: Error, RPCErrorConvertible {
+    var rpcError: RPCError { RPCError(.overloaded, "busy, try later") }
+}
+
+/// A coded error that takes the default: `failed` with its message.
+private struct RefusedError: CodedError, RPCErrorConvertible {
+    var code: Int { 1 }
+    var message: String { "No such pool" }
+    var description: String { "RefusedError: \(message)" }
+}
+
+/// A plain error: `failed` with its description.
+private struct PlainError: Error, CustomStringConvertible {
+    var description: String { "plain failure" }
+}
+
+/// Throws, from `fail`, the error its message names.
+private final class ThrowingService: TestService.PartialServer {
+    func fail(
+        _ params: TestService.FailParams.Reader,
+        _ results: TestService.FailResults.Builder,
+        _ call: ServerCall
+    )
+        async throws
+    {
+        switch try params.message {
+        case "busy": throw BusyError()
+        case "refused": throw RefusedError()
+        default: throw PlainError()
+        }
+    }
+}
+
+/// A thrown error becomes an exception in one place, the engine's, as the error chooses.
+@Suite struct RPCErrorConvertibleTests {
+    @Test(arguments: [
+        ("busy", RPCError(.overloaded, "busy, try later")),
+        ("refused", RPCError(.failed, "No such pool")),
+        ("plain", RPCError(.failed, "plain failure")),
+    ])
+    func serverErrorReachesThePeerAsItChooses(message: String, expected: RPCError) async throws {
+        let (left, right) = InMemoryTransport.pair()
+        let server = RPCConnection(transport: right, bootstrap: Capability(ThrowingService()))
+        let client = RPCConnection(transport: left)
+        await server.start()
+        await client.start()
+        let service = TestService.Client(await client.bootstrap())
+        await #expect(throws: expected) { try await service.fail(message: message) }
+        // In-process calls take the same path.
+        let local = TestService.client(ThrowingService())
+        await #expect(throws: expected) { try await local.fail(message: message) }
+        await client.close()
+        await server.close()
+    }
+
+    @Test func conversionIsTheEnginesOne() {
+        #expect(RPCError.from(BusyError()) == RPCError(.overloaded, "busy, try later"))
+        #expect(RPCError.from(RefusedError()) == RPCError(.failed, "No such pool"))
+        #expect(RPCError.from(RPCError(.disconnected, "gone")) == RPCError(.disconnected, "gone"))
+        #expect(RPCError.from(PlainError()) == RPCError(.failed, "plain failure"))
+    }
+}
