@@ -22,8 +22,14 @@ public actor Scheduler {
         public var cost: PoolCost = .ocluster
         /// How long `PoolAdmin.update` waits for a restarted worker to register again (ocluster: 600 s).
         public var restartTimeout: Duration = .seconds(600)
+        /// Which jobs are run again when their worker is lost mid-job (ocluster: none, ``RequeuePolicy/never``).
+        public var requeue = RequeuePolicy()
+        /// How often ``checkWorkers()`` pings each worker; nil for never (ocluster).
+        public var workerPingInterval: Duration? = .seconds(30)
+        /// How long a worker may take to answer a ping before it is dropped as stuck.
+        public var workerPingTimeout: Duration = .seconds(60)
 
-        /// The defaults, as ocluster.
+        /// The defaults, as ocluster, except that jobs without side effects are retried (``requeue``).
         public init() {}
     }
 
@@ -39,6 +45,8 @@ public actor Scheduler {
     /// Where the actor runs: the thread it was given (see ``init(pools:store:configuration:logger:metrics:executor:)``),
     /// which the tasks it starts prefer too, or the cooperative pool.
     nonisolated let home: ExecutionHome
+    /// Workers with a liveness ping in flight (see ``checkWorkers()``).
+    var pinging: Set<String> = []
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { home.serialExecutor }
 
@@ -66,8 +74,11 @@ public actor Scheduler {
         )
         let home = ExecutionHome(executor)
         let link = SchedulerLink()
-        core.watchJob = { box, pool, worker, running in
-            link.scheduler?.watch(job: box, pool: pool, worker: worker, running: running)
+        core.watchJob = { box, watched, pool, worker, running in
+            link.scheduler?.watch(job: box, attempt: watched, pool: pool, worker: worker, running: running)
+        }
+        core.cancelRequeued = { attempts, reason in
+            link.scheduler?.onActor { $0.core.cancelRequeued(attempts, reason: reason) }
         }
         core.scheduleFlush = { pool in
             Task(executorPreference: home.executor) {

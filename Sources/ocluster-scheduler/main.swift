@@ -59,6 +59,7 @@ struct SchedulerCommand: AsyncParsableCommand {
     )
     var defaultClients = ""
 
+    @OptionGroup(title: "Lost and stuck workers") var resilience: ResilienceOptions
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -77,7 +78,8 @@ struct SchedulerCommand: AsyncParsableCommand {
             secretsDirectory: secretsDir,
             stateDirectory: stateDir,
             pools: poolList,
-            defaultClients: defaultClients.split(separator: ",").map(String.init).filter { !$0.isEmpty }
+            defaultClients: defaultClients.split(separator: ",").map(String.init).filter { !$0.isEmpty },
+            scheduler: try resilience.apply(to: Scheduler.Configuration())
         )
         // One thread for every connection and the scheduler itself: a call then reaches the scheduler, and its
         // answer goes out, with no thread switch (as ocluster's single Lwt thread does it).
