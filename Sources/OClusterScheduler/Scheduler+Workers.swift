@@ -59,21 +59,25 @@ extension Scheduler {
         Task(executorPreference: home.executor) {
             var outcome = FinishedJobStatus.Outcome.failed
             var lost: RPCError?
+            var result = Result<String, RPCError>.failure(RPCError(.failed, "Build failed"))
             if let call = await Self.startResult(box) {
                 do {
-                    _ = try await call.response()
+                    result = .success(try await PendingCall<Job.ResultResults.Reader>(call).response().results.output)
                     outcome = .succeeded
                 } catch let error as RPCError where error.kind == .disconnected {
                     outcome = .disconnected
                     lost = error
+                } catch let error as RPCError {
+                    outcome = .failed
+                    result = .failure(error)
                 } catch {
                     outcome = .failed
                 }
             }
-            await self.perform { [outcome, lost] scheduler in
+            await self.perform { [outcome, lost, result] scheduler in
                 scheduler.core.activity.finished(running, outcome: outcome, at: WallClock().now())
                 scheduler.core.jobFinished(pool: name, worker: worker)
-                scheduler.core.attemptEnded(watched, lost: lost, pool: name)
+                scheduler.core.attemptEnded(watched, lost: lost, result: result, pool: name)
             }
         }
     }

@@ -47,6 +47,25 @@ import Testing
         await harness.close()
     }
 
+    /// The worker finished the job, then went before the client read the result: the scheduler has it.
+    @Test func resultOfAFinishedJobOutlivesItsWorker() async throws {
+        let harness = try ServiceHarness()
+        let submission = try await harness.submission(client: "alice")
+        let w1 = try await SimulatedWorker.register(harness, name: "worker-1")
+        let (fake, pop) = await w1.pop(log: "done\n")
+        let (ticket, job) = await submit(submission, hint: "a")
+        _ = try await pop.response()
+        fake.finish(.success("built"))
+        try await waitForShow(harness, "worker-1 (0): [] (0 running)")
+        w1.link.breakLink()
+        #expect(try await job.result().results.output == "built")
+        let end = try await job.log(start: 5)
+        #expect(try end.results.log.isEmpty)
+        #expect(end.results.next == 5)
+        withExtendedLifetime(ticket.capability) {}
+        await harness.close()
+    }
+
     @Test func jobThatPushesFailsUnlessEnabled() async throws {
         for enabled in [false, true] {
             var configuration = Scheduler.Configuration()

@@ -23,8 +23,9 @@ final class JobAttempts: Sendable {
         case queued
         /// Running on `worker`; the worker's log offset 0 is the client's `base`.
         case running(Job.Client, worker: String)
-        /// The attempt ended on its worker (its `result` settled): no other attempt will follow.
-        case settled(Job.Client, worker: String)
+        /// The attempt ended on its worker with this result (as the scheduler's own `result` call got it, so
+        /// that it can be answered even if the worker goes away afterwards): no other attempt will follow.
+        case settled(Job.Client, worker: String, Result<String, RPCError>)
         /// Ended without a result: the worker was lost and the job not retried, or it was cancelled while
         /// queued again.
         case failed(RPCError)
@@ -61,6 +62,7 @@ final class JobAttempts: Sendable {
     /// What a `result` call should do now.
     enum ResultStep {
         case forward(Job.Client, attempt: Int, last: Bool, worker: String)
+        case done(Result<String, RPCError>)
         case wait
         case fail(RPCError)
     }
@@ -95,10 +97,10 @@ final class JobAttempts: Sendable {
     }
 
     /// The current attempt's `result` settled on its worker (with any outcome but a lost connection).
-    func settled() {
+    func settled(with result: Result<String, RPCError>) {
         state.withLock { state in
             guard case .running(let job, let worker) = state.phase else { return }
-            state.phase = .settled(job, worker: worker)
+            state.phase = .settled(job, worker: worker, result)
         }
         changed.notify()
     }
@@ -130,7 +132,7 @@ final class JobAttempts: Sendable {
     var runningJob: Job.Client? {
         state.withLock {
             switch $0.phase {
-            case .running(let job, _), .settled(let job, _): job
+            case .running(let job, _), .settled(let job, _, _): job
             case .queued, .failed: nil
             }
         }
@@ -156,7 +158,7 @@ final class JobAttempts: Sendable {
             switch state.phase {
             case .running(let job, let worker):
                 return .forward(job, base: state.base, attempt: state.attempt, last: false, worker: worker)
-            case .settled(let job, let worker):
+            case .settled(let job, let worker, _):
                 return .forward(job, base: state.base, attempt: state.attempt, last: true, worker: worker)
             case .queued:
                 return .wait
@@ -186,8 +188,8 @@ final class JobAttempts: Sendable {
             switch state.phase {
             case .running(let job, let worker):
                 return .forward(job, attempt: state.attempt, last: false, worker: worker)
-            case .settled(let job, let worker):
-                return .forward(job, attempt: state.attempt, last: true, worker: worker)
+            case .settled(_, _, let result):
+                return .done(result)
             case .queued:
                 return .wait
             case .failed(let error):

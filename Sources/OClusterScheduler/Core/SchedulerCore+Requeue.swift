@@ -41,11 +41,16 @@ extension SchedulerCore {
     /// The `result` of an attempt settled on its worker. When the worker's connection was lost (`lost` is
     /// the transport error), the job is queued again at the front of its pool if the policy allows it and
     /// someone still waits for it; otherwise the attempt is its last.
-    func attemptEnded(_ watched: WatchedAttempt, lost: RPCError?, pool name: String) {
+    func attemptEnded(
+        _ watched: WatchedAttempt,
+        lost: RPCError?,
+        result: Result<String, RPCError> = .failure(RPCError(.failed, "Build failed")),
+        pool name: String
+    ) {
         guard let attempts = watched.attempts, attempts.attempt == watched.attempt else { return }
         let key = ObjectIdentifier(attempts)
         guard let lost else {
-            attempts.settled()
+            attempts.settled(with: result)
             retries.retries[key] = nil
             return
         }

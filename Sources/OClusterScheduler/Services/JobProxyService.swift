@@ -41,7 +41,7 @@ final class JobProxyService: Job.Server {
                 throw error
             case .wait:
                 await attempts.changed.wait(after: version)
-            case .forward(let job, let base, let attempt, let last, let worker):
+            case .forward(let job, let base, let attempt, let last, _):
                 let pending = await job.log { params, _ in params.start = max(0, start - base) }
                 do {
                     let response = try await Self.forwarding { try await pending.response() }
@@ -49,8 +49,9 @@ final class JobProxyService: Job.Server {
                     attempts.delivered(upTo: next, attempt: attempt)
                     return (try response.results.log, next)
                 } catch let error as RPCError where error.kind == .disconnected {
-                    // The worker is gone: wait for the scheduler to queue the job again or give up on it.
-                    if last { throw JobAttempts.lostError(worker: worker, error) }
+                    // The worker is gone. After the job's end, so is the rest of its log: the log ends here.
+                    // Before it, wait for the scheduler to queue the job again or give up on it.
+                    if last { return ([], start) }
                     await attempts.changed.wait(after: version)
                 }
             }
@@ -72,6 +73,8 @@ final class JobProxyService: Job.Server {
             switch attempts.resultStep() {
             case .fail(let error):
                 throw error
+            case .done(let result):
+                return try result.get()
             case .wait:
                 await attempts.changed.wait(after: version)
             case .forward(let job, _, let last, let worker):
