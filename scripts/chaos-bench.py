@@ -93,7 +93,10 @@ def run_job(cluster, index, tag):
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=cluster.dir)
     out = proc.stdout.decode("utf-8", "replace")
     return {
-        "ok": proc.returncode == 0 and ("chaos-%s-%d-%d" % (tag, index, index + 1)) in out,
+        # The job's result reached its client. (A worker lost after the job ended takes the rest of the log
+        # with it, so the echoed line itself may be missing: counted apart.)
+        "ok": proc.returncode == 0 and "\nResult: " in out,
+        "log_complete": ("chaos-%s-%d-%d" % (tag, index, index + 1)) in out,
         "results": out.count("\nResult: "),
         "requeues": out.count("; job requeued, attempt "),
         "output": out,
@@ -155,6 +158,7 @@ def run(args, tag, with_faults):
             "received": sum(1 for r in results if r["ok"]),
             "lost": len(failed),
             "duplicates": sum(1 for r in results if r["results"] > 1),
+            "cut_logs": sum(1 for r in results if r["ok"] and not r["log_complete"]),
             "requeues": sum(r["requeues"] for r in results),
             **counts,
         }
@@ -194,6 +198,7 @@ def main():
     print("jobs lost:                  %d" % faulty["lost"])
     print("duplicate final results:    %d" % faulty["duplicates"])
     print("requeues seen by clients:   %d" % faulty["requeues"])
+    print("logs cut by a lost worker:  %d" % faulty["cut_logs"])
     print("workers killed:             %d" % faulty["worker_kills"])
     print("scheduler killed:           %d" % faulty["scheduler_kills"])
     print("time with faults:           %.1f s" % faulty["elapsed"])
