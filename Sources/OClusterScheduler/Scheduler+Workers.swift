@@ -22,7 +22,8 @@ extension Scheduler {
     }
 
     /// The worker's `Queue` was released or its connection dropped: its queued jobs go back to the pool and
-    /// its pending pops end. Jobs it was running are not re-queued (see ``JobProxyService``).
+    /// its pending pops end. Jobs it was running are queued again, if ``RequeuePolicy`` allows, once their
+    /// `result` calls fail (see ``JobProxyService``).
     public func release(pool name: String, worker: WorkerID) {
         core.release(pool: name, worker: worker)
     }
@@ -50,26 +51,34 @@ extension Scheduler {
     /// ocluster does. The task keeps no reference to the job itself, so a client dropping it still cancels it.
     nonisolated func watch(
         job box: CapabilityBox,
+        attempt watched: WatchedAttempt,
         pool name: String,
         worker: WorkerID,
         running: SchedulerActivity.RunningKey
     ) {
         Task(executorPreference: home.executor) {
             var outcome = FinishedJobStatus.Outcome.failed
+            var lost: RPCError?
+            var result = Result<String, RPCError>.failure(RPCError(.failed, "Build failed"))
             if let call = await Self.startResult(box) {
                 do {
-                    _ = try await call.response()
+                    result = .success(try await PendingCall<Job.ResultResults.Reader>(call).response().results.output)
                     outcome = .succeeded
                 } catch let error as RPCError where error.kind == .disconnected {
                     outcome = .disconnected
+                    lost = error
+                } catch let error as RPCError {
+                    outcome = .failed
+                    result = .failure(error)
                 } catch {
                     outcome = .failed
                 }
             }
-            await self.perform { [outcome] scheduler in
+            await self.perform { [outcome, lost, result] scheduler in
                 scheduler.core.activity.finished(running, outcome: outcome, at: WallClock().now())
                 scheduler.core.jobFinished(pool: name, worker: worker)
-                scheduler.core.runningJobFinished(running)
+                let requeued = scheduler.core.attemptEnded(watched, lost: lost, result: result, pool: name)
+                scheduler.core.runningJobFinished(running, keepingRow: requeued)
             }
         }
     }

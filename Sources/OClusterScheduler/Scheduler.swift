@@ -31,8 +31,14 @@ public actor Scheduler {
         /// How long a job queued again after a restart waits for its client to reattach before it is
         /// cancelled, unless a worker took it first (`--reattach-timeout`).
         public var reattachTimeout: Duration = .seconds(60)
+        /// Which jobs are run again when their worker is lost mid-job (ocluster: none, ``RequeuePolicy/never``).
+        public var requeue = RequeuePolicy()
+        /// How often ``checkWorkers()`` pings each worker; nil for never (ocluster).
+        public var workerPingInterval: Duration? = .seconds(30)
+        /// How long a worker may take to answer a ping before it is dropped as stuck.
+        public var workerPingTimeout: Duration = .seconds(60)
 
-        /// The defaults, as ocluster.
+        /// The defaults, as ocluster, except that jobs without side effects are retried (``requeue``).
         public init() {}
     }
 
@@ -50,6 +56,8 @@ public actor Scheduler {
     /// Where the actor runs: the thread it was given (see ``init(pools:store:configuration:logger:metrics:executor:)``),
     /// which the tasks it starts prefer too, or the cooperative pool.
     nonisolated let home: ExecutionHome
+    /// Workers with a liveness ping in flight (see ``checkWorkers()``).
+    var pinging: Set<String> = []
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { home.serialExecutor }
 
@@ -77,8 +85,11 @@ public actor Scheduler {
         )
         let home = ExecutionHome(executor)
         let link = SchedulerLink()
-        core.watchJob = { box, pool, worker, running in
-            link.scheduler?.watch(job: box, pool: pool, worker: worker, running: running)
+        core.watchJob = { box, watched, pool, worker, running in
+            link.scheduler?.watch(job: box, attempt: watched, pool: pool, worker: worker, running: running)
+        }
+        core.cancelRequeued = { attempts, reason in
+            link.scheduler?.onActor { $0.core.cancelRequeued(attempts, reason: reason) }
         }
         core.scheduleFlush = { pool in
             Task(executorPreference: home.executor) {

@@ -97,6 +97,9 @@ public final class SchedulerDaemon: Sendable {
 
     /// Serves connections until ``shutdown()``.
     public func run() async throws {
+        let scheduler = scheduler
+        let liveness = Task { await scheduler.checkWorkers() }
+        defer { liveness.cancel() }
         try await vat.run()
     }
 

@@ -80,6 +80,7 @@ struct SchedulerCommand: AsyncParsableCommand {
     )
     var reattachTimeout = 60.0
 
+    @OptionGroup(title: "Lost and stuck workers") var resilience: ResilienceOptions
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -112,7 +113,7 @@ struct SchedulerCommand: AsyncParsableCommand {
             stateDirectory: stateDir,
             pools: poolList,
             defaultClients: defaultClients.split(separator: ",").map(String.init).filter { !$0.isEmpty },
-            scheduler: schedulerConfiguration
+            scheduler: try resilience.apply(to: schedulerConfiguration)
         )
         // One thread for every connection and the scheduler itself: a call then reaches the scheduler, and its
         // answer goes out, with no thread switch (as ocluster's single Lwt thread does it).

@@ -121,10 +121,11 @@ import Testing
     }
 
     /// ocluster does not retry a job whose worker died: the client sees the job fail with the
-    /// disconnect. We do the same, and check that the failure is clear and nothing hangs.
+    /// disconnect. With `--max-attempts 1` we do the same, and check that the failure is clear and nothing
+    /// hangs (RequeueTests checks the default, which runs the job again).
     @Test func killedWorkerFailsItsJobClearlyAndTheNextJobRunsElsewhere() async throws {
         let cluster = try await ClusterHarness()
-        try await cluster.startScheduler()
+        try await cluster.startScheduler(["--max-attempts", "1"])
         try cluster.startWorker("worker-1")
         try await cluster.waitForWorker("worker-1")
         let client = try cluster.submitInBackground(
@@ -147,7 +148,8 @@ import Testing
     /// ended), and must not run on unsupervised: restarting the worker removes it.
     @Test func killedWorkersBuildHoldsNoConnectionAndIsRemovedAtRestart() async throws {
         let cluster = try await ClusterHarness()
-        try await cluster.startScheduler()
+        // Not retried, so that the client ends as soon as the scheduler notices.
+        try await cluster.startScheduler(["--max-attempts", "1"])
         try cluster.startWorker("worker-1")
         try await cluster.waitForWorker("worker-1")
         let marker = "\(Int.random(in: 100_000...999_999))"

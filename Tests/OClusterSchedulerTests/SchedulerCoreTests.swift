@@ -19,12 +19,16 @@ import Testing
         let core: SchedulerCore
         var watched: [(pool: String, worker: WorkerID)] = []
         var flushes: [String] = []
+        var attempts: [WatchedAttempt] = []
 
         init() throws {
             temp = try TemporaryDirectory()
             let store = try SchedulerStore(stateDirectory: temp.file("state"))
             core = try SchedulerCore(pools: ["pool"], store: store)
-            core.watchJob = { [unowned self] _, pool, worker, _ in self.watched.append((pool, worker)) }
+            core.watchJob = { [unowned self] _, attempt, pool, worker, _ in
+                self.watched.append((pool, worker))
+                self.attempts.append(attempt)
+            }
             core.scheduleFlush = { [unowned self] pool in self.flushes.append(pool) }
         }
 

@@ -116,7 +116,10 @@ struct ServiceTests {
 
     @Test(arguments: SchedulerPlacement.allCases)
     func workerDisconnectRequeuesQueuedJobsAndFailsRunningOnes(_ placement: SchedulerPlacement) async throws {
-        let harness = try ServiceHarness(placement: placement)
+        // ocluster's behaviour: a running job is not retried.
+        var configuration = Scheduler.Configuration()
+        configuration.requeue = .never
+        let harness = try ServiceHarness(configuration: configuration, placement: placement)
         let submission = try await harness.submission(client: "alice")
         let w1 = try await SimulatedWorker.register(harness, name: "worker-1")
         let w2 = try await SimulatedWorker.register(harness, name: "worker-2")

@@ -57,16 +57,18 @@ extension SchedulerCore {
     /// already has it (or it was already cancelled).
     func cancelQueued(_ item: SchedulerItem, reason: String) -> Bool {
         let name = item.pool
-        guard item.promise.current == nil, pools[name] != nil else { return false }
+        let requeued = retries.queued[ObjectIdentifier(item)] != nil
+        guard item.promise.current == nil || requeued, pools[name] != nil else { return false }
         let cancelled: PoolJob<SchedulerItem>
         do {
             cancelled = try pools[name]!.pool.cancel(item.ticket)
         } catch {
             return false
         }
-        if item.promise.resolve(.failure(RPCError(.failed, reason))) {
+        if item.promise.resolve(.failure(RPCError(.failed, reason))) || requeued {
             metrics.clientQueued(client: cancelled.client, pool: name, urgent: cancelled.urgent, by: -1)
         }
+        if requeued { requeuedJobCancelled(item, reason: reason) }
         let now = WallClock().now()
         activity.cancelled(pool: name, client: cancelled.client, waited: max(0, now - item.submitted), at: now)
         recordGone(item.jobID)

@@ -87,9 +87,9 @@ extension SchedulerCore {
         writeQueue()
     }
 
-    /// The job handed out under `key` finished: its row goes.
-    func runningJobFinished(_ key: SchedulerActivity.RunningKey) {
-        guard let jobID = queue.running.removeValue(forKey: key) else { return }
+    /// The attempt handed out under `key` ended: the row goes, unless the job was queued again.
+    func runningJobFinished(_ key: SchedulerActivity.RunningKey, keepingRow: Bool = false) {
+        guard let jobID = queue.running.removeValue(forKey: key), !keepingRow else { return }
         recordGone(jobID)
     }
 

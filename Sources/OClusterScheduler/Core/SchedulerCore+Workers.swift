@@ -102,15 +102,21 @@ extension SchedulerCore {
         }
     }
 
-    /// Hands a taken job to its worker: the client's ticket now resolves to the worker's `Job` (behind a
-    /// ``JobProxyService``), and the job counts as running until its `result` call settles.
+    /// Hands a taken job to its worker: the client's ticket now resolves to the job's ``JobProxyService``, which
+    /// forwards to this worker's `Job`, and the job counts as running until its `result` call settles.
     func assign(_ taken: PoolJob<SchedulerItem>, to worker: WorkerID, job: Capability, in name: String) -> PopAnswer {
         let item = taken.item
         let workerName = pools[name]!.inspect { $0.name(of: worker) } ?? "?"
-        let proxy = JobProxyService(worker: Job.Client(job), workerName: workerName)
-        if item.promise.resolve(.success(Capability(proxy))) {
-            metrics.clientQueued(client: taken.client, pool: name, urgent: taken.urgent, by: -1)
-        }
+        let attempts = jobAttempts(for: taken, in: name)
+        attempts.started(on: Job.Client(job), worker: workerName)
+        attemptStarted(attempts, worker: workerName)
+        let watched = WatchedAttempt(
+            item: item,
+            attempts: attempts,
+            client: taken.client,
+            urgent: taken.urgent,
+            worker: workerName
+        )
         let now = WallClock().now()
         let running = activity.started(
             pool: name,
@@ -120,7 +126,7 @@ extension SchedulerCore {
             at: now
         )
         queue.running[running] = item.jobID
-        watchJob(CapabilityBox(job), name, worker, running)
+        watchJob(CapabilityBox(job), watched, name, worker, running)
         return .job(item.descr)
     }
 

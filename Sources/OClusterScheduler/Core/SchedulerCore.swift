@@ -33,10 +33,20 @@ final class SchedulerCore {
     var queue = QueueWrites()
     /// What the status page shows beyond the pools' own state (see ``Scheduler/statusSnapshot()``).
     var activity = SchedulerActivity()
+    /// Jobs retried after losing a worker, and workers dropped (see `SchedulerCore+Requeue`).
+    var retries = RetryLedger()
 
     /// Starts watching a job handed to a worker: the owner calls ``jobFinished(pool:worker:)`` (and records
     /// the outcome under the running key) once the job's `result` settles.
-    var watchJob: (CapabilityBox, _ pool: String, WorkerID, SchedulerActivity.RunningKey) -> Void = { _, _, _, _ in }
+    var watchJob: (CapabilityBox, WatchedAttempt, _ pool: String, WorkerID, SchedulerActivity.RunningKey) -> Void = {
+        _,
+        _,
+        _,
+        _,
+        _ in
+    }
+    /// Removes a job queued again after a lost worker, from any thread: its client cancelled or let go of it.
+    var cancelRequeued: @Sendable (JobAttempts, _ reason: String) -> Void = { _, _ in }
     /// Asks for ``flush(_:)`` of the pool a moment later.
     var scheduleFlush: (_ pool: String) -> Void = { _ in }
     /// Writes a pool's changes (all its pending ones, up to the absolute index `end`) and calls

@@ -30,6 +30,9 @@ struct TicketQueue: Sendable {
 
     func contains(_ ticket: TicketID) -> Bool { positions[ticket] != nil }
 
+    /// The ticket to serve next, left in place.
+    var first: TicketPriority? { heap.first }
+
     mutating func insert(_ priority: TicketPriority) {
         guard positions[priority.ticket] == nil else { return }
         heap.append(priority)

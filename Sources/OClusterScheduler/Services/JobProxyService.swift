@@ -5,29 +5,58 @@ import AsyncBlocks
 import CapnProtoRPC
 import OClusterAPI
 
-/// The `Job` a client gets from `Ticket.job`: forwards to the worker's `Job`, and names the worker when the
-/// worker goes away.
+/// The `Job` a client gets from `Ticket.job`: bound to the job, not to one worker, it forwards each call to
+/// the worker running the current attempt (see ``JobAttempts``).
 ///
-/// ocluster hands the client the worker's capability itself (the scheduler's vat forwards the calls), so when a
-/// worker dies mid-job the client sees the bare transport error, e.g. `Disconnected: Connection closed`. This
-/// proxy returns `failed: Worker "NAME" disconnected while running the job (…)` instead; a job is never
-/// silently re-run elsewhere (it may have side effects, such as a push). Releasing the proxy releases the
-/// worker's `Job`, so a client that drops its references still cancels the job, as in ocluster.
+/// ocluster hands the client the worker's capability itself, so when a worker dies mid-job the client sees
+/// the bare transport error. Here, when the scheduler queues the job again (``RequeuePolicy``), a waiting
+/// `log` continues with a requeue line and the next worker's log, and `result` answers from the attempt that
+/// finishes. When it does not, the calls fail with `Worker "NAME" disconnected while running the job (…)`.
+/// Releasing the proxy releases the worker's `Job`, so a client that drops its references still cancels the
+/// job, as in ocluster. (A job queued again is held by the queue until a worker takes it; if its client has
+/// gone by then, the new worker's `Job` is released at once and the worker cancels it.)
 final class JobProxyService: Job.Server {
-    let worker: Job.Client
-    let workerName: String
+    let attempts: JobAttempts
+    /// Removes the job from the queue if it waits there (it was requeued); returns whether it did.
+    let cancelQueued: @Sendable (_ reason: String) async -> Bool
 
-    init(worker: Job.Client, workerName: String) {
-        self.worker = worker
-        self.workerName = workerName
+    init(attempts: JobAttempts, cancelQueued: @escaping @Sendable (_ reason: String) async -> Bool) {
+        self.attempts = attempts
+        self.cancelQueued = cancelQueued
     }
 
     func log(_ params: Job.LogParams.Reader, _ results: Job.LogResults.Builder, _ call: ServerCall) async throws {
-        let start = params.start
-        let pending = await worker.log { params, _ in params.start = start }
-        let response = try await forwarding { try await pending.response() }
-        results.log = try response.results.log
-        results.next = response.results.next
+        let (log, next) = try await Self.log(from: params.start, attempts)
+        results.log = log
+        results.next = next
+    }
+
+    private static func log(from start: Int64, _ attempts: JobAttempts) async throws -> ([UInt8], Int64) {
+        while true {
+            let version = attempts.changed.version
+            switch attempts.logStep(from: start) {
+            case .answer(let bytes, let next):
+                return (bytes, next)
+            case .fail(let error):
+                throw error
+            case .wait:
+                await attempts.changed.wait(after: version)
+            case .forward(let job, let base, let attempt, let last, _):
+                let pending = await job.log { params, _ in params.start = max(0, start - base) }
+                do {
+                    let response = try await Self.forwarding { try await pending.response() }
+                    let next = response.results.next + base
+                    attempts.delivered(upTo: next, attempt: attempt)
+                    return (try response.results.log, next)
+                } catch let error as RPCError where error.kind == .disconnected {
+                    // The worker is gone. After the job's end, so is the rest of its log: the log ends here.
+                    // Before it, wait for the scheduler to queue the job again or give up on it.
+                    if last { return ([], start) }
+                    await attempts.changed.wait(after: version)
+                }
+            }
+            try Task.checkCancellation()
+        }
     }
 
     func result(
@@ -35,9 +64,30 @@ final class JobProxyService: Job.Server {
         _ results: Job.ResultResults.Builder,
         _ call: ServerCall
     ) async throws {
-        let pending = await worker.result { _, _ in }
-        let response = try await forwarding { try await pending.response() }
-        results.output = try response.results.output
+        results.output = try await Self.result(attempts)
+    }
+
+    private static func result(_ attempts: JobAttempts) async throws -> String {
+        while true {
+            let version = attempts.changed.version
+            switch attempts.resultStep() {
+            case .fail(let error):
+                throw error
+            case .done(let result):
+                return try result.get()
+            case .wait:
+                await attempts.changed.wait(after: version)
+            case .forward(let job, _, let last, let worker):
+                let pending = await job.result { _, _ in }
+                do {
+                    return try await Self.forwarding { try await pending.response() }.results.output
+                } catch let error as RPCError where error.kind == .disconnected {
+                    if last { throw JobAttempts.lostError(worker: worker, error) }
+                    await attempts.changed.wait(after: version)
+                }
+            }
+            try Task.checkCancellation()
+        }
     }
 
     func cancel(
@@ -45,20 +95,24 @@ final class JobProxyService: Job.Server {
         _ results: Job.CancelResults.Builder,
         _ call: ServerCall
     ) async throws {
-        let pending = await worker.cancel { _, _ in }
-        _ = try await forwarding { try await pending.response() }
+        attempts.requestCancel()
+        if let job = attempts.runningJob {
+            let pending = await job.cancel { _, _ in }
+            do {
+                _ = try await Self.forwarding { try await pending.response() }
+            } catch let error as RPCError where error.kind == .disconnected {
+                throw attempts.failure ?? RPCError(.failed, "Worker disconnected (\(error.reason))")
+            }
+            return
+        }
+        if let error = attempts.failure { throw error }
+        _ = await cancelQueued("Build cancelled")
     }
 
     /// Waits for a forwarded call. If the client gives up (its call is cancelled, e.g. its connection
-    /// dropped), this returns at once so that the proxy, and with it the worker's `Job`, can be released.
-    private func forwarding<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        do {
-            return try await awaitCancellable(body)
-        } catch let error as RPCError where error.kind == .disconnected {
-            throw RPCError(
-                .failed,
-                "Worker \(ocamlQuoted(workerName)) disconnected while running the job (\(error.reason))"
-            )
-        }
+    /// dropped), this returns at once, holding nothing of the job, so that the proxy, and with it the worker's
+    /// `Job`, can be released.
+    private static func forwarding<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await awaitCancellable(body)
     }
 }
