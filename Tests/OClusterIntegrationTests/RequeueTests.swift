@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test func killedWorkersJobCompletesOnAnotherWorker() async throws {
-        let cluster = try ClusterHarness()
+        let cluster = try await ClusterHarness()
         try await cluster.startScheduler()
         try cluster.startWorker("worker-1")
         try await cluster.waitForWorker("worker-1")
@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test func frozenWorkerIsDroppedAsStuckAndItsJobRunsElsewhere() async throws {
-        let cluster = try ClusterHarness()
+        let cluster = try await ClusterHarness()
         try await cluster.startScheduler(["--worker-ping-interval", "1", "--worker-ping-timeout", "2"])
         try cluster.startWorker("worker-1")
         try await cluster.waitForWorker("worker-1")

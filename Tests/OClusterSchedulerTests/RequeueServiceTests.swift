@@ -5,6 +5,7 @@ import CapnProtoRPC
 import CapnProtoTestSupport
 import OClusterAPI
 import OClusterScheduler
+import TestSupport
 import Testing
 
 /// Jobs whose worker is lost mid-job, through the real services (workers and clients on their own
@@ -42,7 +43,9 @@ import Testing
         #expect(try await waitingResult.value == "built")
         #expect(try await job.result().results.output == "built")
         // Once the retry ends, `show` is ocluster's text again.
-        try await waitUntil { try await !harness.scheduler.show(pool: "pool").contains("retried:") }
+        try await waitUntil("the retry to leave show") {
+            try await !harness.scheduler.show(pool: "pool").contains("retried:")
+        }
         withExtendedLifetime(ticket.capability) {}
         await harness.close()
     }

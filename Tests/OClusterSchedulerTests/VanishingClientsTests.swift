@@ -4,6 +4,7 @@
 import CapnProtoRPC
 import CapnProtoTestSupport
 import OClusterAPI
+import TestSupport
 import Testing
 
 @testable import OClusterScheduler
@@ -35,15 +36,15 @@ import Testing
         }
         // Every submission reached the queue.
         _ = try await tickets.last!.cancel()
-        try await waitUntil { await queued(harness) == 199 }
+        try await waitUntil("199 jobs queued") { await queued(harness) == 199 }
         let items = await harness.scheduler.perform { scheduler in
             scheduler.core.pools["pool"]!.pool.tickets.values.map { WeakItem($0.item) }
         }
         #expect(items.count == 199)
         tickets.removeAll()
         for link in links { link.breakLink() }
-        try await waitUntil { await queued(harness) == 0 }
-        try await waitUntil { items.allSatisfy { $0.item == nil } }
+        try await waitUntil("an empty queue") { await queued(harness) == 0 }
+        try await waitUntil("every queued job freed") { items.allSatisfy { $0.item == nil } }
         #expect(try await harness.scheduler.show(pool: "pool").contains("queue: (backlog) []"))
         await harness.close()
     }
