@@ -54,7 +54,14 @@ public struct NIORPCTransport: RPCTransport {
     ///
     /// - Throws: ``NetworkError/Code/connectionClosed`` once the connection is closed.
     public func send(frame: [UInt8]) throws {
-        try writer.send(frame)
+        try writer.send(byteCount: frame.count) { out in
+            frame.withUnsafeBytes { out.copyMemory(from: $0) }
+        }
+    }
+
+    /// Frames `message` straight into the pending write buffer.
+    public func send(message: MessageBuilder) throws {
+        try writer.send(byteCount: message.frameByteCount) { message.writeFrame(into: $0) }
     }
 
     /// Sends what is queued, then closes the connection: later sends fail and `incoming` ends.
@@ -116,23 +123,22 @@ final class FrameWriter: Sendable {
         channel.closeFuture.whenComplete { _ in self.state.withLock { $0.closed = true } }
     }
 
-    func send(_ frame: [UInt8]) throws {
+    /// Appends a frame of `byteCount` bytes, which `write` fills in place.
+    func send(byteCount: Int, _ write: (UnsafeMutableRawBufferPointer) -> Void) throws {
         NetworkMetrics.shared.messageEnqueued()
         let first = try state.withLock { state throws(NetworkError) -> Bool in
             guard !state.closed else {
                 throw NetworkError(.connectionClosed, "cannot send: the connection is closed")
             }
-            if var buffer = state.pending {
-                // Drop the state's reference first so the append does not copy the buffer.
-                state.pending = nil
-                buffer.writeBytes(frame)
-                state.pending = buffer
-                return false
+            let first = state.pending == nil
+            // Taken out of the state, so the append does not copy the buffer.
+            var buffer = state.pending.take() ?? channel.allocator.buffer(capacity: max(byteCount, 512))
+            _ = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: byteCount) { out in
+                write(UnsafeMutableRawBufferPointer(rebasing: out[..<byteCount]))
+                return byteCount
             }
-            var buffer = channel.allocator.buffer(capacity: max(frame.count, 512))
-            buffer.writeBytes(frame)
             state.pending = buffer
-            return true
+            return first
         }
         if first { channel.eventLoop.execute { self.flush() } }
     }

@@ -137,7 +137,7 @@ public actor RPCConnection: RPCFrameReceiver {
     func transmit(_ message: MessageBuilder) {
         guard brokenBy == nil else { return }
         do {
-            try transport.send(frame: message.serialize())
+            try transport.send(message: message)
         } catch {
             disconnect(RPCError(.disconnected, "cannot send: \(error)"))
         }

@@ -19,6 +19,10 @@ public protocol RPCTransport: Sendable {
     /// Throws once the transport is closed or broken.
     func send(frame: [UInt8]) throws
 
+    /// Queues `message`, framed, as ``send(frame:)`` does. A transport that has a buffer of its
+    /// own frames the message straight into it (one copy, no array in between).
+    func send(message: MessageBuilder) throws
+
     /// The messages the peer sends, in order. Ends normally when the peer closes the
     /// connection, and with an error when it breaks or sends a malformed frame.
     var incoming: IncomingMessages { get }
@@ -39,6 +43,7 @@ public protocol RPCTransport: Sendable {
 }
 
 extension RPCTransport {
+    public func send(message: MessageBuilder) throws { try send(frame: message.serialize()) }
     public var executor: (any RPCExecutor)? { nil }
     public func deliver(to receiver: any RPCFrameReceiver) -> Bool { false }
 }

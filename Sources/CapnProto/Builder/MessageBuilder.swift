@@ -166,6 +166,18 @@ public final class MessageBuilder {
         }
     }
 
+    /// The length of ``serialize()``'s frame, segment table included.
+    public var frameByteCount: Int { ((segmentCount + 2) / 2) * 8 + usedWords * 8 }
+
+    /// Writes the frame ``serialize()`` returns into `out`, which holds at least
+    /// ``frameByteCount`` bytes: a transport frames a message straight into its own buffer.
+    public func writeFrame(into out: UnsafeMutableRawBufferPointer) {
+        guard let base = out.baseAddress, out.count >= frameByteCount else {
+            preconditionFailure("writeFrame(into:) needs frameByteCount bytes")
+        }
+        writeFrame(to: base, tableBytes: ((segmentCount + 2) / 2) * 8)
+    }
+
     /// Writes the segment table (`tableBytes` long) and the segments to `out`.
     func writeFrame(to out: UnsafeMutableRawPointer, tableBytes: Int) {
         // The last table word may be half padding: zero it before the sizes go in.
