@@ -197,11 +197,23 @@ struct Driver {
             idleHistogram = try await mark(workers).latencies
         }
 
+        // A deep queue fills while no worker takes jobs: otherwise each submission competes with
+        // the assignments, and 100 000 take many minutes.
+        let paused = queued >= options.pausedFill
+        if paused { try await tell(workers, "pause", expect: "paused") }
+        let fillStart = MonotonicClock.nanoseconds()
         for (index, child) in clients.enumerated() {
             let share = queued / clients.count + (index < queued % clients.count ? 1 : 0)
             try child.send("fill \(share)")
         }
         for child in clients { _ = try await child.expect("filled") }
+        let fillSeconds = Double(MonotonicClock.nanoseconds() - fillStart) / 1e9
+        let filledMiB = (try? scheduler.stats().residentMiB) ?? 0
+        print(
+            "\(under.name): \(queued) jobs queued in " + String(format: "%.1f s", fillSeconds)
+                + (paused ? " (workers paused)" : "") + ", RSS " + String(format: "%.1f MiB", filledMiB)
+        )
+        if paused { try await tell(workers, "resume", expect: "resumed") }
         try await Task.sleep(for: .seconds(options.warmup))
 
         var profiler: ChildProcess?
@@ -253,6 +265,12 @@ struct Driver {
         print(
             "\(scheduler.process.name): \(failures) \"Already forwarding\" failures in its log after the workers left"
         )
+    }
+
+    /// Sends `command` to every worker process and waits for each to answer `reply`.
+    private func tell(_ workers: [ChildProcess], _ command: String, expect reply: String) async throws {
+        for child in workers { try child.send(command) }
+        for child in workers { _ = try await child.expect(reply) }
     }
 
     /// Asks every worker process for its count and latencies since the last mark, and adds them up.

@@ -19,6 +19,9 @@ import Synchronization
 /// Reports on standard output: `ready` once every worker has registered; on `mark`, a line
 /// `mark ASSIGNMENTS HISTOGRAM`: jobs taken so far and the submit→start latencies since the last
 /// mark (the client stamps each job with its submit time; the latency is read when `pop` returns).
+/// On `pause` and `resume`, every worker calls `Queue.setActive(false)` or `(true)` (as a worker
+/// short of disk does; its `pop` stays pending), then the process reports `paused` or `resumed`:
+/// the driver fills a deep queue while no worker takes jobs.
 struct SimulatedWorkers {
     var pool: String
     var connections: Int
@@ -49,6 +52,15 @@ struct SimulatedWorkers {
         }
     }
 
+    /// The registered workers' queues, for `pause` and `resume`.
+    final class Queues: Sendable {
+        private let queues = Mutex<[Queue.Client]>([])
+
+        func add(_ queue: Queue.Client) { queues.withLock { $0.append(queue) } }
+
+        var all: [Queue.Client] { queues.withLock { $0 } }
+    }
+
     func run() async throws {
         FileLimit.raiseToMaximum()
         let ref = try CapFile.resolve(pool)
@@ -59,6 +71,7 @@ struct SimulatedWorkers {
         let capacity = capacity
         let connections = max(1, min(connections, workers))
         let keys = keys
+        let queues = Queues()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for connection in 0..<connections {
                 let mine = stride(from: connection, to: names.count, by: connections).map { names[$0] }
@@ -80,6 +93,7 @@ struct SimulatedWorkers {
                                 let queue = Queue.Client(call.pipeline(0))
                                 loops.addTask {
                                     _ = try await call.response()
+                                    queues.add(queue)
                                     registered.done()
                                     try await Self.work(name: name, queue: queue, stats: stats)
                                 }
@@ -93,9 +107,21 @@ struct SimulatedWorkers {
                 await registered.wait()
                 DriverCommands.report("ready")
                 while let command = await commands.next() {
-                    if command == "mark" {
+                    switch command {
+                    case "mark":
                         let (taken, latencies) = stats.mark()
                         DriverCommands.report("mark \(taken) \(latencies.encoded)")
+                    case "pause", "resume":
+                        let active = command == "resume"
+                        try await withThrowingTaskGroup(of: Void.self) { calls in
+                            for queue in queues.all {
+                                calls.addTask { _ = try await queue.setActive(active: active) }
+                            }
+                            try await calls.waitForAll()
+                        }
+                        DriverCommands.report(active ? "resumed" : "paused")
+                    default:
+                        continue
                     }
                 }
                 // The driver is done with us: end at once, connections and all.
