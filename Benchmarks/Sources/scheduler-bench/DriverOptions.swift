@@ -15,7 +15,7 @@ struct DriverOptions {
     var queued = [1000, 100_000]
     var hints = 1000
     var window = 1000
-    var pausedFill = 10_000
+    var pausedFill = 50_000
     var seconds = 10.0
     var warmup = 3.0
     var latencyJobs = 1000
@@ -46,7 +46,7 @@ struct DriverOptions {
           --hints N               distinct cache hints (1000)
           --window N              submissions in flight at most while a client fills its share (1000)
           --paused-fill N         fill queues of N jobs or more with every worker paused
-                                  (`Queue.setActive(false)`), so assignments do not slow the fill (10000)
+                                  (`Queue.setActive(false)`), so assignments do not slow the fill (50000)
           --seconds S             measuring window (10)
           --warmup S              wait after the queue is filled, before measuring (3)
           --latency-jobs N        jobs submitted one at a time with every worker idle (1000; 0: none)
