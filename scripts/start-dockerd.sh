@@ -52,7 +52,6 @@ if ! "$DOCKER" version >/dev/null 2>&1; then
         exit 1
     fi
     rm -f "$DIR/docker.sock"
-    # fd 9 (the lock) must not stay open in the daemon.
     set -- dockerd --storage-driver="${OCLUSTER_DOCKERD_STORAGE:-vfs}" --iptables=false --bridge=none \
         --data-root="$DIR/data" --exec-root="$DIR/exec" --pidfile="$DIR/dockerd.pid" -H "$DOCKER_HOST"
     # shellcheck disable=SC2086 # deliberately split
@@ -60,6 +59,11 @@ if ! "$DOCKER" version >/dev/null 2>&1; then
     if [ "${OCLUSTER_DOCKERD_NETNS:-0}" = 1 ]; then
         set -- unshare --net --fork sh -c '/bin/busybox ip link set lo up && exec "$@"' sh "$@"
     fi
+    # The daemon keeps only stdin/stdout/stderr: a descriptor it inherited (the lock, or the pipe or
+    # socket by which the caller learns that this script exited, as Foundation's Process uses) would
+    # stay open for the daemon's whole life, and the caller would wait for ever.
+    set -- bash -c 'for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null; exec "$@"' \
+        close-fds "$@"
     nohup "$@" >"$DIR/dockerd.log" 2>&1 </dev/null 9>&- &
     tries=0
     until "$DOCKER" version >/dev/null 2>&1; do
