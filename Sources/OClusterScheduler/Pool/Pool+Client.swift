@@ -35,13 +35,18 @@ extension Pool {
         let rate = rate(client: client)
         clients[client]?.nextFairStartTime = start + Double(cost) / rate
         counters.jobsSubmitted += 1
+        return enqueue(item, client: client, urgent: urgent, fairStartTime: start)
+    }
+
+    /// Gives `item` a new ticket in the backlog, ordered by `fairStartTime`, and places it.
+    mutating func enqueue(_ item: Item, client: String, urgent: Bool, fairStartTime: Double) -> TicketID {
         nextTicket += 1
         let ticketID = TicketID(nextTicket)
         tickets[ticketID] = Ticket(
             item: item,
             client: client,
             urgent: urgent,
-            fairStartTime: start,
+            fairStartTime: fairStartTime,
             cost: -1,
             location: .backlog
         )

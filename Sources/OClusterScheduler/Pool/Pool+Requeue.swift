@@ -12,18 +12,7 @@ extension Pool {
         ensureClient(client)
         let hint = item.cacheHint
         if !hint.isEmpty { pendingCached[hint, default: 0] += 1 }
-        nextTicket += 1
-        let ticketID = TicketID(nextTicket)
-        tickets[ticketID] = Ticket(
-            item: item,
-            client: client,
-            urgent: urgent,
-            fairStartTime: frontStartTime(),
-            cost: -1,
-            location: .backlog
-        )
-        add(ticketID)
-        return ticketID
+        return enqueue(item, client: client, urgent: urgent, fairStartTime: frontStartTime())
     }
 
     /// A fair start time earlier than that of every queued job (ties are broken by ticket number, and a new
