@@ -2,8 +2,9 @@
 // Copyright the swift-ocluster authors.
 
 import Foundation
-import OClusterScheduler
 import Testing
+
+@testable import OClusterScheduler
 
 /// The built `ocluster-scheduler` and `ocluster-admin` next to this test bundle (any `.build*` folder).
 enum BuiltTools {
@@ -52,7 +53,7 @@ struct SchedulerRestartTests {
     /// Below the kernel's ephemeral range (32768 and up), so no outgoing connection can hold it.
     let port = Int.random(in: 10000..<20000)
 
-    func startScheduler() async throws -> ChildProcess {
+    func startScheduler(_ extra: [String] = []) async throws -> ChildProcess {
         let admin = root + "/secrets/admin.cap"
         for name in ["admin.cap", "pool-linux.cap", "pool-macos.cap"] {
             try? FileManager.default.removeItem(atPath: root + "/secrets/" + name)
@@ -62,7 +63,7 @@ struct SchedulerRestartTests {
             [
                 "--capnp-secret-key-file", root + "/secrets/key.pem", "--capnp-listen-address", "tcp:127.0.0.1:\(port)",
                 "--secrets-dir", root + "/secrets", "--state-dir", root + "/state", "--pools", "linux,macos",
-            ]
+            ] + extra
         )
         for _ in 0..<3000 where !FileManager.default.fileExists(atPath: root + "/secrets/pool-macos.cap") {
             try await Task.sleep(for: .milliseconds(10))
@@ -115,7 +116,8 @@ struct SchedulerRestartTests {
         #expect(scheduler.process.terminationStatus == 0)
     }
 
-    /// Jobs queued when the scheduler is killed are queued again, in the same order, by the next one.
+    /// Jobs queued when the scheduler is killed are kept by the next one, held until their clients reattach;
+    /// nobody reattaching, they are cancelled after `--reattach-timeout`, having never run.
     @Test(.timeLimit(.minutes(2)))
     func queuedJobsSurviveSIGKILL() async throws {
         try FileManager.default.createDirectory(atPath: root + "/secrets", withIntermediateDirectories: true)
@@ -146,9 +148,23 @@ struct SchedulerRestartTests {
         kill(scheduler.process.processIdentifier, SIGKILL)
         scheduler.process.waitUntilExit()
 
-        scheduler = try await startScheduler()
-        let after = try admin(["show", "linux"]).1
-        #expect(DurableQueueTests.queue(after) == before, "\(after)")
+        let kept = try SchedulerStore(path: root + "/state/scheduler.db")
+        let keptIDs = try kept.queuedJobs().map(\.id)
+        try kept.close()
+        #expect(keptIDs.count == 3)
+
+        // The kept jobs are held, so no worker could run them unread; `ocluster-client` gave up with the
+        // connection (as ocluster's does), so nobody reattaches and they are cancelled at the timeout.
+        for client in clients {
+            client.process.waitUntilExit()
+            #expect(client.process.terminationStatus == 1)
+        }
+        scheduler = try await startScheduler(["--reattach-timeout", "3"])
+        #expect(DurableQueueTests.queue(try admin(["show", "linux"]).1) == "queue: (backlog) []")
+        let store = try SchedulerStore(path: root + "/state/scheduler.db")
+        #expect(try store.queuedJobs().map(\.id) == keptIDs)
+        try await waitUntil { try store.queuedJobs().isEmpty }
+        try store.close()
         scheduler.process.terminate()
         scheduler.process.waitUntilExit()
         #expect(scheduler.process.terminationStatus == 0)

@@ -15,8 +15,11 @@ extension Pool {
     /// client's previous job, where a job "lasts" its estimated cost divided by the client's rate. Under
     /// contention jobs run in start-time order, so clients share workers in proportion to their rates.
     /// Urgent jobs go ahead of all non-urgent ones. There is no limit on the number of jobs.
+    ///
+    /// A `held` job gets its place in the order now but waits outside every queue, where no worker can take
+    /// it, until ``releaseHeld(_:)``.
     @discardableResult
-    public mutating func submit(client: String, item: Item, urgent: Bool = false) -> TicketID {
+    public mutating func submit(client: String, item: Item, urgent: Bool = false, held: Bool = false) -> TicketID {
         ensureClient(client)
         let costs = item.costEstimate
         let hint = item.cacheHint
@@ -43,10 +46,26 @@ extension Pool {
             urgent: urgent,
             fairStartTime: start,
             cost: -1,
-            location: .backlog
+            location: held ? .held : .backlog
         )
-        add(ticketID)
+        if !held { add(ticketID) }
         return ticketID
+    }
+
+    /// Queues a held job (see ``submit(client:item:urgent:held:)``) with the place it was given then. Returns
+    /// false if it is not held (released already, cancelled, or never held).
+    @discardableResult
+    public mutating func releaseHeld(_ ticketID: TicketID) -> Bool {
+        guard case .held = tickets[ticketID]?.location else { return false }
+        tickets[ticketID]?.location = .backlog
+        add(ticketID)
+        return true
+    }
+
+    /// Whether the ticket is held (see ``submit(client:item:urgent:held:)``).
+    public func isHeld(_ ticketID: TicketID) -> Bool {
+        guard case .held = tickets[ticketID]?.location else { return false }
+        return true
     }
 
     /// Removes a job that is still waiting, from the backlog or from a worker's local queue.
@@ -66,6 +85,8 @@ extension Pool {
         case .worker(let workerID):
             workers[workerID]?.localQueue.remove(ticketID)
             workers[workerID]?.workload -= ticket.cost
+        case .held:
+            break
         }
         counters.jobsCancelled += 1
         return PoolJob(ticket: ticketID, item: ticket.item, client: ticket.client, urgent: ticket.urgent)
