@@ -47,6 +47,8 @@ public actor Scheduler {
     public nonisolated let poolNames: [String]
     /// Tickets released by their clients while perhaps still queued (see ``ticketReleased(_:)``).
     nonisolated let releasedTickets = DeinitQueue<Submitted>()
+    /// The jobs a ticket's sturdy ref can reach (see ``SchedulerServices``).
+    nonisolated let savedTickets = SavedTickets()
     /// Where the actor runs: the thread it was given (see ``init(pools:store:configuration:logger:metrics:executor:)``),
     /// which the tasks it starts prefer too, or the cooperative pool.
     nonisolated let home: ExecutionHome
@@ -110,6 +112,7 @@ public actor Scheduler {
         link.scheduler = self
         // Now that completions can reach the actor: the removals start-up left (rows it could not restore).
         core.writeQueue()
+        for restored in core.queue.restored.values { savedTickets.add(restored.item, client: restored.client) }
         if !core.queue.restored.isEmpty {
             let timeout = configuration.reattachTimeout
             Task(executorPreference: home.executor) {
