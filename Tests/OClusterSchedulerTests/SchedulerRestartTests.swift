@@ -116,8 +116,9 @@ struct SchedulerRestartTests {
         #expect(scheduler.process.terminationStatus == 0)
     }
 
-    /// Jobs queued when the scheduler is killed are kept by the next one, held until their clients reattach;
-    /// nobody reattaching, they are cancelled after `--reattach-timeout`, having never run.
+    /// Jobs queued when the scheduler is killed are kept by the next one, held until their clients reattach
+    /// (`ocluster-client` does, through the ticket it saved); a job nobody reattaches to is cancelled after
+    /// `--reattach-timeout`, having never run.
     @Test(.timeLimit(.minutes(2)))
     func queuedJobsSurviveSIGKILL() async throws {
         try FileManager.default.createDirectory(atPath: root + "/secrets", withIntermediateDirectories: true)
@@ -153,18 +154,19 @@ struct SchedulerRestartTests {
         try kept.close()
         #expect(keptIDs.count == 3)
 
-        // The kept jobs are held, so no worker could run them unread; `ocluster-client` gave up with the
-        // connection (as ocluster's does), so nobody reattaches and they are cancelled at the timeout.
-        for client in clients {
-            client.process.waitUntilExit()
-            #expect(client.process.terminationStatus == 1)
-        }
-        scheduler = try await startScheduler(["--reattach-timeout", "3"])
-        #expect(DurableQueueTests.queue(try admin(["show", "linux"]).1) == "queue: (backlog) []")
+        // hint-2's client goes too. The others, which saved their tickets, reattach to the restarted
+        // scheduler: their jobs are queued at their old places. hint-2's stays held (never run) until
+        // the reattach timeout cancels it and removes its row.
+        clients[1].process.terminate()
+        clients[1].process.waitUntilExit()
+        scheduler = try await startScheduler(["--reattach-timeout", "5"])
+        let expected = before.replacingOccurrences(of: "alice:hint-2 ", with: "")
+        try await waitUntil { DurableQueueTests.queue(try admin(["show", "linux"]).1) == expected }
         let store = try SchedulerStore(path: root + "/state/scheduler.db")
-        #expect(try store.queuedJobs().map(\.id) == keptIDs)
-        try await waitUntil { try store.queuedJobs().isEmpty }
+        try await waitUntil { try store.queuedJobs().map(\.id) == [keptIDs[0], keptIDs[2]] }
         try store.close()
+        #expect(DurableQueueTests.queue(try admin(["show", "linux"]).1) == expected)
+        #expect(clients[0].process.isRunning && clients[2].process.isRunning)
         scheduler.process.terminate()
         scheduler.process.waitUntilExit()
         #expect(scheduler.process.terminationStatus == 0)

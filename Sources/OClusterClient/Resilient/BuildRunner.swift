@@ -120,7 +120,7 @@ struct BuildRunner: Sendable {
             return failure(error, reattaching: false)
         }
         progress.next = 0
-        progress.ticket = await Self.save(ticket)
+        progress.ticket = await handle.saveTicket()
         // Queued once saved: a connection lost from now on reattaches.
         control.set(.queued)
         return await follow(handle, result: result, reattaching: false, progress: &progress)
@@ -189,22 +189,6 @@ struct BuildRunner: Sendable {
         return .finished(
             .failure(OClusterClientError(.log, "Error tailing logs: \(reason.ocamlDescription)", cause: error))
         )
-    }
-
-    /// The ticket's sturdy ref's service ID (capnp-rpc's `Persistent.save`), or nil if the
-    /// scheduler cannot save tickets (ocluster's answers `unimplemented`).
-    private static func save(_ ticket: Ticket.Client) async -> ServiceID? {
-        do {
-            let saved = try await ticket.capability.call(
-                interfaceId: AdminSession.persistentInterfaceID,
-                methodId: 0
-            ) { payload in
-                _ = payload.content.initStruct(dataWords: 0, pointerCount: 1)
-            }
-            return try SturdyRef(parsing: try saved.content.readStruct().pointer(0).readText()).serviceID
-        } catch {
-            return nil
-        }
     }
 
     static let cancelled = OClusterClientError(.cancelled, "Build cancelled")
