@@ -115,6 +115,30 @@ import Testing
         await connection.close()
     }
 
+    /// `ocluster-client submit-obuilder` keeps running through a kill -9 of the scheduler while
+    /// its job is queued: it reattaches, and prints the log and the result of the one run.
+    @Test func theCommandLineClientReattachesAfterTheSchedulerIsKilled() async throws {
+        let cluster = try ClusterHarness()
+        try await cluster.startScheduler()
+        let client = try cluster.submitInBackground("client", spec: Self.spec, cacheHint: "cli-once")
+        // "Tailing log:" comes once the ticket is saved.
+        try await cluster.waitFor("the job to be queued", timeout: 60) {
+            cluster.log("client").contains("Tailing log:")
+        }
+        cluster.stop("scheduler", signal: SIGKILL)
+        try await cluster.startScheduler()
+        try await cluster.waitFor("the client to reattach", timeout: 60) {
+            cluster.log("client").contains("reattached to the job")
+        }
+        try cluster.startWorker("worker-1")
+        try await cluster.waitFor("the client to finish", timeout: 120) { !client.isRunning }
+        let output = cluster.log("client")
+        #expect(client.terminationStatus == 0, "\(output)")
+        #expect(output.components(separatedBy: "first-2").count == 2 && output.contains("second-3"), "\(output)")
+        #expect(output.components(separatedBy: "Result: ").count == 2, "\(output)")
+        #expect(cluster.log("worker-1").components(separatedBy: "(cli-once)").count == 2)
+    }
+
     @Test func aFailedJobIsReportedNotResubmitted() async throws {
         let cluster = try ClusterHarness()
         try await cluster.startScheduler()
