@@ -28,8 +28,8 @@ public actor Scheduler {
         /// How long an administrator's change waits for its database write to commit before it fails
         /// (`--db-write-timeout`; ocluster has none and waits for ever).
         public var databaseWriteTimeout: Duration = .seconds(10)
-        /// How long a job queued again after a restart waits for its client to reattach before it is
-        /// cancelled, unless a worker took it first (`--reattach-timeout`).
+        /// How long a job kept across a restart is held (no worker takes it) waiting for its client to
+        /// reattach before it is cancelled (`--reattach-timeout`).
         public var reattachTimeout: Duration = .seconds(60)
 
         /// The defaults, as ocluster.
