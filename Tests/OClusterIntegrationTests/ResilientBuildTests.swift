@@ -128,7 +128,7 @@ import Testing
         cluster.stop("scheduler", signal: SIGKILL)
         try await cluster.startScheduler()
         try await cluster.waitFor("the client to reattach", timeout: 60) {
-            cluster.log("client").contains("reattached to the job")
+            cluster.log("client").contains("reattaching to the job")
         }
         try cluster.startWorker("worker-1")
         try await cluster.waitFor("the client to finish", timeout: 120) { !client.isRunning }

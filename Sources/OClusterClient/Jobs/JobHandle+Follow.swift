@@ -30,6 +30,8 @@ extension JobHandle {
         output.out("Tailing log:")
         var chunks = log.makeAsyncIterator()
         var started = false
+        // The error that lost the connection, while the reattached ticket has not yet given a chunk.
+        var lost: OClusterClientError?
         while true {
             let chunk: [UInt8]?
             do {
@@ -42,10 +44,12 @@ extension JobHandle {
                     }
                 }
             } catch {
-                guard let reattach, RPCError.from(error.cause ?? error).kind == .disconnected,
-                    let handle = await reattach()
-                else { throw error }
-                output.err("Lost the connection to the build cluster; reattached to the job")
+                let disconnected = RPCError.from(error.cause ?? error).kind == .disconnected
+                // A saved ticket the scheduler no longer knows: the job went with the connection.
+                if let lost, !disconnected { throw lost }
+                guard let reattach, disconnected, let handle = await reattach() else { throw lost ?? error }
+                lost = lost ?? error
+                output.err("Lost the connection to the build cluster; reattaching to the job")
                 result.cancel()
                 result = Self.askResult(handle.job)
                 chunks = handle.log(from: chunks.next).makeAsyncIterator()
@@ -54,6 +58,7 @@ extension JobHandle {
             }
             guard let bytes = chunk else { break }
             started = true
+            lost = nil
             output.writeOut(bytes)
         }
         let text: String
