@@ -115,6 +115,33 @@ public final class Connection: Sendable {
         }
     }
 
+    /// A ticket saved with ``JobHandle/saveTicket()``, restored over a new connection to the same
+    /// scheduler (the address and key of ``ref``), dialling again with `backoff` for at most
+    /// `patience` (a restarting scheduler); nil if it cannot be dialled by then. A ticket the
+    /// scheduler no longer knows fails on its first call.
+    public func reattach(
+        ticket id: ServiceID,
+        patience: Duration = .seconds(60),
+        backoff: ReconnectBackoff.Configuration = Connection.defaultReconnect
+    ) async -> JobHandle? {
+        let deadline = ContinuousClock.now + patience
+        var attempts = ReconnectBackoff(configuration: backoff)
+        // The old connection may not have noticed yet that it is dead.
+        await vat.disconnect(from: ref)
+        let ticketRef = SturdyRef(address: ref.address, authentication: ref.authentication, serviceID: id)
+        while ContinuousClock.now < deadline {
+            if let capability = try? await vat.connect(ticketRef) {
+                let ticket = Ticket.Client(capability)
+                let job = await ticket.job { _, _ in }
+                return JobHandle(ticket: ticket, job: Job.Client(job.pipeline(0)))
+            }
+            guard (try? await Task.sleep(for: attempts.failed(uptime: .zero, randomFraction: 0.5))) != nil else {
+                return nil
+            }
+        }
+        return nil
+    }
+
     /// The `Submission` service a client `.cap` names.
     public func submission(progress: ConnectProgress = .silent) async throws(OClusterClientError) -> Submission.Client {
         Submission.Client(try await connect(progress: progress))

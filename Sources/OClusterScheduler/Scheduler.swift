@@ -28,8 +28,8 @@ public actor Scheduler {
         /// How long an administrator's change waits for its database write to commit before it fails
         /// (`--db-write-timeout`; ocluster has none and waits for ever).
         public var databaseWriteTimeout: Duration = .seconds(10)
-        /// How long a job queued again after a restart waits for its client to reattach before it is
-        /// cancelled, unless a worker took it first (`--reattach-timeout`).
+        /// How long a job kept across a restart is held (no worker takes it) waiting for its client to
+        /// reattach before it is cancelled (`--reattach-timeout`).
         public var reattachTimeout: Duration = .seconds(60)
         /// Which jobs are run again when their worker is lost mid-job (ocluster: none, ``RequeuePolicy/never``).
         public var requeue = RequeuePolicy()
@@ -53,6 +53,8 @@ public actor Scheduler {
     public nonisolated let poolNames: [String]
     /// Tickets released by their clients while perhaps still queued (see ``ticketReleased(_:)``).
     nonisolated let releasedTickets = DeinitQueue<Submitted>()
+    /// The jobs a ticket's sturdy ref can reach (see ``SchedulerServices``).
+    nonisolated let savedTickets = SavedTickets()
     /// Where the actor runs: the thread it was given (see ``init(pools:store:configuration:logger:metrics:executor:)``),
     /// which the tasks it starts prefer too, or the cooperative pool.
     nonisolated let home: ExecutionHome
@@ -121,6 +123,7 @@ public actor Scheduler {
         link.scheduler = self
         // Now that completions can reach the actor: the removals start-up left (rows it could not restore).
         core.writeQueue()
+        for restored in core.queue.restored.values { savedTickets.add(restored.item, client: restored.client) }
         if !core.queue.restored.isEmpty {
             let timeout = configuration.reattachTimeout
             Task(executorPreference: home.executor) {

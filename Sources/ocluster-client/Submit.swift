@@ -28,7 +28,14 @@ func submitAndFollow(
         let job = try await Submission.Client(service).submit(spec, pool: checked.pool, urgent: options.urgent)
         let interrupt = cancelOnInterrupt(job)
         defer { interrupt.cancel() }
-        try await job.follow(printingTo: .standard, waiting: progress)
+        // Our scheduler keeps queued jobs across a restart and saves tickets: then a lost connection
+        // reattaches. ocluster's answers `unimplemented`, and the client fails with the connection, as
+        // ocluster's does.
+        let saved = await job.saveTicket()
+        try await job.follow(printingTo: .standard, waiting: progress) {
+            guard let saved else { return nil }
+            return await connection.reattach(ticket: saved)
+        }
     }
 }
 

@@ -73,8 +73,8 @@ struct SchedulerCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("reattach-timeout"),
         help: ArgumentHelp(
-            "Seconds a job queued again after a restart waits for its client to reattach before it is cancelled "
-                + "(unless a worker took it first).",
+            "Seconds a job kept across a restart is held (no worker takes it) waiting for its client to "
+                + "reattach through its saved ticket; then it is cancelled.",
             valueName: "SECONDS"
         )
     )

@@ -129,4 +129,52 @@ struct FakeJob: Job.Server {
         }
         #expect(chunks == ["bc", "def"])
     }
+
+    /// A job whose connection is lost after its first chunk.
+    struct DroppingJob: Job.Server {
+        func log(_ params: Job.LogParams.Reader, _ results: Job.LogResults.Builder, _ call: ServerCall) async throws {
+            guard params.start == 0 else { throw RPCError(.disconnected, "Connection reset") }
+            results.log = Array("abc".utf8)
+            results.next = 3
+        }
+
+        func result(
+            _ params: Job.ResultParams.Reader,
+            _ results: Job.ResultResults.Builder,
+            _ call: ServerCall
+        ) async throws { throw RPCError(.disconnected, "Connection reset") }
+
+        func cancel(
+            _ params: Job.CancelParams.Reader,
+            _ results: Job.CancelResults.Builder,
+            _ call: ServerCall
+        ) async throws {}
+    }
+
+    @Test func aLostConnectionReattachesAndTheLogGoesOnFromItsOffset() async throws {
+        let again = handle(
+            Job.client(FakeJob(chunks: [Array("abc".utf8), Array("def\n".utf8)], outcome: .success("id")))
+        )
+        try await handle(Job.client(DroppingJob())).follow(printingTo: captured.output) { again }
+        #expect(captured.stdout == "Tailing log:\nabcdef\nResult: \"id\"\n")
+        #expect(captured.stderr == "Lost the connection to the build cluster; reattaching to the job\n")
+    }
+
+    @Test func aTicketTheSchedulerNoLongerKnowsReportsTheLostConnection() async throws {
+        let unknown = handle(Job.Client(.broken(RPCError(.failed, "Unknown persistent service ID"))))
+        let error = await #expect(throws: OClusterClientError(.log, "")) {
+            try await handle(Job.client(DroppingJob())).follow(printingTo: captured.output) { unknown }
+        }
+        #expect(
+            error?.message.hasPrefix("Error tailing logs: Disconnected: Connection reset") == true,
+            "\(error?.message ?? "")"
+        )
+        #expect(captured.stdout == "Tailing log:\nabc")
+        // Without a saved ticket (an OCaml scheduler), the lost connection is the error at once.
+        let plain = CapturedOutput()
+        await #expect(throws: OClusterClientError(.log, "")) {
+            try await handle(Job.client(DroppingJob())).follow(printingTo: plain.output)
+        }
+        #expect(plain.stderr == "")
+    }
 }

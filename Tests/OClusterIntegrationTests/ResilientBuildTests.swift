@@ -84,6 +84,64 @@ import Testing
         await connection.close()
     }
 
+    /// The scheduler is killed with -9 while the job is queued (no worker yet) and started again;
+    /// the client, which kept running, reattaches through the ticket it saved: a worker that joins
+    /// later runs the job once, and the client gets its log and its result once.
+    @Test func buildReattachesAfterTheSchedulerIsKilled() async throws {
+        let cluster = try await ClusterHarness()
+        try await cluster.startScheduler()
+        let ref = try SturdyRef(
+            parsing: String(contentsOfFile: cluster.path("secrets/submit-tester.cap"), encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        )
+        let connection = Connection(
+            ref: ref,
+            reconnect: .init(initialDelay: .milliseconds(100), maximumDelay: .milliseconds(500))
+        )
+        let build = try connection.buildOBuilder(spec: Self.spec, pool: cluster.pool, cacheHint: "reattach-once")
+        try await waitUntil("the build is queued, its ticket saved") { build.state == .queued }
+
+        cluster.stop("scheduler", signal: SIGKILL)
+        try await cluster.startScheduler()
+        try await waitUntil("the build reattaches") { build.reattachments == 1 && build.state == .queued }
+        try cluster.startWorker("worker-1")
+        var log = ""
+        for try await chunk in build.log { log += String(decoding: chunk, as: UTF8.self) }
+        let output = try await build.result()
+        #expect(!output.isEmpty)
+        #expect(build.submissions == 1 && build.reattachments == 1)
+        #expect(log.components(separatedBy: "reattaching to the job\n").count == 2, "\(log)")
+        #expect(!log.contains("submitting the job again"), "\(log)")
+        #expect(log.components(separatedBy: "first-2").count == 2 && log.contains("second-3"), "\(log)")
+        // The worker ran it once.
+        #expect(cluster.log("worker-1").components(separatedBy: "(reattach-once)").count == 2)
+        await connection.close()
+    }
+
+    /// `ocluster-client submit-obuilder` keeps running through a kill -9 of the scheduler while
+    /// its job is queued: it reattaches, and prints the log and the result of the one run.
+    @Test func theCommandLineClientReattachesAfterTheSchedulerIsKilled() async throws {
+        let cluster = try await ClusterHarness()
+        try await cluster.startScheduler()
+        let client = try cluster.submitInBackground("client", spec: Self.spec, cacheHint: "cli-once")
+        // "Tailing log:" comes once the ticket is saved.
+        try await cluster.waitFor("the job to be queued", timeout: 60) {
+            cluster.log("client").contains("Tailing log:")
+        }
+        cluster.stop("scheduler", signal: SIGKILL)
+        try await cluster.startScheduler()
+        try await cluster.waitFor("the client to reattach", timeout: 60) {
+            cluster.log("client").contains("reattaching to the job")
+        }
+        try cluster.startWorker("worker-1")
+        try await cluster.waitFor("the client to finish", timeout: 120) { !client.isRunning }
+        let output = cluster.log("client")
+        #expect(client.terminationStatus == 0, "\(output)")
+        #expect(output.components(separatedBy: "first-2").count == 2 && output.contains("second-3"), "\(output)")
+        #expect(output.components(separatedBy: "Result: ").count == 2, "\(output)")
+        #expect(cluster.log("worker-1").components(separatedBy: "(cli-once)").count == 2)
+    }
+
     @Test func aFailedJobIsReportedNotResubmitted() async throws {
         let cluster = try await ClusterHarness()
         try await cluster.startScheduler()

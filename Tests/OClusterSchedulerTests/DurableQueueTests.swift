@@ -57,8 +57,16 @@ import Testing
         let stored = try store.queuedJobs()
         #expect(stored.last?.urgent == true && stored.first?.client == "alice")
 
-        // As after kill -9: the old scheduler is dropped without a shutdown.
+        // As after kill -9: the old scheduler is dropped without a shutdown. The restored jobs are held (in no
+        // queue a worker takes from) until their clients reattach; then they are queued in their old order.
         scheduler = try Scheduler(pools: ["pool"], store: store)
+        #expect(Self.queue(try await scheduler.show(pool: "pool")) == "queue: (backlog) []")
+        let reattached = await scheduler.perform { scheduler in
+            stored.map { scheduler.core.reattach(jobID: $0.id, client: "mallory") == nil }
+                + stored.map { scheduler.core.reattach(jobID: $0.id, client: $0.client) != nil }
+                + stored.map { scheduler.core.reattach(jobID: $0.id, client: $0.client) == nil }
+        }
+        #expect(reattached == Array(repeating: true, count: 3 * stored.count))
         #expect(Self.queue(try await scheduler.show(pool: "pool")) == before)
         try store.close()
         store = try SchedulerStore(stateDirectory: temp.file("state"))

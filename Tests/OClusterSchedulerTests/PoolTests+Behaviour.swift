@@ -134,6 +134,39 @@ extension PoolTests {
         #expect(metrics.jobsAccepted == 2)
     }
 
+    /// A held job is never given to a worker, however idle; once released it runs in the place it was given
+    /// when held, ahead of jobs submitted later. A held job can be cancelled, and released only once.
+    @Test func heldJobsWaitForTheirRelease() throws {
+        var h = Harness("held")
+        h.pool.ensureClient("u1")
+        let held = h.pool.submit(client: "u1", item: TestJob(job: "restored", cacheHint: ""), held: true)
+        let dropped = h.pool.submit(client: "u1", item: TestJob(job: "dropped", cacheHint: ""), held: true)
+        #expect(h.pool.isHeld(held) && h.pool.isQueued(held))
+        let w = try h.connect("worker-1")
+        let first = h.pop(w)
+        h.pause()
+        #expect(h.state(first) == "pending")
+        h.clock.advance(100)
+        h.submit("u1", "later")
+        h.pause()
+        #expect(h.state(first) == "later")
+        h.submit("u1", "latest")
+        let released = h.pool.releaseHeld(held)
+        let again = h.pool.releaseHeld(held)
+        #expect(released && !again)
+        #expect(!h.pool.isHeld(held))
+        // The held job was given its fair start time when it was held: it goes ahead of "latest".
+        #expect(h.state(h.pop(w)) == "restored")
+        #expect(h.state(h.pop(w)) == "latest")
+        try h.pool.cancel(dropped)
+        let releasedCancelled = h.pool.releaseHeld(dropped)
+        #expect(!releasedCancelled)
+        let idle = h.pop(w)
+        h.pause()
+        #expect(h.state(idle) == "pending")
+        #expect(h.pool.metrics.jobsCancelled == 1)
+    }
+
     /// A disconnecting worker's queued jobs go back to the pool; a reconnection is a new registration.
     @Test func disconnectReturnsQueuedJobs() throws {
         var h = Harness("disconnect")

@@ -2,9 +2,10 @@
 // Copyright the swift-ocluster authors.
 
 import Foundation
-import OClusterScheduler
 import TestSupport
 import Testing
+
+@testable import OClusterScheduler
 
 /// The built `ocluster-scheduler` and `ocluster-admin` next to this test bundle (any `.build*` folder).
 enum BuiltTools {
@@ -53,7 +54,7 @@ struct SchedulerRestartTests {
     /// Below the kernel's ephemeral range (32768 and up), so no outgoing connection can hold it.
     let port = Int.random(in: 10000..<20000)
 
-    func startScheduler() async throws -> ChildProcess {
+    func startScheduler(_ extra: [String] = []) async throws -> ChildProcess {
         let admin = root + "/secrets/admin.cap"
         for name in ["admin.cap", "pool-linux.cap", "pool-macos.cap"] {
             try? FileManager.default.removeItem(atPath: root + "/secrets/" + name)
@@ -63,7 +64,7 @@ struct SchedulerRestartTests {
             [
                 "--capnp-secret-key-file", root + "/secrets/key.pem", "--capnp-listen-address", "tcp:127.0.0.1:\(port)",
                 "--secrets-dir", root + "/secrets", "--state-dir", root + "/state", "--pools", "linux,macos",
-            ]
+            ] + extra
         )
         _ = await eventually { FileManager.default.fileExists(atPath: root + "/secrets/pool-macos.cap") }
         #expect(FileManager.default.fileExists(atPath: admin))
@@ -114,7 +115,9 @@ struct SchedulerRestartTests {
         #expect(scheduler.process.terminationStatus == 0)
     }
 
-    /// Jobs queued when the scheduler is killed are queued again, in the same order, by the next one.
+    /// Jobs queued when the scheduler is killed are kept by the next one, held until their clients reattach
+    /// (`ocluster-client` does, through the ticket it saved); a job nobody reattaches to is cancelled after
+    /// `--reattach-timeout`, having never run.
     @Test(.timeLimit(.minutes(2)))
     func queuedJobsSurviveSIGKILL() async throws {
         try FileManager.default.createDirectory(atPath: root + "/secrets", withIntermediateDirectories: true)
@@ -145,9 +148,28 @@ struct SchedulerRestartTests {
         kill(scheduler.process.processIdentifier, SIGKILL)
         scheduler.process.waitUntilExit()
 
-        scheduler = try await startScheduler()
-        let after = try admin(["show", "linux"]).1
-        #expect(DurableQueueTests.queue(after) == before, "\(after)")
+        let kept = try SchedulerStore(path: root + "/state/scheduler.db")
+        let keptIDs = try kept.queuedJobs().map(\.id)
+        try kept.close()
+        #expect(keptIDs.count == 3)
+
+        // hint-2's client goes too. The others, which saved their tickets, reattach to the restarted
+        // scheduler: their jobs are queued at their old places. hint-2's stays held (never run) until
+        // the reattach timeout cancels it and removes its row.
+        clients[1].process.terminate()
+        clients[1].process.waitUntilExit()
+        scheduler = try await startScheduler(["--reattach-timeout", "5"])
+        let expected = before.replacingOccurrences(of: "alice:hint-2 ", with: "")
+        try await waitUntil("the reattached jobs in order") {
+            DurableQueueTests.queue(try admin(["show", "linux"]).1) == expected
+        }
+        let store = try SchedulerStore(path: root + "/state/scheduler.db")
+        try await waitUntil("the unclaimed row removed") {
+            try store.queuedJobs().map(\.id) == [keptIDs[0], keptIDs[2]]
+        }
+        try store.close()
+        #expect(DurableQueueTests.queue(try admin(["show", "linux"]).1) == expected)
+        #expect(clients[0].process.isRunning && clients[2].process.isRunning)
         scheduler.process.terminate()
         scheduler.process.waitUntilExit()
         #expect(scheduler.process.terminationStatus == 0)

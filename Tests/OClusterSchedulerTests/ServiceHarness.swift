@@ -27,12 +27,18 @@ final class ServiceHarness: Sendable {
     init(
         pools: [String] = ["pool"],
         configuration: Scheduler.Configuration = Scheduler.Configuration(),
-        placement: SchedulerPlacement = .pool
+        placement: SchedulerPlacement = .pool,
+        reusing previous: String? = nil
     ) throws {
+        // `reusing` another harness's directory is that scheduler's restart (after kill -9: the old one is
+        // simply no longer used).
         directory =
-            FileManager.default.temporaryDirectory.appendingPathComponent("scheduler-services-\(UUID().uuidString)")
+            previous
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("scheduler-services-\(UUID().uuidString)")
             .path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        if previous == nil {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        }
         let store = try SchedulerStore(stateDirectory: directory + "/state")
         var costs = configuration
         costs.cost = PoolCost(cached: 2, nonCached: 10)
@@ -43,6 +49,9 @@ final class ServiceHarness: Sendable {
             executor: placement == .eventLoop ? VatNetwork.singleThreaded().makeExecutor() : nil
         )
         services = SchedulerServices(scheduler: scheduler, hashedSecret: Array(repeating: 7, count: 32))
+        services.setSturdyRefMaker { id in
+            SturdyRef(address: .tcp(host: "scheduler.test", port: 7000), authentication: .insecure, serviceID: id)
+        }
     }
 
     /// Opens a new connection (as a new client process would) and restores `serviceID` over it.

@@ -10,36 +10,69 @@ extension JobHandle {
     /// the log to standard output as it comes, then prints `Result: "…"` for a non-empty output,
     /// or the failure (`Failed: Build failed.`) on standard output.
     ///
-    /// - Parameter waiting: how to tell a person that the job is queued until a worker takes it:
-    ///   on a terminal (``ConnectProgress/console(write:)``) `[ queued: waiting for a worker ]`
-    ///   after a second, rubbed out when the log starts; with info logs, a log line. Nothing for
-    ///   ``ConnectProgress/batch(write:)``, so that output to files and pipes stays as ocluster's.
+    /// - Parameters:
+    ///   - waiting: how to tell a person that the job is queued until a worker takes it: on a
+    ///     terminal (``ConnectProgress/console(write:)``) `[ queued: waiting for a worker ]` after
+    ///     a second, rubbed out when the log starts; with info logs, a log line. Nothing for
+    ///     ``ConnectProgress/batch(write:)``, so that output to files and pipes stays as ocluster's.
+    ///   - reattach: after the connection to the scheduler is lost mid-log, gives the job again
+    ///     (see ``Connection/reattach(ticket:patience:backoff:)``): the log goes on from where it
+    ///     stopped, after a line on standard error. Nil, or nil returned: the error, as ocluster.
     /// - Throws: ``OClusterClientError/Code/log`` (`Error tailing logs: …`) when the log cannot be
     ///   read, ``OClusterClientError/Code/reported`` when the job failed.
     public func follow(
         printingTo output: CommandOutput,
-        waiting: ConnectProgress = .silent
+        waiting: ConnectProgress = .silent,
+        reattach: (@Sendable () async -> JobHandle?)? = nil
     ) async throws(OClusterClientError) {
         // Asked for before the log, as ocluster does, so the answer is on its way meanwhile.
-        async let result = job.result()
+        var result = Self.askResult(job)
         output.out("Tailing log:")
         var chunks = log.makeAsyncIterator()
-        // The first chunk comes once a worker has the job: until then it is queued.
-        var chunk = try await Self.whileQueued(waiting) { () async throws(OClusterClientError) -> [UInt8]? in
-            try await Self.next(&chunks)
-        }
-        while let bytes = chunk {
+        var started = false
+        // The error that lost the connection, while the reattached ticket has not yet given a chunk.
+        var lost: OClusterClientError?
+        while true {
+            let chunk: [UInt8]?
+            do {
+                if started {
+                    chunk = try await Self.next(&chunks)
+                } else {
+                    // The first chunk comes once a worker has the job: until then it is queued.
+                    chunk = try await Self.whileQueued(waiting) { () async throws(OClusterClientError) -> [UInt8]? in
+                        try await Self.next(&chunks)
+                    }
+                }
+            } catch {
+                let disconnected = RPCError.from(error.cause ?? error).kind == .disconnected
+                // A saved ticket the scheduler no longer knows: the job went with the connection.
+                if let lost, !disconnected { throw lost }
+                guard let reattach, disconnected, let handle = await reattach() else { throw lost ?? error }
+                lost = lost ?? error
+                output.err("Lost the connection to the build cluster; reattaching to the job")
+                result.cancel()
+                result = Self.askResult(handle.job)
+                chunks = handle.log(from: chunks.next).makeAsyncIterator()
+                started = false
+                continue
+            }
+            guard let bytes = chunk else { break }
+            started = true
+            lost = nil
             output.writeOut(bytes)
-            chunk = try await Self.next(&chunks)
         }
         let text: String
         do {
-            text = try await result.results.output
+            text = try await result.value
         } catch {
             output.out("\(RPCError.from(error).ocamlDescription).")
             throw .reported(cause: error)
         }
         if !text.isEmpty { output.out("Result: \(ocamlQuoted(text))") }
+    }
+
+    private static func askResult(_ job: Job.Client) -> Task<String, any Error> {
+        Task { try await job.result().results.output }
     }
 
     private static func next(_ chunks: inout JobLog.Iterator) async throws(OClusterClientError) -> [UInt8]? {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
+import CapnProtoNetwork
 import CapnProtoRPC
 import OClusterAPI
 
@@ -34,6 +36,23 @@ public struct JobHandle: Sendable {
     ///   could not be queued).
     public func result() async throws -> String {
         try await job.result().results.output
+    }
+
+    /// The service ID of the ticket's sturdy ref (capnp-rpc's `Persistent.save`), to reattach to
+    /// the job after a lost connection; nil if the scheduler cannot save tickets (ocluster's
+    /// answers `unimplemented`) or the call failed.
+    public func saveTicket() async -> ServiceID? {
+        do {
+            let saved = try await ticket.capability.call(
+                interfaceId: AdminSession.persistentInterfaceID,
+                methodId: 0
+            ) { payload in
+                _ = payload.content.initStruct(dataWords: 0, pointerCount: 1)
+            }
+            return try SturdyRef(parsing: try saved.content.readStruct().pointer(0).readText()).serviceID
+        } catch {
+            return nil
+        }
     }
 
     /// Asks the cluster to cancel the job: the ticket (while queued) and the job (once running).

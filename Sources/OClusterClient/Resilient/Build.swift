@@ -7,10 +7,13 @@ import Synchronization
 /// A job submitted through a ``Connection``, followed to its end across lost connections.
 ///
 /// The log and the result belong to the build, not to one submission: when the connection to
-/// the scheduler is lost before the job finished, the build reconnects and submits the job
-/// again (the scheduler has dropped the first one with the connection, and OCluster's tickets
-/// cannot be reattached), writes a line saying so into ``log``, and goes on with the new job's
-/// log. ``result()`` gives the outcome of the submission that finished, once.
+/// the scheduler is lost before the job finished, the build reconnects, writes a line saying so
+/// into ``log``, and either reattaches to the job or submits it again. It reattaches when it
+/// could save the job's ticket (`Persistent.save`, which our scheduler answers and ocluster's
+/// does not) and the saved ref still resolves to a job (the scheduler restarted, and kept the
+/// job): the log then goes on from where it stopped, and the job runs once. Otherwise (an OCaml
+/// scheduler; a scheduler that dropped the job with the connection) it submits the job again and
+/// goes on with the new job's log. ``result()`` gives the outcome of the job that finished, once.
 public final class Build: Sendable {
     /// The job's log as it arrives: chunks of bytes, ending when the job ends.
     ///
@@ -45,6 +48,9 @@ public final class Build: Sendable {
     /// How many times the job has been submitted (more than once after lost connections).
     public var submissions: Int { control.submissions }
 
+    /// How many times the build reattached to its job through the ticket's saved sturdy ref.
+    public var reattachments: Int { control.reattachments }
+
     /// Cancels the build: the job on the cluster if it was submitted (its log then ends with
     /// the cancellation), or the wait for a connection or a pipeline slot.
     public func cancel() async {
@@ -61,6 +67,7 @@ final class BuildControl: Sendable {
     private struct Shared {
         var state = BuildState.connecting
         var submissions = 0
+        var reattachments = 0
         var current: JobHandle?
         var cancelled = false
     }
@@ -68,6 +75,7 @@ final class BuildControl: Sendable {
 
     var state: BuildState { shared.withLock { $0.state } }
     var submissions: Int { shared.withLock { $0.submissions } }
+    var reattachments: Int { shared.withLock { $0.reattachments } }
     var cancelled: Bool { shared.withLock { $0.cancelled } }
 
     /// Moves to `state`, keeping the queue-state gauges in step.
@@ -83,9 +91,9 @@ final class BuildControl: Sendable {
 
     /// Records a new submission; returns false if the build was cancelled meanwhile (the
     /// caller then cancels the job itself).
-    func submitted(_ handle: JobHandle) -> Bool {
+    func submitted(_ handle: JobHandle, reattached: Bool = false) -> Bool {
         shared.withLock { shared in
-            shared.submissions += 1
+            if reattached { shared.reattachments += 1 } else { shared.submissions += 1 }
             shared.current = handle
             return !shared.cancelled
         }

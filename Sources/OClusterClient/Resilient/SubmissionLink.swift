@@ -55,6 +55,12 @@ actor SubmissionLink {
         }
     }
 
+    /// Restores a service of the same scheduler (a saved ticket) by its ID, over the connection
+    /// ``service()`` uses: the ID comes from the scheduler, the address and key from our ref.
+    func restore(_ id: ServiceID) async throws -> Capability {
+        try await vat.connect(SturdyRef(address: ref.address, authentication: ref.authentication, serviceID: id))
+    }
+
     /// Records that the connection of `generation` was lost, so the next ``service()`` dials
     /// again. A later generation is left alone (another build noticed first and reconnected).
     func lost(_ generation: Int, reason: String) async {

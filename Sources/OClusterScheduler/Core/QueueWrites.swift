@@ -29,6 +29,7 @@ struct QueueWrites {
     var nextID: Int64 = 1
     /// The job each running job's status key stands for, to remove its row when it finishes.
     var running: [SchedulerActivity.RunningKey: Int64] = [:]
-    /// The jobs queued again at start-up, until the reattach timeout.
-    var restored: [SchedulerItem] = []
+    /// The jobs queued again at start-up and held (no worker may take them) until their client reattaches,
+    /// by job number; those left at the reattach timeout are cancelled.
+    var restored: [Int64: RestoredJob] = [:]
 }

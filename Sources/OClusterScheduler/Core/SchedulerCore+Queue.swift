@@ -6,7 +6,8 @@ import Logging
 
 extension SchedulerCore {
     /// Queues the jobs the store kept (in their order, so that the fair-share order is rebuilt as it was) and
-    /// returns how many. Rows for pools no longer served, or whose description does not decode, are removed.
+    /// returns how many. Each is held until its client reattaches (``reattach(jobID:client:)``): nobody reads
+    /// it until then, and a client that submits again instead must not have it run twice. Rows for pools no longer served, or whose description does not decode, are removed.
     func restoreQueue() throws(SchedulerError) -> Int {
         let records: [QueuedJobRecord]
         do {
@@ -31,23 +32,39 @@ extension SchedulerCore {
                 jobID: record.id,
                 submitted: record.submitted
             )
-            item.ticket = pools[record.pool]!.pool.submit(client: record.client, item: item, urgent: record.urgent)
+            item.ticket = pools[record.pool]!.pool.submit(
+                client: record.client,
+                item: item,
+                urgent: record.urgent,
+                held: true
+            )
             metrics.clientQueued(client: record.client, pool: record.pool, urgent: record.urgent, by: 1)
-            queue.restored.append(item)
+            queue.restored[record.id] = RestoredJob(item: item, client: record.client)
             restored += 1
         }
         return restored
     }
 
-    /// Cancels the restored jobs no worker has taken: their clients had until now to reattach (which none can
-    /// yet: the tickets died with the old connections, and clients such as ocluster's submit again). Returns
-    /// how many.
+    /// Releases a held restored job of `client` into its queue, at the place it had; returns it, or nil if
+    /// there is no such job (never restored, released already, cancelled, or another client's).
+    func reattach(jobID: Int64, client: String) -> SchedulerItem? {
+        guard let restored = queue.restored[jobID], restored.client == client else { return nil }
+        queue.restored[jobID] = nil
+        let item = restored.item
+        guard pools[item.pool]?.pool.releaseHeld(item.ticket) == true else { return nil }
+        settle(item.pool)
+        return item
+    }
+
+    /// Cancels the restored jobs still held: their clients had until now to reattach. A client that never
+    /// reattaches (ocluster's submits again) sees what it saw before jobs were kept: the job is gone, and it
+    /// never ran. Returns how many.
     @discardableResult
     func cancelRestored(after timeout: String) -> Int {
-        let restored = queue.restored
-        queue.restored = []
+        let restored = queue.restored.values.sorted { $0.item.jobID < $1.item.jobID }
+        queue.restored = [:]
         let reason = "Job restored after a scheduler restart, not reattached within \(timeout) (cancelled)"
-        let cancelled = restored.filter { cancelQueued($0, reason: reason) }.count
+        let cancelled = restored.filter { cancelQueued($0.item, reason: reason) }.count
         if cancelled > 0 { logger.notice("Cancelled \(cancelled) restored job(s) that no client reattached to") }
         return cancelled
     }

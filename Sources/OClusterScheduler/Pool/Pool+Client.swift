@@ -15,8 +15,11 @@ extension Pool {
     /// client's previous job, where a job "lasts" its estimated cost divided by the client's rate. Under
     /// contention jobs run in start-time order, so clients share workers in proportion to their rates.
     /// Urgent jobs go ahead of all non-urgent ones. There is no limit on the number of jobs.
+    ///
+    /// A `held` job gets its place in the order now but waits outside every queue, where no worker can take
+    /// it, until ``releaseHeld(_:)``.
     @discardableResult
-    public mutating func submit(client: String, item: Item, urgent: Bool = false) -> TicketID {
+    public mutating func submit(client: String, item: Item, urgent: Bool = false, held: Bool = false) -> TicketID {
         ensureClient(client)
         let costs = item.costEstimate
         let hint = item.cacheHint
@@ -35,11 +38,17 @@ extension Pool {
         let rate = rate(client: client)
         clients[client]?.nextFairStartTime = start + Double(cost) / rate
         counters.jobsSubmitted += 1
-        return enqueue(item, client: client, urgent: urgent, fairStartTime: start)
+        return enqueue(item, client: client, urgent: urgent, fairStartTime: start, held: held)
     }
 
-    /// Gives `item` a new ticket in the backlog, ordered by `fairStartTime`, and places it.
-    mutating func enqueue(_ item: Item, client: String, urgent: Bool, fairStartTime: Double) -> TicketID {
+    /// Gives `item` a new ticket ordered by `fairStartTime`, and places it in the backlog unless `held`.
+    mutating func enqueue(
+        _ item: Item,
+        client: String,
+        urgent: Bool,
+        fairStartTime: Double,
+        held: Bool = false
+    ) -> TicketID {
         nextTicket += 1
         let ticketID = TicketID(nextTicket)
         tickets[ticketID] = Ticket(
@@ -48,10 +57,26 @@ extension Pool {
             urgent: urgent,
             fairStartTime: fairStartTime,
             cost: -1,
-            location: .backlog
+            location: held ? .held : .backlog
         )
-        add(ticketID)
+        if !held { add(ticketID) }
         return ticketID
+    }
+
+    /// Queues a held job (see ``submit(client:item:urgent:held:)``) with the place it was given then. Returns
+    /// false if it is not held (released already, cancelled, or never held).
+    @discardableResult
+    public mutating func releaseHeld(_ ticketID: TicketID) -> Bool {
+        guard case .held = tickets[ticketID]?.location else { return false }
+        tickets[ticketID]?.location = .backlog
+        add(ticketID)
+        return true
+    }
+
+    /// Whether the ticket is held (see ``submit(client:item:urgent:held:)``).
+    public func isHeld(_ ticketID: TicketID) -> Bool {
+        guard case .held = tickets[ticketID]?.location else { return false }
+        return true
     }
 
     /// Removes a job that is still waiting, from the backlog or from a worker's local queue.
@@ -71,6 +96,8 @@ extension Pool {
         case .worker(let workerID):
             workers[workerID]?.localQueue.remove(ticketID)
             workers[workerID]?.workload -= ticket.cost
+        case .held:
+            break
         }
         counters.jobsCancelled += 1
         return PoolJob(ticket: ticketID, item: ticket.item, client: ticket.client, urgent: ticket.urgent)

@@ -33,7 +33,7 @@ extension Pool {
             guard let ticket = tickets[priority.ticket] else { return nil }
             let worker: String? =
                 switch ticket.location {
-                case .backlog: nil
+                case .backlog, .held: nil
                 case .worker(let id): workers[id]?.name
                 }
             return QueuedJobStatus(

@@ -22,6 +22,9 @@ public struct Pool<Item: PoolItem, Clock: PoolClock>: Sendable {
     enum Location: Sendable {
         case backlog
         case worker(WorkerID)
+        /// In no queue until ``releaseHeld(_:)``: no worker may take it (a job restored after a restart, waiting
+        /// for its client to reattach).
+        case held
     }
 
     /// One per queued job, in a hash table whose spare buckets multiply its size: the fields are ordered, and

@@ -14,6 +14,12 @@ import Synchronization
 /// | `admin.cap` | HMAC-SHA256(SHA-256(key file), `"admin"`) | `Admin` |
 /// | `pool-NAME.cap` | HMAC-SHA256(SHA-256(key file), `"pool-NAME"`) | that pool's `Registration` |
 /// | a client's `.cap` | 20 random bytes, stored as their SHA-256 in `sturdy_refs` | `Submission` for that client |
+/// | a job's ticket | the job's number (8 bytes, big-endian), then HMAC-SHA256(SHA-256(key file), `"ticket-N"`) | `Ticket` |
+///
+/// A ticket's ref is an unguessable ID per job, not bound to the client's connection: whoever holds it (the
+/// client saved it) may reattach. It resolves while the job is queued or running and its client is still
+/// registered (`remove-client` revokes it), across restarts; restoring a job held after a restart releases it
+/// to the workers (see ``SchedulerCore/reattach(jobID:client:)``).
 ///
 /// The fixed IDs depend only on the key file, so the `.cap` files stay valid across restarts. Pass
 /// ``restore(_:)`` to each connection (`RPCConnection(transport:services:)`); there is no bootstrap
@@ -27,6 +33,7 @@ public final class SchedulerServices: Sendable {
     public let poolIDs: [String: ServiceID]
     private let fixed: [[UInt8]: Capability]
     private let sturdyRefMaker = Mutex<(@Sendable (ServiceID) -> SturdyRef?)?>(nil)
+    private let hashedSecret: [UInt8]
     private let logger: Logger
 
     /// Creates the service table.
@@ -37,6 +44,7 @@ public final class SchedulerServices: Sendable {
     ///     are derived.
     public init(scheduler: Scheduler, hashedSecret: [UInt8], logger: Logger = Logger(label: "ocluster.scheduler")) {
         self.scheduler = scheduler
+        self.hashedSecret = hashedSecret
         self.logger = logger
         adminID = ServiceID.derived(hashedSecret: hashedSecret, name: "admin")
         var poolIDs: [String: ServiceID] = [:]
@@ -68,6 +76,8 @@ public final class SchedulerServices: Sendable {
         if serviceID == adminID.bytes { return admin }
         if let found = fixed[serviceID] { return found }
         guard !serviceID.isEmpty else { return nil }
+        // A forged or dead ticket ID goes on to the client table, in case a client's ID has that length.
+        if serviceID.count == Self.ticketIDLength, let ticket = ticketCapability(serviceID) { return ticket }
         let client: String?
         do {
             client = try scheduler.store.client(forServiceID: serviceID)
@@ -95,8 +105,54 @@ public final class SchedulerServices: Sendable {
 
     func submissionCapability(client: String, serviceID: [UInt8]) -> Capability {
         Capability(
-            SubmissionService(scheduler: scheduler, client: client, serviceID: serviceID) { [weak self] id in
-                self?.sturdyRef(for: ServiceID(bytes: id))?.uri
+            SubmissionService(
+                scheduler: scheduler,
+                client: client,
+                serviceID: serviceID,
+                sturdyRef: { [weak self] id in self?.sturdyRef(for: ServiceID(bytes: id))?.uri },
+                ticketRef: { [weak self] item, client in self?.ticketRef(item, client: client) }
+            )
+        )
+    }
+
+    /// Job number (8 bytes) and MAC (32 bytes): no other service ID has this length.
+    static let ticketIDLength = 40
+
+    /// The service ID of a job's ticket.
+    func ticketServiceID(jobID: Int64) -> ServiceID {
+        let number = withUnsafeBytes(of: UInt64(bitPattern: jobID).bigEndian) { Array($0) }
+        return ServiceID(bytes: number + ServiceID.derived(hashedSecret: hashedSecret, name: "ticket-\(jobID)").bytes)
+    }
+
+    /// The sturdy ref URI of a job's ticket; from now on the ref resolves.
+    func ticketRef(_ item: Scheduler.Submitted, client: String) -> String? {
+        scheduler.savedTickets.add(item, client: client)
+        return sturdyRef(for: ticketServiceID(jobID: item.jobID))?.uri
+    }
+
+    /// A new `Ticket` for the job a ticket's service ID names, if the ID is genuine, the job still queued or
+    /// running, and its client still registered. A job held since the restart is released to the workers.
+    private func ticketCapability(_ serviceID: [UInt8]) -> Capability? {
+        let jobID = Int64(bitPattern: serviceID.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+        let mac = ServiceID.derived(hashedSecret: hashedSecret, name: "ticket-\(jobID)").bytes
+        // Compared in constant time, so that timing tells nothing about how much of a guess was right.
+        guard zip(mac, serviceID.dropFirst(8)).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0,
+            let (item, client) = scheduler.savedTickets.lookup(jobID)
+        else { return nil }
+        do {
+            guard try scheduler.store.clients().contains(client) else { return nil }
+        } catch {
+            logger.error("Cannot look up a client: \(error)")
+            return nil
+        }
+        scheduler.onActor { scheduler in
+            if scheduler.core.reattach(jobID: jobID, client: client) != nil {
+                scheduler.logger.info("Client \(ocamlQuoted(client)) reattached to job \(jobID)")
+            }
+        }
+        return Capability(
+            TicketService(scheduler: scheduler, submitted: item, client: client) { [weak self] item, client in
+                self?.ticketRef(item, client: client)
             }
         )
     }

@@ -19,14 +19,22 @@ final class SubmissionService: Submission.Server {
     let serviceID: [UInt8]
     let digest: [UInt8]
     let sturdyRef: @Sendable ([UInt8]) -> String?
+    /// The sturdy ref URI of a job's ticket (see ``TicketService``).
+    let ticketRef: @Sendable (Scheduler.Submitted, String) -> String?
 
-    init(scheduler: Scheduler, client: String, serviceID: [UInt8], sturdyRef: @escaping @Sendable ([UInt8]) -> String?)
-    {
+    init(
+        scheduler: Scheduler,
+        client: String,
+        serviceID: [UInt8],
+        sturdyRef: @escaping @Sendable ([UInt8]) -> String?,
+        ticketRef: @escaping @Sendable (Scheduler.Submitted, String) -> String? = { _, _ in nil }
+    ) {
         self.scheduler = scheduler
         self.client = client
         self.serviceID = serviceID
         self.digest = SHA256.digest(serviceID)
         self.sturdyRef = sturdyRef
+        self.ticketRef = ticketRef
     }
 
     func dispatch(_ call: ServerCall) async throws {
@@ -72,7 +80,9 @@ final class SubmissionService: Submission.Server {
             {
                 throw SchedulerError(error)
             }
-            ticket = Capability(TicketService(scheduler: scheduler, submitted: submitted))
+            ticket = Capability(
+                TicketService(scheduler: scheduler, submitted: submitted, client: client, sturdyRef: ticketRef)
+            )
         } catch let error as SchedulerError {
             ticket = .broken(error.rpcError)
         }

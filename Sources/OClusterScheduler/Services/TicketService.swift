@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import AsyncBlocks
+import CapnProto
 import CapnProtoRPC
 import OClusterAPI
 
@@ -11,16 +12,41 @@ import OClusterAPI
 /// client pipelines on it wait until then, as on ocluster's promise. `cancel` removes a queued job ("Ticket
 /// cancelled") or forwards `Job.cancel` to the worker. Releasing the ticket while the job is still queued
 /// cancels it ("Ticket released (cancelled)").
+///
+/// It also answers capnp-rpc's `Persistent.save` with a sturdy ref that a client can restore after a scheduler
+/// restart, to reattach to the job (see ``SchedulerServices``).
 final class TicketService: Ticket.Server {
     let scheduler: Scheduler
     let submitted: Scheduler.Submitted
+    let client: String
+    /// The sturdy ref URI of a job's ticket (nil: the vat has no public address).
+    let sturdyRef: @Sendable (Scheduler.Submitted, String) -> String?
 
-    init(scheduler: Scheduler, submitted: Scheduler.Submitted) {
+    init(
+        scheduler: Scheduler,
+        submitted: Scheduler.Submitted,
+        client: String,
+        sturdyRef: @escaping @Sendable (Scheduler.Submitted, String) -> String? = { _, _ in nil }
+    ) {
         self.scheduler = scheduler
         self.submitted = submitted
+        self.client = client
+        self.sturdyRef = sturdyRef
     }
 
     deinit { scheduler.ticketReleased(submitted) }
+
+    func dispatch(_ call: ServerCall) async throws {
+        if call.interfaceId == Ticket.interfaceID { return try await _dispatchTicket(call) }
+        guard call.interfaceId == SubmissionService.persistentInterfaceID, call.methodId == 0 else {
+            throw call.unimplemented()
+        }
+        guard let uri = sturdyRef(submitted, client) else {
+            throw RPCError(.failed, "This vat has no public address, so it cannot make sturdy refs")
+        }
+        // SaveResults { sturdyRef @0 :AnyPointer }, which capnp-rpc fills with the URI as Text.
+        call.results.content.initStruct(dataWords: 0, pointerCount: 1).pointer(0).setText(uri)
+    }
 
     func job(_ params: Ticket.JobParams.Reader, _ results: Ticket.JobResults.Builder, _ call: ServerCall) async throws {
         let job = try await (submitted.promise.waitUnlessCancelled() ?? .failure(RPCError(.failed, "Call cancelled")))
