@@ -78,9 +78,14 @@ struct DescriptorTests {
             standardError: .discard
         )
         defer { child.kill() }
-        // posix_spawn returns once the child has run exec, so /proc shows `sleep` itself.
+        // posix_spawn returns once the child has run exec, so /proc shows `sleep` itself; but its dynamic
+        // loader may still hold a library open for a moment (as fd 3). A descriptor the child inherited
+        // would stay for its whole life, so the listing must settle at exactly 0, 1 and 2.
+        let settled = await eventually(timeout: .seconds(20)) {
+            (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(child.pid)/fd").sorted()) == ["0", "1", "2"]
+        }
         let listed = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(child.pid)/fd").sorted()
-        #expect(listed == ["0", "1", "2"])
+        #expect(settled, "the child holds \(listed)")
         let stdin = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(child.pid)/fd/0")
         #expect(stdin == input)
         let stderr = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(child.pid)/fd/2")
