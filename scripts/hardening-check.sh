@@ -90,7 +90,9 @@ case_() {
     fi
 }
 
-start_scheduler "$work/s1" "$port" --capnp-frame-timeout 5 --capnp-bootstrap-timeout 10
+# --max-attempts 1: the killed-worker case shows that the scheduler notices the loss at once by the
+# client's job failing, as in ocluster; with a retry it would wait for another worker.
+start_scheduler "$work/s1" "$port" --capnp-frame-timeout 5 --capnp-bootstrap-timeout 10 --max-attempts 1
 case_ "^16 of 16 closed" "16 connections each start a 64 MiB frame and go quiet" hostile "$port" slow-frame 16
 case_ "^closed after 0\.[0-9] s" "a frame header declaring 2^31 words" hostile "$port" huge-header
 case_ 'reason: Failure\("Key 42 is no longer allocated!"\)' "200000 calls to an import never given out" \
