@@ -59,9 +59,8 @@ public struct ConnectionLimitOptions: ParsableArguments, Sendable {
     public init() {}
 
     public func validate() throws {
-        guard bootstrapTimeout >= 0, frameTimeout >= 0 else {
-            throw ValidationError("--capnp-bootstrap-timeout and --capnp-frame-timeout must not be negative")
-        }
+        try SecondsFlag.validate(bootstrapTimeout, flag: "--capnp-bootstrap-timeout")
+        try SecondsFlag.validate(frameTimeout, flag: "--capnp-frame-timeout")
         guard maxConnections >= 1, reservedConnections >= 0, reservedConnections < maxConnections else {
             throw ValidationError("--capnp-reserved-connections must be below --capnp-max-connections (at least 1)")
         }
@@ -71,8 +70,8 @@ public struct ConnectionLimitOptions: ParsableArguments, Sendable {
     /// The limits these options give.
     public var limits: ConnectionLimits {
         ConnectionLimits(
-            bootstrapTimeout: bootstrapTimeout > 0 ? .milliseconds(Int64(bootstrapTimeout * 1000)) : nil,
-            frameTimeout: frameTimeout > 0 ? .milliseconds(Int64(frameTimeout * 1000)) : nil,
+            bootstrapTimeout: SecondsFlag.durationUnlessZero(bootstrapTimeout),
+            frameTimeout: SecondsFlag.durationUnlessZero(frameTimeout),
             maxConnections: maxConnections,
             reservedConnections: reservedConnections,
             rpc: RPCLimits(maxAnswers: maxCalls)

@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import ArgumentParser
+import OClusterCLISupport
 import OClusterScheduler
 
 /// The flags for requeueing jobs of lost workers and for detecting stuck workers (not in ocluster).
@@ -39,12 +40,8 @@ struct ResilienceOptions: ParsableArguments {
 
     func validate() throws {
         _ = try policy()
-        guard workerPingInterval >= 0, workerPingInterval.isFinite else {
-            throw ValidationError("--worker-ping-interval must be a number of seconds >= 0")
-        }
-        guard workerPingTimeout > 0, workerPingTimeout.isFinite else {
-            throw ValidationError("--worker-ping-timeout must be a number of seconds > 0")
-        }
+        try SecondsFlag.validate(workerPingInterval, flag: "--worker-ping-interval")
+        try SecondsFlag.validate(workerPingTimeout, flag: "--worker-ping-timeout", allowsZero: false)
     }
 
     func policy() throws -> RequeuePolicy {
@@ -61,8 +58,8 @@ struct ResilienceOptions: ParsableArguments {
     func apply(to base: Scheduler.Configuration) throws -> Scheduler.Configuration {
         var configuration = base
         configuration.requeue = try policy()
-        configuration.workerPingInterval = workerPingInterval > 0 ? .milliseconds(Int(workerPingInterval * 1000)) : nil
-        configuration.workerPingTimeout = .milliseconds(Int(workerPingTimeout * 1000))
+        configuration.workerPingInterval = SecondsFlag.durationUnlessZero(workerPingInterval)
+        configuration.workerPingTimeout = SecondsFlag.duration(workerPingTimeout)
         return configuration
     }
 }

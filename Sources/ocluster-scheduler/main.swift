@@ -88,18 +88,14 @@ struct SchedulerCommand: AsyncParsableCommand {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: secretsDir, isDirectory: &isDirectory), isDirectory.boolValue
         else { throw ValidationError("--secrets-dir: directory \"\(secretsDir)\" does not exist") }
-        guard dbWriteTimeout.isFinite, dbWriteTimeout > 0, dbWriteTimeout <= 86_400 else {
-            throw ValidationError("--db-write-timeout must be a number of seconds between 0 and 86400")
-        }
-        guard reattachTimeout.isFinite, reattachTimeout >= 0, reattachTimeout <= 86_400 else {
-            throw ValidationError("--reattach-timeout must be a number of seconds between 0 and 86400")
-        }
+        try SecondsFlag.validate(dbWriteTimeout, flag: "--db-write-timeout", allowsZero: false, maximum: 86_400)
+        try SecondsFlag.validate(reattachTimeout, flag: "--reattach-timeout", maximum: 86_400)
     }
 
     var schedulerConfiguration: Scheduler.Configuration {
         var configuration = Scheduler.Configuration()
-        configuration.databaseWriteTimeout = .milliseconds(Int64((dbWriteTimeout * 1000).rounded()))
-        configuration.reattachTimeout = .milliseconds(Int64((reattachTimeout * 1000).rounded()))
+        configuration.databaseWriteTimeout = SecondsFlag.duration(dbWriteTimeout)
+        configuration.reattachTimeout = SecondsFlag.duration(reattachTimeout)
         return configuration
     }
 

@@ -124,7 +124,7 @@ struct WorkerCommand: AsyncParsableCommand {
                 capacity: capacity,
                 pruner: try DockerPruner(policy: docker.prunePolicy, configuration: dockerConfiguration),
                 obuilder: backend,
-                healthcheckPeriod: obuilder.healthcheck > 0 ? .milliseconds(Int64(obuilder.healthcheck * 1000)) : nil,
+                healthcheckPeriod: SecondsFlag.durationUnlessZero(obuilder.healthcheck),
                 additionalMetrics: try parseAdditionalMetrics(additionalMetrics),
                 extraAgentMetrics: { String(decoding: exporter.render(), as: UTF8.self) },
                 selfUpdate: try selfUpdate(dockerConfiguration)

@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import ArgumentParser
+import OClusterCLISupport
 import OClusterWorker
 
 /// Docker-related options: ocluster's, plus the offline switches this port adds.
@@ -166,7 +167,7 @@ struct OBuilderOptions: ParsableArguments {
             throw ValidationError("--obuilder-prune-threshold must be in the range 0 to 100")
         }
         guard pruneLimit > 0 else { throw ValidationError("--obuilder-prune-limit must be positive") }
-        guard healthcheck >= 0 else { throw ValidationError("--obuilder-healthcheck must not be negative") }
+        try SecondsFlag.validate(healthcheck, flag: "--obuilder-healthcheck")
     }
 }
 
