@@ -17,7 +17,7 @@ POOL=deploy
 REGISTRY=127.0.0.1:5000
 RELEASE_IMAGE=$REGISTRY/ocluster-worker:live
 state=$WORK/containers
-mkdir -p "$state/secrets" "$state/registry"
+mkdir -p "$state/secrets"
 admin() { in_engine_net "$BIN/ocluster-admin" -c "$state/secrets/admin.cap" "$@"; }
 client() { in_engine_net "$BIN/ocluster-client" "$@"; }
 registered() { admin show "$POOL" | grep -q "^  $1 ([0-9]*): "; }
@@ -35,23 +35,11 @@ cleanup() {
 trap cleanup EXIT
 
 say "a local registry for worker releases, in the engine's network namespace"
-cat >"$state/registry.yml" <<YAML
-version: 0.1
-storage:
-  filesystem:
-    rootdirectory: $state/registry
-http:
-  addr: $REGISTRY
-YAML
-# nsenter execs the registry (no fork), so $! is the registry's pid.
-nsenter --net="/proc/$ENGINE_PID/ns/net" docker-registry serve "$state/registry.yml" >"$state/registry.log" 2>&1 &
-echo $! >"$state/registry.pid"
-wait_for 30 "the registry" in_engine_net bash -c "exec 3<>/dev/tcp/127.0.0.1/5000"
+start_registry "$ENGINE_PID" "$state"
 docker tag ocluster-worker:deploy-test "$RELEASE_IMAGE"
 docker push -q "$RELEASE_IMAGE" >/dev/null
 # The workers' mirror of Docker Hub: (from busybox), the self-test's too, is fetched from it.
-in_engine_net bash "$ROOT/scripts/push-base-image.sh" "$REGISTRY/library/busybox:latest" >"$state/push-busybox.log" 2>&1 ||
-    { cat "$state/push-busybox.log"; fail "pushing busybox to the registry failed"; }
+push_busybox "$ENGINE_PID" "$REGISTRY/library/busybox:latest" "$state"
 
 say "scheduler container (volume ocluster-scheduler, user ocluster)"
 docker volume create ocluster-scheduler >/dev/null

@@ -34,6 +34,33 @@ wait_for() {
 # Runs a command in the private engine's network namespace (where the containers' host network is).
 in_engine_net() { nsenter --net="/proc/$ENGINE_PID/ns/net" "$@"; }
 
+# start_registry PID DIR: a docker-registry on 127.0.0.1:5000 in the network namespace of process PID,
+# storing under DIR/registry and logging to DIR/registry.log; DIR/registry.pid is for the cleanup.
+start_registry() {
+    local pid=$1 dir=$2
+    mkdir -p "$dir/registry"
+    cat >"$dir/registry.yml" <<YAML
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: $dir/registry
+http:
+  addr: 127.0.0.1:5000
+YAML
+    # nsenter is backgrounded itself (a function run in the background would be a subshell of its own):
+    # it execs the registry without forking, so $! is the registry's pid and the cleanup's kill stops it.
+    nsenter --net="/proc/$pid/ns/net" docker-registry serve "$dir/registry.yml" >"$dir/registry.log" 2>&1 &
+    echo $! >"$dir/registry.pid"
+    wait_for 30 "the registry" nsenter --net="/proc/$pid/ns/net" bash -c "exec 3<>/dev/tcp/127.0.0.1/5000"
+}
+
+# push_busybox PID IMAGE DIR: pushes a busybox image as IMAGE from the network namespace of process PID
+# (scripts/push-base-image.sh), its output in DIR/push-busybox.log.
+push_busybox() {
+    nsenter --net="/proc/$1/ns/net" bash "$ROOT/scripts/push-base-image.sh" "$2" >"$3/push-busybox.log" 2>&1 ||
+        { cat "$3/push-busybox.log"; fail "pushing busybox to the registry failed"; }
+}
+
 # The capabilities a "privileged" container may have here. runc inside a container (OBuilder) needs
 # them all, but `docker run --privileged` asks for every capability the kernel knows, and fails
 # ("unable to apply caps") where this process's bounding set lacks one (CAP_SYS_RESOURCE on this

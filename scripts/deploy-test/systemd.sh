@@ -76,23 +76,9 @@ box install -m 0600 /var/lib/ocluster-scheduler/secrets/pool-$POOL.cap /etc/oclu
 # registry.example.org (127.0.0.1 in the container): a docker-registry in the container's network
 # namespace holding busybox, which the worker fetches (with the image's skopeo + umoci) for
 # (from busybox) and its self-test, as the unit's comment shows.
-cat >"$state/registry.yml" <<YAML
-version: 0.1
-storage:
-  filesystem:
-    rootdirectory: $state/registry
-http:
-  addr: 127.0.0.1:5000
-YAML
 box_pid=$(docker inspect -f '{{ .State.Pid }}' "$NAME")
-in_box_net() { nsenter --net="/proc/$box_pid/ns/net" "$@"; }
-# nsenter, called directly (a function run in the background is a subshell of its own), execs the
-# registry without forking, so $! is the registry's pid and the cleanup's kill stops it.
-nsenter --net="/proc/$box_pid/ns/net" docker-registry serve "$state/registry.yml" >"$state/registry.log" 2>&1 &
-echo $! >"$state/registry.pid"
-wait_for 30 "the registry" in_box_net bash -c "exec 3<>/dev/tcp/127.0.0.1/5000"
-in_box_net bash "$ROOT/scripts/push-base-image.sh" 127.0.0.1:5000/library/busybox:latest >"$state/push-busybox.log" 2>&1 ||
-    { cat "$state/push-busybox.log"; fail "pushing busybox to the registry failed"; }
+start_registry "$box_pid" "$state"
+push_busybox "$box_pid" 127.0.0.1:5000/library/busybox:latest "$state"
 box sh -c 'echo "127.0.0.1 registry.example.org" >>/etc/hosts'
 mirror=registry.example.org:5000
 box sh -c "printf '%s\n' OCLUSTER_WORKER_NAME=systemd-worker OCLUSTER_CAPACITY=2 \
