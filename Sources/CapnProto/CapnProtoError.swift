@@ -4,68 +4,59 @@
 /// The one error type of the serialization core.
 ///
 /// Every malformed message, hostile pointer or exhausted limit surfaces as a `CapnProtoError`
-/// with a stable ``Code`` (for programs) and a message (for people). Equality looks at the code
+/// with a stable ``CapnProtoErrorCode`` (for programs) and a message (for people). Equality looks at the code
 /// only, so tests can match on the kind of failure without pinning its wording.
-public struct CapnProtoError: CodedError {
-    /// A kind of failure. A struct over a private enum so new kinds are not a breaking change.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Wrapped: Hashable, Sendable {
-            case truncatedFrame
-            case tooManySegments
-            case segmentTooLarge
-            case pointerOutOfBounds
-            case unexpectedPointerType
-            case traversalLimitExceeded
-            case nestingLimitExceeded
-            case invalidText
-            case invalidList
-            case invalidFarPointer
-            case invalidPacking
-            case messageTooLarge
-            case invalidSchema
-        }
-        private let wrapped: Wrapped
-        private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
+public typealias CapnProtoError = CodedError<CapnProtoErrorCode>
 
-        /// The segment table or a segment ends before the input does.
-        public static let truncatedFrame = Code(.truncatedFrame)
-        /// The segment table declares more segments than the reader allows.
-        public static let tooManySegments = Code(.tooManySegments)
-        /// A segment (or the whole message) is larger than the reader allows.
-        public static let segmentTooLarge = Code(.segmentTooLarge)
-        /// A pointer's target lies outside its segment.
-        public static let pointerOutOfBounds = Code(.pointerOutOfBounds)
-        /// A pointer is of another kind than the schema expects (e.g. a list where a struct is due).
-        public static let unexpectedPointerType = Code(.unexpectedPointerType)
-        /// The message asks to read more words than the traversal limit permits.
-        public static let traversalLimitExceeded = Code(.traversalLimitExceeded)
-        /// Pointers nest deeper than the nesting limit permits.
-        public static let nestingLimitExceeded = Code(.nestingLimitExceeded)
-        /// A text blob is not NUL-terminated.
-        public static let invalidText = Code(.invalidText)
-        /// A list's element size or tag does not fit what is read from it.
-        public static let invalidList = Code(.invalidList)
-        /// A far pointer names a missing segment or a malformed landing pad.
-        public static let invalidFarPointer = Code(.invalidFarPointer)
-        /// Packed input ends in the middle of a word or run.
-        public static let invalidPacking = Code(.invalidPacking)
-        /// A value to be written does not fit the encoding (e.g. a list over 2^29 elements).
-        public static let messageTooLarge = Code(.messageTooLarge)
-        /// A schema (e.g. a CodeGeneratorRequest) is inconsistent.
-        public static let invalidSchema = Code(.invalidSchema)
-
-        public var description: String { "\(wrapped)" }
+/// A kind of ``CapnProtoError``. A struct over a private enum so new kinds are not a breaking change.
+public struct CapnProtoErrorCode: ErrorCode, CustomStringConvertible {
+    private enum Wrapped: Hashable, Sendable {
+        case truncatedFrame
+        case tooManySegments
+        case segmentTooLarge
+        case pointerOutOfBounds
+        case unexpectedPointerType
+        case traversalLimitExceeded
+        case nestingLimitExceeded
+        case invalidText
+        case invalidList
+        case invalidFarPointer
+        case invalidPacking
+        case messageTooLarge
+        case invalidSchema
     }
+    private let wrapped: Wrapped
+    private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
 
-    /// What kind of failure this is.
-    public var code: Code
-    /// A sentence for people saying what was wrong.
-    public var message: String
+    /// The segment table or a segment ends before the input does.
+    public static let truncatedFrame = Self(.truncatedFrame)
+    /// The segment table declares more segments than the reader allows.
+    public static let tooManySegments = Self(.tooManySegments)
+    /// A segment (or the whole message) is larger than the reader allows.
+    public static let segmentTooLarge = Self(.segmentTooLarge)
+    /// A pointer's target lies outside its segment.
+    public static let pointerOutOfBounds = Self(.pointerOutOfBounds)
+    /// A pointer is of another kind than the schema expects (e.g. a list where a struct is due).
+    public static let unexpectedPointerType = Self(.unexpectedPointerType)
+    /// The message asks to read more words than the traversal limit permits.
+    public static let traversalLimitExceeded = Self(.traversalLimitExceeded)
+    /// Pointers nest deeper than the nesting limit permits.
+    public static let nestingLimitExceeded = Self(.nestingLimitExceeded)
+    /// A text blob is not NUL-terminated.
+    public static let invalidText = Self(.invalidText)
+    /// A list's element size or tag does not fit what is read from it.
+    public static let invalidList = Self(.invalidList)
+    /// A far pointer names a missing segment or a malformed landing pad.
+    public static let invalidFarPointer = Self(.invalidFarPointer)
+    /// Packed input ends in the middle of a word or run.
+    public static let invalidPacking = Self(.invalidPacking)
+    /// A value to be written does not fit the encoding (e.g. a list over 2^29 elements).
+    public static let messageTooLarge = Self(.messageTooLarge)
+    /// A schema (e.g. a CodeGeneratorRequest) is inconsistent.
+    public static let invalidSchema = Self(.invalidSchema)
 
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
+    public var description: String { "\(wrapped)" }
 
-    public var description: String { "CapnProtoError.\(code): \(message)" }
+    /// `CapnProtoError.CODE: MESSAGE`: the kind named, as these errors surface far from the reader.
+    public static func describe(_ error: CapnProtoError) -> String { "CapnProtoError.\(error.code): \(error.message)" }
 }

@@ -4,23 +4,34 @@
 /// An error made of a code, for programs to match on, a message, for people, and the error it
 /// wraps, if any: the one shape of the project's errors.
 ///
-/// Two such errors are equal when their codes are: the message may be worded differently from
-/// one place to the next, and tests and callers match on the kind of failure. The cause is for
-/// logs and debugging, never part of equality.
-public protocol CodedError: Error, Hashable, Sendable, CustomStringConvertible {
-    associatedtype Code: Hashable & Sendable
+/// A domain declares its kinds of failure as a type adopting ``ErrorCode`` and names its error
+/// after it, so every domain's error is this struct and only the codes differ:
+///
+/// ```swift
+/// public typealias NetworkError = CodedError<NetworkErrorCode>
+///
+/// throw NetworkError(.invalidSturdyRef, "expected capnp://…", cause: error)
+/// catch let error as NetworkError where error.code == .peerKeyMismatch { … }
+/// ```
+///
+/// Two errors are equal when their codes are (``CodedErrorProtocol``). How one reads is the
+/// domain's choice (``ErrorCode/describe(_:)``), and so is the RPC exception it becomes
+/// (`RPCErrorCode`, in CapnProtoRPC).
+public struct CodedError<Code: ErrorCode>: CodedErrorProtocol {
     /// What kind of failure this is.
-    var code: Code { get }
+    public var code: Code
     /// A sentence for people saying what was wrong.
-    var message: String { get }
+    public var message: String
     /// The error this one wraps (a system call's, a database's, a lower layer's), if any.
-    var cause: (any Error)? { get }
-}
+    public var cause: (any Error)?
 
-extension CodedError {
-    /// No cause: the default for errors that do not wrap another.
-    public var cause: (any Error)? { nil }
+    /// An error of kind `code`, worded `message`, wrapping `cause`.
+    public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
+        self.code = code
+        self.message = message
+        self.cause = cause
+    }
 
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+    /// The error as its domain prints it: the message, unless the domain says otherwise.
+    public var description: String { Code.describe(self) }
 }

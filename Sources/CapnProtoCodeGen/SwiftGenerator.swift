@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
+
 /// Generates one Swift file per requested schema file.
 ///
 /// Every type becomes a namespace `enum` holding `Reader` and `Builder` views (structs), cases

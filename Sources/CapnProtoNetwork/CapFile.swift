@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
+
 /// `.cap` files: a sturdy ref stored on disk, as capnp-rpc-unix's `Cap_file` writes them.
 ///
 /// The content is the URI plus one LF. Files are created (or truncated) with mode 0600, since
@@ -12,15 +14,15 @@ public enum CapFile {
     /// capnp-rpc-unix sets 0600 only when it creates the file; this also tightens an existing
     /// file's mode, so a cap never ends up world-readable.
     ///
-    /// - Throws: ``NetworkError/Code/fileSystem`` when the file cannot be written.
+    /// - Throws: ``NetworkErrorCode/fileSystem`` when the file cannot be written.
     public static func save(_ ref: SturdyRef, to path: String) throws {
         try FileIO.write(Array((ref.uri + "\n").utf8), to: path, mode: 0o600, exclusive: false)
     }
 
     /// Reads and parses the sturdy ref in the file at `path`.
     ///
-    /// - Throws: ``NetworkError/Code/fileSystem`` when the file cannot be read and
-    ///   ``NetworkError/Code/invalidSturdyRef`` when its content is not a `capnp://` URI.
+    /// - Throws: ``NetworkErrorCode/fileSystem`` when the file cannot be read and
+    ///   ``NetworkErrorCode/invalidSturdyRef`` when its content is not a `capnp://` URI.
     public static func load(from path: String) throws -> SturdyRef {
         let bytes = try FileIO.read(path)
         guard let text = String(validating: bytes, as: UTF8.self) else {

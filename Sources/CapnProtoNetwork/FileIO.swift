@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 #if canImport(Glibc)
+import CapnProto
 import Glibc
 #elseif canImport(Musl)
 import Musl

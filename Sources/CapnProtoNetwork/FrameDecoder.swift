@@ -10,7 +10,7 @@ import NIOCore
 /// as a ``MessageReader`` over its own copy. A segment table that declares more segments or
 /// words than ``ReaderOptions`` allows is refused as soon as the table arrives, so a peer
 /// cannot make the reader buffer more than one bounded frame. The error reaches the pipeline
-/// as a ``NetworkError/Code/malformedFrame`` and ``CloseOnErrorHandler`` closes the connection.
+/// as a ``NetworkErrorCode/malformedFrame`` and ``CloseOnErrorHandler`` closes the connection.
 struct FrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = MessageReader
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import Crypto
 
 /// The SHA-256 digest of a vat's public key, which names the vat in sturdy refs.
@@ -14,7 +15,7 @@ public struct KeyDigest: Sendable, Hashable, CustomStringConvertible {
 
     /// Wraps 32 digest bytes.
     ///
-    /// - Throws: ``NetworkError/Code/invalidSturdyRef`` when `bytes` is not 32 bytes long.
+    /// - Throws: ``NetworkErrorCode/invalidSturdyRef`` when `bytes` is not 32 bytes long.
     public init(bytes: [UInt8]) throws {
         guard bytes.count == SHA256.byteCount else {
             throw NetworkError(
@@ -27,7 +28,7 @@ public struct KeyDigest: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses the URL-safe, unpadded base64 form used in `capnp://sha-256:<digest>@…`.
     ///
-    /// - Throws: ``NetworkError/Code/invalidSturdyRef`` for bad base64 or a wrong length.
+    /// - Throws: ``NetworkErrorCode/invalidSturdyRef`` for bad base64 or a wrong length.
     public init(base64URL text: String) throws {
         guard let bytes = Base64.decodeURL(text) else {
             throw NetworkError(.invalidSturdyRef, "bad base64 digest \"\(text)\"")

@@ -52,7 +52,7 @@ public struct NIORPCTransport: RPCTransport {
 
     /// Queues one frame (segment table included) without waiting; see ``FrameWriter``.
     ///
-    /// - Throws: ``NetworkError/Code/connectionClosed`` once the connection is closed.
+    /// - Throws: ``NetworkErrorCode/connectionClosed`` once the connection is closed.
     public func send(frame: [UInt8]) throws {
         try writer.send(byteCount: frame.count) { out in
             frame.withUnsafeBytes { out.copyMemory(from: $0) }

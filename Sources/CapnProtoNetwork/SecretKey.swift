@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import Crypto
 import Logging
 import NIOSSL
@@ -32,8 +33,8 @@ public struct SecretKey: Sendable {
 
     /// Loads a key from PEM bytes (the content of a key file).
     ///
-    /// - Throws: ``NetworkError/Code/invalidSecretKey`` when `pem` is not one readable PEM
-    ///   private key, ``NetworkError/Code/unsupportedSecretKey`` for a kind of key capnp-rpc
+    /// - Throws: ``NetworkErrorCode/invalidSecretKey`` when `pem` is not one readable PEM
+    ///   private key, ``NetworkErrorCode/unsupportedSecretKey`` for a kind of key capnp-rpc
     ///   does not use (encrypted, DSA, OpenSSH, an unknown algorithm, RSA under 2048 bits).
     public init(pem: [UInt8]) throws {
         guard let text = String(validating: pem, as: UTF8.self) else {
@@ -87,7 +88,7 @@ public struct SecretKey: Sendable {
 
     /// A fresh RSA-2048 key, as capnp-rpc generates (`Secret_key.generate`).
     ///
-    /// - Throws: ``NetworkError/Code/certificate`` if the key cannot be made or used.
+    /// - Throws: ``NetworkErrorCode/certificate`` if the key cannot be made or used.
     public static func generate() throws -> SecretKey {
         do {
             let rsa = try _RSA.Signing.PrivateKey(keySize: .bits2048)

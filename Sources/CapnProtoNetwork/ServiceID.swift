@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import Crypto
 
 /// The name of a service inside a vat: the object ID a client bootstraps with.
@@ -29,7 +30,7 @@ public struct ServiceID: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses the URL-safe, unpadded base64 form used in sturdy refs.
     ///
-    /// - Throws: ``NetworkError/Code/invalidSturdyRef`` when `text` is not such base64.
+    /// - Throws: ``NetworkErrorCode/invalidSturdyRef`` when `text` is not such base64.
     public init(base64URL text: some StringProtocol) throws {
         guard let bytes = Base64.decodeURL(text) else {
             throw NetworkError(.invalidSturdyRef, "bad base64 service ID \"\(text)\"")

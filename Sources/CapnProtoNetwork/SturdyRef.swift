@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
+
 /// An offline reference to a service: where its vat is, how to authenticate it, and which
 /// service to ask for. Printed and parsed as capnp-rpc's `capnp://` URIs:
 ///
@@ -44,7 +46,7 @@ public struct SturdyRef: Sendable, Hashable, CustomStringConvertible {
     /// the rest is the service ID); no host and no port is a Unix socket (the path is cut at its
     /// last `/` into socket path and service ID). A query or fragment is ignored.
     ///
-    /// - Throws: ``NetworkError/Code/invalidSturdyRef`` naming what is wrong.
+    /// - Throws: ``NetworkErrorCode/invalidSturdyRef`` naming what is wrong.
     public init(parsing uri: String) throws {
         let parts = try URIParts(uri)
         self.authentication = try Self.authentication(user: parts.user, password: parts.password, uri: uri)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
+
 /// The generic-URI pieces of a `capnp://` URI (RFC 3986), percent-decoded.
 struct URIParts {
     var user: String?

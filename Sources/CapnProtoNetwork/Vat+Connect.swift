@@ -18,10 +18,10 @@ extension Vat {
     ///   restored locally, without a connection.
     /// - `insecure` refs get a new plain connection every time.
     ///
-    /// - Throws: ``NetworkError/Code/connectionFailed`` when the socket cannot be opened,
-    ///   ``NetworkError/Code/peerKeyMismatch`` (naming both digests) when the server has
-    ///   another key, ``NetworkError/Code/tlsHandshakeFailed`` for other TLS failures,
-    ///   ``NetworkError/Code/connectionClosed`` after ``shutdown()``.
+    /// - Throws: ``NetworkErrorCode/connectionFailed`` when the socket cannot be opened,
+    ///   ``NetworkErrorCode/peerKeyMismatch`` (naming both digests) when the server has
+    ///   another key, ``NetworkErrorCode/tlsHandshakeFailed`` for other TLS failures,
+    ///   ``NetworkErrorCode/connectionClosed`` after ``shutdown()``.
     public func connect(_ ref: SturdyRef) async throws -> Capability {
         let rpc: RPCConnection
         switch ref.authentication {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import CapnProtoRPC
 import Logging
 import Synchronization
@@ -25,9 +26,9 @@ extension Vat {
     /// Binds the listen address (if not done yet) and returns the bound address. Calling it
     /// again returns the same address. Connections are served by ``run()``.
     ///
-    /// - Throws: ``NetworkError/Code/invalidAddress`` for a client-only vat,
-    ///   ``NetworkError/Code/connectionFailed`` when the address cannot be bound,
-    ///   ``NetworkError/Code/connectionClosed`` after ``shutdown()``.
+    /// - Throws: ``NetworkErrorCode/invalidAddress`` for a client-only vat,
+    ///   ``NetworkErrorCode/connectionFailed`` when the address cannot be bound,
+    ///   ``NetworkErrorCode/connectionClosed`` after ``shutdown()``.
     @discardableResult
     public func start() async throws -> VatAddress {
         guard let listenAddress, let secretKey else {
@@ -68,7 +69,7 @@ extension Vat {
     /// Each accepted connection (after its TLS handshake) gets its own ``RPCConnection`` whose
     /// Bootstrap requests are answered from this vat's services.
     ///
-    /// - Throws: what ``start()`` throws, or ``NetworkError/Code/connectionFailed`` when the vat
+    /// - Throws: what ``start()`` throws, or ``NetworkErrorCode/connectionFailed`` when the vat
     ///   is already running.
     public func run() async throws {
         do {

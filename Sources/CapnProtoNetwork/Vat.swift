@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import CapnProtoRPC
 import Logging
 import Synchronization
@@ -102,7 +103,7 @@ public final class Vat: Sendable {
     /// Makes `service` restorable under `id` and returns its sturdy ref.
     ///
     /// The service is added even when the ref cannot be made yet (see ``sturdyRef(for:)``).
-    /// - Throws: ``NetworkError/Code/invalidAddress`` when the vat has no public address yet.
+    /// - Throws: ``NetworkErrorCode/invalidAddress`` when the vat has no public address yet.
     @discardableResult
     public func add(service: Capability, id: ServiceID) throws -> SturdyRef {
         services.add(service, id: id)
@@ -113,7 +114,7 @@ public final class Vat: Sendable {
     /// HMAC-SHA256 keyed by the SHA-256 of the key file), which stays the same across restarts
     /// with the same key file, so `.cap` files written earlier keep working.
     ///
-    /// - Throws: ``NetworkError/Code/invalidAddress`` when the vat has no key or no public address.
+    /// - Throws: ``NetworkErrorCode/invalidAddress`` when the vat has no key or no public address.
     @discardableResult
     public func add(service: Capability, name: String) throws -> SturdyRef {
         try add(service: service, id: derivedServiceID(name))
@@ -132,7 +133,7 @@ public final class Vat: Sendable {
 
     /// The ID derived from `name` with this vat's key (`Vat_config.derived_id`).
     ///
-    /// - Throws: ``NetworkError/Code/invalidSecretKey`` for a client-only vat without a key.
+    /// - Throws: ``NetworkErrorCode/invalidSecretKey`` for a client-only vat without a key.
     public func derivedServiceID(_ name: String) throws -> ServiceID {
         guard let secretKey else {
             throw NetworkError(.invalidSecretKey, "this vat has no secret key to derive the ID of \"\(name)\" from")
@@ -163,7 +164,7 @@ public final class Vat: Sendable {
 
     /// The sturdy ref for `id` on this vat (`Vat.sturdy_ref`), whether or not `id` is served.
     ///
-    /// - Throws: ``NetworkError/Code/invalidAddress`` for a client-only vat, or before
+    /// - Throws: ``NetworkErrorCode/invalidAddress`` for a client-only vat, or before
     ///   ``start()`` when the listen port is 0 and no public address says otherwise.
     public func sturdyRef(for id: ServiceID) throws -> SturdyRef {
         guard listenAddress != nil else {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import Foundation
 
 /// Where a vat listens or can be reached: a TCP host and port, or a Unix socket path.
@@ -18,7 +19,7 @@ public enum VatAddress: Sendable, Hashable, CustomStringConvertible {
     /// A relative Unix path is made absolute against the current directory, as capnp-rpc-unix
     /// does. Port 0 is allowed (the system picks one when listening).
     ///
-    /// - Throws: ``NetworkError/Code/invalidAddress`` for any other form or a bad port.
+    /// - Throws: ``NetworkErrorCode/invalidAddress`` for any other form or a bad port.
     public init(parsing text: String) throws {
         guard let colon = text.firstIndex(of: ":") else {
             throw NetworkError(.invalidAddress, "missing ':' in address \"\(text)\"")

@@ -23,7 +23,7 @@ public struct VatConnection: Sendable {
 
     /// Waits for the TLS handshake (if any), then runs `body` with the transport.
     ///
-    /// - Throws: the TLS failure as a ``NetworkError`` (e.g. ``NetworkError/Code/peerKeyMismatch``),
+    /// - Throws: the TLS failure as a ``NetworkError`` (e.g. ``NetworkErrorCode/peerKeyMismatch``),
     ///   or whatever `body` throws. The connection is closed either way.
     public func run<Result: Sendable>(
         _ body: (NIORPCTransport) async throws -> Result

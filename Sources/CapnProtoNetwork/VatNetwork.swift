@@ -98,9 +98,9 @@ public final class VatNetwork: Sendable {
     /// For `sha-256` refs the server must present a key with that digest, and this vat's
     /// client key is presented in turn. For `insecure` refs no TLS is used at all.
     ///
-    /// - Throws: ``NetworkError/Code/connectionFailed`` when the socket cannot be opened,
-    ///   ``NetworkError/Code/peerKeyMismatch`` when the server has another key,
-    ///   ``NetworkError/Code/tlsHandshakeFailed`` for other TLS failures, or what `body` throws.
+    /// - Throws: ``NetworkErrorCode/connectionFailed`` when the socket cannot be opened,
+    ///   ``NetworkErrorCode/peerKeyMismatch`` when the server has another key,
+    ///   ``NetworkErrorCode/tlsHandshakeFailed`` for other TLS failures, or what `body` throws.
     public func connect<Result: Sendable>(
         to ref: SturdyRef,
         _ body: (NIORPCTransport, ServiceID) async throws -> Result
@@ -179,7 +179,7 @@ public final class VatNetwork: Sendable {
     ///   - address: where to listen. A stale Unix socket file is removed first.
     ///   - secretKey: the vat's key: its certificate is presented, and sturdy refs carry its digest.
     ///   - serveTLS: `false` is `--capnp-disable-tls`: only plain connections are accepted.
-    /// - Throws: ``NetworkError/Code/connectionFailed`` when the address cannot be bound.
+    /// - Throws: ``NetworkErrorCode/connectionFailed`` when the address cannot be bound.
     public func listen(address: VatAddress, secretKey: SecretKey, serveTLS: Bool = true) async throws -> VatListener {
         let context = serveTLS ? try VatTLS.serverContext(key: secretKey) : nil
         let options = readerOptions

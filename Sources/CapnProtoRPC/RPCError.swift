@@ -9,9 +9,10 @@ import CapnProto
 /// reason for people. Any other error thrown by a server becomes the exception it chooses
 /// (``RPCErrorConvertible``), or else `.failed` with its description.
 ///
-/// Unlike other ``CodedError``s, two exceptions are equal only when their reasons are too: the
-/// reason is what goes on the wire, and tests compare it byte for byte.
-public struct RPCError: CodedError, RPCErrorConvertible {
+/// A type of its own rather than a `CodedError`: unlike other coded errors, two exceptions are
+/// equal only when their reasons are too, as the reason is what goes on the wire and tests compare
+/// it byte for byte.
+public struct RPCError: CodedErrorProtocol, RPCErrorConvertible {
     /// The exception types of rpc.capnp, with their wire values.
     public enum Kind: UInt16, Sendable, Hashable {
         /// Something went wrong; retrying will not help.
@@ -34,9 +35,9 @@ public struct RPCError: CodedError, RPCErrorConvertible {
 
     public var description: String { "\(kind): \(reason)" }
 
-    /// The kind, as a ``CodedError``'s code.
+    /// The kind, as a coded error's code.
     public var code: Kind { kind }
-    /// The reason, as a ``CodedError``'s message.
+    /// The reason, as a coded error's message.
     public var message: String { reason }
 
     public static func == (lhs: RPCError, rhs: RPCError) -> Bool { lhs.kind == rhs.kind && lhs.reason == rhs.reason }

@@ -8,17 +8,14 @@ import Foundation
 /// Swift output against.
 public struct CapnpCommand: Sendable {
     /// `capnp` failed or is not installed.
-    public struct Failure: CodedError {
-        /// What went wrong.
-        public enum Code: Sendable, Hashable {
-            /// `capnp` is not on the `PATH`.
-            case notInstalled
-            /// `capnp` ran and failed.
-            case failed
-        }
-        public var code: Code
-        public var message: String
-        public var description: String { message }
+    public typealias Failure = CodedError<FailureCode>
+
+    /// A kind of ``Failure``.
+    public enum FailureCode: ErrorCode {
+        /// `capnp` is not on the `PATH`.
+        case notInstalled
+        /// `capnp` ran and failed.
+        case failed
     }
 
     /// Where `capnp` lives, if it is on the `PATH`.
@@ -46,7 +43,7 @@ public struct CapnpCommand: Sendable {
     /// Runs `capnp` with `arguments`, feeding `input` on stdin; returns stdout, failing on a
     /// non-zero exit status. Files, not pipes, so a large output cannot deadlock the test.
     public static func run(_ arguments: [String], input: [UInt8]) throws -> [UInt8] {
-        guard let executable else { throw Failure(code: .notInstalled, message: "capnp is not installed") }
+        guard let executable else { throw Failure(.notInstalled, "capnp is not installed") }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("capnp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -74,7 +71,7 @@ public struct CapnpCommand: Sendable {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             let message = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
-            throw Failure(code: .failed, message: "capnp \(arguments.joined(separator: " ")) failed: \(message)")
+            throw Failure(.failed, "capnp \(arguments.joined(separator: " ")) failed: \(message)")
         }
         return [UInt8](try Data(contentsOf: outURL))
     }

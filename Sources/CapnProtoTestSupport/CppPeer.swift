@@ -12,13 +12,11 @@ import Synchronization
 /// is missing, and throws (never skips) when that fails.
 public enum CppPeer {
     /// Something went wrong building or running the peer.
-    public struct Failure: CodedError {
-        /// The one kind: the peer could not be built or run as expected.
-        public enum Code: Sendable, Hashable { case peer }
-        public var code: Code { .peer }
-        public let message: String
-        public init(_ message: String) { self.message = message }
-        public var description: String { message }
+    public typealias Failure = CodedError<FailureCode>
+
+    /// The one kind of ``Failure``: the peer could not be built or run as expected.
+    public enum FailureCode: ErrorCode {
+        case peer
     }
 
     /// The repository's root directory (found from this source file's path).
@@ -215,4 +213,9 @@ extension Pipe {
         let value: Pipe
         init(_ value: Pipe) { self.value = value }
     }
+}
+
+extension CppPeer.Failure {
+    /// A failure worded `message`.
+    public init(_ message: String) { self.init(.peer, message) }
 }

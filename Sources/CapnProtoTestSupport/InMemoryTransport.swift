@@ -11,12 +11,11 @@ import Synchronization
 /// the link can be broken on purpose to test disconnect handling.
 public final class InMemoryTransport: RPCTransport {
     /// Thrown by a broken link.
-    public struct LinkBroken: CodedError {
-        /// The one kind: the link is broken.
-        public enum Code: Sendable, Hashable { case linkBroken }
-        public var code: Code { .linkBroken }
-        public var message: String { "the in-memory link was broken" }
-        public var description: String { message }
+    public typealias LinkBroken = CodedError<LinkBrokenCode>
+
+    /// The one kind of ``LinkBroken``.
+    public enum LinkBrokenCode: ErrorCode {
+        case linkBroken
     }
 
     public let incoming: IncomingMessages
@@ -75,4 +74,9 @@ public final class InMemoryTransport: RPCTransport {
         guard let peer = peer.withLock({ $0 }) else { throw LinkBroken() }
         peer.deliver(try Framing.decode(frame))
     }
+}
+
+extension InMemoryTransport.LinkBroken {
+    /// The link is broken.
+    public init() { self.init(.linkBroken, "the in-memory link was broken") }
 }

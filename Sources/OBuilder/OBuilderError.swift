@@ -7,7 +7,7 @@ import CapnProto
 ///
 /// Every failure has a stable ``Code`` (for programs) and a message (for people). Equality looks
 /// at the code only, so tests can match on the kind of failure without pinning its wording.
-public struct OBuilderError: CodedError {
+public struct OBuilderError: CodedErrorProtocol {
     /// A kind of failure. A struct over a private enum so new kinds are not a breaking change.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Wrapped: Hashable, Sendable {

@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import ArgumentParser
+import CapnProto
 import Foundation
 import OClusterClient
 import OClusterVersion
@@ -18,7 +19,7 @@ import Darwin
 /// - `--version` anywhere prints ``OClusterVersion/current``; `--help` prints the help (exit 0);
 /// - a command line Cmdliner would refuse prints its message, usage line and hint (exit 124);
 ///   subcommands may be abbreviated to a unique prefix;
-/// - ``CommandFailure`` and ``OClusterClientError`` print their message on stderr (exit 1);
+/// - ``OClusterClientError`` prints its message on stderr (exit 1);
 /// - ``UncaughtFailure`` prints Cmdliner's internal error (exit 125).
 public func runCommand(_ root: any ParsableCommand.Type, _ arguments: [String]) async -> Never {
     let program = root.configuration.commandName ?? "command"
@@ -57,8 +58,6 @@ public func runCommand(_ root: any ParsableCommand.Type, _ arguments: [String]) 
         finish(status: 0)
     } catch let error as UsageError {
         report(error, program, command, single: single)
-    } catch let failure as CommandFailure {
-        finish(err: failure.message.isEmpty ? "" : failure.message + "\n", status: 1)
     } catch let failure as OClusterClientError {
         finish(err: failure.message.isEmpty ? "" : failure.message + "\n", status: 1)
     } catch let failure as UncaughtFailure {

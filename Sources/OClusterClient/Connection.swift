@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import CapnProtoNetwork
 import CapnProtoRPC
 import Foundation
@@ -59,7 +60,7 @@ public final class Connection: Sendable {
 
     /// A connection to the service named by a `.cap` file, or by a `capnp://` URI given as is.
     ///
-    /// - Throws: ``OClusterClientError/Code/capFile`` with capnp-rpc's message when the file is
+    /// - Throws: ``OClusterClientErrorCode/capFile`` with capnp-rpc's message when the file is
     ///   missing or holds no sturdy ref.
     public convenience init(
         capFile pathOrURI: String,
@@ -83,7 +84,7 @@ public final class Connection: Sendable {
     /// `Unknown persistent service ID`, as with capnp-rpc.
     ///
     /// - Parameter progress: how to tell a person that this is happening.
-    /// - Throws: ``OClusterClientError/Code/connection`` with capnp-rpc's message (e.g.
+    /// - Throws: ``OClusterClientErrorCode/connection`` with capnp-rpc's message (e.g.
     ///   `Failed: Network connection for tcp:HOST:PORT failed: …`).
     public func connect(progress: ConnectProgress = .silent) async throws(OClusterClientError) -> Capability {
         let address = ref.address.ocamlDescription
@@ -153,7 +154,7 @@ public final class Connection: Sendable {
     }
 
     /// Closes the connection; capabilities obtained through it fail afterwards, and builds still
-    /// running end with ``OClusterClientError/Code/connection``.
+    /// running end with ``OClusterClientErrorCode/connection``.
     public func close() async {
         await vat.shutdown()
     }

@@ -8,53 +8,39 @@ import Foundation
 /// A request the scheduler refused, with the message ocluster gives for the same case.
 ///
 /// A service lets it propagate: the RPC engine sends it as a capnp exception of type `failed` whose
-/// reason is ``message`` (``RPCErrorConvertible``).
-public struct SchedulerError: CodedError, RPCErrorConvertible {
-    /// What kind of failure this is.
-    public enum Code: String, Sendable, Hashable {
-        /// No pool has that name.
-        case unknownPool
-        /// The pool has never seen a worker of that name (or it is not connected, where that is required).
-        case unknownWorker
-        /// A worker of that name is already connected.
-        case nameTaken
-        /// The client id has no submission endpoint.
-        case unknownClient
-        /// The client id already has a submission endpoint.
-        case clientAlreadyRegistered
-        /// The submission endpoint was removed.
-        case revoked
-        /// A parameter was missing or out of range.
-        case invalidArgument
-        /// The ticket was cancelled or released before a worker took the job.
-        case cancelled
-        /// A worker did not come back in time after a restart, or a database write did not commit in time.
-        case timeout
-        /// The worker went away.
-        case workerDisconnected
-        /// The database failed.
-        case store
-        /// Any other refusal from the pool.
-        case pool
-    }
+/// reason is its message (its codes are an `RPCErrorCode`).
+public typealias SchedulerError = CodedError<SchedulerErrorCode>
 
-    /// The kind of failure.
-    public var code: Code
-    /// A human-readable explanation (returned over RPC).
-    public var message: String
-    /// The pool or store error this one reports, if any.
-    public var cause: (any Error)?
+/// A kind of ``SchedulerError``.
+public enum SchedulerErrorCode: String, RPCErrorCode {
+    /// No pool has that name.
+    case unknownPool
+    /// The pool has never seen a worker of that name (or it is not connected, where that is required).
+    case unknownWorker
+    /// A worker of that name is already connected.
+    case nameTaken
+    /// The client id has no submission endpoint.
+    case unknownClient
+    /// The client id already has a submission endpoint.
+    case clientAlreadyRegistered
+    /// The submission endpoint was removed.
+    case revoked
+    /// A parameter was missing or out of range.
+    case invalidArgument
+    /// The ticket was cancelled or released before a worker took the job.
+    case cancelled
+    /// A worker did not come back in time after a restart, or a database write did not commit in time.
+    case timeout
+    /// The worker went away.
+    case workerDisconnected
+    /// The database failed.
+    case store
+    /// Any other refusal from the pool.
+    case pool
+}
 
-    /// Creates an error.
-    public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
-        self.code = code
-        self.message = message
-        self.cause = cause
-    }
-
-    /// The message.
-    public var description: String { message }
-
+extension SchedulerError {
+    /// The pool's refusal, as the scheduler reports it.
     init(_ error: PoolError) {
         let code: Code =
             switch error.code {
@@ -67,6 +53,7 @@ public struct SchedulerError: CodedError, RPCErrorConvertible {
         self.init(code, error.message, cause: error)
     }
 
+    /// The store's failure, as the scheduler reports it.
     init(_ error: SchedulerStoreError) {
         let code: Code =
             switch error.code {

@@ -4,7 +4,7 @@
 import CapnProto
 
 /// Why a child process could not be started or run.
-public struct ProcessError: CodedError {
+public struct ProcessError: CodedErrorProtocol {
     /// A kind of failure. A struct over a private enum so new kinds are not a breaking change.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Wrapped: Hashable, Sendable {

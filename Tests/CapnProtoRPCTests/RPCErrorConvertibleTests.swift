@@ -11,11 +11,20 @@ private struct BusyError: Error, RPCErrorConvertible {
     var rpcError: RPCError { RPCError(.overloaded, "busy, try later") }
 }
 
-/// A coded error that takes the default: `failed` with its message.
-private struct RefusedError: CodedError, RPCErrorConvertible {
-    var code: Int { 1 }
-    var message: String { "No such pool" }
-    var description: String { "RefusedError: \(message)" }
+/// The codes of a coded error that takes the default: `failed` with its message.
+private enum RefusedCode: RPCErrorCode {
+    case refused
+
+    static func describe(_ error: CodedError<Self>) -> String { "RefusedError: \(error.message)" }
+}
+
+private typealias RefusedError = CodedError<RefusedCode>
+
+/// The codes of a coded error whose domain chooses another exception than `failed`.
+private enum SaturatedCode: RPCErrorCode {
+    case saturated
+
+    static func rpcError(for error: CodedError<Self>) -> RPCError { RPCError(.overloaded, error.message) }
 }
 
 /// A plain error: `failed` with its description.
@@ -34,7 +43,7 @@ private final class ThrowingService: TestService.PartialServer {
     {
         switch try params.message {
         case "busy": throw BusyError()
-        case "refused": throw RefusedError()
+        case "refused": throw RefusedError(.refused, "No such pool")
         default: throw PlainError()
         }
     }
@@ -64,7 +73,10 @@ private final class ThrowingService: TestService.PartialServer {
 
     @Test func conversionIsTheEnginesOne() {
         #expect(RPCError.from(BusyError()) == RPCError(.overloaded, "busy, try later"))
-        #expect(RPCError.from(RefusedError()) == RPCError(.failed, "No such pool"))
+        #expect(RPCError.from(RefusedError(.refused, "No such pool")) == RPCError(.failed, "No such pool"))
+        #expect(
+            RPCError.from(CodedError<SaturatedCode>(.saturated, "queue full")) == RPCError(.overloaded, "queue full")
+        )
         #expect(RPCError.from(RPCError(.disconnected, "gone")) == RPCError(.disconnected, "gone"))
         #expect(RPCError.from(PlainError()) == RPCError(.failed, "plain failure"))
     }

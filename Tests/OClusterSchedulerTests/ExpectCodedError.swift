@@ -4,9 +4,9 @@
 import CapnProto
 import Testing
 
-/// Expects `body` to throw `expected`, its message included: a ``CodedError``'s equality compares
+/// Expects `body` to throw `expected`, its message included: a coded error's equality compares
 /// codes only, and these messages are the ones ocluster's peers see.
-func expectCodedError<E: CodedError, R>(
+func expectCodedError<E: CodedErrorProtocol, R>(
     _ expected: E,
     sourceLocation: SourceLocation = #_sourceLocation,
     _ body: () throws -> R

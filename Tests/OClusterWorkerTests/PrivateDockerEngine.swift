@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import Foundation
 import ProcessRunner
 import TestSupport
@@ -22,7 +23,7 @@ struct PrivateDockerEngine {
     ///
     /// - Parameter ownNetwork: run the daemon in a network namespace of its own, for tests
     ///   that make it change networking (swarm mode).
-    /// - Throws: ``WorkerError/Code/docker`` with the script's output when it cannot start.
+    /// - Throws: ``WorkerErrorCode/docker`` with the script's output when it cannot start.
     static func start(ownNetwork: Bool = false) async throws -> PrivateDockerEngine {
         let directory = try TemporaryDirectory("ocluster-dockerd")
         let script = URL(fileURLWithPath: #filePath)

@@ -47,7 +47,7 @@ public enum Framing {
 
     /// The segment count and the table's length in bytes, once the table has arrived (`nil` before).
     ///
-    /// - Throws: ``CapnProtoError/Code/tooManySegments`` beyond `options.segmentLimit`.
+    /// - Throws: ``CapnProtoErrorCode/tooManySegments`` beyond `options.segmentLimit`.
     @inline(__always)
     static func segmentTable(_ bytes: UnsafeRawBufferPointer, options: ReaderOptions) throws -> (Int, Int)? {
         guard bytes.count >= 4 else { return nil }
@@ -97,7 +97,7 @@ public enum Framing {
 
     /// Reads one whole frame, copying it once into aligned memory.
     ///
-    /// - Throws: ``CapnProtoError/Code/truncatedFrame`` when `bytes` ends early.
+    /// - Throws: ``CapnProtoErrorCode/truncatedFrame`` when `bytes` ends early.
     public static func decode(
         _ bytes: some Collection<UInt8>,
         options: ReaderOptions = .default
@@ -115,7 +115,7 @@ public enum Framing {
     /// Reads one whole frame from an array, in place: the reader keeps the array (which an
     /// array never moves or changes while it is shared) instead of copying it.
     ///
-    /// - Throws: ``CapnProtoError/Code/truncatedFrame`` when `bytes` ends early.
+    /// - Throws: ``CapnProtoErrorCode/truncatedFrame`` when `bytes` ends early.
     public static func decode(_ bytes: [UInt8], options: ReaderOptions = .default) throws -> MessageReader {
         try bytes.withUnsafeBytes { try whole($0, keeping: bytes, options: options) }
     }

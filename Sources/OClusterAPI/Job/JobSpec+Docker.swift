@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
+
 extension JobSpec {
     /// A `docker build` of the job's source, and where to push the image.
     public struct Docker: Sendable, Hashable {
@@ -60,8 +62,8 @@ extension JobSpec {
         /// with a target, and together. Both the job reader (empty fields) and the client
         /// (missing flags) apply it.
         ///
-        /// - Throws: ``JobSpecError/Code/pushCredentialsWithoutTarget`` or
-        ///   ``JobSpecError/Code/pushCredentialsIncomplete``.
+        /// - Throws: ``JobSpecErrorCode/pushCredentialsWithoutTarget`` or
+        ///   ``JobSpecErrorCode/pushCredentialsIncomplete``.
         public static func checkFields(hasTarget: Bool, hasUser: Bool, hasPassword: Bool) throws(JobSpecError) {
             if !hasTarget, hasUser || hasPassword {
                 throw JobSpecError(

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
+
 extension JobSpec {
     /// A push target `REPO:TAG`, split at the last `:` as ocluster's `Image_id` does.
     public struct ImageID: Sendable, Hashable, CustomStringConvertible {
@@ -17,7 +19,7 @@ extension JobSpec {
 
         /// Parses `REPO:TAG`.
         ///
-        /// - Throws: ``JobSpecError/Code/invalidImageID`` with ocluster's message, e.g.
+        /// - Throws: ``JobSpecErrorCode/invalidImageID`` with ocluster's message, e.g.
         ///   `Missing ':TAG' in target "img"`.
         public init(parsing text: String) throws(JobSpecError) {
             guard let colon = text.lastIndex(of: ":") else {
@@ -33,7 +35,7 @@ extension JobSpec {
 
         /// Both parts are non-empty and the tag has no `:`.
         ///
-        /// - Throws: ``JobSpecError/Code/invalidImageID``.
+        /// - Throws: ``JobSpecErrorCode/invalidImageID``.
         public func validate() throws(JobSpecError) {
             if repository.isEmpty { throw JobSpecError(.invalidImageID, "Repository empty") }
             if tag.isEmpty { throw JobSpecError(.invalidImageID, "Tag empty") }

@@ -12,7 +12,7 @@ extension JobSpec {
     /// ``validate()``, the client's check, refuses it.
     ///
     /// - Throws: ``JobSpecError`` for an unknown action or Dockerfile kind, push fields that do not
-    ///   go together, or a bad push target; with code ``JobSpecError/Code/malformed`` and the
+    ///   go together, or a bad push target; with code ``JobSpecErrorCode/malformed`` and the
     ///   `CapnProtoError` as its cause when the message itself is broken.
     public init(reading descr: JobDescr.Reader) throws(JobSpecError) {
         do {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
+
 /// One job as ocluster describes it (a `JobDescr`): what to build, where its source comes from, the
 /// cache hint and the secrets.
 ///
@@ -75,7 +77,7 @@ extension JobSpec {
 
         /// A repository needs commits, and commits need a repository.
         ///
-        /// - Throws: ``JobSpecError/Code/noCommits`` or ``JobSpecError/Code/commitsWithoutRepository``.
+        /// - Throws: ``JobSpecErrorCode/noCommits`` or ``JobSpecErrorCode/commitsWithoutRepository``.
         public func validate() throws(JobSpecError) {
             if repository.isEmpty, !commits.isEmpty {
                 throw JobSpecError(.commitsWithoutRepository, "BUG: commits but no repository!")

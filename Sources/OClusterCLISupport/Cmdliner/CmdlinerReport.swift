@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import OClusterAPI
 
 /// How Cmdliner prints the errors of ocluster's CLIs, so that ours read the same.

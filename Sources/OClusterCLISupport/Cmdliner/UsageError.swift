@@ -5,7 +5,7 @@ import CapnProto
 
 /// A command line ocluster's CLIs (Cmdliner programs) would refuse while parsing it: printed as
 /// `PROG: MESSAGE`, the usage line and a hint, with exit status 124.
-public struct UsageError: CodedError {
+public struct UsageError: CodedErrorProtocol {
     /// What Cmdliner refused.
     public enum Code: Sendable, Hashable {
         /// A required positional argument is missing.
@@ -54,38 +54,4 @@ public struct UsageError: CodedError {
     public static func noSuchFile(_ path: String, option: String) -> UsageError {
         UsageError("option '\(option)': no '\(path)' file or directory", code: .noSuchFile, wraps: true)
     }
-}
-
-/// A failure ocluster's CLIs do not catch (OCaml's `Failure` outside their error handler), which
-/// Cmdliner reports as an internal error with exit status 125.
-public struct UncaughtFailure: CodedError {
-    /// The one kind: OCaml's `Failure`.
-    public enum Code: Sendable, Hashable { case failure }
-
-    /// Always ``Code/failure``.
-    public var code: Code { .failure }
-    /// The `Failure` message.
-    public var message: String
-
-    /// A failure.
-    public init(_ message: String) { self.message = message }
-
-    public var description: String { message }
-}
-
-/// A command that failed after printing what it had to say: the message (if any) goes to
-/// stderr and the exit status is 1 (ocluster's `Failure msg -> prerr msg; exit 1`).
-public struct CommandFailure: CodedError {
-    /// The one kind: the command failed (exit status 1).
-    public enum Code: Sendable, Hashable { case failed }
-
-    /// Always ``Code/failed``.
-    public var code: Code { .failed }
-    /// What to print on stderr; empty when everything was printed already.
-    public var message: String
-
-    /// A failure.
-    public init(_ message: String) { self.message = message }
-
-    public var description: String { message }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import ProcessRunner
 
 #if canImport(Glibc)
@@ -17,7 +18,7 @@ extension AdminSession {
     /// error. A command that cannot be run counts as exit code 127, as with ocluster's `execvp`,
     /// with nothing printed for it.
     ///
-    /// - Throws: ``OClusterClientError/Code/command`` with ocluster's message
+    /// - Throws: ``OClusterClientErrorCode/command`` with ocluster's message
     ///   (`Sub-process failed with exit code 1`).
     public func exec(pool: String, command: [String]) async throws(OClusterClientError) {
         let poolAdmin = await self.pool(pool)

@@ -8,7 +8,7 @@ import OClusterAPI
 /// The `ocluster-admin` commands (ocluster's `bin/admin.ml`) on a connected `Admin` service.
 ///
 /// Each command prints what ocluster prints, on the same stream, and fails with the message
-/// ocluster prints on stderr (``OClusterClientError/message``), so that scripts written against
+/// ocluster prints on stderr (``CodedError/message``), so that scripts written against
 /// ocluster read the same text.
 public struct AdminSession: Sendable {
     /// The scheduler's admin service.

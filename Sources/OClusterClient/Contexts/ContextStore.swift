@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import Foundation
 import OClusterAPI
 
@@ -38,8 +39,8 @@ public struct ContextStore: Sendable {
     /// Adds context `name` with a copy of the capability in `capFile` (checked to hold a sturdy
     /// ref first), and makes it current if there was no current context.
     ///
-    /// - Throws: ``OClusterClientError/Code/context`` for a bad or taken name or a write failure,
-    ///   ``OClusterClientError/Code/capFile`` when `capFile` is missing, unreadable or not a
+    /// - Throws: ``OClusterClientErrorCode/context`` for a bad or taken name or a write failure,
+    ///   ``OClusterClientErrorCode/capFile`` when `capFile` is missing, unreadable or not a
     ///   capability.
     public func add(_ name: String, capFile: String, pool: String? = nil) throws(OClusterClientError) -> ClusterContext
     {
@@ -65,7 +66,7 @@ public struct ContextStore: Sendable {
 
     /// Makes `name` the current context.
     ///
-    /// - Throws: ``OClusterClientError/Code/context`` when there is no such context.
+    /// - Throws: ``OClusterClientErrorCode/context`` when there is no such context.
     public func use(_ name: String) throws(OClusterClientError) {
         _ = try context(name)
         try makePrivateDirectory(directory)
@@ -74,7 +75,7 @@ public struct ContextStore: Sendable {
 
     /// Removes context `name` (and forgets it as the current one).
     ///
-    /// - Throws: ``OClusterClientError/Code/context`` when there is no such context.
+    /// - Throws: ``OClusterClientErrorCode/context`` when there is no such context.
     public func remove(_ name: String) throws(OClusterClientError) {
         _ = try context(name)
         do {
@@ -100,7 +101,7 @@ public struct ContextStore: Sendable {
 
     /// Context `name`.
     ///
-    /// - Throws: ``OClusterClientError/Code/context`` when there is no such context.
+    /// - Throws: ``OClusterClientErrorCode/context`` when there is no such context.
     public func context(_ name: String) throws(OClusterClientError) -> ClusterContext {
         try Self.check(name)
         let folder = contextDirectory(name)
@@ -120,7 +121,7 @@ public struct ContextStore: Sendable {
     /// The context a command uses when it is given no `-c`: the one `OCLUSTER_CONTEXT` names,
     /// else the current one, else none.
     ///
-    /// - Throws: ``OClusterClientError/Code/context`` when `OCLUSTER_CONTEXT` or the current
+    /// - Throws: ``OClusterClientErrorCode/context`` when `OCLUSTER_CONTEXT` or the current
     ///   context names a context that does not exist.
     public func selected(
         environment: [String: String] = ProcessInfo.processInfo.environment

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import CapnProtoRPC
 import Logging
 import OClusterAPI
@@ -18,8 +19,8 @@ extension JobHandle {
     ///   - reattach: after the connection to the scheduler is lost mid-log, gives the job again
     ///     (see ``Connection/reattach(ticket:patience:backoff:)``): the log goes on from where it
     ///     stopped, after a line on standard error. Nil, or nil returned: the error, as ocluster.
-    /// - Throws: ``OClusterClientError/Code/log`` (`Error tailing logs: …`) when the log cannot be
-    ///   read, ``OClusterClientError/Code/reported`` when the job failed.
+    /// - Throws: ``OClusterClientErrorCode/log`` (`Error tailing logs: …`) when the log cannot be
+    ///   read, ``OClusterClientErrorCode/reported`` when the job failed.
     public func follow(
         printingTo output: CommandOutput,
         waiting: ConnectProgress = .silent,

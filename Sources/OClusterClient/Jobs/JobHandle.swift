@@ -70,7 +70,7 @@ extension Submission.Client {
     /// a refusal by the scheduler (unknown pool, revoked client) shows up on the handle's first
     /// call, as in ocluster.
     ///
-    /// - Throws: ``OClusterClientError/Code/invalidJob`` with the ``JobSpecError`` as its cause.
+    /// - Throws: ``OClusterClientErrorCode/invalidJob`` with the ``JobSpecError`` as its cause.
     public func submit(
         _ spec: JobSpec,
         pool: String,

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
+
 /// A status message on a terminal line while something slow happens, as capnp-rpc-unix's
 /// `Console.with_msg` shows `[ connecting to … ]`: printed without a newline, and rubbed out
 /// (carriage return, spaces, carriage return) when the work is done.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import CapnProtoRPC
 import Synchronization
 
@@ -36,8 +37,8 @@ public final class Build: Sendable {
     /// Waits for the job to finish and returns its output (`""`, a pushed image's digest, an
     /// OBuilder snapshot id…).
     ///
-    /// - Throws: ``OClusterClientError/Code/job`` with the job's failure in ocluster's words
-    ///   (`Failed: Build failed`), or ``OClusterClientError/Code/cancelled``.
+    /// - Throws: ``OClusterClientErrorCode/job`` with the job's failure in ocluster's words
+    ///   (`Failed: Build failed`), or ``OClusterClientErrorCode/cancelled``.
     public func result() async throws(OClusterClientError) -> String {
         try await outcome.value.get()
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import OClusterAPI
 
 extension Connection {
@@ -10,7 +11,7 @@ extension Connection {
     /// The build waits for a connection (retrying with backoff) and for a slot under
     /// ``maxPipeline`` before it is submitted.
     ///
-    /// - Throws: ``OClusterClientError/Code/invalidJob`` with the ``JobSpecError`` as its cause,
+    /// - Throws: ``OClusterClientErrorCode/invalidJob`` with the ``JobSpecError`` as its cause,
     ///   before anything is sent.
     public func submit(_ spec: JobSpec, pool: String, urgent: Bool = false) throws(OClusterClientError) -> Build {
         do {

@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import AsyncBlocks
+import CapnProto
 
 /// The queued jobs' rows on their way to the store: a job's row is written before its `submit` answers, and
 /// removed once a worker finished it or it was cancelled.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import OClusterAPI
 
 /// Which jobs the scheduler runs again when their worker is lost mid-job, and how many times.

@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import AsyncBlocks
+import CapnProto
 import CapnProtoRPC
 import Logging
 import OClusterAPI

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
+
 extension Pool {
     /// Makes sure the client has in-memory state (ocluster's `Pool.client`); its fair-queueing clock starts
     /// now. ``submit(client:item:urgent:)`` and ``setRate(client:_:)`` do this implicitly.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
+
 extension Pool {
     /// A worker connects (ocluster's `register`).
     ///

@@ -6,47 +6,32 @@ import CapnProtoRPC
 import GRDB
 
 /// A failure of the scheduler's SQLite store. Over RPC it is `failed` with its message.
-public struct SchedulerStoreError: CodedError, RPCErrorConvertible {
-    /// What kind of failure this is.
-    public enum Code: String, Sendable, Hashable {
-        /// The state directory is missing and could not be created, or is not a directory.
-        case cannotCreateDirectory
-        /// SQLite could not open or create the database file (permissions, missing parent, a directory…).
-        case cannotOpen
-        /// The file exists but is not an SQLite database (SQLITE_NOTADB).
-        case notADatabase
-        /// The file is an SQLite database whose pages are damaged (SQLITE_CORRUPT, or a failed integrity check).
-        case corrupt
-        /// A table the scheduler needs exists with columns or a primary key that do not match ocluster's.
-        case incompatibleSchema
-        /// `addClient` for an id that already has a submission sturdy ref.
-        case clientAlreadyRegistered
-        /// `removeClient` for an id that has none.
-        case unknownClient
-        /// A write did not commit within the scheduler's `--db-write-timeout` (a frozen or very slow disk); it was
-        /// rolled back, or dropped before it started.
-        case timeout
-        /// Any other SQLite error (disk full, I/O error, database locked past the busy timeout…).
-        case database
-    }
+public typealias SchedulerStoreError = CodedError<SchedulerStoreErrorCode>
 
-    /// The kind of failure.
-    public var code: Code
-    /// A human-readable explanation, suitable for logs and for returning over RPC.
-    public var message: String
-    /// The database error this one classifies, if any.
-    public var cause: (any Error)?
+/// A kind of ``SchedulerStoreError``.
+public enum SchedulerStoreErrorCode: String, RPCErrorCode {
+    /// The state directory is missing and could not be created, or is not a directory.
+    case cannotCreateDirectory
+    /// SQLite could not open or create the database file (permissions, missing parent, a directory…).
+    case cannotOpen
+    /// The file exists but is not an SQLite database (SQLITE_NOTADB).
+    case notADatabase
+    /// The file is an SQLite database whose pages are damaged (SQLITE_CORRUPT, or a failed integrity check).
+    case corrupt
+    /// A table the scheduler needs exists with columns or a primary key that do not match ocluster's.
+    case incompatibleSchema
+    /// `addClient` for an id that already has a submission sturdy ref.
+    case clientAlreadyRegistered
+    /// `removeClient` for an id that has none.
+    case unknownClient
+    /// A write did not commit within the scheduler's `--db-write-timeout` (a frozen or very slow disk); it was
+    /// rolled back, or dropped before it started.
+    case timeout
+    /// Any other SQLite error (disk full, I/O error, database locked past the busy timeout…).
+    case database
+}
 
-    /// Creates an error.
-    public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
-        self.code = code
-        self.message = message
-        self.cause = cause
-    }
-
-    /// The message.
-    public var description: String { message }
-
+extension SchedulerStoreError {
     /// Classifies an error thrown by GRDB; `context` says what the store was doing.
     init(wrapping error: any Error, context: String) {
         if let error = error as? SchedulerStoreError {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import Foundation
 
 #if canImport(FoundationNetworking)
@@ -12,7 +13,7 @@ import FoundationNetworking
 enum MetricsFetcher {
     /// GETs `url` and returns its Content-Type and body.
     ///
-    /// - Throws: ``WorkerError/Code/metrics`` when the URL is bad or unreachable, the status
+    /// - Throws: ``WorkerErrorCode/metrics`` when the URL is bad or unreachable, the status
     ///   is not 200, or the Content-Type header is missing (as ocluster requires).
     static func fetch(_ url: String) async throws -> (contentType: String, data: String) {
         guard let target = URL(string: url), target.scheme == "http" || target.scheme == "https" else {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import Logging
 import OClusterAPI
 
@@ -18,7 +19,7 @@ public protocol JobBuilder: Sendable {
     ///   - directory: the checked-out source (removed after the call).
     ///   - log: the job's log; build output goes here.
     ///   - cancel: turned off when the job is cancelled; stop and throw
-    ///     ``WorkerError/Code/cancelled``.
+    ///     ``WorkerErrorCode/cancelled``.
     /// - Returns: the job's output (`""`, a pushed image's RepoId, a snapshot id…).
     /// - Throws: a ``WorkerError`` whose message is shown to the user.
     func build(_ request: JobSpec, in directory: String, log: LogData, cancel: CancelSwitch) async throws -> String

@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import AsyncBlocks
+import CapnProto
 import OBuilder
 import OClusterAPI
 import Synchronization
@@ -64,8 +65,8 @@ public final class OBuilderJobBackend: OBuilderBackend {
     ///     `--docker-network`, for a `docker:` store, whose steps run as containers.
     ///   - baseImages: the directory `(from NAME)` images are read from first.
     ///   - fetcher: fetches the `(from IMAGE)` images that `baseImages` does not hold.
-    /// - Throws: ``WorkerError/Code/invalidRequest`` for an unsupported store, or the store's
-    ///   and sandbox's errors as ``WorkerError/Code/buildFailed``.
+    /// - Throws: ``WorkerErrorCode/invalidRequest`` for an unsupported store, or the store's
+    ///   and sandbox's errors as ``WorkerErrorCode/buildFailed``.
     public static func open(
         store: String,
         rsyncMode: String? = nil,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import Synchronization
 
 /// A one-way switch that stops a job: once turned off, it stays off and runs the hooks that
@@ -65,7 +66,7 @@ public final class CancelSwitch: Sendable {
         _ = state.withLock { $0.hooks.removeValue(forKey: hook.id) }
     }
 
-    /// Throws ``WorkerError/Code/cancelled`` if the switch is off.
+    /// Throws ``WorkerErrorCode/cancelled`` if the switch is off.
     public func check() throws {
         if !isOn { throw WorkerError(.cancelled, "Job cancelled") }
     }

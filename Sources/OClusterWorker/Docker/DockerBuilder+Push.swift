@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import AsyncBlocks
+import CapnProto
 import Logging
 import OClusterAPI
 import ProcessRunner
@@ -11,7 +12,7 @@ extension DockerBuilder {
     /// credentials never touch the worker's own), retrying failed pushes.
     ///
     /// - Returns: the pushed image's `repo@sha256:…` (for `docker manifest`).
-    /// - Throws: ``WorkerError/Code/pushRefused`` unless the repository is in
+    /// - Throws: ``WorkerErrorCode/pushRefused`` unless the repository is in
     ///   ``DockerConfiguration/allowPush``; `commandFailed` for a failed login, tag or push.
     public func push(
         _ imageID: String,

@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import AsyncBlocks
+import CapnProto
 import Foundation
 import Logging
 import OClusterAPI
@@ -127,7 +128,7 @@ public struct DockerBuilder: Sendable {
     /// relative, with no `..` left after normalising, every directory a real directory and
     /// the last component a regular file (ocluster's `check_contains`).
     ///
-    /// - Throws: ``WorkerError/Code/invalidRequest`` saying what is wrong with the path.
+    /// - Throws: ``WorkerErrorCode/invalidRequest`` saying what is wrong with the path.
     public static func containedPath(_ path: String, in context: String) throws -> String {
         if path == "-" { throw WorkerError(.invalidRequest, "Path cannot be '-'!") }
         if path.hasPrefix("/") { throw WorkerError(.invalidRequest, "\(path) is an absolute path!") }

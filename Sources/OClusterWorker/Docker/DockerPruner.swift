@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import Foundation
 import Logging
 import ProcessRunner
@@ -29,7 +30,7 @@ public struct DockerPruner: Sendable {
     public let measureFreeSpace: FreeSpaceMeasure
     static let logger = Logger(label: "ocluster.worker.prune")
 
-    /// - Throws: ``WorkerError/Code/invalidRequest`` for a percentage outside 0–100.
+    /// - Throws: ``WorkerErrorCode/invalidRequest`` for a percentage outside 0–100.
     public init(
         policy: Policy,
         configuration: DockerConfiguration,
@@ -82,7 +83,7 @@ public struct DockerPruner: Sendable {
 
     /// `docker system prune -af`, then `docker builder prune -af`.
     ///
-    /// - Throws: ``WorkerError/Code/commandFailed`` when either fails.
+    /// - Throws: ``WorkerErrorCode/commandFailed`` when either fails.
     public func prune(log: LogData? = nil) async throws {
         try await ChildProcess.check(
             configuration.command("docker-prune", ["system", "prune", "-af"]),

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import Foundation
 
 /// Temporary files and directories named as ocluster names them (`build-worker-*.iid`,

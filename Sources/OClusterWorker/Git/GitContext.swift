@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import AsyncBlocks
+import CapnProto
 import Foundation
 import Logging
 import OClusterAPI
@@ -29,7 +30,7 @@ public final class GitContext: Sendable {
     /// - Parameters:
     ///   - stateDirectory: the worker's `--state-dir`.
     ///   - allowedSchemes: URL schemes jobs may use (tests add `file`).
-    /// - Throws: ``WorkerError/Code/fileSystem`` when a directory cannot be created.
+    /// - Throws: ``WorkerErrorCode/fileSystem`` when a directory cannot be created.
     public init(stateDirectory: String, allowedSchemes: Set<String> = GitContext.defaultSchemes) throws {
         self.stateDirectory = stateDirectory
         self.allowedSchemes = allowedSchemes

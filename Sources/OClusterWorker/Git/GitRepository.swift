@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import Foundation
 import ProcessRunner
 
@@ -19,7 +20,7 @@ struct GitRepository: Sendable {
 
     /// Checks the URL and works out where its clone lives.
     ///
-    /// - Throws: ``WorkerError/Code/invalidRequest`` for a URL without a scheme or with one not
+    /// - Throws: ``WorkerErrorCode/invalidRequest`` for a URL without a scheme or with one not
     ///   in `allowedSchemes`.
     init(url: String, cacheDirectory: String, allowedSchemes: Set<String>) throws {
         guard let parsed = URLComponents(string: url), let scheme = parsed.scheme?.lowercased() else {

@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import AsyncBlocks
+import CapnProto
 import Synchronization
 
 /// The log of one job: an append-only byte buffer that any number of readers follow, from any
@@ -83,7 +84,7 @@ public final class LogData: Sendable {
     /// - Parameter start: the byte offset; negative counts back from the end.
     /// - Returns: up to ``maximumChunk`` bytes and the offset of the next read; no bytes (and
     ///   `next == start`) once the log is closed and fully read.
-    /// - Throws: ``WorkerError/Code/logOutOfRange`` when `start` is past the end, and
+    /// - Throws: ``WorkerErrorCode/logOutOfRange`` when `start` is past the end, and
     ///   `CancellationError` when the calling task is cancelled while waiting.
     public func read(from start: Int64) async throws -> (bytes: [UInt8], next: Int64) {
         while true {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import Logging
 import ProcessRunner
 
@@ -20,8 +21,8 @@ extension ChildProcess {
     ///   - command: what to run.
     ///   - log: where standard output and standard error go (`nil` discards them).
     ///   - cancel: the job's switch; turning it off kills the process group.
-    /// - Throws: ``WorkerError/Code/cancelled`` if the switch was turned off (or the task was
-    ///   cancelled) while it ran, ``WorkerError/Code/commandFailed`` if it could not start.
+    /// - Throws: ``WorkerErrorCode/cancelled`` if the switch was turned off (or the task was
+    ///   cancelled) while it ran, ``WorkerErrorCode/commandFailed`` if it could not start.
     public static func run(_ command: Command, log: LogData?, cancel: CancelSwitch?) async throws -> Termination {
         let output: Output = log.map { log in .chunks { log.write($0) } } ?? .discard
         return try await execute(command, standardOutput: output, standardError: .sameAsStandardOutput, cancel: cancel)
@@ -30,8 +31,8 @@ extension ChildProcess {
 
     /// Runs `command` and fails unless it exits with status 0 (ocluster's `check_call`).
     ///
-    /// - Throws: ``WorkerError/Code/commandFailed`` with `"<label> failed with exit-code N"`,
-    ///   or ``WorkerError/Code/cancelled``.
+    /// - Throws: ``WorkerErrorCode/commandFailed`` with `"<label> failed with exit-code N"`,
+    ///   or ``WorkerErrorCode/cancelled``.
     public static func check(_ command: Command, log: LogData?, cancel: CancelSwitch?) async throws {
         try require(try await run(command, log: log, cancel: cancel), of: command)
     }
