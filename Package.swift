@@ -75,8 +75,11 @@ let package = Package(
             dependencies: ["CapnProto", "CapnProtoRPC", .product(name: "Logging", package: "swift-log")]
         ),
         // What every test target shares: waiting for a condition, temporary directories, the
-        // tool-gate trait. Not a product: only this package's tests use it.
-        .target(name: "TestSupport", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        // tool-gate trait, a docker registry. Not a product: only this package's tests use it.
+        .target(
+            name: "TestSupport",
+            dependencies: ["ProcessRunner", .product(name: "Logging", package: "swift-log")]
+        ),
         // Schema model and Swift code generation for capnpc-swift.
         .target(name: "CapnProtoCodeGen", dependencies: ["CapnProto"]),
         .executableTarget(name: "capnpc-swift", dependencies: ["CapnProtoCodeGen", "OClusterVersion"]),

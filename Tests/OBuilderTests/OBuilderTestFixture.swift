@@ -3,6 +3,7 @@
 
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import OBuilder
@@ -17,10 +18,6 @@ final class OBuilderTestFixture: Sendable {
     let store: SnapshotStore
     let sandbox: RuncSandbox
     let builder: OBuilderBuilder
-
-    static let scriptsDirectory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("scripts").path
 
     /// Runs `body` with a fresh fixture and removes it afterwards, whether `body` throws or not.
     static func run<R>(
@@ -83,7 +80,7 @@ final class OBuilderTestFixture: Sendable {
     }
 
     private static func makeBaseImage(into directory: String) async throws {
-        let result = try await HelperCommand.run(["bash", scriptsDirectory + "/make-base-image.sh", directory])
+        let result = try await HelperCommand.run(["bash", Repository.scripts + "/make-base-image.sh", directory])
         guard result.status == 0 else {
             throw OBuilderError(.fileSystem, "make-base-image.sh failed: \(result.output)")
         }

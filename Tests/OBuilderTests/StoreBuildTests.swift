@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import Foundation
+import TestSupport
 import Testing
 
 @testable import OBuilder
@@ -14,7 +15,7 @@ import Testing
     @Test(arguments: TestStore.allCases) func multiStepBuildFromRegistryWithCacheOnEveryStore(
         _ kind: TestStore
     ) async throws {
-        try await LocalRegistry.with { registry in
+        try await TestRegistry.with { registry in
             let digest = try await registry.pushBusybox(as: "test/busybox:1")
             let image = registry.host + "/test/busybox:1"
             let spec = OBuilderBuildTests.multiStep.replacingOccurrences(of: "(from busybox)", with: "(from \(image))")

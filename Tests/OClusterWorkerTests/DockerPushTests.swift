@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import CapnProtoRPC
 import Foundation
 import OClusterAPI
@@ -27,21 +28,9 @@ struct DockerPushTests {
         }
     }
 
-    /// Runs `body` with a registry, stopping it afterwards whether `body` throws or not.
-    private func withRegistry(authenticated: Bool, _ body: (TestRegistry) async throws -> Void) async throws {
-        let registry = try await TestRegistry.start(authenticated: authenticated)
-        do {
-            try await body(registry)
-            registry.stop()
-        } catch {
-            registry.stop()
-            throw error
-        }
-    }
-
     @Test("A job with push_to and credentials logs in, pushes, and returns the image's repo@digest")
     func pushWithLogin() async throws {
-        try await withRegistry(authenticated: true) { registry in
+        try await TestRegistry.with(authenticated: true) { registry in
             let repository = "\(registry.host)/ocluster-test/pushed"
             let configuration = try await DockerTestEngine.configuration(allowPush: [repository])
             let harness = try AgentTests.Harness(
@@ -68,7 +57,7 @@ struct DockerPushTests {
 
     @Test("Without --allow-push for the repository, the job fails with ocluster's message and nothing is pushed")
     func refusedWithoutAllowPush() async throws {
-        try await withRegistry(authenticated: false) { registry in
+        try await TestRegistry.with(authenticated: false) { registry in
             let repository = "\(registry.host)/ocluster-test/refused"
             let configuration = try await DockerTestEngine.configuration(allowPush: ["\(registry.host)/other"])
             let harness = try AgentTests.Harness(
@@ -85,14 +74,14 @@ struct DockerPushTests {
                 "\(log)"
             )
             #expect(try await registry.tags(of: "ocluster-test/refused") == nil)
-            #expect(try await registry.get("/v2/_catalog").body.contains("\"repositories\":[]"))
+            #expect(try await registry.get("/v2/_catalog").text.contains("\"repositories\":[]"))
             try await harness.stop()
         }
     }
 
     @Test("A wrong password fails the login, and nothing is pushed")
     func wrongPassword() async throws {
-        try await withRegistry(authenticated: true) { registry in
+        try await TestRegistry.with(authenticated: true) { registry in
             let repository = "\(registry.host)/ocluster-test/denied"
             let builder = DockerBuilder(
                 configuration: try await DockerTestEngine.configuration(allowPush: [repository])

@@ -23,7 +23,7 @@ struct DockerStoreTests {
         init(fetcher: (@Sendable ([String: String]) -> any ImageFetcher)? = nil) async throws {
             environment = try await DockerTestEngine.environment()
             root = try TemporaryDirectory("ocluster-docker-store")
-            try await shell(["bash", ImageFetchTests.Setup.scripts + "/make-base-image.sh", root.path + "/images"])
+            try await shell(["bash", Repository.scripts + "/make-base-image.sh", root.path + "/images"])
             let docker = DockerClient(environment: environment)
             backend = DockerSnapshotBackend(root: root.path + "/store", docker: docker)
             store = try await SnapshotStore(root: root.path + "/store", backend: backend)
@@ -139,7 +139,7 @@ struct DockerStoreTests {
         let registry = try await TestRegistry.start(authenticated: false)
         defer { registry.stop() }
         let image = registry.host + "/test/busybox:docker-store"
-        _ = try await ImageFetchTests.Setup.push(image)
+        _ = try await registry.pushBusybox(as: "test/busybox:docker-store")
         let spec = Self.spec.replacingOccurrences(of: "(from busybox)", with: "(from \(image))")
         #expect(spec != Self.spec)
         let pull: @Sendable ([String: String]) -> any ImageFetcher = { DockerImageFetcher(environment: $0) }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import CapnProto
 import CapnProtoRPC
 import Foundation
 import OBuilder
@@ -21,10 +22,6 @@ struct ImageFetchTests {
         let digest: String
         let builder: OBuilderBuilder
 
-        static let scripts = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("scripts").path
-
         init(
             fetcher: (RegistryConfiguration) -> any ImageFetcher = { SkopeoImageFetcher(configuration: $0) }
         )
@@ -32,7 +29,7 @@ struct ImageFetchTests {
         {
             registry = try await TestRegistry.start(authenticated: false)
             root = try TemporaryDirectory("ocluster-image-fetch")
-            digest = try await Self.push(registry.host + "/test/busybox:1")
+            digest = try await registry.pushBusybox(as: "test/busybox:1")
             let store = try await SnapshotStore(root: root.path + "/store")
             let sandbox = try await RuncSandbox(stateDirectory: root.path + "/sandbox")
             builder = OBuilderBuilder(
@@ -42,12 +39,6 @@ struct ImageFetchTests {
                 fetcher: fetcher(RegistryConfiguration()),
                 defaultShell: ["/bin/sh", "-c"]
             )
-        }
-
-        /// Pushes a fresh busybox image to `target` and returns its digest.
-        static func push(_ target: String) async throws -> String {
-            let output = try await shell(["bash", scripts + "/push-base-image.sh", target])
-            return String(output.split(separator: "\n").last ?? "")
         }
 
         func build(_ spec: String, log: Events = Events()) async throws(OBuilderError) -> String {
@@ -107,7 +98,7 @@ struct ImageFetchTests {
         #expect(!again.notes.contains { $0.hasPrefix("Fetching") })
 
         // The tag moves: the new image is fetched, keyed by its own digest.
-        let moved = try await Setup.push(image)
+        let moved = try await setup.registry.pushBusybox(as: "test/busybox:1")
         #expect(moved != setup.digest)
         let afterMove = Events()
         let movedID = try await setup.build(
@@ -221,11 +212,7 @@ struct ImageFetchTests {
         let token = Data("\(TestRegistry.user):\(TestRegistry.password)".utf8).base64EncodedString()
         try root.write("auth.json", "{\"auths\": {\"\(registry.host)\": {\"auth\": \"\(token)\"}}}\n")
         let authFile = root.path + "/auth.json"
-        let pushed = try await shell(
-            ["bash", Setup.scripts + "/push-base-image.sh", registry.host + "/private/busybox:1"],
-            environment: ["REGISTRY_AUTH_FILE": authFile]
-        )
-        #expect(pushed.split(separator: "\n").last?.hasPrefix("sha256:") == true)
+        _ = try await registry.pushBusybox(as: "private/busybox:1", environment: ["REGISTRY_AUTH_FILE": authFile])
         let store = try await SnapshotStore(root: root.path + "/store")
         let sandbox = try await RuncSandbox(stateDirectory: root.path + "/sandbox")
         func builder(_ configuration: RegistryConfiguration) -> OBuilderBuilder {
@@ -295,7 +282,7 @@ struct ImageFetchWorkerTests {
             registry.stop()
             root.remove()
         }
-        _ = try await ImageFetchTests.Setup.push(registry.host + "/library/busybox:latest")
+        _ = try await registry.pushBusybox(as: "library/busybox:latest")
         let backend = try await OBuilderJobBackend.open(
             store: "overlayfs:" + root.path + "/store",
             sandboxDirectory: root.path + "/sandbox",
@@ -326,7 +313,7 @@ struct ImageFetchWorkerTests {
             registry.stop()
             root.remove()
         }
-        _ = try await ImageFetchTests.Setup.push(registry.host + "/test/busybox:1")
+        _ = try await registry.pushBusybox(as: "test/busybox:1")
         let backend = try await OBuilderJobBackend.open(
             store: "overlayfs:" + root.path + "/store",
             sandboxDirectory: root.path + "/sandbox",
@@ -386,7 +373,7 @@ struct ImageFetchWorkerTests {
         _ = try? await DockerTestEngine.docker(["rmi", "--force", image])
 
         // An image without CMD (as `docker import` makes them) exports too.
-        try await shell(["bash", ImageFetchTests.Setup.scripts + "/make-base-image.sh", setup.root.path + "/import"])
+        try await shell(["bash", Repository.scripts + "/make-base-image.sh", setup.root.path + "/import"])
         let imported = try await shell(
             [
                 "sh", "-c", "tar -C \"$1\" -c . | docker import - local/obuilder-no-cmd:test", "import",
