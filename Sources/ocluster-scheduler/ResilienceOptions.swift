@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import ArgumentParser
+import CapnProto
 import OClusterCLISupport
 import OClusterScheduler
 
