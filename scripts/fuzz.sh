@@ -90,7 +90,7 @@ decoder() {
     # The committed corpus keeps inputs of at most 512 bytes: the regression test runs the harness
     # in a debug build, where 4 KiB inputs take a second each (512 keeps 1038 of 1041 edges).
     merge_len=(-max_len=512)
-    fuzz_len=(-max_len=4096)
+    fuzz_len=(-max_len=1024)
     run decoder "$out/decoder-fuzzer" Fuzz/DecoderFuzzer/corpus \
         Tests/CapnProtoTests/Fixtures/hostile Fuzz/DecoderFuzzer/seeds
 }
