@@ -96,6 +96,9 @@ def run_job(cluster, index, tag):
         # The job's result reached its client. (A worker lost after the job ended takes the rest of the log
         # with it, so the echoed line itself may be missing: counted apart.)
         "ok": proc.returncode == 0 and "\nResult: " in out,
+        # The client could not reach the scheduler (down for a restart), so it never submitted the job: the
+        # job is not lost, its client failed at once (as ocluster's does) and says so.
+        "unsubmitted": out.startswith("Connecting to ") and out.split("\n", 1)[0].endswith("... ERROR"),
         "log_complete": ("chaos-%s-%d-%d" % (tag, index, index + 1)) in out,
         "results": out.count("\nResult: "),
         "requeues": out.count("; job requeued, attempt "),
@@ -149,12 +152,15 @@ def run(args, tag, with_faults):
         stop.set()
         if chaos_thread:
             chaos_thread.join()
-        failed = [r for r in results if not r["ok"]]
-        if failed and args.verbose:
-            print("--- first failed job's client output (%s):\n%s" % (tag, failed[0]["output"]), file=sys.stderr)
+        failed = [r for r in results if not r["ok"] and not r["unsubmitted"]]
+        unsubmitted = [r for r in results if r["unsubmitted"]]
+        if args.verbose:
+            for r in failed[:3] + unsubmitted[:1]:
+                print("--- a failed job's client output (%s):\n%s" % (tag, r["output"]), file=sys.stderr)
         return {
             "elapsed": elapsed,
-            "submitted": len(results),
+            "submitted": len(results) - len(unsubmitted),
+            "unsubmitted": len(unsubmitted),
             "received": sum(1 for r in results if r["ok"]),
             "lost": len(failed),
             "duplicates": sum(1 for r in results if r["results"] > 1),
@@ -180,7 +186,7 @@ def main():
     parser.add_argument("--kill-interval", type=float, default=4.0, help="seconds between kills")
     parser.add_argument("--restart-delay", type=float, default=1.0, help="seconds a killed worker stays down")
     parser.add_argument("--scheduler-kills", type=int, default=2,
-                        help="kill -9 and restart the scheduler this many times (needs a durable queue)")
+                        help="kill -9 and restart the scheduler this many times")
     parser.add_argument("--max-attempts", type=int, default=10)
     parser.add_argument("--no-baseline", action="store_true", help="skip the fault-free run")
     parser.add_argument("--port", type=int, default=0, help="scheduler port (default: random in 21000-21999)")
@@ -193,6 +199,8 @@ def main():
 
     baseline = None if args.no_baseline else run(args, "baseline", with_faults=False)
     faulty = run(args, "chaos", with_faults=True)
+    print("clients run:                %d" % args.jobs)
+    print("not submitted (no scheduler): %d" % faulty["unsubmitted"])
     print("jobs submitted:             %d" % faulty["submitted"])
     print("results received:           %d" % faulty["received"])
     print("jobs lost:                  %d" % faulty["lost"])

@@ -6,10 +6,11 @@
 # each from its own `ocluster-client` process (--clients at once, default 8), through a real scheduler and
 # --workers real worker processes (default 3) over TLS on 127.0.0.1, while a driver kill -9s a random
 # worker every --kill-interval seconds and restarts it, and kill -9s and restarts the scheduler
-# --scheduler-kills times (default 2; without a durable queue that loses the queued jobs, so use 0).
-# First runs the same jobs without faults, for the time overhead (--no-baseline skips it). Prints jobs
-# submitted, results received, jobs lost and jobs with more than one final result (both must be 0,
-# else exit status 1), requeues, kills and times.
+# --scheduler-kills times (default 2; its clients reattach to their saved tickets).
+# First runs the same jobs without faults, for the time overhead (--no-baseline skips it). Prints
+# clients whose scheduler was down when they connected (not submitted), jobs submitted, results
+# received, jobs lost and jobs with more than one final result (both must be 0, else exit status 1),
+# requeues, kills and times.
 #
 #   scripts/chaos-bench.sh [--jobs N] [--scheduler-kills N] [--no-baseline] [--verbose] ...
 set -euo pipefail

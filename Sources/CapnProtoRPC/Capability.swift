@@ -80,6 +80,12 @@ public final class Capability: Sendable {
     /// A capability on which every call fails with `error`.
     public static func broken(_ error: RPCError) -> Capability { Capability(target: .broken(error)) }
 
+    /// A capability known later: calls made on it wait until `promise` resolves, then go to the capability it
+    /// gives. Sent to a peer meanwhile, it is exported as an object of this process, which holds the calls.
+    public static func promised(_ promise: PromiseCell<Capability>) -> Capability {
+        Capability(target: .promise(promise))
+    }
+
     /// The server behind a local capability, if it is one.
     public var localServer: (any CapabilityServer)? {
         if case .local(let server) = target { return server }

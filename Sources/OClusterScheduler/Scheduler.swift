@@ -54,8 +54,8 @@ public actor Scheduler {
     public nonisolated let poolNames: [String]
     /// Tickets released by their clients while perhaps still queued (see ``ticketReleased(_:)``).
     nonisolated let releasedTickets = DeinitQueue<Submitted>()
-    /// The jobs a ticket's sturdy ref can reach (see ``SchedulerServices``).
-    nonisolated let savedTickets = SavedTickets()
+    /// The jobs a ticket's or job's sturdy ref can reach (see ``SchedulerServices``).
+    nonisolated let savedTickets: SavedTickets
     /// Where the actor runs: the thread it was given (see ``init(pools:store:configuration:logger:metrics:executor:)``),
     /// which the tasks it starts prefer too, or the cooperative pool.
     nonisolated let home: ExecutionHome
@@ -91,6 +91,11 @@ public actor Scheduler {
         core.watchJob = { box, watched, pool, worker, running in
             link.scheduler?.watch(job: box, attempt: watched, pool: pool, worker: worker, running: running)
         }
+        let savedTickets = SavedTickets()
+        core.saveJob = { item, jobID, client in
+            if let item { savedTickets.add(item, client: client) }
+            return savedTickets.uri(jobID: jobID, .job)
+        }
         core.cancelRequeued = { attempts, reason in
             link.scheduler?.onActor { $0.core.cancelRequeued(attempts, reason: reason) }
         }
@@ -115,6 +120,7 @@ public actor Scheduler {
             }
         }
         self.core = core
+        self.savedTickets = savedTickets
         self.writer = writer
         self.home = home
         self.configuration = configuration

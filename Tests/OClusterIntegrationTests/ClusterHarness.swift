@@ -93,7 +93,7 @@ final class ClusterHarness: @unchecked Sendable {
     // MARK: - Long-running processes
 
     /// Starts a named background process whose output goes to `NAME.log`, with `environment`
-    /// added to the test's own.
+    /// added to the test's own. `executable` is one of ours, by name, or an absolute path.
     @discardableResult
     func start(
         _ name: String,
@@ -102,7 +102,8 @@ final class ClusterHarness: @unchecked Sendable {
         environment: [String: String] = [:]
     ) throws -> Process {
         let process = Process()
-        process.executableURL = try Self.executable(executable)
+        process.executableURL =
+            executable.hasPrefix("/") ? URL(fileURLWithPath: executable) : try Self.executable(executable)
         process.arguments = arguments
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }

@@ -9,8 +9,8 @@ import Testing
 
 @testable import OClusterScheduler
 
-/// A ticket's sturdy ref (`Persistent.save`) still resolves after a restart, and restoring it is the reattach
-/// that lets a worker take the job held since.
+/// A ticket's or job's sturdy ref (`Persistent.save`) still resolves after a restart, and restoring it is the
+/// reattach that lets a worker take the job held since.
 @Suite struct TicketReattachTests {
     static let persistentInterfaceID: UInt64 = 0xc8cb_212f_cd9f_5691
 
@@ -66,6 +66,75 @@ import Testing
         #expect(try await job.result().results.output == "done")
         // Saving the restored ticket gives the same ref.
         #expect(try await Self.save(restored.capability) == uri)
+        await first.close()
+    }
+
+    @Test func aSavedJobReattachesAfterARestartAndShowListsItWhileHeld() async throws {
+        let first = try ServiceHarness()
+        let submission = try await first.submission(client: "alice")
+        let (ticket, job) = await submit(submission, hint: "running")
+        let firstWorker = try await SimulatedWorker.register(first, name: "worker-1")
+        let (_, firstPop) = await firstWorker.pop(log: "attempt one\n")
+        #expect(try await hint(of: firstPop) == "running")
+        let uri = try await Self.save(job.capability)
+        let ticketURI = try await Self.save(ticket.capability)
+        let ref = try SturdyRef(parsing: uri)
+        #expect(ref.serviceID.bytes.count == SchedulerServices.ticketIDLength)
+        #expect(try SturdyRef(parsing: ticketURI).serviceID != ref.serviceID, "a job's ref is not its ticket's")
+        #expect(!(try await first.scheduler.show(pool: "pool")).contains("held"))
+
+        // Restarted (as after kill -9) while the job ran: it is held, and admin `show` lists it.
+        var configuration = Scheduler.Configuration()
+        configuration.reattachTimeout = .seconds(600)
+        let second = try ServiceHarness(configuration: configuration, reusing: first.directory)
+        defer { Task { await second.close() } }
+        let held = try await second.scheduler.show(pool: "pool")
+        #expect(held.contains("\nheld until their client reattaches (cancelled in "), "\(held)")
+        #expect(held.contains("\n  alice:running (job 1)"), "\(held)")
+        let worker = try await SimulatedWorker.register(second, name: "worker-1")
+        let (fakeJob, pop) = await worker.pop(log: "attempt two\n")
+
+        // The job's ref restores to the `Job` itself: the held job goes to the worker, its log and result come.
+        let restored = Job.Client(await second.connect(ref.serviceID.bytes).capability)
+        #expect(try await hint(of: pop) == "running")
+        #expect(try await restored.log(start: 0).results.log == Array("attempt two\n".utf8))
+        fakeJob.finish(.success("done"))
+        #expect(try await restored.result().results.output == "done")
+        #expect(try await Self.save(restored.capability) == uri)
+        let after = try await second.scheduler.show(pool: "pool")
+        #expect(!after.contains("held"), "\(after)")
+        await first.close()
+    }
+
+    @Test func aReattachedClientReadsOnAfterALineSayingTheSchedulerRestarted() async throws {
+        let first = try ServiceHarness()
+        let submission = try await first.submission(client: "alice")
+        let (ticket, job) = await submit(submission, hint: "restarted")
+        let uri = try await Self.save(ticket.capability)
+        let firstWorker = try await SimulatedWorker.register(first, name: "worker-1")
+        _ = await firstWorker.pop(log: "attempt one, with a longer log\n")
+        let read = try await job.log(start: 0).results
+        #expect(try read.log == Array("attempt one, with a longer log\n".utf8))
+
+        // Restarted while the job ran; the client reattaches and reads on from where it was.
+        var configuration = Scheduler.Configuration()
+        configuration.reattachTimeout = .seconds(600)
+        let second = try ServiceHarness(configuration: configuration, reusing: first.directory)
+        defer { Task { await second.close() } }
+        let worker = try await SimulatedWorker.register(second, name: "worker-1")
+        let (fakeJob, pop) = await worker.pop(log: "attempt two\n")
+        let restored = Ticket.Client(await second.connect(try SturdyRef(parsing: uri).serviceID.bytes).capability)
+        let again = Job.Client(await restored.job { _, _ in }.pipeline(0))
+        #expect(try await hint(of: pop) == "restarted")
+        // The run before is gone with its log: a line says so at the client's offset, then this run's log.
+        let line = try await again.log(start: read.next).results
+        #expect(String(decoding: try line.log, as: UTF8.self) == "--- scheduler restarted; job requeued ---\n")
+        #expect(line.next == read.next + Int64(JobAttempts.restartLine.utf8.count))
+        let rest = try await again.log(start: line.next).results
+        #expect(try rest.log == Array("attempt two\n".utf8))
+        #expect(rest.next == line.next + 12)
+        fakeJob.finish(.success("done"))
+        #expect(try await again.result().results.output == "done")
         await first.close()
     }
 }

@@ -12,7 +12,9 @@ import Synchronization
 /// The client reads one log. Attempt 1's bytes come first; when its worker is lost and the job is queued
 /// again, a line saying so follows the furthest offset the client was given, and the next attempt's log
 /// starts after that line. So `next` never goes back, and what a lost worker wrote after the client last
-/// read is skipped (the worker, and its log, are gone).
+/// read is skipped (the worker, and its log, are gone). Likewise for a job restored after a scheduler restart,
+/// whose client reattaches and reads on from where it was in the run before: a line saying so comes at that
+/// offset, then this run's log.
 ///
 /// Shared between the scheduler core (which starts and ends attempts) and the client's ``JobProxyService``
 /// (which forwards calls); its state is under a lock, and every change is signalled.
@@ -49,6 +51,9 @@ final class JobAttempts: Sendable {
         var markers: [Marker] = []
         /// The client asked to cancel: a lost attempt is then not retried.
         var cancelRequested = false
+        /// Restored after a restart, and no `log` call answered yet: its client may read on from an offset of
+        /// the run before.
+        var resumes = false
     }
 
     /// What a `log` call should do now.
@@ -72,8 +77,13 @@ final class JobAttempts: Sendable {
     /// Notified on every change of phase.
     let changed = ChangeSignal()
 
-    init(maxAttempts: Int) {
+    /// The line a reattached client reads where its log stopped at the restart.
+    static let restartLine = "--- scheduler restarted; job requeued ---\n"
+
+    /// - Parameter resumes: the job was restored after a restart (see ``State/resumes``).
+    init(maxAttempts: Int, resumes: Bool = false) {
         self.maxAttempts = maxAttempts
+        state.withLock { $0.resumes = resumes }
     }
 
     var attempt: Int { state.withLock { $0.attempt } }
@@ -149,6 +159,17 @@ final class JobAttempts: Sendable {
     /// How to answer `log(start)`.
     func logStep(from start: Int64) -> LogStep {
         state.withLock { state in
+            // The log of the run before the restart went with it; the worker's log of this run starts at 0,
+            // and offsets past its end are an error.
+            if state.resumes {
+                state.resumes = false
+                if start > 0 {
+                    let marker = Marker(start: start, bytes: Array(Self.restartLine.utf8))
+                    state.markers.append(marker)
+                    state.base = marker.end
+                    state.end = marker.end
+                }
+            }
             // Before the current attempt's log: the rest of the requeue line that follows (what a lost worker
             // wrote after the client last read is gone).
             if let marker = state.markers.first(where: { start < $0.end }) {

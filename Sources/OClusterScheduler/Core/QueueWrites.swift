@@ -33,4 +33,8 @@ struct QueueWrites {
     /// The jobs queued again at start-up and held (no worker may take them) until their client reattaches,
     /// by job number; those left at the reattach timeout are cancelled.
     var restored: [Int64: RestoredJob] = [:]
+    /// When they were restored (their reattach timeout runs from then).
+    var restoredAt = ContinuousClock.now
+    /// The highest job number restored (0: none): jobs up to it ran, perhaps, before the restart.
+    var restoredUpTo: Int64 = 0
 }

@@ -3,13 +3,21 @@
 
 import Synchronization
 
-/// The jobs whose ticket a sturdy ref may name, by job number: those restored after a restart, and those whose
-/// ticket was saved (`Persistent.save`). Read off the actor, by the vat's restorer, which must answer at once.
+/// The jobs a sturdy ref may name, by job number: those restored after a restart, and those whose ticket or
+/// job was saved (`Persistent.save`). Read off the actor, by the vat's restorer, which must answer at once.
 ///
-/// Jobs are held weakly: one that finished or was cancelled is gone with its last holder, and its ref no
-/// longer resolves.
+/// Jobs are held weakly: one that finished or was cancelled is gone with its last holder, and its refs no
+/// longer resolve.
 final class SavedTickets: Sendable {
+    /// What a job's sturdy ref restores to: its `Ticket`, or its `Job` (the ticket's `job`).
+    enum Kind: String, Sendable, CaseIterable {
+        case ticket
+        case job
+    }
+
     private let table = Mutex<Table>(Table())
+    /// Writes the URI of a job's ref; set by ``SchedulerServices`` (nil: no vat, so no refs).
+    private let uriMaker = Mutex<(@Sendable (Int64, Kind) -> String?)?>(nil)
 
     private struct Table {
         var entries: [Int64: Entry] = [:]
@@ -20,6 +28,23 @@ final class SavedTickets: Sendable {
     private struct Entry {
         weak var item: SchedulerItem?
         let client: String
+    }
+
+    /// Sets how a saved job's ref URI is written.
+    func setURIMaker(_ make: @escaping @Sendable (_ jobID: Int64, Kind) -> String?) {
+        uriMaker.withLock { $0 = make }
+    }
+
+    /// Saves the job's `kind`: from now on its refs resolve (while the job and its client last). Returns the
+    /// ref's URI, or nil if the vat has no public address.
+    func save(_ item: SchedulerItem, client: String, as kind: Kind) -> String? {
+        add(item, client: client)
+        return uri(jobID: item.jobID, kind)
+    }
+
+    /// The URI of a job's ref, which resolves only while the job is saved and lasts.
+    func uri(jobID: Int64, _ kind: Kind) -> String? {
+        uriMaker.withLock { $0 }?(jobID, kind) ?? nil
     }
 
     func add(_ item: SchedulerItem, client: String) {

@@ -26,7 +26,7 @@ extension SchedulerCore {
     /// The pool's state as `PoolAdmin.show` prints it.
     func show(pool name: String) throws(SchedulerError) -> String {
         guard let state = pools[name] else { throw SchedulerError(.unknownPool, "No such pool") }
-        return ([state.pool.show()] + retries.showLines(pool: name)).joined(separator: "\n")
+        return ([state.pool.show()] + retries.showLines(pool: name) + heldLines(pool: name)).joined(separator: "\n")
     }
 
     /// ``show(pool:)`` plus the `cached:` line ocluster's tests print.

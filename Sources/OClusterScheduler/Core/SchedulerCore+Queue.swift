@@ -17,6 +17,7 @@ extension SchedulerCore {
             throw SchedulerError(error)
         }
         var restored = 0
+        queue.restoredAt = .now
         for record in records {
             queue.nextID = max(queue.nextID, record.id + 1)
             queue.lastSent = max(queue.lastSent, record.id)
@@ -41,6 +42,7 @@ extension SchedulerCore {
             )
             metrics.clientQueued(client: record.client, pool: record.pool, urgent: record.urgent, by: 1)
             queue.restored[record.id] = RestoredJob(item: item, client: record.client)
+            queue.restoredUpTo = max(queue.restoredUpTo, record.id)
             restored += 1
         }
         return restored
@@ -68,6 +70,21 @@ extension SchedulerCore {
         let cancelled = restored.filter { cancelQueued($0.item, reason: reason) }.count
         if cancelled > 0 { logger.notice("Cancelled \(cancelled) restored job(s) that no client reattached to") }
         return cancelled
+    }
+
+    /// Admin `show`'s lines for the pool's restored jobs still held, oldest first: none when there are none, so
+    /// that the output is ocluster's.
+    func heldLines(pool name: String) -> [String] {
+        guard let pool = pools[name]?.pool else { return [] }
+        let held = queue.restored.values.filter { $0.item.pool == name && pool.isHeld($0.item.ticket) }
+        guard !held.isEmpty else { return [] }
+        let left = configuration.reattachTimeout - queue.restoredAt.duration(to: .now)
+        let seconds = Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18
+        let lines = held.sorted { $0.item.jobID < $1.item.jobID }.map {
+            "  \($0.client):\($0.item.dumpLabel) (job \($0.item.jobID))"
+        }
+        return ["held until their client reattaches (cancelled in \(OCamlFloatFormat.roughDuration(max(0, seconds)))):"]
+            + lines
     }
 
     /// A new job's number.

@@ -16,15 +16,23 @@ extension SchedulerCore {
             metrics.clientQueued(client: taken.client, pool: name, urgent: taken.urgent, by: -1)
             return waiting.attempts
         }
-        let attempts = JobAttempts(maxAttempts: configuration.requeue.maxAttempts(pool: name))
+        let attempts = JobAttempts(
+            maxAttempts: configuration.requeue.maxAttempts(pool: name),
+            resumes: item.jobID <= queue.restoredUpTo
+        )
         let cancel = cancelRequeued
+        let saveJob = saveJob
+        let client = taken.client
+        let jobID = item.jobID
         let proxy = JobProxyService(
             attempts: attempts,
             cancelQueued: { [weak attempts] reason in
                 guard let attempts else { return false }
                 cancel(attempts, reason)
                 return true
-            }
+            },
+            // Weak: the item holds the proxy (its promise's value). A job gone has a ref that no longer resolves.
+            save: { [weak item] in saveJob(item, jobID, client) }
         )
         if item.promise.resolve(.success(Capability(proxy))) {
             metrics.clientQueued(client: taken.client, pool: name, urgent: taken.urgent, by: -1)

@@ -48,6 +48,9 @@ final class SchedulerCore {
     }
     /// Removes a job queued again after a lost worker, from any thread: its client cancelled or let go of it.
     var cancelRequeued: @Sendable (JobAttempts, _ reason: String) -> Void = { _, _ in }
+    /// Saves a job for its client's `Job` (`Persistent.save`; nil: the job is gone) and returns the sturdy ref
+    /// URI, from any thread.
+    var saveJob: @Sendable (SchedulerItem?, _ jobID: Int64, _ client: String) -> String? = { _, _, _ in nil }
     /// Asks for ``flush(_:)`` of the pool a moment later.
     var scheduleFlush: (_ pool: String) -> Void = { _ in }
     /// Writes a pool's changes (all its pending ones, up to the absolute index `end`) and calls

@@ -15,14 +15,30 @@ import OClusterAPI
 /// Releasing the proxy releases the worker's `Job`, so a client that drops its references still cancels the
 /// job, as in ocluster. (A job queued again is held by the queue until a worker takes it; if its client has
 /// gone by then, the new worker's `Job` is released at once and the worker cancels it.)
+///
+/// Like the ticket, it answers capnp-rpc's `Persistent.save`, with a sturdy ref that restores to this job after
+/// a lost connection or a restart (see ``SchedulerServices``).
 final class JobProxyService: Job.Server {
     let attempts: JobAttempts
     /// Removes the job from the queue if it waits there (it was requeued); returns whether it did.
     let cancelQueued: @Sendable (_ reason: String) async -> Bool
+    /// Saves the job (see ``SavedTickets/save(_:client:as:)``) and returns its ref's URI.
+    let save: @Sendable () -> String?
 
-    init(attempts: JobAttempts, cancelQueued: @escaping @Sendable (_ reason: String) async -> Bool) {
+    init(
+        attempts: JobAttempts,
+        cancelQueued: @escaping @Sendable (_ reason: String) async -> Bool,
+        save: @escaping @Sendable () -> String? = { nil }
+    ) {
         self.attempts = attempts
         self.cancelQueued = cancelQueued
+        self.save = save
+    }
+
+    func dispatch(_ call: ServerCall) async throws {
+        if call.interfaceId == Job.interfaceID { return try await _dispatchJob(call) }
+        guard call.isPersistentSave else { throw call.unimplemented() }
+        try call.answerSave(save())
     }
 
     func log(_ params: Job.LogParams.Reader, _ results: Job.LogResults.Builder, _ call: ServerCall) async throws {

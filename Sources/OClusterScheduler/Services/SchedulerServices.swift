@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import AsyncBlocks
 import CapnProtoNetwork
 import CapnProtoRPC
 import Logging
@@ -15,9 +16,10 @@ import Synchronization
 /// | `pool-NAME.cap` | HMAC-SHA256(SHA-256(key file), `"pool-NAME"`) | that pool's `Registration` |
 /// | a client's `.cap` | 20 random bytes, stored as their SHA-256 in `sturdy_refs` | `Submission` for that client |
 /// | a job's ticket | the job's number (8 bytes, big-endian), then HMAC-SHA256(SHA-256(key file), `"ticket-N"`) | `Ticket` |
+/// | a job's `Job` | the job's number, then HMAC-SHA256(SHA-256(key file), `"job-N"`) | `Job` (the ticket's `job`) |
 ///
-/// A ticket's ref is an unguessable ID per job, not bound to the client's connection: whoever holds it (the
-/// client saved it) may reattach. It resolves while the job is queued or running and its client is still
+/// A ticket's or job's ref is an unguessable ID per job, not bound to the client's connection: whoever holds it
+/// (the client saved it) may reattach. It resolves while the job is queued or running and its client is still
 /// registered (`remove-client` revokes it), across restarts; restoring a job held after a restart releases it
 /// to the workers (see ``SchedulerCore/reattach(jobID:client:)``).
 ///
@@ -58,6 +60,10 @@ public final class SchedulerServices: Sendable {
         }
         self.fixed = fixed
         // The admin service needs `self` (to mint client endpoints), so it is made on demand.
+        scheduler.savedTickets.setURIMaker { [weak self] jobID, kind in
+            guard let self else { return nil }
+            return sturdyRef(for: savedServiceID(jobID: jobID, kind))?.uri
+        }
     }
 
     /// Sets how sturdy refs are written (the vat's public address and key digest), once the vat listens.
@@ -76,8 +82,8 @@ public final class SchedulerServices: Sendable {
         if serviceID == adminID.bytes { return admin }
         if let found = fixed[serviceID] { return found }
         guard !serviceID.isEmpty else { return nil }
-        // A forged or dead ticket ID goes on to the client table, in case a client's ID has that length.
-        if serviceID.count == Self.ticketIDLength, let ticket = ticketCapability(serviceID) { return ticket }
+        // A forged or dead ticket or job ID goes on to the client table, in case a client's ID has that length.
+        if serviceID.count == Self.ticketIDLength, let saved = savedCapability(serviceID) { return saved }
         let client: String?
         do {
             client = try scheduler.store.client(forServiceID: serviceID)
@@ -109,8 +115,7 @@ public final class SchedulerServices: Sendable {
                 scheduler: scheduler,
                 client: client,
                 serviceID: serviceID,
-                sturdyRef: { [weak self] id in self?.sturdyRef(for: ServiceID(bytes: id))?.uri },
-                ticketRef: { [weak self] item, client in self?.ticketRef(item, client: client) }
+                sturdyRef: { [weak self] id in self?.sturdyRef(for: ServiceID(bytes: id))?.uri }
             )
         )
     }
@@ -118,27 +123,26 @@ public final class SchedulerServices: Sendable {
     /// Job number (8 bytes) and MAC (32 bytes): no other service ID has this length.
     static let ticketIDLength = 40
 
-    /// The service ID of a job's ticket.
-    func ticketServiceID(jobID: Int64) -> ServiceID {
+    /// The service ID of a job's ticket or `Job`.
+    func savedServiceID(jobID: Int64, _ kind: SavedTickets.Kind) -> ServiceID {
         let number = withUnsafeBytes(of: UInt64(bitPattern: jobID).bigEndian) { Array($0) }
-        return ServiceID(bytes: number + ServiceID.derived(hashedSecret: hashedSecret, name: "ticket-\(jobID)").bytes)
+        return ServiceID(bytes: number + mac(jobID: jobID, kind))
     }
 
-    /// The sturdy ref URI of a job's ticket; from now on the ref resolves.
-    func ticketRef(_ item: Scheduler.Submitted, client: String) -> String? {
-        scheduler.savedTickets.add(item, client: client)
-        return sturdyRef(for: ticketServiceID(jobID: item.jobID))?.uri
+    private func mac(jobID: Int64, _ kind: SavedTickets.Kind) -> [UInt8] {
+        ServiceID.derived(hashedSecret: hashedSecret, name: "\(kind.rawValue)-\(jobID)").bytes
     }
 
-    /// A new `Ticket` for the job a ticket's service ID names, if the ID is genuine, the job still queued or
-    /// running, and its client still registered. A job held since the restart is released to the workers.
-    private func ticketCapability(_ serviceID: [UInt8]) -> Capability? {
+    /// A new `Ticket`, or `Job`, for the job a saved service ID names, if the ID is genuine, the job still
+    /// queued or running, and its client still registered. A job held since the restart is released to the
+    /// workers.
+    private func savedCapability(_ serviceID: [UInt8]) -> Capability? {
         let jobID = Int64(bitPattern: serviceID.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
-        let mac = ServiceID.derived(hashedSecret: hashedSecret, name: "ticket-\(jobID)").bytes
         // Compared in constant time, so that timing tells nothing about how much of a guess was right.
-        guard zip(mac, serviceID.dropFirst(8)).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0,
-            let (item, client) = scheduler.savedTickets.lookup(jobID)
-        else { return nil }
+        let kind = SavedTickets.Kind.allCases.first { kind in
+            zip(mac(jobID: jobID, kind), serviceID.dropFirst(8)).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+        }
+        guard let kind, let (item, client) = scheduler.savedTickets.lookup(jobID) else { return nil }
         do {
             guard try scheduler.store.clients().contains(client) else { return nil }
         } catch {
@@ -150,10 +154,19 @@ public final class SchedulerServices: Sendable {
                 scheduler.logger.info("Client \(ocamlQuoted(client)) reattached to job \(jobID)")
             }
         }
-        return Capability(
-            TicketService(scheduler: scheduler, submitted: item, client: client) { [weak self] item, client in
-                self?.ticketRef(item, client: client)
+        switch kind {
+        case .ticket:
+            return Capability(TicketService(scheduler: scheduler, submitted: item, client: client))
+        case .job:
+            // What the ticket's `job` gives, once a worker takes the job; calls wait until then.
+            let job = PromiseCell<Capability>()
+            Task {
+                switch await item.promise.wait() {
+                case .success(let capability): job.resolve(capability)
+                case .failure(let error): job.resolve(.broken(error))
+                }
             }
-        )
+            return Capability.promised(job)
+        }
     }
 }

@@ -11,40 +11,29 @@ import OClusterAPI
 ///
 /// Every `submit` first checks that the endpoint has not been removed ("Access has been revoked").
 final class SubmissionService: Submission.Server {
-    /// capnp-rpc's `Persistent` interface (`persistent.capnp`), method `save`.
-    static let persistentInterfaceID: UInt64 = 0xc8cb_212f_cd9f_5691
-
     let scheduler: Scheduler
     let client: String
     let serviceID: [UInt8]
     let digest: [UInt8]
     let sturdyRef: @Sendable ([UInt8]) -> String?
-    /// The sturdy ref URI of a job's ticket (see ``TicketService``).
-    let ticketRef: @Sendable (Scheduler.Submitted, String) -> String?
 
     init(
         scheduler: Scheduler,
         client: String,
         serviceID: [UInt8],
-        sturdyRef: @escaping @Sendable ([UInt8]) -> String?,
-        ticketRef: @escaping @Sendable (Scheduler.Submitted, String) -> String? = { _, _ in nil }
+        sturdyRef: @escaping @Sendable ([UInt8]) -> String?
     ) {
         self.scheduler = scheduler
         self.client = client
         self.serviceID = serviceID
         self.digest = SHA256.digest(serviceID)
         self.sturdyRef = sturdyRef
-        self.ticketRef = ticketRef
     }
 
     func dispatch(_ call: ServerCall) async throws {
         if call.interfaceId == Submission.interfaceID { return try await _dispatchSubmission(call) }
-        guard call.interfaceId == Self.persistentInterfaceID, call.methodId == 0 else { throw call.unimplemented() }
-        guard let uri = sturdyRef(serviceID) else {
-            throw RPCError(.failed, "This vat has no public address, so it cannot make sturdy refs")
-        }
-        // SaveResults { sturdyRef @0 :AnyPointer }, which capnp-rpc fills with the URI as Text.
-        call.results.content.initStruct(dataWords: 0, pointerCount: 1).pointer(0).setText(uri)
+        guard call.isPersistentSave else { throw call.unimplemented() }
+        try call.answerSave(sturdyRef(serviceID))
     }
 
     func submit(
@@ -80,9 +69,7 @@ final class SubmissionService: Submission.Server {
             {
                 throw SchedulerError(error)
             }
-            ticket = Capability(
-                TicketService(scheduler: scheduler, submitted: submitted, client: client, sturdyRef: ticketRef)
-            )
+            ticket = Capability(TicketService(scheduler: scheduler, submitted: submitted, client: client))
         } catch let error as SchedulerError {
             ticket = .broken(error.rpcError)
         }

@@ -19,33 +19,19 @@ final class TicketService: Ticket.Server {
     let scheduler: Scheduler
     let submitted: Scheduler.Submitted
     let client: String
-    /// The sturdy ref URI of a job's ticket (nil: the vat has no public address).
-    let sturdyRef: @Sendable (Scheduler.Submitted, String) -> String?
 
-    init(
-        scheduler: Scheduler,
-        submitted: Scheduler.Submitted,
-        client: String,
-        sturdyRef: @escaping @Sendable (Scheduler.Submitted, String) -> String? = { _, _ in nil }
-    ) {
+    init(scheduler: Scheduler, submitted: Scheduler.Submitted, client: String) {
         self.scheduler = scheduler
         self.submitted = submitted
         self.client = client
-        self.sturdyRef = sturdyRef
     }
 
     deinit { scheduler.ticketReleased(submitted) }
 
     func dispatch(_ call: ServerCall) async throws {
         if call.interfaceId == Ticket.interfaceID { return try await _dispatchTicket(call) }
-        guard call.interfaceId == SubmissionService.persistentInterfaceID, call.methodId == 0 else {
-            throw call.unimplemented()
-        }
-        guard let uri = sturdyRef(submitted, client) else {
-            throw RPCError(.failed, "This vat has no public address, so it cannot make sturdy refs")
-        }
-        // SaveResults { sturdyRef @0 :AnyPointer }, which capnp-rpc fills with the URI as Text.
-        call.results.content.initStruct(dataWords: 0, pointerCount: 1).pointer(0).setText(uri)
+        guard call.isPersistentSave else { throw call.unimplemented() }
+        try call.answerSave(scheduler.savedTickets.save(submitted, client: client, as: .ticket))
     }
 
     func job(_ params: Ticket.JobParams.Reader, _ results: Ticket.JobResults.Builder, _ call: ServerCall) async throws {
