@@ -67,31 +67,27 @@ extension Scheduler {
         }
     }
 
-    /// Waits for the queue write carrying a submitted job, at most ``Configuration/databaseWriteTimeout``.
+    /// Waits for the queue write carrying a submitted job, at most ``Configuration/databaseWriteTimeout`` from
+    /// the first submission waiting for that write (one timer per write: see ``QueueCommit``).
     nonisolated func waitForQueueCommit(_ commit: QueueWrites.Commit) async -> Result<Void, SchedulerStoreError> {
-        let outcome = PromiseCell<Result<Void, SchedulerStoreError>>()
-        // Left waiting if the disk never answers: one small task per stuck submission.
-        Task { outcome.resolve(await commit.wait()) }
-        let timeout = configuration.databaseWriteTimeout
-        let timer = Task {
-            do {
-                try await Task.sleep(for: timeout)
-            } catch {
-                return
-            }
-            outcome.resolve(
-                .failure(
-                    SchedulerStoreError(
-                        .timeout,
-                        "Saving the job: the database write did not complete within \(Self.describe(timeout)) "
-                            + "(is the state directory's disk full, frozen or failing?)"
+        if let result = commit.current { return result }
+        if commit.startTiming() {
+            let timeout = configuration.databaseWriteTimeout
+            // Not cancelled when the write commits: cancelling frees nothing before the deadline (see above).
+            Task {
+                try? await Task.sleep(for: timeout)
+                commit.resolve(
+                    .failure(
+                        SchedulerStoreError(
+                            .timeout,
+                            "Saving the job: the database write did not complete within \(Self.describe(timeout)) "
+                                + "(is the state directory's disk full, frozen or failing?)"
+                        )
                     )
                 )
-            )
+            }
         }
-        let result = await outcome.wait()
-        timer.cancel()
-        return result
+        return await commit.wait()
     }
 
     /// `10s`, `0.5s`.

@@ -20,6 +20,34 @@ import Testing
         return try StoredJobDescr(copying: try Framing.decode(message.serialize()).root(as: JobDescr.Reader.self))
     }
 
+    /// A scheduler whose writes time out after 300 ms, its writer held until `released` is signalled.
+    static func stuckWriter(
+        in temp: TemporaryDirectory
+    ) async throws -> (SchedulerStore, Scheduler, released: DispatchSemaphore) {
+        let store = try SchedulerStore(stateDirectory: temp.file("state"))
+        var configuration = Scheduler.Configuration()
+        configuration.databaseWriteTimeout = .milliseconds(300)
+        let scheduler = try Scheduler(pools: ["pool"], store: store, configuration: configuration)
+        let released = DispatchSemaphore(value: 0)
+        await scheduler.writer.hold(until: released)
+        return (store, scheduler, released)
+    }
+
+    /// Submits a job for alice; returns it and the queue write its `submit` would wait for.
+    static func submit(_ hint: String, to scheduler: Scheduler) async throws -> (SchedulerItem, QueueWrites.Commit?) {
+        let descr = try descr(hint)
+        return try await scheduler.perform { (scheduler) throws(SchedulerError) in
+            let item = try scheduler.core.submit(
+                client: "alice",
+                pool: "pool",
+                descr: descr,
+                cacheHint: hint,
+                urgent: false
+            )
+            return (item, scheduler.core.queueCommit(for: item.jobID))
+        }
+    }
+
     /// The queue line of `show`, without the waiting times (which grow across a restart).
     static func queue(_ show: String) -> String {
         let line = show.split(separator: "\n").first { $0.contains("queue:") }.map(String.init) ?? ""
@@ -89,25 +117,8 @@ import Testing
     @Test func aSubmissionThatCannotBeSavedFails() async throws {
         let temp = try TemporaryDirectory()
         defer { temp.remove() }
-        let store = try SchedulerStore(stateDirectory: temp.file("state"))
-        var configuration = Scheduler.Configuration()
-        configuration.databaseWriteTimeout = .milliseconds(300)
-        let scheduler = try Scheduler(pools: ["pool"], store: store, configuration: configuration)
-        let submit = { @Sendable (hint: String) async throws -> (SchedulerItem, QueueWrites.Commit?) in
-            let descr = try Self.descr(hint)
-            return try await scheduler.perform { (scheduler) throws(SchedulerError) in
-                let item = try scheduler.core.submit(
-                    client: "alice",
-                    pool: "pool",
-                    descr: descr,
-                    cacheHint: hint,
-                    urgent: false
-                )
-                return (item, scheduler.core.queueCommit(for: item.jobID))
-            }
-        }
-        let released = DispatchSemaphore(value: 0)
-        await scheduler.writer.hold(until: released)
+        let (store, scheduler, released) = try await Self.stuckWriter(in: temp)
+        let submit = { @Sendable (hint: String) in try await Self.submit(hint, to: scheduler) }
         let (stuck, commit) = try await submit("stuck")
         let waited = try await scheduler.waitForQueueCommit(#require(commit))
         guard case .failure(let error) = waited else {
@@ -123,6 +134,39 @@ import Testing
         if let next { try await next.wait().get() }
         try await waitUntil("the saved row") { try store.queuedJobs().map(\.cacheHint) == ["saved"] }
         #expect(saved.promise.current == nil)
+        try store.close()
+    }
+
+    /// Submissions carried by one queue write share its timeout; a job submitted after that timed out, its
+    /// write still unsent, waits for a write of its own and is saved once the writer is free.
+    @Test func submissionsInOneWriteShareItsTimeout() async throws {
+        let temp = try TemporaryDirectory()
+        defer { temp.remove() }
+        let (store, scheduler, released) = try await Self.stuckWriter(in: temp)
+        let submit = { @Sendable (hint: String) in try await Self.submit(hint, to: scheduler) }
+        // The first write is sent (and held); the next two wait for the second, behind it.
+        _ = try await submit("sent")
+        let (_, first) = try await submit("first")
+        let (_, second) = try await submit("second")
+        let shared = try #require(first)
+        #expect(second === shared)
+        async let firstWaited = scheduler.waitForQueueCommit(shared)
+        let secondWaited = await scheduler.waitForQueueCommit(try #require(second))
+        for waited in [await firstWaited, secondWaited] {
+            guard case .failure(let error) = waited else {
+                Issue.record("a submission was saved while the writer was stuck")
+                released.signal()
+                return
+            }
+            #expect(error.code == .timeout)
+        }
+        let (_, late) = try await submit("late")
+        let own = try #require(late)
+        #expect(own !== shared)
+        #expect(own.current == nil)
+        released.signal()
+        try await scheduler.waitForQueueCommit(own).get()
+        try await waitUntil("the late row") { try store.queuedJobs().map(\.cacheHint).contains("late") }
         try store.close()
     }
 }

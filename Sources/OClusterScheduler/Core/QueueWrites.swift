@@ -11,7 +11,7 @@ import CapnProto
 /// in one transaction, and every submit in it waits for that one commit.
 struct QueueWrites {
     /// The outcome of one queue write.
-    typealias Commit = PromiseCell<Result<Void, SchedulerStoreError>>
+    typealias Commit = QueueCommit
 
     /// Rows to add, in job order.
     var inserts: [QueuedJobRecord] = []

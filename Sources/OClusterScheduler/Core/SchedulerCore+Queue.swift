@@ -95,6 +95,8 @@ extension SchedulerCore {
 
     /// Adds the job's row to the next queue write; returns the commit its `submit` waits for.
     func recordQueued(_ item: SchedulerItem, client: String, urgent: Bool) -> QueueWrites.Commit {
+        // The next write timed out before it was sent (the one before is stuck): this job gets its own wait.
+        if queue.pending.current != nil { queue.pending = QueueWrites.Commit() }
         queue.inserts.append(
             QueuedJobRecord(
                 id: item.jobID,
