@@ -71,8 +71,11 @@ import Testing
             return
         }
         #expect(base == 0)
-        attempts.delivered(upTo: 10, attempt: 1)
+        #expect(attempts.delivered(upTo: 10, attempt: 1))
         attempts.requeued(line: "--- lost ---\n")
+        // An answer of the lost attempt that arrives after the requeue is dropped (the chaos benchmark's client
+        // was sent past the requeue line, and the next worker refused its offset).
+        #expect(!attempts.delivered(upTo: 40, attempt: 1))
         // Asking from where the client was, or from anywhere in the lost attempt: the requeue line.
         for start: Int64 in [10, 4] {
             guard case .answer(let bytes, let next) = attempts.logStep(from: start) else {
@@ -94,7 +97,7 @@ import Testing
             return
         }
         // A late answer of attempt 1 does not move the end of attempt 2.
-        attempts.delivered(upTo: 99, attempt: 1)
+        #expect(!attempts.delivered(upTo: 99, attempt: 1))
         attempts.requeued(line: "x\n")
         guard case .answer(_, 25) = attempts.logStep(from: 23) else {
             Issue.record("the second line starts where attempt 2 started, nothing having been read")

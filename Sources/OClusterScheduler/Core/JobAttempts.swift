@@ -189,11 +189,18 @@ final class JobAttempts: Sendable {
         }
     }
 
-    /// A forwarded `log` call of `attempt` answered up to client offset `next`.
-    func delivered(upTo next: Int64, attempt: Int) {
+    /// A forwarded `log` call of `attempt` answered up to client offset `next`. False when the attempt ended
+    /// (its worker lost) while the answer was on its way: the requeue line already stands where the client
+    /// was, so the answer must not reach the client, whose next offset would point past the line into the
+    /// next attempt's log.
+    func delivered(upTo next: Int64, attempt: Int) -> Bool {
         state.withLock { state in
-            guard state.attempt == attempt else { return }
+            switch state.phase {
+            case .running, .settled: guard state.attempt == attempt else { return false }
+            case .queued, .failed: return false
+            }
             state.end = max(state.end, next)
+            return true
         }
     }
 

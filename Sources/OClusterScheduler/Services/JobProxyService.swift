@@ -62,8 +62,7 @@ final class JobProxyService: Job.Server {
                 do {
                     let response = try await Self.forwarding { try await pending.response() }
                     let next = response.results.next + base
-                    attempts.delivered(upTo: next, attempt: attempt)
-                    return (try response.results.log, next)
+                    if attempts.delivered(upTo: next, attempt: attempt) { return (try response.results.log, next) }
                 } catch let error as RPCError where error.kind == .disconnected {
                     // The worker is gone. After the job's end, so is the rest of its log: the log ends here.
                     // Before it, wait for the scheduler to queue the job again or give up on it.
