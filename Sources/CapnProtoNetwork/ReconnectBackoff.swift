@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import AsyncBlocks
+
 /// When to retry a lost connection: exponential backoff with jitter, reset after a session
 /// that stayed up long enough to count as healthy.
 ///
@@ -75,13 +77,5 @@ public struct ReconnectBackoff: Sendable, Hashable {
     /// Records a healthy connection, so the next failure waits only the initial delay.
     public mutating func reset() {
         failures = 0
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a `Double`.
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

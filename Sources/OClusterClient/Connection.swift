@@ -125,17 +125,26 @@ public final class Connection: Sendable {
         patience: Duration = .seconds(60),
         backoff: ReconnectBackoff.Configuration = Connection.defaultReconnect
     ) async -> JobHandle? {
+        guard let capability = await redial(id, patience: patience, backoff: backoff) else { return nil }
+        let ticket = Ticket.Client(capability)
+        let job = await ticket.job { _, _ in }
+        return JobHandle(ticket: ticket, job: Job.Client(job.pipeline(0)))
+    }
+
+    /// The service `id` (by default the one ``ref`` names) over a new connection, after a lost one,
+    /// dialling again with `backoff` for at most `patience`; nil if it cannot be dialled by then.
+    public func redial(
+        _ id: ServiceID? = nil,
+        patience: Duration = .seconds(60),
+        backoff: ReconnectBackoff.Configuration = Connection.defaultReconnect
+    ) async -> Capability? {
         let deadline = ContinuousClock.now + patience
         var attempts = ReconnectBackoff(configuration: backoff)
         // The old connection may not have noticed yet that it is dead.
         await vat.disconnect(from: ref)
-        let ticketRef = SturdyRef(address: ref.address, authentication: ref.authentication, serviceID: id)
+        let target = SturdyRef(address: ref.address, authentication: ref.authentication, serviceID: id ?? ref.serviceID)
         while ContinuousClock.now < deadline {
-            if let capability = try? await vat.connect(ticketRef) {
-                let ticket = Ticket.Client(capability)
-                let job = await ticket.job { _, _ in }
-                return JobHandle(ticket: ticket, job: Job.Client(job.pipeline(0)))
-            }
+            if let capability = try? await vat.connect(target) { return capability }
             guard (try? await Task.sleep(for: attempts.failed(uptime: .zero, randomFraction: 0.5))) != nil else {
                 return nil
             }

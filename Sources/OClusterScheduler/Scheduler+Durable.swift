@@ -92,8 +92,6 @@ extension Scheduler {
 
     /// `10s`, `0.5s`.
     static func describe(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
-        guard attoseconds != 0 else { return "\(seconds)s" }
-        return "\(Double(seconds) + Double(attoseconds) / 1e18)s"
+        duration.components.attoseconds == 0 ? "\(duration.components.seconds)s" : "\(duration.seconds)s"
     }
 }

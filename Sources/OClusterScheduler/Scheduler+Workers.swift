@@ -78,8 +78,8 @@ extension Scheduler {
             await self.perform { [outcome, lost, result] scheduler in
                 scheduler.core.activity.finished(running, outcome: outcome, at: WallClock().now())
                 scheduler.core.jobFinished(pool: name, worker: worker)
-                let requeued = scheduler.core.attemptEnded(watched, lost: lost, result: result, pool: name)
-                scheduler.core.runningJobFinished(running, keepingRow: requeued)
+                let ended = scheduler.core.attemptEnded(watched, lost: lost, result: result, pool: name)
+                scheduler.core.runningJobFinished(running, outcome: ended)
             }
         }
     }

@@ -114,8 +114,9 @@ public actor Scheduler {
                 }
             }
         }
-        core.writeQueueBatch = { inserts, deletes in
-            writer.enqueue(.queue(inserts, removing: deletes)) { result in
+        core.releaseJob = { jobID in link.scheduler?.onActor { $0.core.jobReleased(jobID) } }
+        core.writeQueueBatch = { batch in
+            writer.enqueue(.queue(batch)) { result in
                 link.scheduler?.onActor { $0.core.queueWritten(result) }
             }
         }

@@ -25,13 +25,21 @@ func submitAndFollow(
             source: source,
             secrets: try checked.secrets.map { JobSpec.Secret(id: $0.id, value: try readWholeFile($0.path)) }
         )
-        let job = try await Submission.Client(service).submit(spec, pool: checked.pool, urgent: options.urgent)
-        let interrupt = cancelOnInterrupt(job)
-        defer { interrupt.cancel() }
         // Our scheduler keeps queued jobs across a restart and saves tickets: then a lost connection
         // reattaches. ocluster's answers `unimplemented`, and the client fails with the connection, as
         // ocluster's does.
-        let saved = await job.saveTicket()
+        let (job, saved) = try await connection.submitSaved(
+            spec,
+            pool: checked.pool,
+            urgent: options.urgent,
+            through: service
+        ) {
+            CommandOutput.standard.err(
+                "Lost the connection to the build cluster before the job was saved; submitting it again"
+            )
+        }
+        let interrupt = cancelOnInterrupt(job)
+        defer { interrupt.cancel() }
         try await job.follow(printingTo: .standard, waiting: progress) {
             guard let saved else { return nil }
             return await connection.reattach(ticket: saved)

@@ -4,7 +4,9 @@
 import CapnProto
 import CapnProtoNetwork
 import Foundation
+import OClusterAPI
 import OClusterClient
+import Synchronization
 import TestSupport
 import Testing
 
@@ -116,6 +118,98 @@ import Testing
         #expect(log.components(separatedBy: "first-2").count == 2 && log.contains("second-3"), "\(log)")
         // The worker ran it once.
         #expect(cluster.log("worker-1").components(separatedBy: "(reattach-once)").count == 2)
+        await connection.close()
+    }
+
+    /// The job finishes while the link to its client is stalled, and the scheduler is killed with -9
+    /// before the client read the result: the scheduler had kept the result in the job's row, so the
+    /// client that reattaches reads a line saying the rest of the log is gone, then the result, and
+    /// the job did not run again.
+    @Test func buildGetsTheResultOfAJobThatFinishedBeforeTheSchedulerWasKilled() async throws {
+        let cluster = try await ClusterHarness()
+        try await cluster.startScheduler()
+        try cluster.startWorker("worker-1")
+        let proxy = try TCPProxy(to: cluster.port)
+        defer { proxy.stop() }
+        var ref = try SturdyRef(
+            parsing: String(contentsOfFile: cluster.path("secrets/submit-tester.cap"), encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        )
+        ref.address = .tcp(host: "127.0.0.1", port: proxy.port)
+        let connection = Connection(
+            ref: ref,
+            reconnect: .init(initialDelay: .milliseconds(100), maximumDelay: .milliseconds(500))
+        )
+        let build = try connection.buildOBuilder(spec: Self.spec, pool: cluster.pool, cacheHint: "finished-once")
+        var log = ""
+        var chunks = build.log.makeAsyncIterator()
+        while !log.contains("first-2"), let chunk = try await chunks.next() {
+            log += String(decoding: chunk, as: UTF8.self)
+        }
+        proxy.hold()
+        try await cluster.waitFor("the scheduler to keep the job's result", timeout: 120) {
+            let kept = try ClusterHarness.runBlocking(
+                "/usr/bin/sqlite3",
+                [cluster.path("state/scheduler.db"), "SELECT count(*) FROM queued_jobs WHERE result IS NOT NULL"]
+            )
+            return kept.output.trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+        }
+        cluster.stop("scheduler", signal: SIGKILL)
+        proxy.cut()
+        try await cluster.startScheduler()
+        while let chunk = try await chunks.next() { log += String(decoding: chunk, as: UTF8.self) }
+        let output = try await build.result()
+        #expect(!output.isEmpty)
+        #expect(build.submissions == 1 && build.reattachments == 1, "\(log)")
+        #expect(
+            log.contains("--- scheduler restarted after the job finished; the rest of its log is gone ---"),
+            "\(log)"
+        )
+        #expect(log.components(separatedBy: "first-2").count == 2, "\(log)")
+        // The worker ran it once.
+        #expect(cluster.log("worker-1").components(separatedBy: "(finished-once)").count == 2)
+        await connection.close()
+    }
+
+    /// The scheduler queues the job and saves its ticket, but the answers never reach the client:
+    /// the connection is lost first. The job is then out of the client's reach, so the client
+    /// submits it again on a new connection; the first copy, its ticket released with the lost
+    /// connection, is cancelled, and the worker runs the job once.
+    @Test func aJobWhoseTicketWasNotSavedIsSubmittedAgain() async throws {
+        let cluster = try await ClusterHarness()
+        try await cluster.startScheduler()
+        let proxy = try TCPProxy(to: cluster.port)
+        defer { proxy.stop() }
+        var ref = try SturdyRef(
+            parsing: String(contentsOfFile: cluster.path("secrets/submit-tester.cap"), encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        )
+        ref.address = .tcp(host: "127.0.0.1", port: proxy.port)
+        let connection = Connection(ref: ref)
+        let service = try await connection.connect()
+        proxy.hold([.toClient])
+        let resubmissions = Mutex(0)
+        async let submitted = connection.submitSaved(
+            JobSpec(action: .obuilder(spec: Self.spec), cacheHint: "saved-once"),
+            pool: cluster.pool,
+            through: service
+        ) { resubmissions.withLock { $0 += 1 } }
+        try await cluster.waitFor("the first copy to be queued", timeout: 60) {
+            (try ClusterHarness.runBlocking(
+                "/usr/bin/sqlite3",
+                [cluster.path("state/scheduler.db"), "SELECT count(*) FROM queued_jobs"]
+            ).output).trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+        }
+        proxy.cut()
+        let (job, ticket) = try await submitted
+        #expect(ticket != nil)
+        #expect(resubmissions.withLock { $0 } == 1)
+        try cluster.startWorker("worker-1")
+        var log = ""
+        for try await chunk in job.log(from: 0) { log += String(decoding: chunk, as: UTF8.self) }
+        #expect(!(try await job.result()).isEmpty)
+        #expect(log.contains("second-3"), "\(log)")
+        #expect(cluster.log("worker-1").components(separatedBy: "(saved-once)").count == 2)
         await connection.close()
     }
 

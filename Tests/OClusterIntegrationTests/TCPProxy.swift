@@ -8,7 +8,8 @@ import Glibc
 #endif
 
 /// A TCP relay on 127.0.0.1 to a local port whose connections a test can cut at a moment of its
-/// choosing (as a dropped network link does), while it keeps accepting new ones.
+/// choosing (as a dropped network link does), while it keeps accepting new ones. It can also hold
+/// what it reads (a link that stalls) until the next cut, which drops it.
 final class TCPProxy: @unchecked Sendable {
     // @unchecked Sendable: the socket lists are behind the lock; each pump thread owns its pair.
 
@@ -23,6 +24,10 @@ final class TCPProxy: @unchecked Sendable {
     private var open: [Int32] = []
     private var stopped = false
     private var acceptedCount = 0
+    /// Holding: pumps wait before writing; each cut starts a new generation, whose pumps never held.
+    private let gate = NSCondition()
+    private var holding: Set<Direction> = []
+    private var generation = 0
 
     /// How many connections the proxy has accepted.
     var accepted: Int { lock.withLock { acceptedCount } }
@@ -49,10 +54,39 @@ final class TCPProxy: @unchecked Sendable {
         Thread { [self] in acceptLoop() }.start()
     }
 
-    /// Cuts every connection open now; later connections are relayed again.
+    /// Cuts every connection open now, dropping what was held; later connections are relayed again.
     func cut() {
+        gate.withLock {
+            holding = []
+            generation += 1
+            gate.broadcast()
+        }
         for fd in lock.withLock({ open }) { shutdown(fd, Int32(SHUT_RDWR)) }
     }
+
+    /// Which way bytes go through the proxy.
+    enum Direction: CaseIterable {
+        /// From the client to the server.
+        case toServer
+        /// From the server back to the client.
+        case toClient
+    }
+
+    /// Stops relaying `directions` on the connections open now: what they read waits, until
+    /// ``cut()``.
+    func hold(_ directions: Set<Direction> = Set(Direction.allCases)) {
+        gate.withLock { holding = directions }
+    }
+
+    /// Waits while `direction` of the connections of `generation` is held; false once they were cut.
+    fileprivate func mayWrite(_ direction: Direction, generation mine: Int) -> Bool {
+        gate.withLock {
+            while holding.contains(direction) && generation == mine { gate.wait() }
+            return generation == mine
+        }
+    }
+
+    fileprivate var currentGeneration: Int { gate.withLock { generation } }
 
     /// Stops accepting and cuts everything.
     func stop() {
@@ -95,7 +129,7 @@ final class TCPProxy: @unchecked Sendable {
                 acceptedCount += 1
                 open += [client, upstream]
             }
-            let pair = PumpPair(proxy: self, sockets: (client, upstream))
+            let pair = PumpPair(proxy: self, sockets: (client, upstream), generation: currentGeneration)
             Thread { pair.pump(from: client, to: upstream) }.start()
             Thread { pair.pump(from: upstream, to: client) }.start()
         }
@@ -113,19 +147,22 @@ private final class PumpPair: @unchecked Sendable {
     // @unchecked Sendable: `ended` is behind the lock.
     let proxy: TCPProxy
     let sockets: (Int32, Int32)
+    let generation: Int
     private let lock = NSLock()
     private var ended = 0
 
-    init(proxy: TCPProxy, sockets: (Int32, Int32)) {
+    init(proxy: TCPProxy, sockets: (Int32, Int32), generation: Int) {
         self.proxy = proxy
         self.sockets = sockets
+        self.generation = generation
     }
 
     func pump(from source: Int32, to destination: Int32) {
         var buffer = [UInt8](repeating: 0, count: 65536)
         relay: while true {
             let count = read(source, &buffer, buffer.count)
-            if count <= 0 { break }
+            let direction: TCPProxy.Direction = source == sockets.0 ? .toServer : .toClient
+            if count <= 0 || !proxy.mayWrite(direction, generation: generation) { break }
             var sent = 0
             while sent < count {
                 let written = buffer[sent..<count].withUnsafeBytes { write(destination, $0.baseAddress, $0.count) }

@@ -4,7 +4,9 @@
 import CapnProto
 import CapnProtoNetwork
 import CapnProtoRPC
+import CapnProtoTestSupport
 import OClusterAPI
+import TestSupport
 import Testing
 
 @testable import OClusterScheduler
@@ -135,6 +137,86 @@ import Testing
         #expect(rest.next == line.next + 12)
         fakeJob.finish(.success("done"))
         #expect(try await again.result().results.output == "done")
+        await first.close()
+    }
+
+    /// A job that finished while its client was away (here: before a kill -9 of the scheduler) keeps its result
+    /// in its row; the client that reattaches reads a line saying the rest of the log is gone, then the result.
+    /// Once the client lets go, the row goes.
+    @Test func aReattachedClientGetsTheResultOfAJobThatFinishedBeforeTheRestart() async throws {
+        let first = try ServiceHarness()
+        let rows = try SchedulerStore(stateDirectory: first.directory + "/state")
+        defer { try? rows.close() }
+        let submission = try await first.submission(client: "alice")
+        let (ticket, job) = await submit(submission, hint: "finished")
+        let uri = try await Self.save(ticket.capability)
+        let worker = try await SimulatedWorker.register(first, name: "worker-1")
+        let (fakeJob, pop) = await worker.pop(log: "the log the client read\n")
+        #expect(try await hint(of: pop) == "finished")
+        let read = try await job.log(start: 0).results
+        fakeJob.finish(.failure(RPCError(.failed, "Build failed: exit 2")))
+        try await waitUntil("the result is kept in the job's row") {
+            try rows.queuedJobs().map(\.result) == [.failure(RPCError(.failed, "Build failed: exit 2"))]
+        }
+
+        var configuration = Scheduler.Configuration()
+        configuration.reattachTimeout = .seconds(600)
+        let second = try ServiceHarness(configuration: configuration, reusing: first.directory)
+        defer { Task { await second.close() } }
+        let held = try await second.scheduler.show(pool: "pool")
+        #expect(held.contains("\n  alice:finished (job 1, finished)"), "\(held)")
+        #expect(held.contains("queue: (backlog) []"), "\(held)")
+        let (capability, link) = await second.connect(try SturdyRef(parsing: uri).serviceID.bytes)
+        let again = Job.Client(await Ticket.Client(capability).job { _, _ in }.pipeline(0))
+        let line = try await again.log(start: read.next).results
+        #expect(String(decoding: try line.log, as: UTF8.self) == JobAttempts.finishedLine)
+        #expect(line.next == read.next + Int64(JobAttempts.finishedLine.utf8.count))
+        let end = try await again.log(start: line.next).results
+        #expect(try end.log.isEmpty && end.next == line.next)
+        await #expect(throws: RPCError(.failed, "Build failed: exit 2")) { _ = try await again.result().results }
+        #expect(!(try await second.scheduler.show(pool: "pool")).contains("held"))
+
+        link.breakLink()
+        try await waitUntil("the row goes once the client let go") { try rows.queuedJobs().isEmpty }
+        await first.close()
+    }
+
+    /// Without a restart, a kept result goes as soon as the client lets go of the job; after one, at the
+    /// reattach timeout if the client does not come back.
+    @Test func aKeptResultGoesWhenItsClientLetsGoOrDoesNotReattach() async throws {
+        let first = try ServiceHarness()
+        let rows = try SchedulerStore(stateDirectory: first.directory + "/state")
+        defer { try? rows.close() }
+        let submission = try await first.submission(client: "alice")
+        let worker = try await SimulatedWorker.register(first, name: "worker-1")
+        for (label, release) in [("released", true), ("abandoned", false)] {
+            let (ticket, job) = await submit(submission, hint: label)
+            let (fakeJob, pop) = await worker.pop(log: "log\n")
+            #expect(try await hint(of: pop) == label)
+            fakeJob.finish(.success("built \(label)"))
+            #expect(try await job.result().results.output == "built \(label)")
+            try await waitUntil("the result of \(label) is kept") {
+                try rows.queuedJobs().contains { $0.cacheHint == label && $0.result != nil }
+            }
+            if release {
+                _ = consume ticket
+                _ = consume job
+                try await waitUntil("the row of \(label) goes") {
+                    try !rows.queuedJobs().contains { $0.cacheHint == label }
+                }
+            } else {
+                withExtendedLifetime((ticket, job)) {}
+            }
+        }
+        #expect(try rows.queuedJobs().map(\.cacheHint) == ["abandoned"])
+
+        var configuration = Scheduler.Configuration()
+        configuration.reattachTimeout = .milliseconds(100)
+        let second = try ServiceHarness(configuration: configuration, reusing: first.directory)
+        defer { Task { await second.close() } }
+        try await waitUntil("the kept result is dropped at the reattach timeout") {
+            try rows.queuedJobs().isEmpty
+        }
         await first.close()
     }
 }

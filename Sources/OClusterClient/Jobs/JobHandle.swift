@@ -40,8 +40,13 @@ public struct JobHandle: Sendable {
 
     /// The service ID of the ticket's sturdy ref (capnp-rpc's `Persistent.save`), to reattach to
     /// the job after a lost connection; nil if the scheduler cannot save tickets (ocluster's
-    /// answers `unimplemented`) or the call failed.
-    public func saveTicket() async -> ServiceID? {
+    /// answers `unimplemented`) or the job was refused.
+    ///
+    /// - Throws: ``OClusterClientErrorCode/connection`` when the connection was lost before the
+    ///   ticket was saved (the submission's answer included): then nobody can reach the job. A
+    ///   scheduler that stays up cancels it with its released ticket; ours, restarted, holds it
+    ///   until the reattach timeout cancels it. Either way it never runs, so it may be submitted again.
+    public func saveTicket() async throws(OClusterClientError) -> ServiceID? {
         do {
             let saved = try await ticket.capability.call(
                 interfaceId: AdminSession.persistentInterfaceID,
@@ -51,7 +56,9 @@ public struct JobHandle: Sendable {
             }
             return try SturdyRef(parsing: try saved.content.readStruct().pointer(0).readText()).serviceID
         } catch {
-            return nil
+            let failure = RPCError.from(error)
+            guard failure.kind == .disconnected else { return nil }
+            throw OClusterClientError(.connection, failure.ocamlDescription, cause: error)
         }
     }
 

@@ -120,7 +120,8 @@ struct BuildRunner: Sendable {
             return failure(error, reattaching: false)
         }
         progress.next = 0
-        progress.ticket = await handle.saveTicket()
+        // Lost before it was saved: following fails at once, and the job is submitted again.
+        progress.ticket = try? await handle.saveTicket()
         // Queued once saved: a connection lost from now on reattaches.
         control.set(.queued)
         return await follow(handle, result: result, reattaching: false, progress: &progress)

@@ -31,6 +31,8 @@ final class JobAttempts: Sendable {
         /// Ended without a result: the worker was lost and the job not retried, or it was cancelled while
         /// queued again.
         case failed(RPCError)
+        /// Finished before a scheduler restart: its result was kept, its log (on the worker) was not.
+        case kept(Result<String, RPCError>)
     }
 
     /// A requeue line in the client's log.
@@ -79,6 +81,8 @@ final class JobAttempts: Sendable {
 
     /// The line a reattached client reads where its log stopped at the restart.
     static let restartLine = "--- scheduler restarted; job requeued ---\n"
+    /// The line a reattached client reads where its log stopped, when the job had finished before the restart.
+    static let finishedLine = "--- scheduler restarted after the job finished; the rest of its log is gone ---\n"
 
     /// - Parameter resumes: the job was restored after a restart (see ``State/resumes``).
     init(maxAttempts: Int, resumes: Bool = false) {
@@ -127,6 +131,12 @@ final class JobAttempts: Sendable {
         changed.notify()
     }
 
+    /// The job finished before a restart with `result` (see ``Phase/kept(_:)``).
+    func kept(_ result: Result<String, RPCError>) {
+        state.withLock { $0.phase = .kept(result) }
+        changed.notify()
+    }
+
     /// The job ends without a result (see ``Phase/failed(_:)``).
     func failed(_ error: RPCError) {
         state.withLock { $0.phase = .failed(error) }
@@ -143,7 +153,7 @@ final class JobAttempts: Sendable {
         state.withLock {
             switch $0.phase {
             case .running(let job, _), .settled(let job, _, _): job
-            case .queued, .failed: nil
+            case .queued, .failed, .kept: nil
             }
         }
     }
@@ -160,11 +170,14 @@ final class JobAttempts: Sendable {
     func logStep(from start: Int64) -> LogStep {
         state.withLock { state in
             // The log of the run before the restart went with it; the worker's log of this run starts at 0,
-            // and offsets past its end are an error.
+            // and offsets past its end are an error. A job that had finished has no log left to read at all.
             if state.resumes {
                 state.resumes = false
-                if start > 0 {
-                    let marker = Marker(start: start, bytes: Array(Self.restartLine.utf8))
+                var finished = false
+                if case .kept = state.phase { finished = true }
+                if start > 0 || finished {
+                    let line = finished ? Self.finishedLine : Self.restartLine
+                    let marker = Marker(start: start, bytes: Array(line.utf8))
                     state.markers.append(marker)
                     state.base = marker.end
                     state.end = marker.end
@@ -185,6 +198,8 @@ final class JobAttempts: Sendable {
                 return .wait
             case .failed(let error):
                 return .fail(error)
+            case .kept:
+                return .answer([], next: start)
             }
         }
     }
@@ -197,7 +212,7 @@ final class JobAttempts: Sendable {
         state.withLock { state in
             switch state.phase {
             case .running, .settled: guard state.attempt == attempt else { return false }
-            case .queued, .failed: return false
+            case .queued, .failed, .kept: return false
             }
             state.end = max(state.end, next)
             return true
@@ -216,7 +231,7 @@ final class JobAttempts: Sendable {
             switch state.phase {
             case .running(let job, let worker):
                 return .forward(job, attempt: state.attempt, last: false, worker: worker)
-            case .settled(_, _, let result):
+            case .settled(_, _, let result), .kept(let result):
                 return .done(result)
             case .queued:
                 return .wait

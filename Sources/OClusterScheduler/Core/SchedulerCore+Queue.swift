@@ -3,12 +3,15 @@
 
 import AsyncBlocks
 import CapnProto
+import CapnProtoRPC
 import Logging
 
 extension SchedulerCore {
     /// Queues the jobs the store kept (in their order, so that the fair-share order is rebuilt as it was) and
     /// returns how many. Each is held until its client reattaches (``reattach(jobID:client:)``): nobody reads
-    /// it until then, and a client that submits again instead must not have it run twice. Rows for pools no longer served, or whose description does not decode, are removed.
+    /// it until then, and a client that submits again instead must not have it run twice. The results kept of
+    /// jobs that had finished wait for their clients likewise, in no queue. Rows for pools no longer served, or
+    /// whose description does not decode, are removed.
     func restoreQueue() throws(SchedulerError) -> Int {
         let records: [QueuedJobRecord]
         do {
@@ -23,7 +26,7 @@ extension SchedulerCore {
             queue.lastSent = max(queue.lastSent, record.id)
             guard pools[record.pool] != nil, let descr = try? StoredJobDescr(frame: record.descr) else {
                 logger.warning("Dropping stored job \(record.id) for pool \(record.pool): unknown pool or bad job")
-                queue.deletes.append(record.id)
+                queue.next.deletes.append(record.id)
                 continue
             }
             let item = SchedulerItem(
@@ -34,6 +37,12 @@ extension SchedulerCore {
                 jobID: record.id,
                 submitted: record.submitted
             )
+            queue.restoredUpTo = max(queue.restoredUpTo, record.id)
+            if let result = record.result {
+                // Finished before the restart: only its result waits for the client, in no queue.
+                queue.restored[record.id] = RestoredJob(item: item, client: record.client, result: result)
+                continue
+            }
             item.ticket = pools[record.pool]!.pool.submit(
                 client: record.client,
                 item: item,
@@ -42,32 +51,45 @@ extension SchedulerCore {
             )
             metrics.clientQueued(client: record.client, pool: record.pool, urgent: record.urgent, by: 1)
             queue.restored[record.id] = RestoredJob(item: item, client: record.client)
-            queue.restoredUpTo = max(queue.restoredUpTo, record.id)
             restored += 1
         }
         return restored
     }
 
-    /// Releases a held restored job of `client` into its queue, at the place it had; returns it, or nil if
-    /// there is no such job (never restored, released already, cancelled, or another client's).
+    /// Releases a held restored job of `client` into its queue, at the place it had, or gives it its kept
+    /// result; returns it, or nil if there is no such job (never restored, released already, cancelled, or
+    /// another client's).
     func reattach(jobID: Int64, client: String) -> SchedulerItem? {
         guard let restored = queue.restored[jobID], restored.client == client else { return nil }
         queue.restored[jobID] = nil
         let item = restored.item
+        if let result = restored.result {
+            let attempts = JobAttempts(maxAttempts: 1, resumes: true)
+            attempts.kept(result)
+            item.promise.resolve(.success(Capability(proxy(for: item, attempts: attempts, client: client))))
+            queue.kept.insert(jobID)
+            return item
+        }
         guard pools[item.pool]?.pool.releaseHeld(item.ticket) == true else { return nil }
         settle(item.pool)
         return item
     }
 
-    /// Cancels the restored jobs still held: their clients had until now to reattach. A client that never
-    /// reattaches (ocluster's submits again) sees what it saw before jobs were kept: the job is gone, and it
-    /// never ran. Returns how many.
+    /// Cancels the restored jobs still held, and drops the results kept for clients that did not come back:
+    /// their clients had until now to reattach. A client that never reattaches (ocluster's submits again) sees
+    /// what it saw before jobs were kept: the job is gone, and it never ran. Returns how many were cancelled.
     @discardableResult
     func cancelRestored(after timeout: String) -> Int {
         let restored = queue.restored.values.sorted { $0.item.jobID < $1.item.jobID }
         queue.restored = [:]
         let reason = "Job restored after a scheduler restart, not reattached within \(timeout) (cancelled)"
-        let cancelled = restored.filter { cancelQueued($0.item, reason: reason) }.count
+        let finished = restored.filter { $0.result != nil }
+        for job in finished {
+            job.item.promise.resolve(.failure(RPCError(.failed, reason)))
+            recordGone(job.item.jobID)
+        }
+        if !finished.isEmpty { logger.notice("Dropped \(finished.count) kept result(s) that no client reattached to") }
+        let cancelled = restored.filter { $0.result == nil && cancelQueued($0.item, reason: reason) }.count
         if cancelled > 0 { logger.notice("Cancelled \(cancelled) restored job(s) that no client reattached to") }
         return cancelled
     }
@@ -76,15 +98,16 @@ extension SchedulerCore {
     /// that the output is ocluster's.
     func heldLines(pool name: String) -> [String] {
         guard let pool = pools[name]?.pool else { return [] }
-        let held = queue.restored.values.filter { $0.item.pool == name && pool.isHeld($0.item.ticket) }
+        let held = queue.restored.values.filter {
+            $0.item.pool == name && ($0.result != nil || pool.isHeld($0.item.ticket))
+        }
         guard !held.isEmpty else { return [] }
         let left = configuration.reattachTimeout - queue.restoredAt.duration(to: .now)
-        let seconds = Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18
         let lines = held.sorted { $0.item.jobID < $1.item.jobID }.map {
-            "  \($0.client):\($0.item.dumpLabel) (job \($0.item.jobID))"
+            "  \($0.client):\($0.item.dumpLabel) (job \($0.item.jobID)\($0.result == nil ? "" : ", finished"))"
         }
-        return ["held until their client reattaches (cancelled in \(OCamlFloatFormat.roughDuration(max(0, seconds)))):"]
-            + lines
+        let cancelledIn = OCamlFloatFormat.roughDuration(max(0, left.seconds))
+        return ["held until their client reattaches (cancelled in \(cancelledIn)):"] + lines
     }
 
     /// A new job's number.
@@ -97,7 +120,7 @@ extension SchedulerCore {
     func recordQueued(_ item: SchedulerItem, client: String, urgent: Bool) -> QueueWrites.Commit {
         // The next write timed out before it was sent (the one before is stuck): this job gets its own wait.
         if queue.pending.current != nil { queue.pending = QueueWrites.Commit() }
-        queue.inserts.append(
+        queue.next.inserts.append(
             QueuedJobRecord(
                 id: item.jobID,
                 pool: item.pool,
@@ -118,35 +141,50 @@ extension SchedulerCore {
         jobID > queue.lastSent ? queue.pending : queue.inFlight
     }
 
-    /// Removes the job's row (finished or cancelled), with the next queue write.
+    /// Removes the job's row (its client let go of it, or it was cancelled), with the next queue write.
     func recordGone(_ jobID: Int64) {
-        queue.deletes.append(jobID)
+        queue.next.results[jobID] = nil
+        queue.next.deletes.append(jobID)
         writeQueue()
     }
 
-    /// The attempt handed out under `key` ended: the row goes, unless the job was queued again.
-    func runningJobFinished(_ key: SchedulerActivity.RunningKey, keepingRow: Bool = false) {
-        guard let jobID = queue.running.removeValue(forKey: key), !keepingRow else { return }
+    /// The attempt handed out under `key` ended. Its row goes, unless the job was queued again (the row stays
+    /// for the next attempt) or it finished while its client still holds it (the row keeps the result).
+    func runningJobFinished(_ key: SchedulerActivity.RunningKey, outcome: AttemptOutcome) {
+        guard let jobID = queue.running.removeValue(forKey: key) else { return }
+        switch outcome {
+        case .requeued:
+            return
+        case .finished(let result):
+            queue.kept.insert(jobID)
+            queue.next.results[jobID] = result
+            writeQueue()
+        case .gone:
+            recordGone(jobID)
+        }
+    }
+
+    /// The client let go of a job (its `Job` was released): a result kept for it goes.
+    func jobReleased(_ jobID: Int64) {
+        guard queue.kept.remove(jobID) != nil else { return }
         recordGone(jobID)
     }
 
     /// Sends what is waiting to the store, unless a write is on its way (then after it).
     func writeQueue() {
-        guard queue.inFlight == nil, !queue.inserts.isEmpty || !queue.deletes.isEmpty else { return }
-        let inserts = queue.inserts
-        let deletes = queue.deletes
+        guard queue.inFlight == nil, !queue.next.isEmpty else { return }
+        let batch = queue.next
         let commit = queue.pending
-        queue.inserts = []
-        queue.deletes = []
+        queue.next = QueueBatch()
         queue.pending = QueueWrites.Commit()
         queue.inFlight = commit
-        queue.inFlightDeletes = deletes
-        if let last = inserts.last { queue.lastSent = max(queue.lastSent, last.id) }
+        queue.inFlightBatch = batch
+        if let last = batch.inserts.last { queue.lastSent = max(queue.lastSent, last.id) }
         if let writeQueueBatch {
-            writeQueueBatch(inserts, deletes)
+            writeQueueBatch(batch)
         } else {
             do throws(SchedulerStoreError) {
-                try store.perform(.queue(inserts, removing: deletes))
+                try store.perform(.queue(batch))
                 queueWritten(.success(()))
             } catch {
                 queueWritten(.failure(error))
@@ -158,11 +196,11 @@ extension SchedulerCore {
     func queueWritten(_ result: Result<Void, SchedulerStoreError>) {
         if case .failure(let error) = result {
             logger.error("Cannot save the queue: \(error)")
-            queue.deletes = queue.inFlightDeletes + queue.deletes
+            queue.next = queue.inFlightBatch.retried(before: queue.next)
         }
         queue.inFlight?.resolve(result)
         queue.inFlight = nil
-        queue.inFlightDeletes = []
+        queue.inFlightBatch = QueueBatch()
         writeQueue()
     }
 }

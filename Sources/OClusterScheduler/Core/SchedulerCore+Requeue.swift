@@ -20,11 +20,19 @@ extension SchedulerCore {
             maxAttempts: configuration.requeue.maxAttempts(pool: name),
             resumes: item.jobID <= queue.restoredUpTo
         )
+        let proxy = proxy(for: item, attempts: attempts, client: taken.client)
+        if item.promise.resolve(.success(Capability(proxy))) {
+            metrics.clientQueued(client: taken.client, pool: name, urgent: taken.urgent, by: -1)
+        }
+        return attempts
+    }
+
+    /// The client's `Job` for a job and its attempts.
+    func proxy(for item: SchedulerItem, attempts: JobAttempts, client: String) -> JobProxyService {
         let cancel = cancelRequeued
         let saveJob = saveJob
-        let client = taken.client
         let jobID = item.jobID
-        let proxy = JobProxyService(
+        return JobProxyService(
             attempts: attempts,
             cancelQueued: { [weak attempts] reason in
                 guard let attempts else { return false }
@@ -32,12 +40,9 @@ extension SchedulerCore {
                 return true
             },
             // Weak: the item holds the proxy (its promise's value). A job gone has a ref that no longer resolves.
-            save: { [weak item] in saveJob(item, jobID, client) }
+            save: { [weak item] in saveJob(item, jobID, client) },
+            released: { [releaseJob] in releaseJob(jobID) }
         )
-        if item.promise.resolve(.success(Capability(proxy))) {
-            metrics.clientQueued(client: taken.client, pool: name, urgent: taken.urgent, by: -1)
-        }
-        return attempts
     }
 
     /// Records that an attempt started on `worker` (for admin `show`).
@@ -48,21 +53,23 @@ extension SchedulerCore {
 
     /// The `result` of an attempt settled on its worker. When the worker's connection was lost (`lost` is
     /// the transport error), the job is queued again at the front of its pool if the policy allows it and
-    /// someone still waits for it; otherwise the attempt is its last. Returns whether the job was queued
-    /// again (its saved row then stays, for the next attempt).
+    /// someone still waits for it; otherwise the attempt is its last. Returns what became of the job (and so
+    /// of its saved row).
     @discardableResult
     func attemptEnded(
         _ watched: WatchedAttempt,
         lost: RPCError?,
         result: Result<String, RPCError> = .failure(RPCError(.failed, "Build failed")),
         pool name: String
-    ) -> Bool {
-        guard let attempts = watched.attempts, attempts.attempt == watched.attempt else { return false }
+    ) -> AttemptOutcome {
+        guard let attempts = watched.attempts else { return .gone }
+        // A later attempt runs (this one's end was handled already): the row is that attempt's.
+        guard attempts.attempt == watched.attempt else { return .requeued }
         let key = ObjectIdentifier(attempts)
         guard let lost else {
             attempts.settled(with: result)
             retries.retries[key] = nil
-            return false
+            return .finished(result)
         }
         let reason = lost.reason
         let policy = configuration.requeue
@@ -80,7 +87,7 @@ extension SchedulerCore {
                 """,
                 metadata: ["pool": "\(name)"]
             )
-            return false
+            return .gone
         }
         let next = watched.attempt + 1
         attempts.requeued(
@@ -117,7 +124,7 @@ extension SchedulerCore {
             metadata: ["pool": "\(name)"]
         )
         settle(name)
-        return true
+        return .requeued
     }
 
     /// A requeued job left the queue without running again (cancelled, or its client let go of it).

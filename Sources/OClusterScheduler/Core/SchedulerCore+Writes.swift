@@ -105,7 +105,7 @@ extension SchedulerCore {
 
     /// Whether some pool, or the queue, has changes not yet committed (or a write on its way).
     var hasPendingWrites: Bool {
-        queue.inFlight != nil || !queue.inserts.isEmpty || !queue.deletes.isEmpty
+        queue.inFlight != nil || !queue.next.isEmpty
             || poolNames.contains { name in
                 writes[name]?.inFlight == true || pools[name]?.inspect({ !$0.changes.isEmpty }) == true
             }

@@ -56,8 +56,10 @@ final class SchedulerCore {
     /// Writes a pool's changes (all its pending ones, up to the absolute index `end`) and calls
     /// ``changesWritten(pool:upTo:ok:)`` once done. Nil: the core writes them itself, synchronously (tests).
     var writeChanges: ((_ pool: String, _ changes: [PoolChange], _ end: UInt64) -> Void)?
-    /// Writes queued jobs' rows and removes gone ones, then calls ``queueWritten(_:)``. Nil: synchronously.
-    var writeQueueBatch: ((_ inserts: [QueuedJobRecord], _ deletes: [Int64]) -> Void)?
+    /// Writes a batch of queued jobs' rows, then calls ``queueWritten(_:)``. Nil: synchronously.
+    var writeQueueBatch: ((QueueBatch) -> Void)?
+    /// Tells the core, from any thread, that a client let go of a job (see ``jobReleased(_:)``).
+    var releaseJob: @Sendable (_ jobID: Int64) -> Void = { _ in }
 
     /// The core for `pools`, loading each pool's durable state from `store`.
     ///

@@ -24,16 +24,22 @@ final class JobProxyService: Job.Server {
     let cancelQueued: @Sendable (_ reason: String) async -> Bool
     /// Saves the job (see ``SavedTickets/save(_:client:as:)``) and returns its ref's URI.
     let save: @Sendable () -> String?
+    /// Called once the client has let go of the job: a result kept for it may go.
+    let released: @Sendable () -> Void
 
     init(
         attempts: JobAttempts,
         cancelQueued: @escaping @Sendable (_ reason: String) async -> Bool,
-        save: @escaping @Sendable () -> String? = { nil }
+        save: @escaping @Sendable () -> String? = { nil },
+        released: @escaping @Sendable () -> Void = {}
     ) {
         self.attempts = attempts
         self.cancelQueued = cancelQueued
         self.save = save
+        self.released = released
     }
+
+    deinit { released() }
 
     func dispatch(_ call: ServerCall) async throws {
         if call.interfaceId == Job.interfaceID { return try await _dispatchJob(call) }

@@ -19,8 +19,8 @@ import Synchronization
 /// | a job's `Job` | the job's number, then HMAC-SHA256(SHA-256(key file), `"job-N"`) | `Job` (the ticket's `job`) |
 ///
 /// A ticket's or job's ref is an unguessable ID per job, not bound to the client's connection: whoever holds it
-/// (the client saved it) may reattach. It resolves while the job is queued or running and its client is still
-/// registered (`remove-client` revokes it), across restarts; restoring a job held after a restart releases it
+/// (the client saved it) may reattach. It resolves while the job is queued or running (or finished, with its
+/// result kept for the client) and its client is still registered (`remove-client` revokes it), across restarts; restoring a job held after a restart releases it
 /// to the workers (see ``SchedulerCore/reattach(jobID:client:)``).
 ///
 /// The fixed IDs depend only on the key file, so the `.cap` files stay valid across restarts. Pass

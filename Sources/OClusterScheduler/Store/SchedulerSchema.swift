@@ -65,6 +65,13 @@ enum SchedulerSchema {
         submitted  REAL NOT NULL)
         """
 
+    /// A finished job's result, kept in its row until its client let go of it: the output or the error's
+    /// reason (NULL while the job is queued or running), and the error's exception type (NULL: it succeeded).
+    static let addQueuedJobResults = [
+        "ALTER TABLE queued_jobs ADD COLUMN result TEXT",
+        "ALTER TABLE queued_jobs ADD COLUMN result_error INTEGER",
+    ]
+
     /// The columns each table must have, and its primary key in order; extra columns are tolerated.
     static let requiredTables: [(table: String, columns: [String], primaryKey: [String])] = [
         ("cached", ["pool", "cache_hint", "worker", "created"], ["pool", "cache_hint", "worker"]),
@@ -85,6 +92,9 @@ enum SchedulerSchema {
         }
         migrator.registerMigration("swift-queued-jobs-v1") { db in
             try db.execute(sql: createQueuedJobs)
+        }
+        migrator.registerMigration("swift-queued-job-results-v1") { db in
+            for statement in addQueuedJobResults { try db.execute(sql: statement) }
         }
         return migrator
     }

@@ -12,8 +12,8 @@ enum StoreWrite: Sendable {
     case addClient(String, serviceID: [UInt8])
     /// A revoked client endpoint and its pool changes, as ``SchedulerStore/removeClient(_:applying:)``.
     case removeClient(String, [String: [PoolChange]])
-    /// Jobs queued (their rows added) and jobs gone (finished or cancelled: their rows removed).
-    case queue([QueuedJobRecord], removing: [Int64])
+    /// Jobs queued (their rows added), finished (their results kept) and gone (their rows removed).
+    case queue(QueueBatch)
 
     /// What the store was doing, for error messages.
     var context: String {
@@ -23,7 +23,9 @@ enum StoreWrite: Sendable {
             return "Saving \(changes.values.map(\.count).reduce(0, +)) change(s) to pool \(pools)"
         case .addClient(let id, _): return "Adding client \(id)"
         case .removeClient(let id, _): return "Removing client \(id)"
-        case .queue(let inserts, let deletes): return "Saving \(inserts.count) queued, \(deletes.count) gone job(s)"
+        case .queue(let batch):
+            return
+                "Saving \(batch.inserts.count) queued, \(batch.results.count) finished, \(batch.deletes.count) gone job(s)"
         }
     }
 
@@ -37,8 +39,8 @@ enum StoreWrite: Sendable {
             try SchedulerStore.insertClient(id, serviceID: serviceID, in: db)
         case .removeClient(let id, let changesByPool):
             try SchedulerStore.deleteClient(id, applying: changesByPool, in: db)
-        case .queue(let inserts, let deletes):
-            try SchedulerStore.queue(inserts, removing: deletes, in: db)
+        case .queue(let batch):
+            try SchedulerStore.queue(batch, in: db)
         }
     }
 }

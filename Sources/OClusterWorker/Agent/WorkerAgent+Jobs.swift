@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import AsyncBlocks
 import CapnProto
 import CapnProtoRPC
 import Foundation
@@ -53,7 +54,7 @@ extension WorkerAgent {
         let elapsed = started.duration(to: clock.now)
         metrics.jobFinished(
             result: label,
-            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            seconds: elapsed.seconds
         )
         logger.info("Build duration: \(Self.seconds(elapsed))s")
         job.log.close()

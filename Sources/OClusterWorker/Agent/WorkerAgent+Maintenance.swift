@@ -25,7 +25,7 @@ extension WorkerAgent {
                 try await pruner.prune()
                 let elapsed = started.duration(to: clock.now)
                 metrics.dockerPruned(
-                    seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                    seconds: elapsed.seconds
                 )
             } catch {
                 logger.warning("docker prune command failed! Will retry in one hour.")

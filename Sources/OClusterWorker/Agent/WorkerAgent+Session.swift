@@ -176,9 +176,7 @@ extension WorkerAgent {
     }
 
     static func seconds(_ duration: Duration) -> String {
-        let tenths = Int(
-            (Double(duration.components.seconds) * 10 + Double(duration.components.attoseconds) / 1e17).rounded()
-        )
+        let tenths = Int((duration.seconds * 10).rounded())
         return "\(tenths / 10).\(tenths % 10)"
     }
 }

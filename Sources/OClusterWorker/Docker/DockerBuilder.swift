@@ -46,7 +46,7 @@ public struct DockerBuilder: Sendable {
         )
         let elapsed = started.duration(to: .now)
         metrics?.dockerPushed(
-            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            seconds: elapsed.seconds
         )
         return repoID
     }
