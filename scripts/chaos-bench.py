@@ -102,6 +102,11 @@ def run_job(cluster, index, tag):
         "log_complete": ("chaos-%s-%d-%d" % (tag, index, index + 1)) in out,
         "results": out.count("\nResult: "),
         "requeues": out.count("; job requeued, attempt "),
+        "reattached": "reattaching to the job" in out,
+        # The job had finished before a scheduler restart; its kept result was read after it.
+        "kept": "--- scheduler restarted after the job finished;" in out,
+        # The connection was lost before the ticket was saved, and the client submitted the job again.
+        "resubmitted": "before the job was saved; submitting it again" in out,
         "output": out,
     }
 
@@ -166,6 +171,9 @@ def run(args, tag, with_faults):
             "duplicates": sum(1 for r in results if r["results"] > 1),
             "cut_logs": sum(1 for r in results if r["ok"] and not r["log_complete"]),
             "requeues": sum(r["requeues"] for r in results),
+            "reattached": sum(1 for r in results if r["reattached"]),
+            "kept": sum(1 for r in results if r["kept"]),
+            "resubmitted": sum(1 for r in results if r["resubmitted"]),
             **counts,
         }
     finally:
@@ -206,6 +214,8 @@ def main():
     print("jobs lost:                  %d" % faulty["lost"])
     print("duplicate final results:    %d" % faulty["duplicates"])
     print("requeues seen by clients:   %d" % faulty["requeues"])
+    print("clients that reattached:    %d (to a kept result: %d)" % (faulty["reattached"], faulty["kept"]))
+    print("submitted again, unsaved:   %d" % faulty["resubmitted"])
     print("logs cut by a lost worker:  %d" % faulty["cut_logs"])
     print("workers killed:             %d" % faulty["worker_kills"])
     print("scheduler killed:           %d" % faulty["scheduler_kills"])

@@ -10,7 +10,9 @@
 # First runs the same jobs without faults, for the time overhead (--no-baseline skips it). Prints
 # clients whose scheduler was down when they connected (not submitted), jobs submitted, results
 # received, jobs lost and jobs with more than one final result (both must be 0, else exit status 1),
-# requeues, kills and times.
+# requeues, clients that reattached (and how many of them to a result kept from before a restart),
+# clients that submitted again because the connection went before the ticket was saved, kills and
+# times.
 #
 #   scripts/chaos-bench.sh [--jobs N] [--scheduler-kills N] [--no-baseline] [--verbose] ...
 set -euo pipefail

@@ -19,16 +19,32 @@ import Testing
          (run (shell "echo first-$((1+1)); sleep 3; echo second-$((1+2))")))
         """#
 
+    /// The tester's submission ref, its address moved to `port` on 127.0.0.1 if given (a proxy).
+    static func submitRef(of cluster: ClusterHarness, through port: Int? = nil) throws -> SturdyRef {
+        var ref = try SturdyRef(
+            parsing: String(contentsOfFile: cluster.path("secrets/submit-tester.cap"), encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        )
+        if let port { ref.address = .tcp(host: "127.0.0.1", port: port) }
+        return ref
+    }
+
+    /// How many rows of the scheduler's saved queue match `condition` (read with sqlite3, while the
+    /// scheduler runs).
+    static func queuedRows(of cluster: ClusterHarness, where condition: String = "1") throws -> Int? {
+        let count = try ClusterHarness.runBlocking(
+            "/usr/bin/sqlite3",
+            [cluster.path("state/scheduler.db"), "SELECT count(*) FROM queued_jobs WHERE \(condition)"]
+        )
+        return Int(count.output.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
     @Test func buildIsResubmittedWhenTheConnectionDropsWhileQueuedAndWhileRunning() async throws {
         let cluster = try await ClusterHarness()
         try await cluster.startScheduler()
         let proxy = try TCPProxy(to: cluster.port)
         defer { proxy.stop() }
-        var ref = try SturdyRef(
-            parsing: String(contentsOfFile: cluster.path("secrets/submit-tester.cap"), encoding: .utf8)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-        )
-        ref.address = .tcp(host: "127.0.0.1", port: proxy.port)
+        let ref = try Self.submitRef(of: cluster, through: proxy.port)
         let connection = Connection(
             ref: ref,
             maxPipeline: 1,
@@ -93,10 +109,7 @@ import Testing
     @Test func buildReattachesAfterTheSchedulerIsKilled() async throws {
         let cluster = try await ClusterHarness()
         try await cluster.startScheduler()
-        let ref = try SturdyRef(
-            parsing: String(contentsOfFile: cluster.path("secrets/submit-tester.cap"), encoding: .utf8)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-        )
+        let ref = try Self.submitRef(of: cluster)
         let connection = Connection(
             ref: ref,
             reconnect: .init(initialDelay: .milliseconds(100), maximumDelay: .milliseconds(500))
@@ -131,11 +144,7 @@ import Testing
         try cluster.startWorker("worker-1")
         let proxy = try TCPProxy(to: cluster.port)
         defer { proxy.stop() }
-        var ref = try SturdyRef(
-            parsing: String(contentsOfFile: cluster.path("secrets/submit-tester.cap"), encoding: .utf8)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-        )
-        ref.address = .tcp(host: "127.0.0.1", port: proxy.port)
+        let ref = try Self.submitRef(of: cluster, through: proxy.port)
         let connection = Connection(
             ref: ref,
             reconnect: .init(initialDelay: .milliseconds(100), maximumDelay: .milliseconds(500))
@@ -148,11 +157,7 @@ import Testing
         }
         proxy.hold()
         try await cluster.waitFor("the scheduler to keep the job's result", timeout: 120) {
-            let kept = try ClusterHarness.runBlocking(
-                "/usr/bin/sqlite3",
-                [cluster.path("state/scheduler.db"), "SELECT count(*) FROM queued_jobs WHERE result IS NOT NULL"]
-            )
-            return kept.output.trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+            try Self.queuedRows(of: cluster, where: "result IS NOT NULL") == 1
         }
         cluster.stop("scheduler", signal: SIGKILL)
         proxy.cut()
@@ -180,11 +185,7 @@ import Testing
         try await cluster.startScheduler()
         let proxy = try TCPProxy(to: cluster.port)
         defer { proxy.stop() }
-        var ref = try SturdyRef(
-            parsing: String(contentsOfFile: cluster.path("secrets/submit-tester.cap"), encoding: .utf8)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-        )
-        ref.address = .tcp(host: "127.0.0.1", port: proxy.port)
+        let ref = try Self.submitRef(of: cluster, through: proxy.port)
         let connection = Connection(ref: ref)
         let service = try await connection.connect()
         proxy.hold([.toClient])
@@ -195,10 +196,7 @@ import Testing
             through: service
         ) { resubmissions.withLock { $0 += 1 } }
         try await cluster.waitFor("the first copy to be queued", timeout: 60) {
-            (try ClusterHarness.runBlocking(
-                "/usr/bin/sqlite3",
-                [cluster.path("state/scheduler.db"), "SELECT count(*) FROM queued_jobs"]
-            ).output).trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+            try Self.queuedRows(of: cluster) == 1
         }
         proxy.cut()
         let (job, ticket) = try await submitted
@@ -262,11 +260,7 @@ import Testing
         // Nothing listens on this port: the build keeps retrying until it is cancelled.
         let cluster = try await ClusterHarness()
         try await cluster.startScheduler()
-        var ref = try SturdyRef(
-            parsing: String(contentsOfFile: cluster.path("secrets/submit-tester.cap"), encoding: .utf8)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-        )
-        ref.address = .tcp(host: "127.0.0.1", port: 1)
+        let ref = try Self.submitRef(of: cluster, through: 1)
         let connection = Connection(ref: ref, reconnect: .init(initialDelay: .milliseconds(50)))
         let build = try connection.buildOBuilder(spec: Self.spec, pool: cluster.pool)
         try await waitUntil("the build waits for a connection", timeout: .seconds(120)) { build.state == .connecting }
