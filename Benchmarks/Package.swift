@@ -38,6 +38,7 @@ let package = Package(
         .executableTarget(
             name: "capnp-net-bench",
             dependencies: [
+                .product(name: "AsyncBlocks", package: "swift-ocluster"),
                 .product(name: "CapnProto", package: "swift-ocluster"),
                 .product(name: "CapnProtoRPC", package: "swift-ocluster"),
                 .product(name: "CapnProtoNetwork", package: "swift-ocluster"),
@@ -48,7 +49,10 @@ let package = Package(
         // OBuilder builds, cold vs cached (scripts/obuilder-bench.sh).
         .executableTarget(
             name: "obuilder-bench",
-            dependencies: [.product(name: "OBuilder", package: "swift-ocluster")]
+            dependencies: [
+                .product(name: "OBuilder", package: "swift-ocluster"),
+                .product(name: "AsyncBlocks", package: "swift-ocluster"),
+            ]
         ),
         // A real scheduler daemon (Swift or OCaml) driven through its .cap files by simulated
         // workers and clients in processes of their own (scripts/scheduler-bench.sh).

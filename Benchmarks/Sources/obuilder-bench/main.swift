@@ -18,6 +18,7 @@
 // and pushes busybox to it). Needs root and runc (and skopeo and umoci for --image). Build in release mode, make the base image and the file
 // systems with: scripts/obuilder-bench.sh.
 
+import AsyncBlocks
 import Foundation
 import OBuilder
 import Synchronization
@@ -89,11 +90,6 @@ func cacheSpec(_ name: String, run: Int) -> String {
     """
 }
 
-/// Seconds as a Double.
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
-}
-
 /// Builds `text` once in `store` and returns the final snapshot id and the time taken.
 func timedBuild(
     _ text: String = spec,
@@ -114,7 +110,7 @@ func timedBuild(
     let clock = ContinuousClock()
     let start = clock.now
     let id = try await builder.build(specText: text, sourceDirectory: source, log: log)
-    return (id, seconds(start.duration(to: clock.now)))
+    return (id, start.duration(to: clock.now).seconds)
 }
 
 /// Median, minimum and maximum, formatted.
