@@ -228,7 +228,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CapnProtoRPCTests",
-            dependencies: ["TestSupport", "CapnProtoRPC", "CapnProto", "CapnProtoTestSupport"]
+            dependencies: ["TestSupport", "AsyncBlocks", "CapnProtoRPC", "CapnProto", "CapnProtoTestSupport"]
         ),
         .testTarget(
             name: "CapnProtoNetworkTests",

@@ -183,8 +183,9 @@ public actor RPCConnection: RPCFrameReceiver {
     /// has resolved to something else, and returns nil if it has (``send(_:to:)`` then waits for
     /// any embargo and delivers the call there).
     func sendUnlessResolved(_ outgoing: OutgoingCall, to target: CallTarget) -> RPCCall? {
-        if let brokenBy { return RPCCall(failed: brokenBy) }
+        // The queued Releases and Finishes go first; a send failing there breaks the connection.
         drainReleases()
+        if let brokenBy { return RPCCall(failed: brokenBy) }
         switch target {
         case .imported(let ref):
             if imports[ref.id]?.resolution != nil { return nil }
@@ -231,6 +232,8 @@ public actor RPCConnection: RPCFrameReceiver {
 
     /// Allocates a question for a call whose target is already written, and sends it.
     func issueNow(_ outgoing: OutgoingCall) -> RPCCall {
+        // A question added once the connection is broken would never be answered.
+        if let brokenBy { return RPCCall(failed: brokenBy) }
         let id = questionIds.allocate()
         let cell = PromiseCell<Result<RPCPayload, RPCError>>()
         outgoing.call.questionId = id

@@ -69,6 +69,12 @@ public final class InMemoryTransport: RPCTransport {
         peer?.inbox.finish(throwing: LinkBroken())
     }
 
+    /// Makes this end's sends fail while its `incoming` goes on: a socket closed under a reader
+    /// that has not read the end yet (NIO reports the close to writers first).
+    public func failSends() {
+        closed.withLock { $0 = true }
+    }
+
     /// Hands the peer a raw frame, bypassing the RPC engine (for malformed-message tests).
     public func injectToPeer(frame: [UInt8]) throws {
         guard let peer = peer.withLock({ $0 }) else { throw LinkBroken() }

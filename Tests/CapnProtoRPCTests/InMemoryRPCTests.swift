@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright the swift-ocluster authors.
 
+import AsyncBlocks
 import CapnProto
 import CapnProtoRPC
 import CapnProtoTestSupport
@@ -96,6 +97,46 @@ struct Vats {
             Issue.record("a call after the disconnect succeeded")
         } catch let error as RPCError {
             #expect(error.kind == .disconnected)
+        }
+    }
+
+    /// A Release waiting to go out is sent first when the next call is made. When that send finds
+    /// the link closed (its end not read yet), the connection breaks there, and the call must fail
+    /// with it rather than be sent into the broken connection and wait forever. The Release is
+    /// queued by a task that may run first, so the race is run many times.
+    @Test(.timeLimit(.minutes(1))) func callAfterAReleaseThatFindsTheLinkClosedFails() async throws {
+        for round in 0..<200 {
+            let vats = await Vats.make()
+            var other: TestService.Client? = TestService.Client(await vats.client.bootstrap())
+            #expect(try await other?.echo(text: "up").results.text == "up")
+            #expect(try await vats.service.echo(text: "up").results.text == "up")
+            vats.clientLink.failSends()
+            other = nil  // Queues its Release (and its bootstrap's Finish).
+            // Sent from this task at once, so that it usually reaches the connection before the task
+            // that sends the Release.
+            let call = await vats.service.echo { params, _ in params.text = "after" }
+            let outcome = PromiseCell<Result<String, RPCError>?>()
+            Task { outcome.resolve(await Self.text(of: call)) }
+            Task {
+                try? await Task.sleep(for: .seconds(10))
+                outcome.resolve(nil)
+            }
+            guard let result = await outcome.wait() else {
+                Issue.record("round \(round): the call waited on a broken connection for 10 s")
+                return
+            }
+            #expect(throws: RPCError.self) { try result.get() }
+            #expect((try? result.get()) == nil)
+            if case .failure(let error) = result { #expect(error.kind == .disconnected) }
+            #expect(await vats.client.tableSizes.questions == 0)
+        }
+    }
+
+    private static func text(of call: PendingCall<TestService.EchoResults.Reader>) async -> Result<String, RPCError> {
+        do {
+            return .success(try await call.response().results.text)
+        } catch {
+            return .failure(RPCError.from(error))
         }
     }
 

@@ -61,7 +61,11 @@ final class TCPProxy: @unchecked Sendable {
             generation += 1
             gate.broadcast()
         }
-        for fd in lock.withLock({ open }) { shutdown(fd, Int32(SHUT_RDWR)) }
+        // Under the lock: a pair closing meanwhile could free a descriptor that a new connection
+        // then reuses, which a snapshot taken earlier would cut too.
+        lock.withLock {
+            for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
+        }
     }
 
     /// Which way bytes go through the proxy.
