@@ -8,7 +8,8 @@
 #   hardening-check.py CERT KEY HOST PORT CASE [COUNT]
 #
 # CASE: slow-frame (a frame whose table declares 8 Mi words, then silence), huge-header (a table
-# declaring 2^31 words), unknown-import (calls to an import never given out), silent (COUNT
+# declaring 2^31 words), unknown-import (calls to an import never given out), unfinished-bootstraps
+# (Bootstraps naming no service, never finished), silent (COUNT
 # connections that send nothing; prints "opened N" and holds them until stdin closes).
 # Prints one line per outcome; exits 0.
 import socket
@@ -74,6 +75,23 @@ UNKNOWN_IMPORT_CALL = bytes.fromhex(
 )
 
 
+def bootstrap(question):
+    """A Bootstrap naming no service: (bootstrap = (questionId = QUESTION)), one segment of 5 words."""
+    return struct.pack("<II", 0, 5) + struct.pack("<IHH", 0, 1, 1) + struct.pack("<Q", 8) \
+        + struct.pack("<IHH", 0, 1, 1) + struct.pack("<Q", question) + struct.pack("<Q", 0)
+
+
+def send_until_closed(conn, messages):
+    sent = 0
+    try:
+        for message in messages:
+            conn.sendall(message)
+            sent += 1
+    except (ssl.SSLError, OSError):
+        pass
+    return sent
+
+
 if case == "slow-frame":
     conns = []
     for _ in range(count):
@@ -95,15 +113,14 @@ elif case == "huge-header":
     print(f"{how} after {seconds:.1f} s; reason: {reason(data)}")
 elif case == "unknown-import":
     conn = connect()
-    sent = 0
-    try:
-        for _ in range(count):
-            conn.sendall(UNKNOWN_IMPORT_CALL)
-            sent += 1
-    except (ssl.SSLError, OSError):
-        pass
+    sent = send_until_closed(conn, (UNKNOWN_IMPORT_CALL for _ in range(count)))
     data, seconds, how = read_until_closed(conn, 30)
     print(f"sent {sent} calls; {how} after {seconds:.1f} s; reason: {reason(data)}")
+elif case == "unfinished-bootstraps":
+    conn = connect()
+    sent = send_until_closed(conn, (bootstrap(question) for question in range(count)))
+    data, seconds, how = read_until_closed(conn, 30)
+    print(f"sent {sent} Bootstraps; {how} after {seconds:.1f} s; reason: {reason(data)}")
 elif case == "silent":
     conns = []
     failed = 0

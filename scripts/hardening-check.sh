@@ -97,6 +97,8 @@ case_ "^16 of 16 closed" "16 connections each start a 64 MiB frame and go quiet"
 case_ "^closed after 0\.[0-9] s" "a frame header declaring 2^31 words" hostile "$port" huge-header
 case_ 'reason: Failure\("Key 42 is no longer allocated!"\)' "200000 calls to an import never given out" \
     hostile "$port" unknown-import 200000
+case_ 'reason: too many calls outstanding on this connection \(limit 64 without Finish, from a peer holding none' \
+    "10000 Bootstraps naming no service, never finished" hostile "$port" unfinished-bootstraps 10000
 echo "   dropped connections counted: $(grep -c "Dropping connection\|RPC connection ended" "$work/s1/scheduler.log" || true)"
 
 # Silent connections against a scheduler that may open only 300 files.

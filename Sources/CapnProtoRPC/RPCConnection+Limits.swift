@@ -8,11 +8,15 @@ extension RPCConnection {
     /// Whether the peer may open one more answer (a Call or Bootstrap); if not, the connection is
     /// aborted and false returned.
     func admitAnswer() -> Bool {
-        guard answers.count >= limits.maxAnswers else { return true }
+        // A peer that holds none of our capabilities has not named a service we have.
+        let stranger = exports.isEmpty
+        let limit = stranger ? limits.maxAnswersWithoutCapability : limits.maxAnswers
+        guard answers.count >= limit else { return true }
+        let holding = stranger ? ", from a peer holding none of our capabilities" : ""
         abort(
             RPCError(
                 .overloaded,
-                "too many calls outstanding on this connection (limit \(limits.maxAnswers) without Finish)"
+                "too many calls outstanding on this connection (limit \(limit) without Finish\(holding))"
             )
         )
         return false

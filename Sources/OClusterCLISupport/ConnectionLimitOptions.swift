@@ -55,6 +55,16 @@ public struct ConnectionLimitOptions: ParsableArguments, Sendable {
     )
     public var maxCalls: Int = RPCLimits.default.maxAnswers
 
+    /// `--capnp-max-calls-without-capability`.
+    @Option(
+        name: .customLong("capnp-max-calls-without-capability"),
+        help: ArgumentHelp(
+            "The same, for a peer holding none of our capabilities (its Bootstrap named no service).",
+            valueName: "N"
+        )
+    )
+    public var maxCallsWithoutCapability: Int = RPCLimits.default.maxAnswersWithoutCapability
+
     /// Creates the options (for ArgumentParser).
     public init() {}
 
@@ -65,6 +75,9 @@ public struct ConnectionLimitOptions: ParsableArguments, Sendable {
             throw ValidationError("--capnp-reserved-connections must be below --capnp-max-connections (at least 1)")
         }
         guard maxCalls >= 1 else { throw ValidationError("--capnp-max-calls must be at least 1") }
+        guard maxCallsWithoutCapability >= 1 else {
+            throw ValidationError("--capnp-max-calls-without-capability must be at least 1")
+        }
     }
 
     /// The limits these options give.
@@ -74,7 +87,7 @@ public struct ConnectionLimitOptions: ParsableArguments, Sendable {
             frameTimeout: SecondsFlag.durationUnlessZero(frameTimeout),
             maxConnections: maxConnections,
             reservedConnections: reservedConnections,
-            rpc: RPCLimits(maxAnswers: maxCalls)
+            rpc: RPCLimits(maxAnswers: maxCalls, maxAnswersWithoutCapability: maxCallsWithoutCapability)
         )
     }
 }

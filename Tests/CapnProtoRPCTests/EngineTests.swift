@@ -360,6 +360,54 @@ func same(_ a: TableSizes, _ b: TableSizes) -> Bool {
         #expect(reason.contains("too many calls outstanding"), "\(reason)")
     }
 
+    /// A peer whose Bootstraps named nothing we serve holds none of our capabilities, and all it can
+    /// do is fail: it gets the small limit. A peer holding a capability gets the large one.
+    @Test func aPeerHoldingNoCapabilityHasTheSmallerCallLimit() async throws {
+        let limits = RPCLimits(maxAnswers: 100, maxAnswersWithoutCapability: 2)
+        let stranger = try await RawPeer.make(servesNothing: true, limits: limits)
+        for question in UInt32(0)...1 {
+            try stranger.bootstrap(question: question)
+            let ret = try await stranger.expectReturn(question)
+            guard case .exception(let exception) = try ret.which else {
+                Issue.record("a Bootstrap with nothing to serve succeeded")
+                return
+            }
+            #expect(try exception.reason == "This vat has no bootstrap capability")
+        }
+        try stranger.bootstrap(question: 2)
+        let reason = try await stranger.expectAbort()
+        #expect(
+            reason == "too many calls outstanding on this connection "
+                + "(limit 2 without Finish, from a peer holding none of our capabilities)",
+            "\(reason)"
+        )
+
+        let client = try await RawPeer.make(limits: limits)
+        try client.bootstrap(question: 0)
+        _ = try await client.expectReturn(0)
+        for question in UInt32(1)...5 {
+            try client.inject { message in
+                let call = message.initCall()
+                call.questionId = question
+                call.interfaceId = TestService.interfaceID
+                call.methodId = 0
+                call.initTarget().initPromisedAnswer().questionId = 0
+                let params = call.initParams().content.initStruct(dataWords: 0, pointerCount: 1)
+                params.pointer(0).setText("unfinished \(question)")
+            }
+            _ = try await client.expectReturn(question)
+        }
+        try await client.expectStillServing()
+    }
+
+    /// The default lets a client keep the calls of many thousand jobs open on one connection (each
+    /// job's `result` and `log`, as an OCurrent pipeline does), where ocluster sets no bound.
+    @Test func defaultCallLimitsLeaveRoomForAHundredThousandJobs() {
+        #expect(RPCLimits.default.maxAnswers >= 200_000)
+        #expect(RPCLimits.default.maxAnswersWithoutCapability <= 64)
+        #expect(RPCLimits(maxAnswers: 8, maxAnswersWithoutCapability: 64).maxAnswersWithoutCapability == 8)
+    }
+
     @Test func badCapabilityDescriptorFailsTheCall() async throws {
         let peer = try await RawPeer.make()
         try peer.bootstrap(question: 0)
@@ -496,9 +544,14 @@ final class RawPeer: Sendable {
         self.connection = connection
     }
 
-    static func make(bootstrap: Capability? = nil, limits: RPCLimits = .default) async throws -> RawPeer {
+    /// - Parameter servesNothing: the connection has no bootstrap capability, so the peer gets none.
+    static func make(
+        bootstrap: Capability? = nil,
+        servesNothing: Bool = false,
+        limits: RPCLimits = .default
+    ) async throws -> RawPeer {
         let (left, right) = InMemoryTransport.pair()
-        let capability = bootstrap ?? TestServiceServer.make().1
+        let capability = servesNothing ? nil : bootstrap ?? TestServiceServer.make().1
         let connection = RPCConnection(transport: right, bootstrap: capability, limits: limits)
         await connection.start()
         return RawPeer(link: left, connection: connection)
