@@ -14,7 +14,9 @@
 #   into .build-fuzz/rpc-fuzzer, seeded from Fuzz/RPCFuzzer/corpus.
 # all: both, one after the other, `seconds` each.
 #
-# Runs each for `seconds` (default 60). New inputs go to .build-fuzz/<target>-corpus; crashes to
+# Runs each for `seconds` (default 60). An input that runs longer than FUZZ_TIMEOUT seconds (default
+# 10) is reported as a hang; raise it for a fuzzer that runs at a low CPU priority beside other work,
+# where a starved input can wait longer than that. New inputs go to .build-fuzz/<target>-corpus; crashes to
 # .build-fuzz/artifacts (fix the product, then add the input to the target's corpus: the corpus
 # regression tests run every committed corpus file). To minimize a target's committed corpus:
 #   scripts/fuzz.sh --target rpc 0 -merge=1   (merges .build-fuzz/rpc-corpus into Fuzz/RPCFuzzer/corpus)
@@ -56,7 +58,7 @@ run() {
         return
     fi
     "$binary" "$out/$name-corpus" "$corpus" "${seeds[@]}" \
-        -max_total_time="$duration" -timeout=10 -rss_limit_mb=2048 \
+        -max_total_time="$duration" -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048 \
         -artifact_prefix="$out/artifacts/" -print_final_stats=1 "${leaks[@]}" "${fuzz_len[@]}" "${extra[@]}"
 }
 
