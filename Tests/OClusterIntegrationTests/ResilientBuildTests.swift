@@ -77,10 +77,13 @@ import Testing
         try cluster.startWorker("worker-1")
         var log = ""
         var cut = false
+        // On a loaded machine the log may arrive late, the job's end with its start.
+        var cutMidRun = false
         for try await chunk in build.log {
             log += String(decoding: chunk, as: UTF8.self)
             if !cut, log.contains("first-2") {
                 cut = true
+                cutMidRun = !log.contains("second-3")
                 proxy.cut()
             }
         }
@@ -91,7 +94,7 @@ import Testing
         #expect(notices.count == 3, "\(log)")
         let last = notices.last ?? ""
         #expect(last.contains("first-2") && last.contains("second-3"), "\(log)")
-        #expect(notices.dropLast().allSatisfy { !$0.contains("second-3") }, "\(log)")
+        if cutMidRun { #expect(notices.dropLast().allSatisfy { !$0.contains("second-3") }, "\(log)") }
         // The result comes once, and is the same when asked again.
         #expect(try await build.result() == output)
 
