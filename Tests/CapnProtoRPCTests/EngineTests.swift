@@ -338,24 +338,10 @@ func same(_ a: TableSizes, _ b: TableSizes) -> Bool {
         _ = try await peer.expectReturn(0)
         // Answered but never finished: each still holds its answer.
         for question in UInt32(1)...3 {
-            try peer.inject { message in
-                let call = message.initCall()
-                call.questionId = question
-                call.interfaceId = TestService.interfaceID
-                call.methodId = 0
-                call.initTarget().initPromisedAnswer().questionId = 0
-                _ = call.initParams()
-            }
+            try peer.echo(question: question, on: 0)
             _ = try await peer.expectReturn(question)
         }
-        try peer.inject { message in
-            let call = message.initCall()
-            call.questionId = 4
-            call.interfaceId = TestService.interfaceID
-            call.methodId = 0
-            call.initTarget().initPromisedAnswer().questionId = 0
-            _ = call.initParams()
-        }
+        try peer.echo(question: 4, on: 0)
         let reason = try await peer.expectAbort()
         #expect(reason.contains("too many calls outstanding"), "\(reason)")
     }
@@ -386,15 +372,7 @@ func same(_ a: TableSizes, _ b: TableSizes) -> Bool {
         try client.bootstrap(question: 0)
         _ = try await client.expectReturn(0)
         for question in UInt32(1)...5 {
-            try client.inject { message in
-                let call = message.initCall()
-                call.questionId = question
-                call.interfaceId = TestService.interfaceID
-                call.methodId = 0
-                call.initTarget().initPromisedAnswer().questionId = 0
-                let params = call.initParams().content.initStruct(dataWords: 0, pointerCount: 1)
-                params.pointer(0).setText("unfinished \(question)")
-            }
+            try client.echo(question: question, on: 0, text: "unfinished \(question)")
             _ = try await client.expectReturn(question)
         }
         try await client.expectStillServing()
@@ -568,6 +546,20 @@ final class RawPeer: Sendable {
         try inject { message in message.initBootstrap().questionId = question }
     }
 
+    /// Sends call `question`, TestService's `echo` of `text` (no parameters if nil), pipelined on the
+    /// capability that answer `answer` returns.
+    func echo(question: UInt32, on answer: UInt32, text: String? = nil) throws {
+        try inject { message in
+            let call = message.initCall()
+            call.questionId = question
+            call.interfaceId = TestService.interfaceID
+            call.methodId = 0
+            call.initTarget().initPromisedAnswer().questionId = answer
+            let payload = call.initParams()
+            if let text { payload.content.initStruct(dataWords: 0, pointerCount: 1).pointer(0).setText(text) }
+        }
+    }
+
     /// The next message from the connection (the suite's time limit catches a hang).
     func next() async throws -> Message.Reader {
         var iterator = link.incoming.makeAsyncIterator()
@@ -596,15 +588,7 @@ final class RawPeer: Sendable {
     func expectStillServing() async throws {
         try bootstrap(question: 100)
         _ = try await expectReturn(100)
-        try inject { message in
-            let call = message.initCall()
-            call.questionId = 101
-            call.interfaceId = TestService.interfaceID
-            call.methodId = 0
-            call.initTarget().initPromisedAnswer().questionId = 100
-            let params = call.initParams().content.initStruct(dataWords: 0, pointerCount: 1)
-            params.pointer(0).setText("still here")
-        }
+        try echo(question: 101, on: 100, text: "still here")
         let ret = try await expectReturn(101)
         guard case .results(let payload) = try ret.which else {
             throw RPCError(.failed, "echo after the bad message failed: \(try ret.which)")
