@@ -59,6 +59,15 @@ no_connection() { [ -z "$(ip netns exec "oclt-$1" ss -Htn state established dst 
 worker_pid() { pgrep -f -- "ocluster-worker --connect=/etc/ocluster/pool.cap --name=$1 "; }
 
 cleanup() {
+    local status=$?
+    # A failed step leaves the daemons' own account behind in CI's log (the work directory goes).
+    if [ "$status" -ne 0 ]; then
+        for log in "$hosts_dir"/*/log; do
+            [ -f "$log" ] || continue
+            echo "--- the last lines of $log" >&2
+            tail -n 30 "$log" >&2
+        done
+    fi
     for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do
         for _ in $(seq 1 100); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.1; done
