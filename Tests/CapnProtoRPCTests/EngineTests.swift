@@ -529,7 +529,7 @@ final class RawPeer: Sendable {
         limits: RPCLimits = .default
     ) async throws -> RawPeer {
         let (left, right) = InMemoryTransport.pair()
-        let capability = servesNothing ? nil : bootstrap ?? TestServiceServer.make().1
+        let capability = servesNothing ? nil : (bootstrap ?? TestServiceServer.make().1)
         let connection = RPCConnection(transport: right, bootstrap: capability, limits: limits)
         await connection.start()
         return RawPeer(link: left, connection: connection)
