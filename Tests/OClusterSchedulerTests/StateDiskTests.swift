@@ -29,9 +29,7 @@ struct StateDiskTests {
             #expect(error?.message.contains("full") == true)
             #expect(try await !scheduler.show(pool: "pool").contains("paused"))
 
-            for name in try FileManager.default.contentsOfDirectory(atPath: mountPoint) where name.hasPrefix("fill") {
-                try FileManager.default.removeItem(atPath: mountPoint + "/" + name)
-            }
+            try StateDisk.free(mountPoint)
             try store.close()
             let reopened = try SchedulerStore(stateDirectory: state)
             #expect(try reopened.loadPool("pool").workers == ["w1": false])
@@ -137,6 +135,21 @@ enum StateDisk {
             let size = Int(info.f_bavail) * Int(info.f_frsize)
             if posix_fallocate(fd, 0, off_t(size)) != 0 { _ = posix_fallocate(fd, 0, off_t(info.f_frsize)) }
         }
+    }
+
+    /// Deletes what `fill` wrote and returns once the space can be allocated again. ext4 reuses blocks freed
+    /// by a delete only after its journal commits, so a write just after the delete can still fail for want of
+    /// space; `sync` commits it.
+    static func free(_ mountPoint: String) throws {
+        for name in try FileManager.default.contentsOfDirectory(atPath: mountPoint) where name.hasPrefix("fill") {
+            try FileManager.default.removeItem(atPath: mountPoint + "/" + name)
+        }
+        for _ in 0..<100 {
+            sync()
+            var info = statvfs()
+            if statvfs(mountPoint, &info) == 0, Int(info.f_bavail) * Int(info.f_frsize) >= 8 << 20 { return }
+        }
+        throw StateDiskError("\(mountPoint): the deleted files' space did not become free")
     }
 
     private static func create(_ path: String) -> FileHandle? {
