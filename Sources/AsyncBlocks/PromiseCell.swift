@@ -18,19 +18,24 @@ open class PromiseCell<Value: Sendable>: @unchecked Sendable {
         case plain(CheckedContinuation<Value, Never>)
         /// A waiter that may give up: resumed with nil when it does.
         case cancellable(id: UInt64, CheckedContinuation<Value?, Never>)
+        /// A callback (``onResolve(_:)``), which holds no task while it waits.
+        case callback(id: UInt64, @Sendable () -> Void)
 
         @inlinable
         func resume(_ value: Value) {
             switch self {
             case .plain(let continuation): continuation.resume(returning: value)
             case .cancellable(_, let continuation): continuation.resume(returning: value)
+            case .callback(_, let action): action()
             }
         }
 
         @inlinable
         func has(id: UInt64) -> Bool {
-            if case .cancellable(let own, _) = self { return own == id }
-            return false
+            switch self {
+            case .plain: false
+            case .cancellable(let own, _), .callback(let own, _): own == id
+            }
         }
     }
 
@@ -74,6 +79,43 @@ open class PromiseCell<Value: Sendable>: @unchecked Sendable {
         state.withLock { state in
             if case .resolved(let value) = state { return value }
             return nil
+        }
+    }
+
+    /// How many waiters (tasks and callbacks) wait for the value now.
+    public final var waiterCount: Int {
+        state.withLock { state in
+            if case .pending(let waiters, _) = state { return waiters.count }
+            return 0
+        }
+    }
+
+    /// Runs `action` once, on the thread that resolves the promise, when it is resolved. Returns the waiter's id
+    /// for ``removeCallback(_:)``, or nil without running `action` when the promise is resolved already.
+    public final func onResolve(_ action: @escaping @Sendable () -> Void) -> UInt64? {
+        state.withLock { state in
+            guard case .pending(var waiters, let lastID) = state else { return nil }
+            waiters.append(.callback(id: lastID + 1, action))
+            state = .pending(waiters, lastID: lastID + 1)
+            return lastID + 1
+        }
+    }
+
+    /// Drops a waiter of ``onResolve(_:)`` that has not run. Returns whether it was still waiting.
+    @discardableResult
+    public final func removeCallback(_ waiter: UInt64) -> Bool {
+        removeWaiter(waiter) != nil
+    }
+
+    @usableFromInline
+    final func removeWaiter(_ id: UInt64) -> Waiter? {
+        state.withLock { state in
+            guard case .pending(var waiters, let lastID) = state,
+                let index = waiters.firstIndex(where: { $0.has(id: id) })
+            else { return nil }
+            let waiter = waiters.remove(at: index)
+            state = .pending(waiters, lastID: lastID)
+            return waiter
         }
     }
 
@@ -123,15 +165,7 @@ open class PromiseCell<Value: Sendable>: @unchecked Sendable {
                 if let settled { continuation.resume(returning: settled) }
             }
         } onCancel: {
-            let removed: Waiter? = state.withLock { state in
-                guard case .pending(var waiters, let lastID) = state,
-                    let index = waiters.firstIndex(where: { $0.has(id: id) })
-                else { return nil }
-                let waiter = waiters.remove(at: index)
-                state = .pending(waiters, lastID: lastID)
-                return waiter
-            }
-            if case .cancellable(_, let continuation) = removed { continuation.resume(returning: nil) }
+            if case .cancellable(_, let continuation) = removeWaiter(id) { continuation.resume(returning: nil) }
         }
     }
 }

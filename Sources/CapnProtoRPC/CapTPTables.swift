@@ -35,6 +35,8 @@ final class AnswerEntry {
     /// The Finish asked us to drop the results' capabilities once they are sent.
     var releaseResultsOnReturn = false
     var task: Task<Void, Never>?
+    /// The call, while it waits for its server's gate with no task (see ``CallGate``).
+    var held: HeldCall?
     /// Exports counted for capabilities in our results.
     var resultExports: [UInt32] = []
     /// Calls pipelined on this answer before it was ready, in arrival order.

@@ -14,10 +14,16 @@ public protocol CapabilityServer: Sendable {
     /// holds it any more, though calls already made may still be running. capnp-rpc's `release`:
     /// ocluster's worker cancels a build there, whatever calls are still pending on its `Job`.
     func released()
+
+    /// What `call` would only wait for, if anything: the engine then holds it without a task until the
+    /// gate opens (see ``CallGate``). Called on the connection's thread as the call arrives; must be quick.
+    func gate(for call: ServerCall) -> (any CallGate)?
 }
 
 extension CapabilityServer {
     public func released() {}
+
+    public func gate(for call: ServerCall) -> (any CallGate)? { nil }
 }
 
 /// One incoming call as a server sees it.
@@ -37,6 +43,10 @@ public final class ServerCall: @unchecked Sendable {
         self.interfaceId = interfaceId
         self.methodId = methodId
         self.params = params
+    }
+
+    convenience init(_ incoming: IncomingCall) {
+        self.init(interfaceId: incoming.interfaceId, methodId: incoming.methodId, params: incoming.params)
     }
 
     /// Where the results go; created on first use (an empty result struct if never used).

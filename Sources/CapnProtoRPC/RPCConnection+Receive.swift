@@ -84,16 +84,54 @@ extension RPCConnection {
         // A call holds a local server, not its capability, so that a Release runs the server's
         // `released()` even while calls are pending (see ``CapabilityServer/released()``).
         if let server = target.localServer {
-            answers[id]?.task = Task(executorPreference: executor) {
-                let result = await Self.perform(incoming, on: server)
-                if !self.completeHere(id, result) { await self.complete(id, result) }
+            let call = ServerCall(incoming)
+            if let gate = server.gate(for: call) {
+                let held = HeldCall(call: call, server: server, executor: executor, gate: gate)
+                if hold(id, held) { return }
             }
+            start(id, call, on: server, executor: executor)
             return
         }
         answers[id]?.task = Task(executorPreference: executor) {
             let result = await Self.perform(incoming, on: target)
             if !self.completeHere(id, result) { await self.complete(id, result) }
         }
+    }
+
+    private func start(_ id: UInt32, _ call: ServerCall, on server: any CapabilityServer, executor: SerialCallExecutor?)
+    {
+        answers[id]?.task = Task(executorPreference: executor) {
+            let result = await Self.perform(call, on: server)
+            if !self.completeHere(id, result) { await self.complete(id, result) }
+        }
+    }
+
+    /// Keeps a call without a task until its gate opens; false if it is open already.
+    private func hold(_ id: UInt32, _ held: HeldCall) -> Bool {
+        let home = home
+        let waiter = held.gate.whenOpen {
+            home.enqueue(on: self) { $0.startHeld(id, held) }
+        }
+        guard let waiter else { return false }
+        held.waiter = waiter
+        answers[id]?.held = held
+        return true
+    }
+
+    /// Starts a held call whose gate opened, unless the caller gave up on it meanwhile.
+    private func startHeld(_ id: UInt32, _ held: HeldCall) {
+        guard let entry = answers[id], entry.held === held else { return }
+        entry.held = nil
+        if let callHome = home.executor { held.executor?.prefer(callHome) }
+        start(id, held.call, on: held.server, executor: held.executor)
+    }
+
+    /// Drops a held call's wait (the caller finished it, or the connection ended). True if it was held.
+    func dropHeld(_ entry: AnswerEntry) -> Bool {
+        guard let held = entry.held else { return false }
+        entry.held = nil
+        held.gate.forget(held.waiter)
+        return true
     }
 
     /// Re-sends an incoming call to the peer (the target turned out to live there).
@@ -147,11 +185,14 @@ extension RPCConnection {
         _ incoming: IncomingCall,
         on server: any CapabilityServer
     ) async -> Result<ServerResults, RPCError> {
-        let call = ServerCall(
-            interfaceId: incoming.interfaceId,
-            methodId: incoming.methodId,
-            params: incoming.params
-        )
+        await perform(ServerCall(incoming), on: server)
+    }
+
+    /// Runs a call on a server in this process.
+    nonisolated(nonsending) static func perform(
+        _ call: ServerCall,
+        on server: any CapabilityServer
+    ) async -> Result<ServerResults, RPCError> {
         do {
             try await server.dispatch(call)
             let (payload, ret) = call.takeResults()
@@ -319,6 +360,7 @@ extension RPCConnection {
         } else {
             entry.releaseResultsOnReturn = finish.releaseResultCaps
             entry.task?.cancel()
+            if dropHeld(entry) { complete(id, .failure(RPCError.from(CancellationError()))) }
         }
     }
 

@@ -311,6 +311,7 @@ public actor RPCConnection: RPCFrameReceiver {
         for cell in embargoes.values { cell.resolve(()) }
         for entry in answers.values {
             entry.task?.cancel()
+            _ = dropHeld(entry)
             entry.result.resolve(.failure(error))
         }
         questions = [:]

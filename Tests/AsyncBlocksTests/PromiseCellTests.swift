@@ -2,6 +2,7 @@
 // Copyright the swift-ocluster authors.
 
 import AsyncBlocks
+import Synchronization
 import Testing
 
 @Suite struct PromiseCellTests {
@@ -26,6 +27,25 @@ import Testing
         promise.resolve(7)
         #expect(await patient.value == 7)
         #expect(await promise.waitUnlessCancelled() == 7)
+    }
+
+    /// A callback runs once, when the promise is resolved; none is kept once it is; a removed one never runs.
+    @Test func callbacksRunOnceOnResolve() throws {
+        let promise = PromiseCell<Int>()
+        let runs = Mutex(0)
+        let kept = try #require(promise.onResolve { runs.withLock { $0 += 1 } })
+        let removed = try #require(promise.onResolve { runs.withLock { $0 += 100 } })
+        #expect(kept != removed)
+        #expect(promise.waiterCount == 2)
+        #expect(promise.removeCallback(removed))
+        #expect(!promise.removeCallback(removed))
+        #expect(runs.withLock { $0 } == 0)
+        promise.resolve(1)
+        promise.resolve(2)
+        #expect(runs.withLock { $0 } == 1)
+        #expect(promise.waiterCount == 0)
+        #expect(promise.onResolve { runs.withLock { $0 += 1 } } == nil)
+        #expect(runs.withLock { $0 } == 1)
     }
 
     /// A task cancelled before it waits gets nil at once, unless the value is there.

@@ -34,6 +34,14 @@ final class TicketService: Ticket.Server {
         try call.answerSave(scheduler.savedTickets.save(submitted, client: client, as: .ticket))
     }
 
+    /// `job` (method 0) waits for a worker to take the job: held without a task until then.
+    func gate(for call: ServerCall) -> (any CallGate)? {
+        guard call.interfaceId == Ticket.interfaceID, call.methodId == 0, submitted.promise.current == nil else {
+            return nil
+        }
+        return submitted.promise
+    }
+
     func job(_ params: Ticket.JobParams.Reader, _ results: Ticket.JobResults.Builder, _ call: ServerCall) async throws {
         let job = try await (submitted.promise.waitUnlessCancelled() ?? .failure(RPCError(.failed, "Call cancelled")))
             .get()
