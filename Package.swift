@@ -202,6 +202,7 @@ let package = Package(
                 "TestSupport",
                 "AsyncBlocks", "OClusterScheduler", "OClusterAPI", "CapnProtoRPC", "CapnProtoNetwork", "CapnProto",
                 "CapnProtoTestSupport", "OClusterCLISupport", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "ProcessRunnerTests", dependencies: ["TestSupport", "ProcessRunner"]),
