@@ -16,6 +16,13 @@ public struct PendingCall<Results: StructReaderView>: Sendable {
         return Response(results: try payload.content(as: Results.self), payload: payload)
     }
 
+    /// Waits for the results, or throws `CancellationError` once the waiting task is cancelled (see
+    /// ``RPCCall/responseUnlessCancelled()``).
+    nonisolated(nonsending) public func responseUnlessCancelled() async throws -> Response<Results> {
+        let payload = try await call.responseUnlessCancelled()
+        return Response(results: try payload.content(as: Results.self), payload: payload)
+    }
+
     /// A capability in the results, by pointer-field path, usable before they arrive.
     public func pipeline(_ path: UInt16...) -> Capability { call.pipeline(path) }
 }

@@ -52,6 +52,20 @@ public final class RPCCall: Sendable {
         }
     }
 
+    /// Waits for the results like ``response()``, but throws `CancellationError` as soon as the waiting task
+    /// is cancelled; the call itself goes on until its last holder lets go of it (a Finish then tells the
+    /// callee). No task of its own: a server forwarding a call waits like this in the task of the call it
+    /// forwards.
+    nonisolated(nonsending) public func responseUnlessCancelled() async throws -> RPCPayload {
+        let result: PromiseCell<Result<RPCPayload, RPCError>>
+        switch source {
+        case .question(let question): result = question.result
+        case .local(let cell): result = cell
+        }
+        guard let settled = await result.waitUnlessCancelled() else { throw CancellationError() }
+        return try settled.get()
+    }
+
     /// A capability in the results, reached through pointer fields `path` (struct by
     /// struct), usable before the results arrive.
     public func pipeline(_ path: [UInt16]) -> Capability {

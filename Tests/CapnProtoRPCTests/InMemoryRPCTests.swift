@@ -100,6 +100,19 @@ struct Vats {
         }
     }
 
+    /// A wait that gives up on cancel ends at once, and the call goes on: another wait gets its results.
+    @Test func responseUnlessCancelledGivesUpAndLeavesTheCall() async throws {
+        let vats = await Vats.make()
+        let slow = await vats.service.slowEcho { params, _ in
+            params.text = "late"
+            params.millis = 300
+        }
+        let impatient = Task { try await slow.responseUnlessCancelled() }
+        impatient.cancel()
+        await #expect(throws: CancellationError.self) { try await impatient.value }
+        #expect(try await slow.responseUnlessCancelled().results.text == "late")
+    }
+
     /// A Release waiting to go out is sent first when the next call is made. When that send finds
     /// the link closed (its end not read yet), the connection breaks there, and the call must fail
     /// with it rather than be sent into the broken connection and wait forever. The Release is

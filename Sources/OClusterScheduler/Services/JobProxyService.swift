@@ -18,6 +18,10 @@ import OClusterAPI
 ///
 /// Like the ticket, it answers capnp-rpc's `Persistent.save`, with a sturdy ref that restores to this job after
 /// a lost connection or a restart (see ``SchedulerServices``).
+///
+/// A forwarded call is awaited with `responseUnlessCancelled`: when the client gives up (its call is cancelled,
+/// e.g. its connection dropped), the wait ends at once, holding nothing of the job, so that the proxy, and with
+/// it the worker's `Job`, can be released.
 final class JobProxyService: Job.Server {
     let attempts: JobAttempts
     /// Removes the job from the queue if it waits there (it was requeued); returns whether it did.
@@ -66,7 +70,7 @@ final class JobProxyService: Job.Server {
             case .forward(let job, let base, let attempt, let last, _):
                 let pending = await job.log { params, _ in params.start = max(0, start - base) }
                 do {
-                    let response = try await Self.forwarding { try await pending.response() }
+                    let response = try await pending.responseUnlessCancelled()
                     let next = response.results.next + base
                     if attempts.delivered(upTo: next, attempt: attempt) { return (try response.results.log, next) }
                 } catch let error as RPCError where error.kind == .disconnected {
@@ -101,7 +105,7 @@ final class JobProxyService: Job.Server {
             case .forward(let job, _, let last, let worker):
                 let pending = await job.result { _, _ in }
                 do {
-                    return try await Self.forwarding { try await pending.response() }.results.output
+                    return try await pending.responseUnlessCancelled().results.output
                 } catch let error as RPCError where error.kind == .disconnected {
                     if last { throw JobAttempts.lostError(worker: worker, error) }
                     await attempts.changed.wait(after: version)
@@ -120,7 +124,7 @@ final class JobProxyService: Job.Server {
         if let job = attempts.runningJob {
             let pending = await job.cancel { _, _ in }
             do {
-                _ = try await Self.forwarding { try await pending.response() }
+                _ = try await pending.responseUnlessCancelled()
             } catch let error as RPCError where error.kind == .disconnected {
                 throw attempts.failure ?? RPCError(.failed, "Worker disconnected (\(error.reason))")
             }
@@ -128,12 +132,5 @@ final class JobProxyService: Job.Server {
         }
         if let error = attempts.failure { throw error }
         _ = await cancelQueued("Build cancelled")
-    }
-
-    /// Waits for a forwarded call. If the client gives up (its call is cancelled, e.g. its connection
-    /// dropped), this returns at once, holding nothing of the job, so that the proxy, and with it the worker's
-    /// `Job`, can be released.
-    private static func forwarding<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await awaitCancellable(body)
     }
 }
