@@ -34,6 +34,7 @@ final class AnswerEntry {
     var finishReceived = false
     /// The Finish asked us to drop the results' capabilities once they are sent.
     var releaseResultsOnReturn = false
+    /// The task running the call, until it returns.
     var task: Task<Void, Never>?
     /// The call, while it waits for its server's gate with no task (see ``CallGate``).
     var held: HeldCall?

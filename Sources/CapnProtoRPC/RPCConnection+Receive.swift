@@ -262,6 +262,10 @@ extension RPCConnection {
             transmit(message)
         }
         entry.returned = true
+        // A finished task's handle keeps the task's memory, frames' slabs included, and the entry may stay
+        // long after the Return: until the caller's Finish, which a caller holding a capability from the
+        // results (a ticket, a job) sends only when it lets go of that.
+        entry.task = nil
         let queued = entry.queued
         entry.queued = []
         if entry.finishReceived {
