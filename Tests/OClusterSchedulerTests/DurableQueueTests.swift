@@ -26,7 +26,9 @@ import Testing
     ) async throws -> (SchedulerStore, Scheduler, released: DispatchSemaphore) {
         let store = try SchedulerStore(stateDirectory: temp.file("state"))
         var configuration = Scheduler.Configuration()
-        configuration.databaseWriteTimeout = .milliseconds(300)
+        // Long enough for a write sent once the writer is free to commit on a loaded machine (0.3 s was not,
+        // in CI); each test waits for it to run out once.
+        configuration.databaseWriteTimeout = .seconds(2)
         let scheduler = try Scheduler(pools: ["pool"], store: store, configuration: configuration)
         let released = DispatchSemaphore(value: 0)
         await scheduler.writer.hold(until: released)
