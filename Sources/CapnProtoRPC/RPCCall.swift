@@ -46,10 +46,7 @@ public final class RPCCall: Sendable {
 
     /// Waits for the results; throws the callee's exception.
     nonisolated(nonsending) public func response() async throws -> RPCPayload {
-        switch source {
-        case .question(let question): try await question.result.wait().get()
-        case .local(let cell): try await cell.wait().get()
-        }
+        try await outcome.wait().get()
     }
 
     /// Waits for the results like ``response()``, but throws `CancellationError` as soon as the waiting task
@@ -57,13 +54,16 @@ public final class RPCCall: Sendable {
     /// callee). No task of its own: a server forwarding a call waits like this in the task of the call it
     /// forwards.
     nonisolated(nonsending) public func responseUnlessCancelled() async throws -> RPCPayload {
-        let result: PromiseCell<Result<RPCPayload, RPCError>>
-        switch source {
-        case .question(let question): result = question.result
-        case .local(let cell): result = cell
-        }
-        guard let settled = await result.waitUnlessCancelled() else { throw CancellationError() }
+        guard let settled = await outcome.waitUnlessCancelled() else { throw CancellationError() }
         return try settled.get()
+    }
+
+    /// Where the results arrive.
+    private var outcome: PromiseCell<Result<RPCPayload, RPCError>> {
+        switch source {
+        case .question(let question): question.result
+        case .local(let cell): cell
+        }
     }
 
     /// A capability in the results, reached through pointer fields `path` (struct by

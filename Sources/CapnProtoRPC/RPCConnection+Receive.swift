@@ -166,7 +166,7 @@ extension RPCConnection {
     ) async -> Result<ServerResults, RPCError> {
         switch target.target {
         case .local(let server):
-            return await perform(incoming, on: server)
+            return await perform(ServerCall(incoming), on: server)
         case .promise(let cell):
             return await perform(incoming, on: cell.wait())
         case .broken(let error):
@@ -178,14 +178,6 @@ extension RPCConnection {
             }
             return await collect(call)
         }
-    }
-
-    /// Runs a call on a server in this process.
-    nonisolated(nonsending) static func perform(
-        _ incoming: IncomingCall,
-        on server: any CapabilityServer
-    ) async -> Result<ServerResults, RPCError> {
-        await perform(ServerCall(incoming), on: server)
     }
 
     /// Runs a call on a server in this process.
